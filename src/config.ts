@@ -1,0 +1,267 @@
+import { parseArgs } from 'node:util';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const MiB = 1024 * 1024;
+
+/** Everything the hub can be told at start-up. Frozen once loaded. */
+export interface Config {
+  /** TCP port; 0 picks a free one. @default 8080 */
+  readonly port: number;
+  /** Address to listen on. @default '127.0.0.1' (the Docker image sets 0.0.0.0) */
+  readonly host: string;
+  /** Largest request or answer body, in bytes. @default 1 MiB */
+  readonly maxBodyBytes: number;
+  /** Queued jobs per service before `queue_full`. @default 10000 */
+  readonly maxQueuedPerService: number;
+  /** Parked calls plus parked polls before `hub_full`. @default 20000 */
+  readonly maxParked: number;
+  /** Services tracked at once (idle ones are forgotten first). @default 10000 */
+  readonly maxServices: number;
+  /** A call's deadline when it names none. @default 30 s */
+  readonly callTimeoutMs: number;
+  /** The longest deadline a caller may ask for. @default 5 min */
+  readonly maxCallTimeoutMs: number;
+  /** A poll's wait when it names none. @default 30 s */
+  readonly pollTimeoutMs: number;
+  /** The longest wait a worker may ask for. @default 2 min */
+  readonly maxPollTimeoutMs: number;
+  /** How long shutdown lets in-flight jobs finish. @default 10 s */
+  readonly shutdownGraceMs: number;
+  /** How long a finished job id is remembered, so late answers get 409/410. @default 5 min */
+  readonly finishedJobTtlMs: number;
+  /** How many finished job ids are remembered at most. @default 100000 */
+  readonly maxFinishedJobs: number;
+  /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open; above common load balancers' 60 s. @default 65 s */
+  readonly keepAliveTimeoutMs: number;
+}
+
+interface IntOption {
+  readonly key: Exclude<keyof Config, 'host'>;
+  readonly env: string;
+  readonly flag: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly help: string;
+}
+
+/** The one table of settings: names, defaults, ranges. README's configuration table mirrors it. */
+export const INT_OPTIONS: readonly IntOption[] = [
+  {
+    key: 'port',
+    env: 'PORT',
+    flag: 'port',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    help: 'TCP port (0: any free port)',
+  },
+  {
+    key: 'maxBodyBytes',
+    env: 'HUB_MAX_BODY_BYTES',
+    flag: 'max-body-bytes',
+    default: 1 * MiB,
+    min: 1,
+    max: 1024 * MiB,
+    help: 'largest request or answer body, bytes',
+  },
+  {
+    key: 'maxQueuedPerService',
+    env: 'HUB_MAX_QUEUED',
+    flag: 'max-queued',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    help: 'queued jobs per service before queue_full',
+  },
+  {
+    key: 'maxParked',
+    env: 'HUB_MAX_PARKED',
+    flag: 'max-parked',
+    default: 20_000,
+    min: 1,
+    max: 10_000_000,
+    help: 'parked calls + parked polls before hub_full',
+  },
+  {
+    key: 'maxServices',
+    env: 'HUB_MAX_SERVICES',
+    flag: 'max-services',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    help: 'services tracked at once',
+  },
+  {
+    key: 'callTimeoutMs',
+    env: 'HUB_CALL_TIMEOUT_MS',
+    flag: 'call-timeout-ms',
+    default: 30 * SECOND,
+    min: 1,
+    max: 24 * 60 * MINUTE,
+    help: 'default call deadline, ms',
+  },
+  {
+    key: 'maxCallTimeoutMs',
+    env: 'HUB_MAX_CALL_TIMEOUT_MS',
+    flag: 'max-call-timeout-ms',
+    default: 5 * MINUTE,
+    min: 1,
+    max: 24 * 60 * MINUTE,
+    help: 'longest call deadline a caller may ask for, ms',
+  },
+  {
+    key: 'pollTimeoutMs',
+    env: 'HUB_POLL_TIMEOUT_MS',
+    flag: 'poll-timeout-ms',
+    default: 30 * SECOND,
+    min: 0,
+    max: 24 * 60 * MINUTE,
+    help: 'default poll wait, ms',
+  },
+  {
+    key: 'maxPollTimeoutMs',
+    env: 'HUB_MAX_POLL_TIMEOUT_MS',
+    flag: 'max-poll-timeout-ms',
+    default: 2 * MINUTE,
+    min: 0,
+    max: 24 * 60 * MINUTE,
+    help: 'longest poll wait a worker may ask for, ms',
+  },
+  {
+    key: 'shutdownGraceMs',
+    env: 'HUB_SHUTDOWN_GRACE_MS',
+    flag: 'shutdown-grace-ms',
+    default: 10 * SECOND,
+    min: 0,
+    max: 60 * MINUTE,
+    help: 'time in-flight jobs get to finish on shutdown, ms',
+  },
+  {
+    key: 'finishedJobTtlMs',
+    env: 'HUB_FINISHED_JOB_TTL_MS',
+    flag: 'finished-job-ttl-ms',
+    default: 5 * MINUTE,
+    min: 0,
+    max: 24 * 60 * MINUTE,
+    help: 'how long finished job ids are remembered, ms',
+  },
+  {
+    key: 'maxFinishedJobs',
+    env: 'HUB_MAX_FINISHED_JOBS',
+    flag: 'max-finished-jobs',
+    default: 100_000,
+    min: 0,
+    max: 10_000_000,
+    help: 'finished job ids remembered at most',
+  },
+  {
+    key: 'headersTimeoutMs',
+    env: 'HUB_HEADERS_TIMEOUT_MS',
+    flag: 'headers-timeout-ms',
+    default: 10 * SECOND,
+    min: 1,
+    max: 10 * MINUTE,
+    help: 'time to receive request headers, ms',
+  },
+  {
+    key: 'keepAliveTimeoutMs',
+    env: 'HUB_KEEP_ALIVE_TIMEOUT_MS',
+    flag: 'keep-alive-timeout-ms',
+    default: 65 * SECOND,
+    min: 1,
+    max: 60 * MINUTE,
+    help: 'idle keep-alive connection lifetime, ms',
+  },
+];
+
+export const HOST_OPTION = {
+  env: 'HOST',
+  flag: 'host',
+  default: '127.0.0.1',
+  help: 'address to listen on',
+} as const;
+
+/** A bad setting: `message` is the one line start-up prints before exiting 2. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly argv?: readonly string[];
+}
+
+/** Reads flags, then environment variables, then defaults. Throws `ConfigError`. */
+export function loadConfig({
+  env = process.env,
+  argv = process.argv.slice(2),
+}: ConfigSources = {}): Config {
+  const flags = parseFlags(argv);
+  const values: Record<string, number | string> = {};
+  for (const option of INT_OPTIONS) {
+    const fromFlag = flags[option.flag];
+    const [raw, source] =
+      fromFlag !== undefined ? [fromFlag, `--${option.flag}`] : [env[option.env], option.env];
+    values[option.key] = raw === undefined ? option.default : parseInteger(raw, source, option);
+  }
+  const host = flags[HOST_OPTION.flag] ?? env[HOST_OPTION.env] ?? HOST_OPTION.default;
+  if (host.trim() === '')
+    throw new ConfigError('Invalid HOST: expected an address, got an empty string');
+  values.host = host;
+  const config = values as unknown as Config;
+  checkDefaultWithinMax(
+    config.callTimeoutMs,
+    config.maxCallTimeoutMs,
+    'HUB_CALL_TIMEOUT_MS',
+    'HUB_MAX_CALL_TIMEOUT_MS',
+  );
+  checkDefaultWithinMax(
+    config.pollTimeoutMs,
+    config.maxPollTimeoutMs,
+    'HUB_POLL_TIMEOUT_MS',
+    'HUB_MAX_POLL_TIMEOUT_MS',
+  );
+  return Object.freeze(config);
+}
+
+function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
+  const options: Record<string, { type: 'string' }> = { [HOST_OPTION.flag]: { type: 'string' } };
+  for (const option of INT_OPTIONS) options[option.flag] = { type: 'string' };
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
+      .values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ConfigError((error as Error).message.split('\n', 1)[0] ?? 'invalid arguments');
+  }
+}
+
+function parseInteger(raw: string, source: string, option: IntOption): number {
+  const value = /^[0-9]{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < option.min || value > option.max) {
+    throw new ConfigError(
+      `Invalid ${source}: expected a whole number from ${option.min} to ${option.max}, got '${raw}'`,
+    );
+  }
+  return value;
+}
+
+function checkDefaultWithinMax(value: number, max: number, name: string, maxName: string): void {
+  if (value > max) {
+    throw new ConfigError(`Invalid ${name}: ${value} is above ${maxName} (${max})`);
+  }
+}
+
+/** `--help` text, generated from the same table the loader reads. */
+export function configHelp(): string {
+  const rows = [
+    `  --${HOST_OPTION.flag.padEnd(24)} ${HOST_OPTION.env.padEnd(26)} ${HOST_OPTION.help} (default ${HOST_OPTION.default})`,
+    ...INT_OPTIONS.map(
+      (o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(26)} ${o.help} (default ${o.default})`,
+    ),
+  ];
+  return `Usage: switchboard [flags]\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,273 @@
+import { nanoid } from 'nanoid';
+import pTimeout, { TimeoutError } from 'p-timeout';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import type { GiveUpReason, JobStore, Ticket } from '../store/job-store.js';
+import { linkAbort } from './abort.js';
+import { assertServiceName } from './service-name.js';
+import type { Answer, CallPayload, Job, ServiceStats } from './types.js';
+
+export interface HubOptions {
+  /** A call's deadline when the caller names none. */
+  readonly callTimeoutMs: number;
+  /** The longest deadline a caller may ask for; longer is `invalid_timeout`. */
+  readonly maxCallTimeoutMs: number;
+  /** How long a poll waits for a job when the worker names no wait. */
+  readonly pollTimeoutMs: number;
+  /** The longest wait a worker may ask for; longer is `invalid_timeout`. */
+  readonly maxPollTimeoutMs: number;
+  /** Parked calls plus parked polls, across all services, before `hub_full`. */
+  readonly maxParked: number;
+  /** How long `close()` lets in-flight jobs finish before it turns their callers away. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface CallInput {
+  readonly service: string;
+  readonly payload: CallPayload;
+  /** Milliseconds the caller will wait; the configured default when undefined. */
+  readonly timeoutMs?: number | undefined;
+}
+
+export interface TakeInput {
+  readonly service: string;
+  /** Milliseconds to wait for a job; 0 returns at once. The configured default when undefined. */
+  readonly timeoutMs?: number | undefined;
+}
+
+export interface HubStatus {
+  readonly ready: boolean;
+  readonly parkedCalls: number;
+  readonly parkedPolls: number;
+  readonly total: Omit<ServiceStats, 'service'>;
+  readonly services: ServiceStats[];
+}
+
+/** Statuses that cannot carry a body (RFC 9110). */
+const BODYLESS_STATUSES = new Set([204, 205, 304]);
+
+const cancelled = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
+const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
+
+/**
+ * The transport-agnostic heart of Switchboard: callers `call`, workers `take` and
+ * `answer`. It validates input, owns deadlines and shutdown, and keeps the table of
+ * parked calls and polls; the store keeps the jobs.
+ */
+export class Hub {
+  readonly #store: JobStore;
+  readonly #options: HubOptions;
+  /** Parked calls by job id; each controller aborts the caller's wait. */
+  readonly #parkedCalls = new Map<string, AbortController>();
+  /** Parked polls; each controller ends the poll's wait. */
+  readonly #parkedPolls = new Set<AbortController>();
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #onCallsDrained: (() => void) | undefined;
+
+  constructor(store: JobStore, options: HubOptions) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  /** False once `close()` has begun: load balancers should send no new calls. */
+  get ready(): boolean {
+    return !this.#closing;
+  }
+
+  /** How many calls and polls are parked now; 0 and 0 once every path has cleaned up. */
+  get parked(): { calls: number; polls: number } {
+    return { calls: this.#parkedCalls.size, polls: this.#parkedPolls.size };
+  }
+
+  /**
+   * Queues a job and waits for a worker's answer. Rejects with `HubError`:
+   * `timeout` when the deadline passes, `cancelled` when `signal` aborts (the job is
+   * withdrawn if still queued), `queue_full`, `hub_full`, `shutting_down`, or a
+   * validation code.
+   */
+  async call(input: CallInput, signal?: AbortSignal): Promise<Answer> {
+    assertServiceName(input.service);
+    const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
+      fallback: this.#options.callTimeoutMs,
+      what: 'call timeout',
+    });
+    if (this.#closing) throw shuttingDown();
+    if (signal?.aborted) throw cancelled();
+    this.#checkCapacity();
+
+    const job: Job = {
+      id: nanoid(),
+      service: input.service,
+      attempt: 1,
+      deadline: Date.now() + timeoutMs,
+      payload: input.payload,
+    };
+    const controller = new AbortController();
+    // Parked from before the enqueue, so the capacity check counts calls still being queued.
+    this.#parkedCalls.set(job.id, controller);
+    const unlink = linkAbort(signal, controller, cancelled);
+    try {
+      const ticket = await this.#store.enqueue(job);
+      return await this.#awaitAnswer(job, ticket, controller.signal, timeoutMs);
+    } finally {
+      unlink();
+      this.#parkedCalls.delete(job.id);
+      if (this.#closing && this.#parkedCalls.size === 0) this.#onCallsDrained?.();
+    }
+  }
+
+  /** Waits for the answer; on a deadline or abort, gives the job up in the store. */
+  async #awaitAnswer(
+    job: Job,
+    ticket: Ticket,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<Answer> {
+    try {
+      return await pTimeout(ticket.answer, { milliseconds: timeoutMs, signal });
+    } catch (error) {
+      const reason = callFailure(error);
+      const outcome = await this.#store.giveUp(job.id, giveUpReason(reason));
+      if (outcome === 'answered') return await ticket.answer;
+      throw reason;
+    }
+  }
+
+  /**
+   * Waits up to the poll timeout for the next job of a service. Resolves `undefined`
+   * when the wait ends empty, when `signal` aborts, or when the hub shuts down. A job
+   * claimed just as the worker went away goes back to the head of its queue.
+   */
+  async take(input: TakeInput, signal?: AbortSignal): Promise<Job | undefined> {
+    assertServiceName(input.service);
+    const waitMs = this.#checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
+      fallback: this.#options.pollTimeoutMs,
+      what: 'poll timeout',
+    });
+    if (this.#closing || signal?.aborted) return undefined;
+    this.#checkCapacity();
+
+    const controller = new AbortController();
+    const unlink = linkAbort(signal, controller, cancelled);
+    const timer = setTimeout(() => controller.abort(), waitMs);
+    this.#parkedPolls.add(controller);
+    try {
+      const job = await this.#store.claim(input.service, controller.signal);
+      if (job && signal?.aborted) {
+        // The worker left between the hand-off and now; it never saw this job.
+        await this.#store.release(job.id);
+        return undefined;
+      }
+      return job;
+    } finally {
+      clearTimeout(timer);
+      unlink();
+      this.#parkedPolls.delete(controller);
+    }
+  }
+
+  /** Hands a worker's answer to the job's caller. */
+  async answer(id: string, answer: Answer): Promise<void> {
+    if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
+      throw new HubError(
+        ErrorCode.InvalidStatus,
+        `answer status must be an integer from 200 to 599, got ${answer.status}`,
+      );
+    }
+    if (BODYLESS_STATUSES.has(answer.status) && answer.body.byteLength > 0) {
+      throw new HubError(
+        ErrorCode.InvalidStatus,
+        `status ${answer.status} cannot carry a body, but the answer has ${answer.body.byteLength} bytes`,
+      );
+    }
+    await this.#store.answer(id, answer);
+  }
+
+  async status(): Promise<HubStatus> {
+    const services = await this.#store.stats();
+    const total = {
+      queued: 0,
+      inFlight: 0,
+      waitingWorkers: 0,
+      calls: 0,
+      answered: 0,
+      timedOut: 0,
+      cancelled: 0,
+      rejected: 0,
+    };
+    for (const s of services) {
+      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += s[key];
+    }
+    return {
+      ready: this.ready,
+      parkedCalls: this.#parkedCalls.size,
+      parkedPolls: this.#parkedPolls.size,
+      total,
+      services,
+    };
+  }
+
+  /**
+   * Two-phase shutdown. First: refuse new calls, end every parked poll empty, and
+   * turn away callers whose jobs are still queued (no worker will take them now).
+   * Then let in-flight jobs finish for `graceMs`, and turn away the callers still
+   * waiting after that. Idempotent.
+   */
+  close(graceMs = this.#options.shutdownGraceMs): Promise<void> {
+    this.#closed ??= this.#close(graceMs);
+    return this.#closed;
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    for (const poll of this.#parkedPolls) poll.abort();
+    for (const [id, call] of this.#parkedCalls) {
+      if (await this.#store.withdrawQueued(id)) call.abort(shuttingDown());
+    }
+    if (this.#parkedCalls.size > 0) {
+      const drained = new Promise<void>((resolve) => {
+        this.#onCallsDrained = resolve;
+      });
+      await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
+    }
+    for (const call of this.#parkedCalls.values()) call.abort(shuttingDown());
+  }
+
+  #checkCapacity(): void {
+    const parked = this.#parkedCalls.size + this.#parkedPolls.size;
+    if (parked >= this.#options.maxParked) {
+      throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
+    }
+  }
+
+  #checkTimeout(
+    value: number | undefined,
+    min: number,
+    max: number,
+    { fallback, what }: { fallback: number; what: string },
+  ): number {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new HubError(
+        ErrorCode.InvalidTimeout,
+        `${what} must be a whole number of milliseconds from ${min} to ${max}, got ${value}`,
+      );
+    }
+    return value;
+  }
+}
+
+/** Turns whatever ended a call's wait into the error its caller gets. */
+function callFailure(error: unknown): HubError {
+  if (isHubError(error)) return error;
+  if (error instanceof TimeoutError) {
+    return new HubError(ErrorCode.Timeout, 'no worker answered before the deadline');
+  }
+  return new HubError(ErrorCode.Internal, 'the call failed inside the hub', { cause: error });
+}
+
+function giveUpReason(error: HubError): GiveUpReason {
+  if (error.code === ErrorCode.Timeout) return 'timeout';
+  if (error.code === ErrorCode.Cancelled) return 'cancelled';
+  return 'shutdown';
+}

@@ -1,0 +1,42 @@
+/**
+ * Every error the hub itself produces carries one of these stable codes. Clients
+ * branch on the code, never on the message. HTTP statuses live in
+ * `http/error-status.ts`, so the core stays free of transport concerns.
+ * docs/errors.md lists each code; a test keeps the two in step.
+ */
+export const ErrorCode = {
+  InvalidJson: 'invalid_json',
+  InvalidServiceName: 'invalid_service_name',
+  InvalidTimeout: 'invalid_timeout',
+  InvalidStatus: 'invalid_status',
+  PayloadTooLarge: 'payload_too_large',
+  NotFound: 'not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  UnknownJob: 'unknown_job',
+  AlreadyAnswered: 'already_answered',
+  CallerGone: 'caller_gone',
+  Timeout: 'timeout',
+  Cancelled: 'cancelled',
+  QueueFull: 'queue_full',
+  HubFull: 'hub_full',
+  TooManyServices: 'too_many_services',
+  ShuttingDown: 'shutting_down',
+  Internal: 'internal_error',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error class of the hub: a stable `code`, a human message, an optional cause. */
+export class HubError extends Error {
+  override readonly name = 'HubError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isHubError(value: unknown): value is HubError {
+  return value instanceof HubError;
+}

@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import type { Hub } from '../core/hub.js';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { errorResponse } from './error-status.js';
+import { healthRoutes } from './health-routes.js';
+import { jobRoutes } from './job-routes.js';
+import { serviceRoutes } from './service-routes.js';
+
+export interface AppOptions {
+  /** Largest request or answer body, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+/** The hub's HTTP API as a Hono app: test it with `app.request()`, serve it with `startServer`. */
+export function createApp(hub: Hub, options: AppOptions): Hono {
+  const app = new Hono();
+  app.route('/service', serviceRoutes(hub, options));
+  app.route('/jobs', jobRoutes(hub, options));
+  app.route('/', healthRoutes(hub));
+  app.notFound((c) =>
+    errorResponse(new HubError(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((error) => {
+    // A HubError is an answer; anything else is a bug worth a stack trace.
+    if (!isHubError(error)) console.error(error);
+    return errorResponse(error);
+  });
+  return app;
+}

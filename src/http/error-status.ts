@@ -1,0 +1,48 @@
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { type ErrorBody, Header } from '../protocol.js';
+
+/** The one place where an error code becomes an HTTP status. */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
+  [ErrorCode.InvalidJson]: 400,
+  [ErrorCode.InvalidServiceName]: 400,
+  [ErrorCode.InvalidTimeout]: 400,
+  [ErrorCode.InvalidStatus]: 400,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.MethodNotAllowed]: 405,
+  [ErrorCode.UnknownJob]: 404,
+  [ErrorCode.AlreadyAnswered]: 409,
+  [ErrorCode.CallerGone]: 410,
+  [ErrorCode.Timeout]: 504,
+  // Nobody reads it (the caller has gone); 499 is the convention proxies log.
+  [ErrorCode.Cancelled]: 499,
+  [ErrorCode.QueueFull]: 503,
+  [ErrorCode.HubFull]: 503,
+  [ErrorCode.TooManyServices]: 503,
+  [ErrorCode.ShuttingDown]: 503,
+  [ErrorCode.Internal]: 500,
+};
+
+/** Codes that mean "try again shortly": their responses carry `Retry-After`. */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.QueueFull]: 1,
+  [ErrorCode.HubFull]: 1,
+  [ErrorCode.TooManyServices]: 1,
+  [ErrorCode.ShuttingDown]: 1,
+};
+
+/** Renders any error as the hub's JSON error response; unknown errors become `internal_error`. */
+export function errorResponse(error: unknown, extraHeaders: Record<string, string> = {}): Response {
+  const hubError = isHubError(error)
+    ? error
+    : new HubError(ErrorCode.Internal, 'internal error', { cause: error });
+  const body: ErrorBody = { error: { code: hubError.code, message: hubError.message } };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    [Header.Error]: hubError.code,
+    ...extraHeaders,
+  };
+  const retryAfter = RETRY_AFTER_SECONDS[hubError.code];
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+  return new Response(JSON.stringify(body), { status: ERROR_STATUS[hubError.code], headers });
+}

@@ -1,0 +1,28 @@
+import { type Context, Hono } from 'hono';
+import type { Hub } from '../core/hub.js';
+import { Header } from '../protocol.js';
+import { parseStatus } from './headers.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import { limitBody } from './service-routes.js';
+
+/** `/jobs/:id`: a worker's answer. `/jobs/:id/response` is AstroHub's test worker's spelling. */
+export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
+  const routes = new Hono();
+
+  const answer = async (c: Context) => {
+    const status = parseStatus(c.req.header(Header.Status));
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    await hub.answer(c.req.param('id') ?? '', {
+      status,
+      contentType: c.req.header('content-type'),
+      body,
+    });
+    return c.body(null, 200);
+  };
+
+  for (const path of ['/:id', '/:id/response']) {
+    routes.post(path, limitBody(limits.maxBodyBytes), answer);
+    routes.all(path, methodNotAllowed('POST'));
+  }
+  return routes;
+}

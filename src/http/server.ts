@@ -1,0 +1,63 @@
+import { once } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Config } from '../config.js';
+import type { Hub } from '../core/hub.js';
+import { createHub } from '../create-hub.js';
+import { createApp } from './app.js';
+
+export interface RunningServer {
+  readonly hub: Hub;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Graceful stop: see `Hub#close`, then the listener and its connections close. */
+  close(): Promise<void>;
+}
+
+/** How long closing connections may take after the grace period before they are cut. */
+const CONNECTION_CLOSE_MS = 1000;
+
+/** Starts the hub's HTTP server and resolves once it listens. */
+export async function startServer(
+  config: Config,
+  hub: Hub = createHub(config),
+): Promise<RunningServer> {
+  const app = createApp(hub, config);
+  // Without createServer/http2 options, serve() makes a node:http server.
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: {
+      headersTimeout: config.headersTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+    },
+  }) as HttpServer;
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+
+  const close = async () => {
+    // Keep listening during the grace period: workers may open new connections to answer.
+    await hub.close();
+    const closed = once(server, 'close');
+    server.close();
+    server.closeIdleConnections();
+    const cutOff = setTimeout(() => server.closeAllConnections(), CONNECTION_CLOSE_MS);
+    await closed;
+    clearTimeout(cutOff);
+  };
+
+  return {
+    hub,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The wire format shared by the HTTP server and (later) the WebSocket channel and
+ * the SDK: header names, the job a worker receives, and the error body.
+ * docs/protocol.md is the prose version of this file.
+ */
+import type { Job } from './core/types.js';
+
+export { SERVICE_NAME_PATTERN } from './core/service-name.js';
+
+/** Header names, lower-case as Node delivers them. */
+export const Header = {
+  /** Caller's deadline or worker's poll wait, in milliseconds. */
+  Timeout: 'hub-timeout',
+  /** The status a worker's answer gives its caller. */
+  Status: 'hub-status',
+  /** Present on every error the hub itself produces, with its code. */
+  Error: 'hub-error',
+  /** On a caller's answer: the id of the job that produced it. */
+  JobId: 'hub-job-id',
+} as const;
+
+/** The JSON body of every error the hub produces. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** A job as a worker receives it from `GET /service/:name/jobs`. */
+export interface WireJob {
+  readonly id: string;
+  readonly service: string;
+  readonly attempt: number;
+  /** Epoch milliseconds after which the caller no longer waits. */
+  readonly deadline: number;
+  /** The caller's JSON value itself; or, with `encoding: 'base64'`, its raw bytes. */
+  readonly originalRequest: unknown;
+  readonly encoding?: 'base64';
+  readonly contentType?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Serializes a job for a worker. A JSON body is spliced in as it came, never
+ * parsed and re-encoded; any other body travels as base64.
+ */
+export function encodeJob(job: Job): Buffer {
+  const { payload } = job;
+  const fields = [
+    `{"id":${JSON.stringify(job.id)}`,
+    `"service":${JSON.stringify(job.service)}`,
+    `"attempt":${job.attempt}`,
+    `"deadline":${job.deadline}`,
+    `"headers":${JSON.stringify(payload.headers)}`,
+  ];
+  if (payload.contentType !== undefined) {
+    fields.push(`"contentType":${JSON.stringify(payload.contentType)}`);
+  }
+  if (!payload.isJson) {
+    const base64 = Buffer.from(
+      payload.body.buffer,
+      payload.body.byteOffset,
+      payload.body.byteLength,
+    ).toString('base64');
+    fields.push('"encoding":"base64"', `"originalRequest":"${base64}"}`);
+    return Buffer.from(fields.join(','));
+  }
+  if (payload.body.byteLength === 0) {
+    fields.push('"originalRequest":null}');
+    return Buffer.from(fields.join(','));
+  }
+  return Buffer.concat([
+    Buffer.from(`${fields.join(',')},"originalRequest":`),
+    payload.body,
+    CLOSE_BRACE,
+  ]);
+}
+
+const CLOSE_BRACE = Buffer.from('}');

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Hub } from '../../src/core/hub.js';
+import type { Answer } from '../../src/core/types.js';
+import { ErrorCode, type HubError } from '../../src/errors.js';
+import { jsonPayload, testHub, tick } from '../support/config.js';
+
+const ok: Answer = {
+  status: 200,
+  contentType: 'application/json',
+  body: Buffer.from('{"answer":3}'),
+};
+
+function hasCode(code: string) {
+  return (error: unknown) => (error as HubError).code === code;
+}
+
+/** Every path must leave the tables of parked calls and polls empty. */
+function assertNothingParked(hub: Hub): void {
+  assert.deepEqual(hub.parked, { calls: 0, polls: 0 });
+}
+
+describe('Hub#call() and Hub#take()', () => {
+  test('[P-ANSWER] a call is answered by the worker that took its job', async () => {
+    const hub = testHub();
+    const call = hub.call({ service: 'add', payload: jsonPayload({ first: 1, second: 2 }) });
+    const job = await hub.take({ service: 'add' });
+    assert.ok(job);
+    assert.equal(job.service, 'add');
+    assert.equal(job.attempt, 1);
+    assert.match(job.id, /^[A-Za-z0-9_-]{21}$/);
+    await hub.answer(job.id, ok);
+    assert.deepEqual(await call, ok);
+    assertNothingParked(hub);
+  });
+
+  test('[P-TIMEOUT] a call whose deadline passes gets timeout and its job is withdrawn', async () => {
+    const hub = testHub();
+    await assert.rejects(
+      hub.call({ service: 'svc', payload: jsonPayload(1), timeoutMs: 20 }),
+      hasCode(ErrorCode.Timeout),
+    );
+    assert.equal(await hub.take({ service: 'svc', timeoutMs: 0 }), undefined);
+    const status = await hub.status();
+    assert.equal(status.total.timedOut, 1);
+    assert.equal(status.total.queued, 0);
+    assertNothingParked(hub);
+  });
+
+  test('[P-DEADLINE] the job carries the deadline of its call', async () => {
+    const hub = testHub();
+    const before = Date.now();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1), timeoutMs: 1500 });
+    const job = await hub.take({ service: 'svc' });
+    assert.ok(job && job.deadline >= before + 1500 && job.deadline <= Date.now() + 1500);
+    await hub.answer(job.id, ok);
+    await call;
+  });
+
+  test('[P-CALLER-GONE-QUEUED] a caller that aborts while queued has its job withdrawn', async () => {
+    const hub = testHub();
+    const controller = new AbortController();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) }, controller.signal);
+    await tick();
+    controller.abort();
+    await assert.rejects(call, hasCode(ErrorCode.Cancelled));
+    assert.equal(await hub.take({ service: 'svc', timeoutMs: 0 }), undefined);
+    assert.equal((await hub.status()).total.cancelled, 1);
+    assertNothingParked(hub);
+  });
+
+  test('[P-CALLER-GONE-IN-FLIGHT] a caller that aborts while a worker holds the job makes the answer caller_gone', async () => {
+    const hub = testHub();
+    const controller = new AbortController();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) }, controller.signal);
+    const job = await hub.take({ service: 'svc' });
+    assert.ok(job);
+    controller.abort();
+    await assert.rejects(call, hasCode(ErrorCode.Cancelled));
+    await assert.rejects(hub.answer(job.id, ok), hasCode(ErrorCode.CallerGone));
+    assertNothingParked(hub);
+  });
+
+  test('[P-POLL-GONE] a poll that aborts while parked is removed and the next job waits for another worker', async () => {
+    const hub = testHub();
+    const controller = new AbortController();
+    const poll = hub.take({ service: 'svc' }, controller.signal);
+    await tick();
+    controller.abort();
+    assert.equal(await poll, undefined);
+    assertNothingParked(hub);
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    const job = await hub.take({ service: 'svc' });
+    assert.ok(job);
+    await hub.answer(job.id, ok);
+    await call;
+  });
+
+  test('[P-POLL-GONE] a job handed to a poll that aborted in the same tick goes back to the head of the queue', async () => {
+    const hub = testHub();
+    const controller = new AbortController();
+    const poll = hub.take({ service: 'svc' }, controller.signal);
+    await tick();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    // The store has handed the job over synchronously; the worker leaves before seeing it.
+    controller.abort();
+    assert.equal(await poll, undefined);
+    const job = await hub.take({ service: 'svc', timeoutMs: 0 });
+    assert.ok(job, 'the released job is claimable again');
+    await hub.answer(job.id, ok);
+    assert.deepEqual(await call, ok);
+  });
+
+  test('[P-POLL-TIMEOUT] a poll with no job resolves undefined after its wait; 0 returns at once', async () => {
+    const hub = testHub();
+    assert.equal(await hub.take({ service: 'svc', timeoutMs: 20 }), undefined);
+    assert.equal(await hub.take({ service: 'svc', timeoutMs: 0 }), undefined);
+    assertNothingParked(hub);
+  });
+
+  test('[P-TIMEOUT-HEADER] timeouts outside their range are invalid_timeout, never clamped', async () => {
+    const hub = testHub({
+      maxCallTimeoutMs: 1000,
+      maxPollTimeoutMs: 500,
+      callTimeoutMs: 1000,
+      pollTimeoutMs: 500,
+    });
+    for (const timeoutMs of [0, -1, 1.5, 1001, Number.NaN]) {
+      await assert.rejects(
+        hub.call({ service: 'svc', payload: jsonPayload(1), timeoutMs }),
+        hasCode(ErrorCode.InvalidTimeout),
+        `call timeout ${timeoutMs}`,
+      );
+    }
+    for (const timeoutMs of [-1, 0.5, 501]) {
+      await assert.rejects(
+        hub.take({ service: 'svc', timeoutMs }),
+        hasCode(ErrorCode.InvalidTimeout),
+      );
+    }
+    assertNothingParked(hub);
+  });
+
+  test('[P-SERVICE-NAME] a service name outside the pattern is invalid_service_name', async () => {
+    const hub = testHub();
+    for (const service of ['', '.hidden', 'a/b', 'a b', 'x'.repeat(129), 'ünï']) {
+      await assert.rejects(
+        hub.call({ service, payload: jsonPayload(1) }),
+        hasCode(ErrorCode.InvalidServiceName),
+        service,
+      );
+      await assert.rejects(hub.take({ service }), hasCode(ErrorCode.InvalidServiceName));
+    }
+    const longest = 'a'.repeat(128);
+    assert.equal(await hub.take({ service: longest, timeoutMs: 0 }), undefined);
+  });
+
+  test('[P-LIMITS] beyond maxParked, calls and polls get hub_full', async () => {
+    const hub = testHub({ maxParked: 2 });
+    const controller = new AbortController();
+    const calls = [1, 2].map((n) =>
+      hub.call({ service: 'svc', payload: jsonPayload(n) }, controller.signal),
+    );
+    await assert.rejects(
+      hub.call({ service: 'svc', payload: jsonPayload(3) }),
+      hasCode(ErrorCode.HubFull),
+    );
+    await assert.rejects(hub.take({ service: 'other' }), hasCode(ErrorCode.HubFull));
+    controller.abort();
+    for (const call of calls) await assert.rejects(call, hasCode(ErrorCode.Cancelled));
+    assertNothingParked(hub);
+  });
+
+  test('[P-STATUS] answer rejects statuses outside 200-599 and bodies on bodyless statuses', async () => {
+    const hub = testHub();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    const job = await hub.take({ service: 'svc' });
+    assert.ok(job);
+    for (const status of [100, 199, 600, 200.5]) {
+      await assert.rejects(hub.answer(job.id, { ...ok, status }), hasCode(ErrorCode.InvalidStatus));
+    }
+    await assert.rejects(
+      hub.answer(job.id, { ...ok, status: 204 }),
+      hasCode(ErrorCode.InvalidStatus),
+    );
+    const empty = { status: 204, contentType: undefined, body: new Uint8Array() };
+    await hub.answer(job.id, empty);
+    assert.deepEqual(await call, empty);
+  });
+});
+
+describe('Hub#close()', () => {
+  test('[P-SHUTDOWN] ends parked polls, turns away queued and new calls, and lets in-flight jobs finish', async () => {
+    const hub = testHub({ shutdownGraceMs: 5000 });
+    const held = hub.call({ service: 'a', payload: jsonPayload('held') });
+    const job = await hub.take({ service: 'a' });
+    assert.ok(job);
+    const queued = hub.call({ service: 'b', payload: jsonPayload('queued') });
+    const poll = hub.take({ service: 'c' });
+    await tick();
+
+    const closed = hub.close();
+    assert.equal(hub.ready, false);
+    assert.equal(await poll, undefined);
+    await assert.rejects(queued, hasCode(ErrorCode.ShuttingDown));
+    await assert.rejects(
+      hub.call({ service: 'a', payload: jsonPayload(1) }),
+      hasCode(ErrorCode.ShuttingDown),
+    );
+    assert.equal(await hub.take({ service: 'a' }), undefined);
+
+    await hub.answer(job.id, ok);
+    assert.deepEqual(await held, ok);
+    await closed;
+    assertNothingParked(hub);
+  });
+
+  test('[P-SHUTDOWN] turns away callers still in flight once the grace period ends', async () => {
+    const hub = testHub();
+    const held = hub.call({ service: 'a', payload: jsonPayload('held') });
+    const job = await hub.take({ service: 'a' });
+    assert.ok(job);
+    await hub.close(30);
+    await assert.rejects(held, hasCode(ErrorCode.ShuttingDown));
+    await assert.rejects(hub.answer(job.id, ok), hasCode(ErrorCode.CallerGone));
+    assertNothingParked(hub);
+  });
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HubStatus } from '../../src/core/hub.js';
+import { testApp } from '../support/config.js';
+
+test('[P-STATUS] GET /status reports each service and the totals', async () => {
+  const { app } = testApp();
+  const answered = app.request('/service/a', { method: 'POST', body: '1' });
+  const job = (await (await app.request('/service/a/jobs')).json()) as { id: string };
+  await app.request(`/jobs/${job.id}`, { method: 'POST', body: 'ok' });
+  await answered;
+  const queued = app.request('/service/a', {
+    method: 'POST',
+    body: '2',
+    headers: { 'hub-timeout': '200' },
+  });
+  const timedOut = app.request('/service/b', {
+    method: 'POST',
+    body: '3',
+    headers: { 'hub-timeout': '1' },
+  });
+  assert.equal((await timedOut).status, 504);
+  const poll = app.request('/service/c/jobs?timeout=200');
+  await new Promise((resolve) => setImmediate(resolve));
+
+  const status = (await (await app.request('/status')).json()) as HubStatus;
+  const a = status.services.find((s) => s.service === 'a');
+  const b = status.services.find((s) => s.service === 'b');
+  const c = status.services.find((s) => s.service === 'c');
+  assert.deepEqual(
+    { calls: a?.calls, answered: a?.answered, queued: a?.queued, inFlight: a?.inFlight },
+    { calls: 2, answered: 1, queued: 1, inFlight: 0 },
+  );
+  assert.equal(b?.timedOut, 1);
+  assert.equal(c?.waitingWorkers, 1);
+  assert.deepEqual(
+    { calls: status.total.calls, answered: status.total.answered, timedOut: status.total.timedOut },
+    { calls: 3, answered: 1, timedOut: 1 },
+  );
+  assert.equal(status.parkedCalls, 1);
+  assert.equal(status.parkedPolls, 1);
+  assert.equal((await queued).status, 504);
+  assert.equal((await poll).status, 204);
+});
+
+test('[P-HEALTH] /healthz is always 200; /readyz turns 503 shutting_down once shutdown begins', async () => {
+  const { app, hub } = testApp();
+  assert.equal((await app.request('/healthz')).status, 200);
+  assert.equal((await app.request('/readyz')).status, 200);
+  await hub.close();
+  assert.equal((await app.request('/healthz')).status, 200);
+  const ready = await app.request('/readyz');
+  assert.equal(ready.status, 503);
+  assert.equal(ready.headers.get('hub-error'), 'shutting_down');
+  const call = await app.request('/service/a', { method: 'POST', body: '1' });
+  assert.equal(call.status, 503);
+  assert.equal(call.headers.get('hub-error'), 'shutting_down');
+  assert.equal((await app.request('/service/a/jobs')).status, 204);
+});

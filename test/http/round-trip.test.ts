@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WireJob } from '../../src/protocol.js';
+import { testApp } from '../support/config.js';
+
+type App = ReturnType<typeof testApp>['app'];
+
+async function takeJob(app: App, service = 'add'): Promise<WireJob> {
+  const res = await app.request(`/service/${service}/jobs`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  return (await res.json()) as WireJob;
+}
+
+function answer(
+  app: App,
+  id: string,
+  body: RequestInit['body'],
+  headers: Record<string, string> = {},
+) {
+  return app.request(`/jobs/${id}`, { method: 'POST', body, headers });
+}
+
+describe('HTTP round trip: POST /service/:name, GET /service/:name/jobs, POST /jobs/:id', () => {
+  test('[P-JOB-SHAPE] a JSON call reaches the worker as a JSON value and the answer comes back byte for byte', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', {
+      method: 'POST',
+      body: '{"first": 1, "second": 2}',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' },
+    });
+    const job = await takeJob(app);
+    assert.match(job.id, /^[A-Za-z0-9_-]{21}$/);
+    assert.equal(job.service, 'add');
+    assert.equal(job.attempt, 1);
+    assert.equal(typeof job.deadline, 'number');
+    assert.deepEqual(job.originalRequest, { first: 1, second: 2 });
+    assert.equal(job.encoding, undefined);
+    assert.equal(job.contentType, 'application/json');
+    assert.equal(job.headers['x-request-id'], 'r-1');
+
+    const res = await answer(app, job.id, '{"answer":3}', { 'content-type': 'application/json' });
+    assert.equal(res.status, 200);
+    const reply = await call;
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers.get('content-type'), 'application/json');
+    assert.equal(await reply.text(), '{"answer":3}');
+  });
+
+  test('[P-JOB-SHAPE] a body with no content type must be JSON and travels as JSON', async () => {
+    const { app } = testApp();
+    // A string body would get text/plain from fetch; bytes go out with no content type.
+    const call = app.request('/service/add', { method: 'POST', body: Buffer.from('[1,2]') });
+    const job = await takeJob(app);
+    assert.deepEqual(job.originalRequest, [1, 2]);
+    assert.equal(job.contentType, undefined);
+    await answer(app, job.id, 'done', { 'content-type': 'text/plain' });
+    assert.equal(await (await call).text(), 'done');
+  });
+
+  test('[P-JOB-SHAPE] a +json media type with parameters counts as JSON', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', {
+      method: 'POST',
+      body: '{"a":true}',
+      headers: { 'content-type': 'application/vnd.api+json; charset=utf-8' },
+    });
+    const job = await takeJob(app);
+    assert.deepEqual(job.originalRequest, { a: true });
+    await answer(app, job.id, null);
+    await call;
+  });
+
+  test('[P-JOB-SHAPE] an empty body travels as null', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST' });
+    const job = await takeJob(app);
+    assert.equal(job.originalRequest, null);
+    await answer(app, job.id, null);
+    assert.equal((await call).status, 200);
+  });
+
+  test('[P-BINARY] a non-JSON body travels as base64 with its content type, losslessly', async () => {
+    const { app } = testApp();
+    const bytes = Buffer.from([0, 1, 2, 255, 254, 0x7b]);
+    const call = app.request('/service/img', {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const job = await takeJob(app, 'img');
+    assert.equal(job.encoding, 'base64');
+    assert.equal(job.contentType, 'application/octet-stream');
+    assert.deepEqual(Buffer.from(job.originalRequest as string, 'base64'), bytes);
+
+    const reply = Buffer.from([255, 0, 10, 13, 128]);
+    await answer(app, job.id, reply, { 'content-type': 'image/png' });
+    const res = await call;
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), reply);
+  });
+
+  test('[P-HUB-STATUS] Hub-Status sets the status the caller gets', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST', body: '{}' });
+    const job = await takeJob(app);
+    await answer(app, job.id, '{"error":"nope"}', {
+      'hub-status': '422',
+      'content-type': 'application/json',
+    });
+    const res = await call;
+    assert.equal(res.status, 422);
+    assert.equal(res.headers.get('hub-error'), null, 'a worker error is not a hub error');
+    assert.equal(await res.text(), '{"error":"nope"}');
+  });
+
+  test('[P-HUB-STATUS] an invalid Hub-Status is 400 invalid_status and the job stays answerable', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST', body: '{}' });
+    const job = await takeJob(app);
+    for (const status of ['abc', '99', '1000', '600', '100', '2OO', '']) {
+      const res = await answer(app, job.id, 'x', { 'hub-status': status });
+      assert.equal(res.status, 400, `Hub-Status '${status}'`);
+      assert.equal(res.headers.get('hub-error'), 'invalid_status');
+    }
+    await answer(app, job.id, 'fine');
+    assert.equal(await (await call).text(), 'fine');
+  });
+
+  test('[P-ALIAS] POST /jobs/:id/response answers like POST /jobs/:id', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST', body: '{}' });
+    const job = await takeJob(app);
+    const res = await app.request(`/jobs/${job.id}/response`, {
+      method: 'POST',
+      body: 'via alias',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await (await call).text(), 'via alias');
+  });
+
+  test('[P-FORWARD] only safe request headers reach the worker', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', {
+      method: 'POST',
+      body: '{}',
+      headers: {
+        authorization: 'Bearer secret',
+        cookie: 'session=1',
+        'hub-timeout': '1000',
+        'proxy-authorization': 'x',
+        'x-trace': 't',
+        accept: 'application/json',
+      },
+    });
+    const job = await takeJob(app);
+    assert.deepEqual(job.headers, { 'x-trace': 't', accept: 'application/json' });
+    await answer(app, job.id, null);
+    await call;
+  });
+
+  test('[P-ANSWER-ONCE] answering twice gets 409 already_answered; an unknown id gets 404 unknown_job', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST', body: '{}' });
+    const job = await takeJob(app);
+    assert.equal((await answer(app, job.id, 'first')).status, 200);
+    const again = await answer(app, job.id, 'second');
+    assert.equal(again.status, 409);
+    assert.equal(again.headers.get('hub-error'), 'already_answered');
+    assert.equal(await (await call).text(), 'first');
+    const unknown = await answer(app, 'x'.repeat(21), 'late');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('hub-error'), 'unknown_job');
+  });
+
+  test('[P-TIMEOUT] a call past its Hub-Timeout gets 504 timeout and a later answer gets 410 caller_gone', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'hub-timeout': '50' },
+    });
+    const job = await takeJob(app);
+    const res = await call;
+    assert.equal(res.status, 504);
+    assert.equal(res.headers.get('hub-error'), 'timeout');
+    const late = await answer(app, job.id, 'late');
+    assert.equal(late.status, 410);
+    assert.equal(late.headers.get('hub-error'), 'caller_gone');
+  });
+
+  test('[P-POLL-TIMEOUT] a poll that ends without a job is 204 with no body; ?timeout works like Hub-Timeout', async () => {
+    const { app } = testApp();
+    const byQuery = await app.request('/service/add/jobs?timeout=10');
+    assert.equal(byQuery.status, 204);
+    assert.equal(await byQuery.text(), '');
+    const byHeader = await app.request('/service/add/jobs', { headers: { 'hub-timeout': '0' } });
+    assert.equal(byHeader.status, 204);
+  });
+});
