@@ -171,7 +171,7 @@ describe('Hub#call() and Hub#take()', () => {
     assertNothingParked(hub);
   });
 
-  test('[P-STATUS] answer rejects statuses outside 200-599 and bodies on bodyless statuses', async () => {
+  test('[P-HUB-STATUS] answer rejects statuses outside 200-599 and bodies on bodyless statuses', async () => {
     const hub = testHub();
     const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
     const job = await hub.take({ service: 'svc' });
@@ -223,6 +223,31 @@ describe('Hub#close()', () => {
     await hub.close(30);
     await assert.rejects(held, hasCode(ErrorCode.ShuttingDown));
     await assert.rejects(hub.answer(job.id, ok), hasCode(ErrorCode.CallerGone));
+    assertNothingParked(hub);
+  });
+});
+
+describe('Hub - resources', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  test('[P-MEMORY] no timer outlives the call or poll that set it, on any path', async () => {
+    const hub = testHub();
+    const before = timers();
+    const answered = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    const job = await hub.take({ service: 'svc' });
+    assert.ok(job);
+    await hub.answer(job.id, ok);
+    await answered;
+    await assert.rejects(hub.call({ service: 'svc', payload: jsonPayload(2), timeoutMs: 5 }));
+    const controller = new AbortController();
+    const cancelledCall = hub.call({ service: 'svc', payload: jsonPayload(3) }, controller.signal);
+    const cancelledPoll = hub.take({ service: 'other' }, controller.signal);
+    await tick();
+    controller.abort();
+    await assert.rejects(cancelledCall);
+    await cancelledPoll;
+    assert.equal(await hub.take({ service: 'empty', timeoutMs: 5 }), undefined);
+    assert.equal(timers(), before);
     assertNothingParked(hub);
   });
 });

@@ -15,7 +15,7 @@ async function takeJob(app: App, service = 'add'): Promise<WireJob> {
 function answer(
   app: App,
   id: string,
-  body: RequestInit['body'],
+  body: NonNullable<RequestInit['body']> | null,
   headers: Record<string, string> = {},
 ) {
   return app.request(`/jobs/${id}`, { method: 'POST', body, headers });

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, INT_OPTIONS, loadConfig } from '../src/config.js';
+
+test('[P-CONFIG] loadConfig() - defaults live in one table and the result is frozen', () => {
+  const config = loadConfig({ env: {}, argv: [] });
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.maxBodyBytes, 1024 * 1024);
+  assert.equal(config.maxQueuedPerService, 10_000);
+  assert.equal(config.callTimeoutMs, 30_000);
+  assert.equal(config.maxCallTimeoutMs, 300_000);
+  assert.equal(config.pollTimeoutMs, 30_000);
+  assert.equal(config.maxPollTimeoutMs, 120_000);
+  for (const option of INT_OPTIONS) assert.equal(config[option.key], option.default, option.key);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('[P-CONFIG] loadConfig() - a flag wins over its environment variable, which wins over the default', () => {
+  const env = { PORT: '9000', HOST: '0.0.0.0', HUB_MAX_QUEUED: '5' };
+  const fromEnv = loadConfig({ env, argv: [] });
+  assert.deepEqual([fromEnv.port, fromEnv.host, fromEnv.maxQueuedPerService], [9000, '0.0.0.0', 5]);
+  const fromFlags = loadConfig({
+    env,
+    argv: ['--port', '9100', '--host=::1', '--max-queued', '7'],
+  });
+  assert.deepEqual(
+    [fromFlags.port, fromFlags.host, fromFlags.maxQueuedPerService],
+    [9100, '::1', 7],
+  );
+});
+
+test('[P-CONFIG] loadConfig() - bad values are a ConfigError naming the setting and the range', () => {
+  const cases: [Record<string, string>, string[], RegExp][] = [
+    [{ PORT: 'http' }, [], /^Invalid PORT: expected a whole number from 0 to 65535, got 'http'$/],
+    [{ HUB_MAX_BODY_BYTES: '0' }, [], /HUB_MAX_BODY_BYTES.*from 1/],
+    [{ HUB_CALL_TIMEOUT_MS: '1.5' }, [], /HUB_CALL_TIMEOUT_MS/],
+    [{ HUB_POLL_TIMEOUT_MS: '-1' }, [], /HUB_POLL_TIMEOUT_MS/],
+    [{}, ['--max-parked', ''], /--max-parked/],
+    [
+      { HUB_POLL_TIMEOUT_MS: '200000' },
+      [],
+      /HUB_POLL_TIMEOUT_MS: 200000 is above HUB_MAX_POLL_TIMEOUT_MS/,
+    ],
+    [{ HOST: ' ' }, [], /HOST/],
+    [{}, ['--bogus'], /bogus/],
+    [{}, ['positional'], /positional/],
+  ];
+  for (const [env, argv, message] of cases) {
+    assert.throws(
+      () => loadConfig({ env, argv }),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      `${JSON.stringify(env)} ${argv.join(' ')}`,
+    );
+  }
+});
