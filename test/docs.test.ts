@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HOST_OPTION, INT_OPTIONS } from '../src/config.js';
 import { ErrorCode } from '../src/errors.js';
 import { ERROR_STATUS, errorResponse } from '../src/http/error-status.js';
 import { HubError } from '../src/index.js';
@@ -66,4 +67,16 @@ test('[P-ERRORS] a hub error renders as JSON with its code in Hub-Error; anythin
   assert.deepEqual(await bug.json(), {
     error: { code: 'internal_error', message: 'internal error' },
   });
+});
+
+test('[P-CONFIG] the README configuration table lists every setting with its flag and default', () => {
+  const readme = read('README.md');
+  const rows = [
+    [HOST_OPTION.env, HOST_OPTION.flag, HOST_OPTION.default],
+    ...INT_OPTIONS.map((o) => [o.env, o.flag, String(o.default)]),
+  ];
+  for (const [env, flag, value] of rows) {
+    const row = new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*\`--${flag}\`\\s*\\|\\s*${value}\\b`);
+    assert.match(readme, row, `README row for ${env}`);
+  }
 });

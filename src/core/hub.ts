@@ -4,7 +4,13 @@ import { ErrorCode, HubError, isHubError } from '../errors.js';
 import type { GiveUpReason, JobStore, Ticket } from '../store/job-store.js';
 import { linkAbort } from './abort.js';
 import { assertServiceName } from './service-name.js';
-import type { Answer, CallPayload, Job, ServiceStats } from './types.js';
+import {
+  type Answer,
+  BODYLESS_STATUSES,
+  type CallPayload,
+  type Job,
+  type ServiceStats,
+} from './types.js';
 
 export interface HubOptions {
   /** A call's deadline when the caller names none. */
@@ -41,9 +47,6 @@ export interface HubStatus {
   readonly total: Omit<ServiceStats, 'service'>;
   readonly services: ServiceStats[];
 }
-
-/** Statuses that cannot carry a body (RFC 9110). */
-const BODYLESS_STATUSES = new Set([204, 205, 304]);
 
 const cancelled = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
 const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');

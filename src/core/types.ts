@@ -22,6 +22,9 @@ export interface Job {
   readonly payload: CallPayload;
 }
 
+/** Statuses that cannot carry a body (RFC 9110): an answer with one must be empty. */
+export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+
 /** A worker's answer, handed back to the caller as its HTTP response. */
 export interface Answer {
   readonly status: number;

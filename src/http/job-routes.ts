@@ -5,6 +5,9 @@ import { parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { limitBody } from './service-routes.js';
 
+/** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
+const EMPTY = new Uint8Array(0);
+
 /** `/jobs/:id`: a worker's answer. `/jobs/:id/response` is AstroHub's test worker's spelling. */
 export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
@@ -17,7 +20,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
       contentType: c.req.header('content-type'),
       body,
     });
-    return c.body(null, 200);
+    return c.body(EMPTY, 200);
   };
 
   for (const path of ['/:id', '/:id/response']) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Hub } from '../core/hub.js';
-import type { Answer } from '../core/types.js';
+import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { encodeJob, Header } from '../protocol.js';
 import { readCallPayload } from './call-payload.js';
@@ -39,7 +39,8 @@ export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono 
 
 /** The caller's response is the worker's answer: its status, its content type, its bytes. */
 function answerResponse(answer: Answer): Response {
-  return new Response(answer.body.byteLength === 0 ? null : answer.body, {
+  // An empty Uint8Array still gets Content-Length: 0; bodyless statuses need a null body.
+  return new Response(BODYLESS_STATUSES.has(answer.status) ? null : answer.body, {
     status: answer.status,
     headers: { 'content-type': answer.contentType ?? 'application/octet-stream' },
   });
