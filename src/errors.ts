@@ -9,6 +9,7 @@ export const ErrorCode = {
   InvalidServiceName: 'invalid_service_name',
   InvalidTimeout: 'invalid_timeout',
   InvalidStatus: 'invalid_status',
+  InvalidEncoding: 'invalid_encoding',
   PayloadTooLarge: 'payload_too_large',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',

@@ -31,6 +31,12 @@ export interface WireJob {
   readonly attempt: number;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline: number;
+  /** The caller's method: `POST` for `/service/:name`, anything for `/call/:name/...`. */
+  readonly method: string;
+  /** The path below the service, starting with `/`, percent-encoded as the caller sent it. */
+  readonly path: string;
+  /** The raw query string without `?`; empty when there was none. */
+  readonly query: string;
   /** The caller's JSON value itself; or, with `encoding: 'base64'`, its raw bytes. */
   readonly originalRequest: unknown;
   readonly encoding?: 'base64';
@@ -40,38 +46,36 @@ export interface WireJob {
 
 /**
  * Serializes a job for a worker. A JSON body is spliced in as it came, never
- * parsed and re-encoded; any other body travels as base64.
+ * parsed and re-encoded; any other body, or every body when the worker asks for
+ * `base64` (to get the caller's exact bytes), travels as base64.
  */
-export function encodeJob(job: Job): Buffer {
+export function encodeJob(job: Job, { base64 = false }: { base64?: boolean } = {}): Buffer {
   const { payload } = job;
   const fields = [
     `{"id":${JSON.stringify(job.id)}`,
     `"service":${JSON.stringify(job.service)}`,
     `"attempt":${job.attempt}`,
     `"deadline":${job.deadline}`,
+    `"method":${JSON.stringify(payload.method)}`,
+    `"path":${JSON.stringify(payload.path)}`,
+    `"query":${JSON.stringify(payload.query)}`,
     `"headers":${JSON.stringify(payload.headers)}`,
   ];
   if (payload.contentType !== undefined) {
     fields.push(`"contentType":${JSON.stringify(payload.contentType)}`);
   }
-  if (!payload.isJson) {
-    const base64 = Buffer.from(
-      payload.body.buffer,
-      payload.body.byteOffset,
-      payload.body.byteLength,
-    ).toString('base64');
-    fields.push('"encoding":"base64"', `"originalRequest":"${base64}"}`);
+  if (base64 || !payload.isJson) {
+    const { buffer, byteOffset, byteLength } = payload.body;
+    const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');
+    fields.push('"encoding":"base64"', `"originalRequest":"${encoded}"}`);
     return Buffer.from(fields.join(','));
   }
   if (payload.body.byteLength === 0) {
     fields.push('"originalRequest":null}');
     return Buffer.from(fields.join(','));
   }
-  return Buffer.concat([
-    Buffer.from(`${fields.join(',')},"originalRequest":`),
-    payload.body,
-    CLOSE_BRACE,
-  ]);
+  const head = Buffer.from(`${fields.join(',')},"originalRequest":`);
+  return Buffer.concat([head, payload.body, CLOSE_BRACE]);
 }
 
 const CLOSE_BRACE = Buffer.from('}');

@@ -1,5 +1,11 @@
 /** What a caller sent, as the core carries it to a worker. */
 export interface CallPayload {
+  /** The caller's HTTP method: `POST` for `/service/:name`, any for `/call/:name/...`. */
+  readonly method: string;
+  /** The path below the service, starting with `/`, as the caller sent it (still percent-encoded). */
+  readonly path: string;
+  /** The raw query string without `?`; empty when there was none. */
+  readonly query: string;
   /** The request body, byte for byte. */
   readonly body: Uint8Array;
   /** The caller's Content-Type, if it sent one. */
@@ -29,6 +35,8 @@ export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 export interface Answer {
   readonly status: number;
   readonly contentType: string | undefined;
+  /** Further response headers the worker asked to return (lower-case names). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
 }
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { callRoutes } from './call-routes.js';
 import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -15,6 +16,7 @@ export interface AppOptions {
 export function createApp(hub: Hub, options: AppOptions): Hono {
   const app = new Hono();
   app.route('/service', serviceRoutes(hub, options));
+  app.route('/call', callRoutes(hub, options));
   app.route('/jobs', jobRoutes(hub, options));
   app.route('/', healthRoutes(hub));
   app.notFound((c) =>

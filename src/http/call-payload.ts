@@ -1,30 +1,7 @@
 import type { Context } from 'hono';
 import type { CallPayload } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
-
-/**
- * Request headers a worker never sees: hop-by-hop headers (RFC 9110 §7.6.1),
- * framing the hub redoes itself, and credentials meant for the hub or gateway.
- * `Content-Type` travels separately as the job's `contentType`; `Hub-*` headers
- * are instructions to the hub.
- */
-const WITHHELD_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'content-type',
-  'expect',
-  'authorization',
-  'cookie',
-]);
+import { forwardedRequestHeaders } from './header-rules.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where
 // JSON.parse rejects it: the body is spliced into the worker's JSON unchanged.
@@ -37,31 +14,49 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 
+export interface PayloadOptions {
+  /** The path below the service (`/` for `POST /service/:name`). */
+  readonly path: string;
+  /**
+   * True for `POST /service/:name`: a body that claims to be JSON must be JSON (400
+   * otherwise). False for `/call`, which forwards whatever a gateway sends: a body
+   * that is not valid JSON then travels as base64, and the worker judges it.
+   */
+  readonly strictJson: boolean;
+}
+
 /** Reads a caller's request into the payload a worker will receive. */
-export async function readCallPayload(c: Context): Promise<CallPayload> {
+export async function readCallPayload(c: Context, options: PayloadOptions): Promise<CallPayload> {
   const contentType = c.req.header('content-type');
   const body = new Uint8Array(await c.req.arrayBuffer());
-  const isJson = isJsonContentType(contentType);
-  if (isJson && body.byteLength > 0) assertJson(body);
-  return { body, contentType, isJson, headers: forwardedHeaders(c.req.raw.headers) };
+  let isJson = isJsonContentType(contentType);
+  if (isJson && body.byteLength > 0 && !isValidJson(body)) {
+    if (options.strictJson) {
+      throw new HubError(
+        ErrorCode.InvalidJson,
+        'the body is not valid JSON; send another Content-Type to pass other bytes',
+      );
+    }
+    isJson = false;
+  }
+  const url = c.req.url;
+  const queryStart = url.indexOf('?');
+  return {
+    method: c.req.method,
+    path: options.path,
+    query: queryStart === -1 ? '' : url.slice(queryStart + 1),
+    body,
+    contentType,
+    isJson,
+    headers: forwardedRequestHeaders(c.req.raw.headers),
+  };
 }
 
-function assertJson(body: Uint8Array): void {
+function isValidJson(body: Uint8Array): boolean {
   try {
     JSON.parse(utf8.decode(body));
-  } catch (error) {
-    throw new HubError(
-      ErrorCode.InvalidJson,
-      'the body is not valid JSON; send another Content-Type to pass other bytes',
-      { cause: error },
-    );
+    return true;
+  } catch {
+    return false;
   }
-}
-
-function forwardedHeaders(headers: Headers): Record<string, string> {
-  const forwarded: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (!WITHHELD_HEADERS.has(name) && !name.startsWith('hub-')) forwarded[name] = value;
-  });
-  return forwarded;
 }

@@ -7,6 +7,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidServiceName]: 400,
   [ErrorCode.InvalidTimeout]: 400,
   [ErrorCode.InvalidStatus]: 400,
+  [ErrorCode.InvalidEncoding]: 400,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.MethodNotAllowed]: 405,

@@ -1,9 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { Header } from '../protocol.js';
+import { limitBody } from './body-limit.js';
+import { returnedAnswerHeaders } from './header-rules.js';
 import { parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
-import { limitBody } from './service-routes.js';
 
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
 const EMPTY = new Uint8Array(0);
@@ -18,6 +19,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     await hub.answer(c.req.param('id') ?? '', {
       status,
       contentType: c.req.header('content-type'),
+      headers: returnedAnswerHeaders(c.req.raw.headers),
       body,
     });
     return c.body(EMPTY, 200);

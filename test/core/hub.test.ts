@@ -8,6 +8,7 @@ import { jsonPayload, testHub, tick } from '../support/config.js';
 const ok: Answer = {
   status: 200,
   contentType: 'application/json',
+  headers: {},
   body: Buffer.from('{"answer":3}'),
 };
 
@@ -183,7 +184,7 @@ describe('Hub#call() and Hub#take()', () => {
       hub.answer(job.id, { ...ok, status: 204 }),
       hasCode(ErrorCode.InvalidStatus),
     );
-    const empty = { status: 204, contentType: undefined, body: new Uint8Array() };
+    const empty = { status: 204, contentType: undefined, headers: {}, body: new Uint8Array() };
     await hub.answer(job.id, empty);
     assert.deepEqual(await call, empty);
   });

@@ -31,7 +31,7 @@ function job(service = 'svc', value: unknown = {}): Job {
 }
 
 function answer(text = 'ok'): Answer {
-  return { status: 200, contentType: 'text/plain', body: Buffer.from(text) };
+  return { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from(text) };
 }
 
 const never = new AbortController().signal;

@@ -29,6 +29,9 @@ export function testApp(overrides: Partial<Config> = {}) {
 
 export function jsonPayload(value: unknown): CallPayload {
   return {
+    method: 'POST',
+    path: '/',
+    query: '',
     body: Buffer.from(JSON.stringify(value)),
     contentType: 'application/json',
     isJson: true,

@@ -1,0 +1,61 @@
+/**
+ * Which headers cross the hub, in one place. docs/protocol.md ([P-FORWARD],
+ * [P-ANSWER-HEADERS]) is the prose version of these two functions.
+ */
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing the hub redoes itself. */
+const CONNECTION_HEADERS = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+];
+
+/**
+ * Request headers a worker never sees: connection headers, `Host` and `Expect`,
+ * `Content-Type` (it travels as the job's `contentType`), and credentials meant
+ * for the hub or the gateway. `Hub-*` headers are instructions to the hub.
+ */
+const WITHHELD_REQUEST_HEADERS = new Set([
+  ...CONNECTION_HEADERS,
+  'host',
+  'expect',
+  'content-type',
+  'authorization',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'cookie',
+]);
+
+/** Answer headers that `Hub-Header-*` cannot set: connection headers, and `Content-Type`, which has its own header. */
+const WITHHELD_ANSWER_HEADERS = new Set([...CONNECTION_HEADERS, 'content-type']);
+
+const RETURN_PREFIX = 'hub-header-';
+
+export function forwardedRequestHeaders(headers: Headers): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!WITHHELD_REQUEST_HEADERS.has(name) && !name.startsWith('hub-')) forwarded[name] = value;
+  });
+  return forwarded;
+}
+
+/**
+ * A worker returns a response header by sending it prefixed: `Hub-Header-Cache-Control: no-store`
+ * gives the caller `Cache-Control: no-store`. The worker's other request headers (its own
+ * User-Agent, Host, ...) are not the caller's business. A worker cannot forge `Hub-*` headers.
+ */
+export function returnedAnswerHeaders(headers: Headers): Record<string, string> {
+  const returned: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!name.startsWith(RETURN_PREFIX)) return;
+    const target = name.slice(RETURN_PREFIX.length);
+    if (target && !WITHHELD_ANSWER_HEADERS.has(target) && !target.startsWith('hub-'))
+      returned[target] = value;
+  });
+  return returned;
+}
