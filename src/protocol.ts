@@ -19,6 +19,12 @@ export const Header = {
   JobId: 'hub-job-id',
 } as const;
 
+/** True for `application/json` and any `+json` media type, whatever its parameters. */
+export function isJsonMediaType(contentType: string): boolean {
+  const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
+  return mediaType === 'application/json' || mediaType.endsWith('+json');
+}
+
 /** The JSON body of every error the hub produces. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };

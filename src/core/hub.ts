@@ -138,7 +138,8 @@ export class Hub {
 
   /**
    * Waits up to the poll timeout for the next job of a service. Resolves `undefined`
-   * when the wait ends empty, when `signal` aborts, or when the hub shuts down. A job
+   * when the wait ends empty, when `signal` aborts, or when the hub starts shutting
+   * down; a poll that arrives during shutdown is refused with `shutting_down`. A job
    * claimed just as the worker went away goes back to the head of its queue.
    */
   async take(input: TakeInput, signal?: AbortSignal): Promise<Job | undefined> {
@@ -147,7 +148,9 @@ export class Hub {
       fallback: this.#options.pollTimeoutMs,
       what: 'poll timeout',
     });
-    if (this.#closing || signal?.aborted) return undefined;
+    // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
+    if (this.#closing) throw shuttingDown();
+    if (signal?.aborted) return undefined;
     this.#checkCapacity();
 
     const controller = new AbortController();

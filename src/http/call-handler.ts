@@ -20,12 +20,13 @@ export async function callAndRespond(
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
 function answerResponse(answer: Answer): Response {
-  // An empty Uint8Array still gets Content-Length: 0; bodyless statuses need a null body.
-  return new Response(BODYLESS_STATUSES.has(answer.status) ? null : answer.body, {
-    status: answer.status,
-    headers: {
-      ...answer.headers,
-      'content-type': answer.contentType ?? 'application/octet-stream',
-    },
-  });
+  const headers: Record<string, string> = { ...answer.headers };
+  if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
+  if (answer.body.byteLength === 0) {
+    // Say the length, or Node would frame an empty body as chunked.
+    if (!BODYLESS_STATUSES.has(answer.status)) headers['content-length'] = '0';
+    return new Response(null, { status: answer.status, headers });
+  }
+  headers['content-type'] ??= 'application/octet-stream';
+  return new Response(answer.body, { status: answer.status, headers });
 }

@@ -1,17 +1,16 @@
 import type { Context } from 'hono';
 import type { CallPayload } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { isJsonMediaType } from '../protocol.js';
 import { forwardedRequestHeaders } from './header-rules.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where
 // JSON.parse rejects it: the body is spliced into the worker's JSON unchanged.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** True for `application/json` and any `+json` media type, whatever its parameters. */
-export function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return true;
-  const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
-  return mediaType === 'application/json' || mediaType.endsWith('+json');
+/** A caller's body is JSON when it says so, or says nothing (AstroHub's callers sent bare JSON). */
+function isJsonContentType(contentType: string | undefined): boolean {
+  return contentType === undefined || isJsonMediaType(contentType);
 }
 
 export interface PayloadOptions {

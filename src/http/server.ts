@@ -18,6 +18,7 @@ export interface RunningServer {
 
 /** How long closing connections may take after the grace period before they are cut. */
 const CONNECTION_CLOSE_MS = 1000;
+const IDLE_SWEEP_MS = 10;
 
 /** Starts the hub's HTTP server and resolves once it listens. */
 export async function startServer(
@@ -45,9 +46,13 @@ export async function startServer(
     await hub.close();
     const closed = once(server, 'close');
     server.close();
+    // Keep-alive connections turn idle one by one as their last responses finish
+    // (the parked polls' 204s among them): close each as soon as it does.
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     server.closeIdleConnections();
     const cutOff = setTimeout(() => server.closeAllConnections(), CONNECTION_CLOSE_MS);
     await closed;
+    clearInterval(sweep);
     clearTimeout(cutOff);
   };
 

@@ -191,7 +191,7 @@ describe('Hub#call() and Hub#take()', () => {
 });
 
 describe('Hub#close()', () => {
-  test('[P-SHUTDOWN] ends parked polls, turns away queued and new calls, and lets in-flight jobs finish', async () => {
+  test('[P-SHUTDOWN] ends parked polls, refuses new polls, turns away queued and new calls, lets in-flight jobs finish', async () => {
     const hub = testHub({ shutdownGraceMs: 5000 });
     const held = hub.call({ service: 'a', payload: jsonPayload('held') });
     const job = await hub.take({ service: 'a' });
@@ -208,7 +208,7 @@ describe('Hub#close()', () => {
       hub.call({ service: 'a', payload: jsonPayload(1) }),
       hasCode(ErrorCode.ShuttingDown),
     );
-    assert.equal(await hub.take({ service: 'a' }), undefined);
+    await assert.rejects(hub.take({ service: 'a' }), hasCode(ErrorCode.ShuttingDown));
 
     await hub.answer(job.id, ok);
     assert.deepEqual(await held, ok);

@@ -55,5 +55,7 @@ test('[P-HEALTH] /healthz is always 200; /readyz turns 503 shutting_down once sh
   const call = await app.request('/service/a', { method: 'POST', body: '1' });
   assert.equal(call.status, 503);
   assert.equal(call.headers.get('hub-error'), 'shutting_down');
-  assert.equal((await app.request('/service/a/jobs')).status, 204);
+  const poll = await app.request('/service/a/jobs');
+  assert.equal(poll.status, 503, 'a new poll is refused, so workers back off instead of spinning');
+  assert.equal(poll.headers.get('hub-error'), 'shutting_down');
 });

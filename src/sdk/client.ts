@@ -1,0 +1,104 @@
+import type { HubStatus } from '../core/hub.js';
+import { isJsonMediaType } from '../protocol.js';
+import { hubErrorFrom, unreachable } from './errors.js';
+
+export interface HubClientOptions {
+  /** The hub's base URL. @example 'http://127.0.0.1:8080' */
+  readonly url: string;
+}
+
+export interface CallOptions {
+  /** Milliseconds the hub waits for a worker (sent as `Hub-Timeout`). @default the hub's default, 30000 */
+  readonly timeout?: number;
+  /** Aborts the call; the hub withdraws the job if no worker holds it yet. */
+  readonly signal?: AbortSignal;
+  /** Extra request headers; safe ones reach the worker. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A worker's answer. Any status, 2xx or not: only hub errors throw. */
+export interface HubResponse<T = unknown> {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  /** Parsed JSON for a JSON content type, a string for `text/*`, bytes otherwise. */
+  readonly body: T;
+}
+
+/**
+ * Calls services through the hub.
+ *
+ * @example
+ * const client = new HubClient({ url: 'http://127.0.0.1:8080' });
+ * const { body } = await client.call('add', { first: 1, second: 2 }); // { answer: 3 }
+ */
+export class HubClient {
+  readonly #url: string;
+
+  constructor(options: HubClientOptions) {
+    this.#url = options.url.replace(/\/+$/, '');
+  }
+
+  /**
+   * Sends `body` to `service` and waits for a worker's answer. A `Uint8Array` is
+   * sent as bytes (`application/octet-stream` unless `headers` name a type); anything
+   * else as JSON. Throws `HubClientError` for hub errors (`timeout`, `queue_full`, ...)
+   * and `hub_unreachable`.
+   */
+  async call<T = unknown>(
+    service: string,
+    body?: unknown,
+    options: CallOptions = {},
+  ): Promise<HubResponse<T>> {
+    const bytes = body instanceof Uint8Array;
+    const headers: Record<string, string> = {
+      'content-type': bytes ? 'application/octet-stream' : 'application/json',
+      ...lowerCaseKeys(options.headers),
+    };
+    if (options.timeout !== undefined) headers['hub-timeout'] = String(options.timeout);
+    const init: RequestInit = {
+      method: 'POST',
+      headers,
+      body: bytes ? body : body === undefined ? null : JSON.stringify(body),
+    };
+    if (options.signal) init.signal = options.signal;
+    const response = await this.#fetch(`/service/${encodeURIComponent(service)}`, init);
+    if (response.headers.has('hub-error')) throw await hubErrorFrom(response);
+    return {
+      status: response.status,
+      ok: response.ok,
+      headers: response.headers,
+      body: (await readBody(response)) as T,
+    };
+  }
+
+  /** The hub's `GET /status`. */
+  async status(): Promise<HubStatus> {
+    const response = await this.#fetch('/status', {});
+    if (!response.ok) throw await hubErrorFrom(response);
+    return (await response.json()) as HubStatus;
+  }
+
+  async #fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.#url}${path}`, init);
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw unreachable(this.#url, error);
+    }
+  }
+}
+
+function lowerCaseKeys(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const type = response.headers.get('content-type') ?? '';
+  if (isJsonMediaType(type)) {
+    const text = await response.text();
+    return text === '' ? null : JSON.parse(text);
+  }
+  if (type.trim().toLowerCase().startsWith('text/')) return response.text();
+  return new Uint8Array(await response.arrayBuffer());
+}

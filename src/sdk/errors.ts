@@ -1,0 +1,44 @@
+/**
+ * Errors the SDK throws. A hub error keeps the hub's stable code (from `Hub-Error`,
+ * see docs/errors.md); `hub_unreachable` means no HTTP answer came at all. A
+ * worker's own non-2xx answer is not an error: it is a response like any other.
+ */
+export class HubClientError extends Error {
+  override readonly name = 'HubClientError';
+  /** The hub's error code, or `hub_unreachable`. */
+  readonly code: string;
+  /** The HTTP status the hub answered with; undefined when it was unreachable. */
+  readonly status: number | undefined;
+
+  constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+  }
+}
+
+export function isHubClientError(value: unknown): value is HubClientError {
+  return value instanceof HubClientError;
+}
+
+export const HUB_UNREACHABLE = 'hub_unreachable';
+
+/** Turns a hub error response (one with `Hub-Error`) into a HubClientError. */
+export async function hubErrorFrom(response: Response): Promise<HubClientError> {
+  const code = response.headers.get('hub-error') ?? 'unknown';
+  let message = `hub answered ${response.status} ${code}`;
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    // The code is what matters; a body we cannot read leaves the generic message.
+  }
+  return new HubClientError(code, message, { status: response.status });
+}
+
+export function unreachable(url: string, cause: unknown): HubClientError {
+  const detail = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.message;
+  return new HubClientError(HUB_UNREACHABLE, `cannot reach the hub at ${url} (${detail})`, {
+    cause,
+  });
+}

@@ -1,0 +1,11 @@
+export { type CallOptions, HubClient, type HubClientOptions, type HubResponse } from './client.js';
+export { HUB_UNREACHABLE, HubClientError, isHubClientError } from './errors.js';
+export { ReceivedJob } from './received-job.js';
+export { type FetchHandler, type ServeFetchOptions, serveFetch } from './serve-fetch.js';
+export {
+  HubWorker,
+  type HubWorkerOptions,
+  type JobContext,
+  type JobHandler,
+  type WorkerLogger,
+} from './worker.js';

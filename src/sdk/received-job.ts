@@ -1,0 +1,58 @@
+import type { WireJob } from '../protocol.js';
+
+/** A job as a handler sees it: the caller's request, with its body decoded once, lazily. */
+export class ReceivedJob {
+  readonly id: string;
+  readonly service: string;
+  readonly attempt: number;
+  /** Epoch milliseconds after which the caller no longer waits. */
+  readonly deadline: number;
+  readonly method: string;
+  /** The path below the service, percent-encoded, starting with `/`. */
+  readonly path: string;
+  /** The raw query string without `?`. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly contentType: string | undefined;
+  readonly #wire: WireJob;
+  #bytes: Uint8Array | undefined;
+
+  constructor(wire: WireJob) {
+    this.#wire = wire;
+    this.id = wire.id;
+    this.service = wire.service;
+    this.attempt = wire.attempt;
+    this.deadline = wire.deadline;
+    this.method = wire.method;
+    this.path = wire.path;
+    this.query = wire.query;
+    this.headers = wire.headers;
+    this.contentType = wire.contentType;
+  }
+
+  /**
+   * The caller's body. Exact bytes when the job came base64-encoded (always, for
+   * `exactBodies` workers and `serveFetch`); otherwise the JSON value re-serialized.
+   */
+  get body(): Uint8Array {
+    this.#bytes ??=
+      this.#wire.encoding === 'base64'
+        ? Buffer.from(this.#wire.originalRequest as string, 'base64')
+        : this.#wire.originalRequest === null
+          ? new Uint8Array(0)
+          : Buffer.from(JSON.stringify(this.#wire.originalRequest));
+    return this.#bytes;
+  }
+
+  /** The caller's JSON value (`null` for an empty body). Throws if the body is not JSON. */
+  json<T = unknown>(): T {
+    if (this.#wire.encoding !== 'base64') return this.#wire.originalRequest as T;
+    const text = this.text();
+    return (text === '' ? null : JSON.parse(text)) as T;
+  }
+
+  /** The caller's body as UTF-8 text. */
+  text(): string {
+    return Buffer.from(this.body).toString('utf8');
+  }
+}

@@ -1,0 +1,221 @@
+import { linkAbort } from '../core/abort.js';
+import type { WireJob } from '../protocol.js';
+import { type AnswerRequest, failureAnswer, toAnswerRequest } from './answer.js';
+import { Backoff, type BackoffOptions, pause } from './backoff.js';
+import { HubClientError, hubErrorFrom, unreachable } from './errors.js';
+import { ReceivedJob } from './received-job.js';
+
+export interface JobContext {
+  /** Aborts at the job's deadline (its caller has stopped waiting) and when the worker stops after its grace period. */
+  readonly signal: AbortSignal;
+}
+
+export type JobHandler = (job: ReceivedJob, context: JobContext) => unknown;
+
+export interface WorkerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface HubWorkerOptions {
+  /** The hub's base URL. @example 'http://127.0.0.1:8080' */
+  readonly url: string;
+  /** The service, or services, to take jobs for. */
+  readonly services: string | readonly string[];
+  /** Handles one job; see `toAnswerRequest` for what it may return. A throw answers 500. */
+  readonly handler: JobHandler;
+  /** Jobs handled at once, per service (each slot holds one long poll or one job). @default 1 */
+  readonly concurrency?: number;
+  /** How long each long poll waits for a job, in milliseconds. @default 30000 */
+  readonly pollTimeoutMs?: number;
+  /** Ask for every body as base64, so `job.body` is the caller's exact bytes. @default false */
+  readonly exactBodies?: boolean;
+  /** Retry delays while the hub is unreachable. @default { initialMs: 100, maxMs: 5000 } */
+  readonly backoff?: BackoffOptions;
+  /** Where state changes are logged, once each; `false` for silence. @default console */
+  readonly logger?: WorkerLogger | false;
+}
+
+const silent: WorkerLogger = { info() {}, warn() {} };
+
+/**
+ * Long-polls the hub for jobs and answers them with a handler's results.
+ *
+ * @example
+ * const worker = new HubWorker({
+ *   url: 'http://127.0.0.1:8080',
+ *   services: 'add',
+ *   concurrency: 8,
+ *   handler: (job) => {
+ *     const { first, second } = job.json<{ first: number; second: number }>();
+ *     return { answer: first + second };
+ *   },
+ * });
+ * worker.start();
+ * // later: await worker.stop();
+ */
+export class HubWorker {
+  readonly #url: string;
+  readonly #services: readonly string[];
+  readonly #handler: JobHandler;
+  readonly #concurrency: number;
+  readonly #pollTimeoutMs: number;
+  readonly #exactBodies: boolean;
+  readonly #backoffOptions: BackoffOptions;
+  readonly #log: WorkerLogger;
+  /** Aborted by stop(): ends parked polls and backoff pauses. */
+  readonly #stopping = new AbortController();
+  /** Aborted when stop()'s grace period ends: handlers still running are told to give up. */
+  readonly #graceOver = new AbortController();
+  #slots: Promise<void>[] = [];
+  #reachable = true;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: HubWorkerOptions) {
+    this.#url = options.url.replace(/\/+$/, '');
+    this.#services =
+      typeof options.services === 'string' ? [options.services] : [...options.services];
+    this.#handler = options.handler;
+    this.#concurrency = options.concurrency ?? 1;
+    this.#pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
+    this.#exactBodies = options.exactBodies ?? false;
+    this.#backoffOptions = options.backoff ?? {};
+    this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
+      throw new TypeError(
+        `Expected \`concurrency\` to be a whole number >= 1, got ${options.concurrency}`,
+      );
+    }
+    if (this.#services.length === 0) throw new TypeError('Expected at least one service');
+  }
+
+  /** Starts `concurrency` polling slots per service. Returns at once. */
+  start(): this {
+    if (this.#slots.length > 0 || this.#stopping.signal.aborted) return this;
+    for (const service of this.#services) {
+      for (let i = 0; i < this.#concurrency; i++) this.#slots.push(this.#runSlot(service));
+    }
+    return this;
+  }
+
+  /**
+   * Graceful stop: no new polls (parked ones are closed), handlers in flight get
+   * `graceMs` to finish and answer, then their signals abort. Resolves when every
+   * slot has ended. Idempotent.
+   */
+  stop({ graceMs = 10_000 }: { graceMs?: number } = {}): Promise<void> {
+    this.#stopped ??= this.#stop(graceMs);
+    return this.#stopped;
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    this.#stopping.abort();
+    const all = Promise.allSettled(this.#slots);
+    const grace = setTimeout(() => this.#graceOver.abort(), graceMs);
+    await all;
+    clearTimeout(grace);
+  }
+
+  async #runSlot(service: string): Promise<void> {
+    const backoff = new Backoff(this.#backoffOptions);
+    while (!this.#stopping.signal.aborted) {
+      let wire: WireJob | undefined;
+      try {
+        wire = await this.#poll(service);
+        backoff.reset();
+        this.#markReachable(true);
+      } catch (error) {
+        if (this.#stopping.signal.aborted) return;
+        this.#markReachable(false, error);
+        await pause(backoff.next(), this.#stopping.signal);
+        continue;
+      }
+      if (wire) await this.#handle(new ReceivedJob(wire));
+    }
+  }
+
+  async #poll(service: string): Promise<WireJob | undefined> {
+    const query = `timeout=${this.#pollTimeoutMs}${this.#exactBodies ? '&encoding=base64' : ''}`;
+    const url = `${this.#url}/service/${encodeURIComponent(service)}/jobs?${query}`;
+    // stop() may cut a poll that is still waiting, but not one whose job has arrived:
+    // once the headers are in, the body is read to the end and the job handled.
+    const controller = new AbortController();
+    const unlink = linkAbort(this.#stopping.signal, controller, () => 'worker stopping');
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: controller.signal });
+    } catch (error) {
+      throw unreachable(this.#url, error);
+    } finally {
+      unlink();
+    }
+    if (response.status === 204) return undefined;
+    if (response.status !== 200) throw await hubErrorFrom(response);
+    return (await response.json()) as WireJob;
+  }
+
+  async #handle(job: ReceivedJob): Promise<void> {
+    const controller = new AbortController();
+    const untilDeadline = setTimeout(
+      () => controller.abort(),
+      Math.max(0, job.deadline - Date.now()),
+    );
+    const onGraceOver = () => controller.abort();
+    this.#graceOver.signal.addEventListener('abort', onGraceOver, { once: true });
+    let answer: AnswerRequest;
+    try {
+      answer = await toAnswerRequest(await this.#handler(job, { signal: controller.signal }));
+    } catch (error) {
+      answer = failureAnswer(error);
+    } finally {
+      clearTimeout(untilDeadline);
+      this.#graceOver.signal.removeEventListener('abort', onGraceOver);
+    }
+    await this.#answer(job, answer);
+  }
+
+  /**
+   * Posts the answer, retrying while the hub is unreachable, until the caller's
+   * deadline or the end of stop()'s grace period.
+   */
+  async #answer(job: ReceivedJob, answer: AnswerRequest): Promise<void> {
+    const backoff = new Backoff(this.#backoffOptions);
+    for (;;) {
+      try {
+        const response = await fetch(`${this.#url}/jobs/${job.id}`, {
+          method: 'POST',
+          headers: answer.headers,
+          body: answer.body,
+        });
+        // 404/409/410: nobody wants this answer any more; 400: retrying would not help.
+        if (response.status !== 200) {
+          this.#log.warn(
+            `switchboard worker: answer to job ${job.id} refused: ${(await hubErrorFrom(response)).message}`,
+          );
+        }
+        return;
+      } catch (error) {
+        this.#markReachable(false, error);
+        if (Date.now() >= job.deadline || this.#graceOver.signal.aborted) return;
+        await pause(backoff.next(), this.#graceOver.signal);
+      }
+    }
+  }
+
+  /** Logs only when reachability changes, not once per failed retry. */
+  #markReachable(reachable: boolean, error?: unknown): void {
+    if (reachable === this.#reachable) return;
+    this.#reachable = reachable;
+    if (reachable) {
+      this.#log.info(`switchboard worker: reconnected to ${this.#url}`);
+    } else {
+      const reason = error instanceof HubClientError ? error.message : String(error);
+      this.#log.warn(`switchboard worker: hub unavailable, retrying with backoff: ${reason}`);
+    }
+  }
+}
+
+const consoleLogger: WorkerLogger = {
+  info: (message) => console.info(message),
+  warn: (message) => console.warn(message),
+};

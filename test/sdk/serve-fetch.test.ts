@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Hono } from 'hono';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { type HubWorker, serveFetch } from '../../src/sdk/index.js';
+import { testConfig } from '../support/config.js';
+
+/** An ordinary Hono app with several routes, knowing nothing of Switchboard. */
+function usersApp(): Hono {
+  const app = new Hono();
+  const users = new Map([['1', { id: '1', name: 'Ada' }]]);
+  app.get('/users', (c) =>
+    c.json([...users.values()], 200, { 'x-total-count': String(users.size) }),
+  );
+  app.get('/users/:id', (c) => {
+    const user = users.get(c.req.param('id'));
+    return user
+      ? c.json(user, 200, { 'cache-control': 'max-age=60' })
+      : c.json({ error: 'no such user' }, 404);
+  });
+  app.post('/users', async (c) => {
+    const body = await c.req.json<{ name: string }>();
+    const user = { id: String(users.size + 1), name: body.name };
+    users.set(user.id, user);
+    return c.json(user, 201, { location: `/users/${user.id}` });
+  });
+  app.delete('/users/:id', (c) => {
+    users.delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  app.get('/search', (c) =>
+    c.text(`q=${c.req.query('q')}; tags=${c.req.queries('tag')?.join('+')}`),
+  );
+  app.put('/blobs/:name', async (c) => {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    return c.body(bytes.reverse(), 200, {
+      'content-type': c.req.header('content-type') ?? 'application/octet-stream',
+      'x-seen-trace': c.req.header('x-trace') ?? '',
+    });
+  });
+  app.post('/echo-raw', async (c) => c.text(await c.req.text()));
+  return app;
+}
+
+const IGNORED_HEADERS = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+]);
+
+async function snapshot(response: Response) {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!IGNORED_HEADERS.has(name)) headers[name] = value;
+  });
+  return {
+    status: response.status,
+    headers,
+    body: Buffer.from(await response.arrayBuffer()).toString('base64'),
+  };
+}
+
+describe('serveFetch', () => {
+  let server: RunningServer;
+  let worker: HubWorker;
+  const direct = usersApp();
+  before(async () => {
+    server = await startServer(testConfig());
+    worker = serveFetch(usersApp().fetch, {
+      hub: server.url,
+      service: 'users',
+      concurrency: 2,
+      logger: false,
+    });
+  });
+  after(async () => {
+    await worker.stop();
+    await server.close();
+  });
+
+  const requests: [string, string, RequestInit][] = [
+    ['list', '/users', {}],
+    ['one', '/users/1', {}],
+    ['missing', '/users/99', {}],
+    [
+      'create',
+      '/users',
+      {
+        method: 'POST',
+        body: '{"name": "Grace"}',
+        headers: { 'content-type': 'application/json' },
+      },
+    ],
+    ['search with repeated query keys', '/search?q=a%20b&tag=x&tag=y', {}],
+    [
+      'binary upload with a forwarded header',
+      '/blobs/pic',
+      {
+        method: 'PUT',
+        body: new Uint8Array([1, 2, 3, 250]),
+        headers: { 'content-type': 'image/png', 'x-trace': 'abc' },
+      },
+    ],
+    [
+      'JSON bytes kept exactly',
+      '/echo-raw',
+      {
+        method: 'POST',
+        body: '{ "spaced" :  1 }',
+        headers: { 'content-type': 'application/json' },
+      },
+    ],
+    ['delete', '/users/2', { method: 'DELETE' }],
+    ['unknown route', '/nowhere', {}],
+  ];
+
+  for (const [name, path, init] of requests) {
+    test(`answers ${name} through /call exactly as when called directly`, async () => {
+      const expected = await snapshot(await direct.request(path, init));
+      const viaHub = await snapshot(await fetch(`${server.url}/call/users${path}`, init));
+      assert.deepEqual(viaHub, expected);
+    });
+  }
+
+  test('a Hono app answers POST /service/:name as its POST / route', async () => {
+    const app = new Hono().post('/', async (c) => {
+      const { first, second } = await c.req.json<{ first: number; second: number }>();
+      return c.json({ answer: first + second });
+    });
+    const add = serveFetch(app.fetch, { hub: server.url, service: 'add', logger: false });
+    try {
+      const response = await fetch(`${server.url}/service/add`, {
+        method: 'POST',
+        body: '{"first":1,"second":2}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.deepEqual(await response.json(), { answer: 3 });
+    } finally {
+      await add.stop();
+    }
+  });
+});
