@@ -255,6 +255,13 @@ function checkDefaultWithinMax(value: number, max: number, name: string, maxName
   }
 }
 
+/** Where the CLI's client commands find the hub: `SWITCHBOARD_URL`, else the local default. */
+export function hubUrlFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  return env.SWITCHBOARD_URL || 'http://127.0.0.1:8080';
+}
+
 /** `--help` text, generated from the same table the loader reads. */
 export function configHelp(): string {
   const rows = [
@@ -263,5 +270,5 @@ export function configHelp(): string {
       (o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(26)} ${o.help} (default ${o.default})`,
     ),
   ];
-  return `Usage: switchboard [flags]\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${rows.join('\n')}\n`;
+  return `Usage: switchboard serve [flags]   (or: npm start -- [flags])\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${rows.join('\n')}\n`;
 }

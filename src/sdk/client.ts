@@ -23,6 +23,8 @@ export interface HubResponse<T = unknown> {
   readonly headers: Headers;
   /** Parsed JSON for a JSON content type, a string for `text/*`, bytes otherwise. */
   readonly body: T;
+  /** The body exactly as the worker sent it. */
+  readonly bytes: Uint8Array;
 }
 
 /**
@@ -50,25 +52,27 @@ export class HubClient {
     body?: unknown,
     options: CallOptions = {},
   ): Promise<HubResponse<T>> {
-    const bytes = body instanceof Uint8Array;
+    const isBytes = body instanceof Uint8Array;
     const headers: Record<string, string> = {
-      'content-type': bytes ? 'application/octet-stream' : 'application/json',
+      'content-type': isBytes ? 'application/octet-stream' : 'application/json',
       ...lowerCaseKeys(options.headers),
     };
     if (options.timeout !== undefined) headers['hub-timeout'] = String(options.timeout);
     const init: RequestInit = {
       method: 'POST',
       headers,
-      body: bytes ? body : body === undefined ? null : JSON.stringify(body),
+      body: isBytes ? body : body === undefined ? null : JSON.stringify(body),
     };
     if (options.signal) init.signal = options.signal;
     const response = await this.#fetch(`/service/${encodeURIComponent(service)}`, init);
     if (response.headers.has('hub-error')) throw await hubErrorFrom(response);
+    const bytes = new Uint8Array(await response.arrayBuffer());
     return {
       status: response.status,
       ok: response.ok,
       headers: response.headers,
-      body: (await readBody(response)) as T,
+      body: decodeBody(response.headers.get('content-type') ?? '', bytes) as T,
+      bytes,
     };
   }
 
@@ -93,12 +97,9 @@ function lowerCaseKeys(headers: Readonly<Record<string, string>> = {}): Record<s
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const type = response.headers.get('content-type') ?? '';
-  if (isJsonMediaType(type)) {
-    const text = await response.text();
-    return text === '' ? null : JSON.parse(text);
-  }
-  if (type.trim().toLowerCase().startsWith('text/')) return response.text();
-  return new Uint8Array(await response.arrayBuffer());
+function decodeBody(contentType: string, bytes: Uint8Array): unknown {
+  const text = () => Buffer.from(bytes).toString('utf8');
+  if (isJsonMediaType(contentType)) return bytes.byteLength === 0 ? null : JSON.parse(text());
+  if (contentType.trim().toLowerCase().startsWith('text/')) return text();
+  return bytes;
 }

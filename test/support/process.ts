@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
 export interface HubProcess {
   readonly child: ChildProcess;
@@ -14,16 +15,29 @@ export interface HubProcess {
 
 /** Runs `src/main.ts` the way `npm start` does; PORT=0 unless `env` says otherwise. */
 export function runMain(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runNode(['--import', 'tsx', MAIN, ...args], { PORT: '0', ...env });
+}
+
+/** Runs the `switchboard` command as a user would, optionally feeding `input` on stdin. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+) {
+  return runNode([CLI, ...args], options.env ?? {}, options.input);
+}
+
+function runNode(args: string[], env: Record<string, string>, input?: string) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => {
+  child.stdout?.on('data', (chunk) => {
     stdout += chunk;
   });
-  child.stderr.on('data', (chunk) => {
+  child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);

@@ -1,0 +1,54 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { hubUrlFromEnv } from '../config.js';
+import { HUB_UNREACHABLE, isHubClientError } from '../sdk/errors.js';
+import { CliExit, ExitCode } from './exit-codes.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Flags every client command takes. */
+export const COMMON_OPTIONS = {
+  hub: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+/** parseArgs, with its errors turned into a usage exit. */
+export function parse<T extends Options>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliExit(
+      ExitCode.Usage,
+      (error as Error).message.split('\n', 1)[0] ?? 'bad arguments',
+    );
+  }
+}
+
+export function hubUrl(flag: string | undefined): string {
+  return flag ?? hubUrlFromEnv();
+}
+
+/** Parses a whole number flag, or exits with a usage error naming it. */
+export function wholeNumber(
+  raw: string | undefined,
+  flag: string,
+  min: number,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min) {
+    throw new CliExit(ExitCode.Usage, `--${flag} must be a whole number >= ${min}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+/** Maps SDK errors to the CLI's exit codes; anything else is rethrown. */
+export function exitFor(error: unknown): CliExit {
+  if (error instanceof CliExit) return error;
+  if (isHubClientError(error)) {
+    const code = error.code === HUB_UNREACHABLE ? ExitCode.Unreachable : ExitCode.HubError;
+    return new CliExit(
+      code,
+      error.code === HUB_UNREACHABLE ? error.message : `${error.code}: ${error.message}`,
+    );
+  }
+  throw error;
+}

@@ -1,0 +1,38 @@
+import { ConfigError, configHelp, loadConfig } from '../config.js';
+import { startServer } from '../http/server.js';
+import { CliExit, ExitCode } from './exit-codes.js';
+
+/**
+ * Runs the hub until SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+ * A second signal exits at once with 1.
+ */
+export async function serveCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(configHelp());
+    return ExitCode.Ok;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ argv: args });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
+    throw error;
+  }
+
+  const server = await startServer(config);
+  console.log(`switchboard: listening on ${server.url}`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  console.log(
+    `switchboard: ${signal} received, shutting down (grace ${config.shutdownGraceMs} ms)`,
+  );
+  process.once(signal, () => {
+    console.error(`switchboard: second ${signal}, exiting now`);
+    process.exit(1);
+  });
+  await server.close();
+  console.log('switchboard: stopped');
+  return ExitCode.Ok;
+}

@@ -1,0 +1,72 @@
+import type { HubStatus } from '../core/hub.js';
+import type { ServiceStats } from '../core/types.js';
+import { HubClient } from '../sdk/client.js';
+import { ExitCode } from './exit-codes.js';
+import { COMMON_OPTIONS, exitFor, hubUrl, parse, wholeNumber } from './options.js';
+
+export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] [--json] [--hub url]
+
+Shows each service's queue, jobs in flight, waiting workers and counters.
+--watch redraws every --interval ms (default 1000) until Ctrl-C; --json prints
+the hub's raw /status for scripts.
+
+Examples:
+  switchboard status
+  switchboard status --watch
+  switchboard status --json | jq '.total.queued'
+`;
+
+const COLUMNS: [string, (s: Omit<ServiceStats, 'service'>) => number][] = [
+  ['QUEUED', (s) => s.queued],
+  ['IN FLIGHT', (s) => s.inFlight],
+  ['WORKERS', (s) => s.waitingWorkers],
+  ['CALLS', (s) => s.calls],
+  ['ANSWERED', (s) => s.answered],
+  ['TIMED OUT', (s) => s.timedOut],
+  ['CANCELLED', (s) => s.cancelled],
+  ['REJECTED', (s) => s.rejected],
+];
+
+export async function statusCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...COMMON_OPTIONS,
+    watch: { type: 'boolean' },
+    json: { type: 'boolean' },
+    interval: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(STATUS_HELP);
+    return ExitCode.Ok;
+  }
+  const client = new HubClient({ url: hubUrl(values.hub) });
+  const intervalMs = wholeNumber(values.interval, 'interval', 100) ?? 1000;
+  try {
+    do {
+      const status = await client.status();
+      const output = values.json ? `${JSON.stringify(status)}\n` : formatStatus(status);
+      // Clear the screen between redraws, as watch(1) does.
+      process.stdout.write(values.watch ? `\x1b[H\x1b[2J${output}` : output);
+      if (values.watch) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    } while (values.watch);
+  } catch (error) {
+    throw exitFor(error);
+  }
+  return ExitCode.Ok;
+}
+
+/** A fixed-width table: one row per service, then the total. */
+export function formatStatus(status: HubStatus): string {
+  const rows: string[][] = [
+    ['SERVICE', ...COLUMNS.map(([title]) => title)],
+    ...status.services.map((s) => [s.service, ...COLUMNS.map(([, value]) => String(value(s)))]),
+    ['(total)', ...COLUMNS.map(([, value]) => String(value(status.total)))],
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  '),
+  );
+  const state = status.ready ? 'ready' : 'shutting down';
+  return `${lines.join('\n')}\n\nhub ${state}; parked: ${status.parkedCalls} calls, ${status.parkedPolls} polls\n`;
+}

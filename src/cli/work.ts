@@ -1,0 +1,106 @@
+import type { ReceivedJob } from '../sdk/received-job.js';
+import { HubWorker } from '../sdk/worker.js';
+import { CliExit, ExitCode } from './exit-codes.js';
+import { COMMON_OPTIONS, hubUrl, parse, wholeNumber } from './options.js';
+import { runCommand } from './run-command.js';
+
+export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--hub url] -- <command> [args...]
+
+Makes any program a worker: for each job, runs <command> with the request body on
+standard input, and answers with what it prints. Exit 0 answers 200; any other
+exit answers 500 with the tail of its standard error as the message. The command
+also gets SWITCHBOARD_JOB_ID, SWITCHBOARD_SERVICE, SWITCHBOARD_METHOD,
+SWITCHBOARD_PATH, SWITCHBOARD_QUERY, SWITCHBOARD_CONTENT_TYPE and
+SWITCHBOARD_DEADLINE (epoch ms) in its environment, and SIGTERM at the deadline.
+
+The answer's Content-Type is --content-type, or application/json when the output
+is valid JSON, else text/plain. Runs until SIGINT or SIGTERM, then finishes the
+jobs in hand and exits 0.
+
+Examples:
+  switchboard work add -- jq '{answer: (.first + .second)}'
+  switchboard work upper --concurrency 4 -- tr a-z A-Z
+`;
+
+export async function workCommand(args: string[]): Promise<number> {
+  const split = args.indexOf('--');
+  const own = split === -1 ? args : args.slice(0, split);
+  const [command, ...commandArgs] = split === -1 ? [] : args.slice(split + 1);
+  const { values, positionals } = parse(own, {
+    ...COMMON_OPTIONS,
+    concurrency: { type: 'string' },
+    'content-type': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(WORK_HELP);
+    return ExitCode.Ok;
+  }
+  const [service, ...extra] = positionals;
+  if (!service || extra.length > 0 || !command) {
+    throw new CliExit(
+      ExitCode.Usage,
+      'expected a service, then -- and a command (see switchboard work --help)',
+    );
+  }
+  const concurrency = wholeNumber(values.concurrency, 'concurrency', 1) ?? 1;
+  const fixedType = values['content-type'];
+
+  const worker = new HubWorker({
+    url: hubUrl(values.hub),
+    services: service,
+    concurrency,
+    exactBodies: true,
+    logger: { info: (m) => console.error(m), warn: (m) => console.error(m) },
+    handler: async (job, { signal }) => {
+      const result = await runCommand(command, commandArgs, {
+        input: job.body,
+        env: commandEnv(job),
+        signal,
+      });
+      if (result.exitCode !== 0) {
+        const how = result.signal
+          ? `was killed by ${result.signal}`
+          : `exited with ${result.exitCode}`;
+        throw new Error(`${command} ${how}${result.stderrTail ? `: ${result.stderrTail}` : ''}`);
+      }
+      const contentType =
+        fixedType ?? (isJson(result.stdout) ? 'application/json' : 'text/plain; charset=utf-8');
+      return new Response(result.stdout, { headers: { 'content-type': contentType } });
+    },
+  });
+  console.error(
+    `switchboard work: serving '${service}' with ${command} (concurrency ${concurrency})`,
+  );
+  worker.start();
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  console.error(`switchboard work: ${signal}, finishing the jobs in hand`);
+  await worker.stop();
+  return ExitCode.Ok;
+}
+
+/** The command inherits this process's environment, plus the job's facts. */
+function commandEnv(job: ReceivedJob): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SWITCHBOARD_JOB_ID: job.id,
+    SWITCHBOARD_SERVICE: job.service,
+    SWITCHBOARD_METHOD: job.method,
+    SWITCHBOARD_PATH: job.path,
+    SWITCHBOARD_QUERY: job.query,
+    SWITCHBOARD_CONTENT_TYPE: job.contentType ?? '',
+    SWITCHBOARD_DEADLINE: String(job.deadline),
+  };
+}
+
+function isJson(output: Buffer): boolean {
+  if (output.byteLength === 0) return false;
+  try {
+    JSON.parse(output.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}

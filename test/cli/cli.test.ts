@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { HubClient, HubWorker } from '../../src/sdk/index.js';
+import { testConfig } from '../support/config.js';
+import { until } from '../support/http.js';
+import { runCli } from '../support/process.js';
+
+const ADD_SH = fileURLToPath(new URL('../../examples/add.sh', import.meta.url));
+
+describe('the switchboard CLI, run as a child process', () => {
+  let server: RunningServer;
+  let worker: HubWorker;
+  let hub: string[];
+  before(async () => {
+    server = await startServer(testConfig());
+    hub = ['--hub', server.url];
+    worker = new HubWorker({
+      url: server.url,
+      services: ['echo', 'picky'],
+      logger: false,
+      handler: (job) =>
+        job.service === 'picky'
+          ? new Response('{"error":"no"}', {
+              status: 422,
+              headers: { 'content-type': 'application/json' },
+            })
+          : { got: job.json() },
+    }).start();
+  });
+  after(async () => {
+    await worker.stop();
+    await server.close();
+  });
+
+  test('call prints the answer body and exits 0', async () => {
+    const run = runCli(['call', 'echo', '{"a": 1}', ...hub]);
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.deepEqual(JSON.parse(run.stdout()), { got: { a: 1 } });
+  });
+
+  test('call - reads the body from standard input, and SWITCHBOARD_URL finds the hub', async () => {
+    const run = runCli(['call', 'echo', '-'], {
+      input: '[1, 2]',
+      env: { SWITCHBOARD_URL: server.url },
+    });
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.deepEqual(JSON.parse(run.stdout()), { got: [1, 2] });
+  });
+
+  test("call exits 1 on a worker's non-2xx answer and still prints its body", async () => {
+    const run = runCli(['call', 'picky', '{}', ...hub]);
+    assert.equal(await run.exited, 1);
+    assert.equal(run.stdout(), '{"error":"no"}');
+    assert.match(run.stderr(), /422/);
+  });
+
+  test('call exits 3 on a hub error, naming its code', async () => {
+    const run = runCli(['call', 'nobody', '{}', '--timeout', '30', ...hub]);
+    assert.equal(await run.exited, 3);
+    assert.match(run.stderr(), /^switchboard: timeout: /);
+  });
+
+  test('call exits 4 when the hub is unreachable, and 2 on bad arguments', async () => {
+    const closed = await startServer(testConfig());
+    await closed.close();
+    const unreachable = runCli(['call', 'echo', '{}', '--hub', closed.url]);
+    assert.equal(await unreachable.exited, 4);
+    assert.match(unreachable.stderr(), /cannot reach the hub/);
+    for (const args of [
+      ['call', 'echo', '{bad'],
+      ['call'],
+      ['call', 'echo', '--timeout', 'soon'],
+      ['nonsense'],
+    ]) {
+      const run = runCli([...args, ...hub]);
+      assert.equal(await run.exited, 2, args.join(' '));
+      assert.equal(
+        run.stderr().trim().split('\n')[0]?.startsWith('switchboard: '),
+        true,
+        run.stderr(),
+      );
+    }
+  });
+
+  test('work runs a command per job: exit 0 answers its output, a failure answers 500 with its stderr', async () => {
+    const run = runCli(['work', 'add-sh', '--concurrency', '2', ...hub, '--', ADD_SH]);
+    try {
+      const client = new HubClient({ url: server.url });
+      const answered = await client.call('add-sh', { first: 40, second: 2 }, { timeout: 5000 });
+      assert.equal(answered.status, 200);
+      assert.equal(answered.headers.get('content-type'), 'application/json');
+      assert.deepEqual(answered.body, { answer: 42 });
+      const failed = await client.call('add-sh', { first: 'x' }, { timeout: 5000 });
+      assert.equal(failed.status, 500);
+      assert.match(
+        (failed.body as { error: { message: string } }).error.message,
+        /exited with 1: expected/,
+      );
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    assert.equal(await run.exited, 0, run.stderr());
+    await until(
+      async () =>
+        (await server.hub.status()).services.find((s) => s.service === 'add-sh')?.waitingWorkers ===
+        0,
+    );
+  });
+
+  test('status prints a table, or the raw status with --json', async () => {
+    const table = runCli(['status', ...hub]);
+    assert.equal(await table.exited, 0, table.stderr());
+    assert.match(table.stdout(), /^SERVICE\s+QUEUED\s+IN FLIGHT\s+WORKERS/);
+    assert.match(table.stdout(), /^echo\s+0\s+0\s+\d+\s+\d+/m);
+    const json = runCli(['status', '--json', ...hub]);
+    assert.equal(await json.exited, 0);
+    assert.equal(JSON.parse(json.stdout()).ready, true);
+  });
+
+  test('every command has --help with an example', async () => {
+    for (const command of ['call', 'work', 'status']) {
+      const run = runCli([command, '--help']);
+      assert.equal(await run.exited, 0);
+      assert.match(run.stdout(), new RegExp(`Usage: switchboard ${command}[\\s\\S]*Examples?:`));
+    }
+  });
+});
