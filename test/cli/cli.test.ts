@@ -119,6 +119,14 @@ describe('the switchboard CLI, run as a child process', () => {
     assert.equal(JSON.parse(json.stdout()).ready, true);
   });
 
+  test('status --watch redraws until interrupted', async () => {
+    const run = runCli(['status', '--watch', '--interval', '100', ...hub]);
+    await until(() => run.stdout().split('SERVICE').length > 2, { what: 'a second redraw' });
+    run.child.kill('SIGINT');
+    await run.exited;
+    assert.ok(run.stdout().includes('\x1b[2J'), 'the screen is cleared between redraws');
+  });
+
   test('every command has --help with an example', async () => {
     for (const command of ['call', 'work', 'status']) {
       const run = runCli([command, '--help']);
