@@ -1,7 +1,8 @@
 import { text } from 'node:stream/consumers';
+import { parseArgs } from 'node:util';
 import { HubClient } from '../sdk/client.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubUrl, parse, wholeNumber } from './options.js';
+import { COMMON_OPTIONS, exitFor, hubUrl, parseOrExit, wholeNumber } from './options.js';
 
 export const CALL_HELP = `Usage: switchboard call <service> [json | -] [--timeout ms] [--hub url]
 
@@ -18,7 +19,14 @@ Examples:
 `;
 
 export async function callCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...COMMON_OPTIONS, timeout: { type: 'string' } });
+  const { values, positionals } = parseOrExit(() =>
+    parseArgs({
+      args,
+      options: { ...COMMON_OPTIONS, timeout: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     process.stdout.write(CALL_HELP);
     return ExitCode.Ok;

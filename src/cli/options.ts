@@ -1,20 +1,20 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { hubUrlFromEnv } from '../config.js';
 import { HUB_UNREACHABLE, isHubClientError } from '../sdk/errors.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Flags every client command takes. */
 export const COMMON_OPTIONS = {
   hub: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-} as const satisfies Options;
+} as const;
 
-/** parseArgs, with its errors turned into a usage exit. */
-export function parse<T extends Options>(args: string[], options: T) {
+/**
+ * Runs a parseArgs call, turning its errors into a usage exit. (A thunk rather than a
+ * wrapper of parseArgs, so each command keeps parseArgs' precise result type.)
+ */
+export function parseOrExit<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (error) {
     throw new CliExit(
       ExitCode.Usage,

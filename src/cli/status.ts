@@ -1,8 +1,9 @@
+import { parseArgs } from 'node:util';
 import type { HubStatus } from '../core/hub.js';
 import type { ServiceStats } from '../core/types.js';
 import { HubClient } from '../sdk/client.js';
 import { ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubUrl, parse, wholeNumber } from './options.js';
+import { COMMON_OPTIONS, exitFor, hubUrl, parseOrExit, wholeNumber } from './options.js';
 
 export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] [--json] [--hub url]
 
@@ -28,12 +29,19 @@ const COLUMNS: [string, (s: Omit<ServiceStats, 'service'>) => number][] = [
 ];
 
 export async function statusCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    ...COMMON_OPTIONS,
-    watch: { type: 'boolean' },
-    json: { type: 'boolean' },
-    interval: { type: 'string' },
-  });
+  const { values } = parseOrExit(() =>
+    parseArgs({
+      args,
+      options: {
+        ...COMMON_OPTIONS,
+        watch: { type: 'boolean' },
+        json: { type: 'boolean' },
+        interval: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     process.stdout.write(STATUS_HELP);
     return ExitCode.Ok;

@@ -1,7 +1,8 @@
+import { parseArgs } from 'node:util';
 import type { ReceivedJob } from '../sdk/received-job.js';
 import { HubWorker } from '../sdk/worker.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, hubUrl, parse, wholeNumber } from './options.js';
+import { COMMON_OPTIONS, hubUrl, parseOrExit, wholeNumber } from './options.js';
 import { runCommand } from './run-command.js';
 
 export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--hub url] -- <command> [args...]
@@ -26,11 +27,18 @@ export async function workCommand(args: string[]): Promise<number> {
   const split = args.indexOf('--');
   const own = split === -1 ? args : args.slice(0, split);
   const [command, ...commandArgs] = split === -1 ? [] : args.slice(split + 1);
-  const { values, positionals } = parse(own, {
-    ...COMMON_OPTIONS,
-    concurrency: { type: 'string' },
-    'content-type': { type: 'string' },
-  });
+  const { values, positionals } = parseOrExit(() =>
+    parseArgs({
+      args: own,
+      options: {
+        ...COMMON_OPTIONS,
+        concurrency: { type: 'string' },
+        'content-type': { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     process.stdout.write(WORK_HELP);
     return ExitCode.Ok;
