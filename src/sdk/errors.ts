@@ -25,19 +25,28 @@ export const HUB_UNREACHABLE = 'hub_unreachable';
 
 /** Turns a hub error response (one with `Hub-Error`) into a HubClientError. */
 export async function hubErrorFrom(response: Response): Promise<HubClientError> {
-  const code = response.headers.get('hub-error') ?? 'unknown';
-  let message = `hub answered ${response.status} ${code}`;
+  let body: unknown;
   try {
-    const body = (await response.json()) as { error?: { message?: string } };
-    if (body.error?.message) message = body.error.message;
+    body = await response.json();
   } catch {
     // The code is what matters; a body we cannot read leaves the generic message.
   }
-  return new HubClientError(code, message, { status: response.status });
+  return hubError(response.status, response.headers.get('hub-error') ?? undefined, body);
+}
+
+/** Builds the error from a hub error response's parts, whichever HTTP client read them. */
+export function hubError(status: number, code: string | undefined, body: unknown): HubClientError {
+  const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return new HubClientError(
+    code ?? 'unknown',
+    typeof message === 'string' ? message : `hub answered ${status} ${code ?? ''}`.trim(),
+    { status },
+  );
 }
 
 export function unreachable(url: string, cause: unknown): HubClientError {
-  const detail = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.message;
+  const error = cause as { code?: string; message?: string; cause?: { code?: string } } | undefined;
+  const detail = error?.code ?? error?.cause?.code ?? error?.message;
   return new HubClientError(HUB_UNREACHABLE, `cannot reach the hub at ${url} (${detail})`, {
     cause,
   });

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench [-- --quick] [-- --write-docs]`: the hub against direct HTTP and
+ * against NATS and BullMQ, one system at a time, in one run, reported as ratios.
+ * docs/benchmarks.md explains the method and holds the latest full run.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { measure, type Row } from './measure.js';
+import { renderReport } from './report.js';
+import { runScaleChecks } from './scale.js';
+import { bullmq, direct, nats, switchboard } from './systems.js';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'write-docs': { type: 'boolean' } },
+});
+const quick = values.quick ?? false;
+const plan = quick
+  ? { concurrencies: [1, 16], payloads: [10 * 1024], warmupMs: 300, windowMs: 1000 }
+  : {
+      concurrencies: [1, 16, 64, 256],
+      payloads: [10 * 1024, 1024 * 1024],
+      warmupMs: 1000,
+      windowMs: 5000,
+    };
+const windows = { warmupMs: plan.warmupMs, windowMs: plan.windowMs };
+
+function logRow(row: Row): Row {
+  const errors = row.errors ? `, ${row.errors} errors (${row.firstError})` : '';
+  console.error(
+    `  ${row.system} C=${row.concurrency} ${row.payloadBytes} B: ${row.reqPerSec.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(2)} ms${errors}`,
+  );
+  return row;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.error('building the hub (npm run build)');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const rows: Row[] = [];
+  const skipped: string[] = [];
+  for (const system of [direct, switchboard, nats, bullmq]) {
+    const why = await system.unavailable();
+    if (why) {
+      skipped.push(`${system.name}: skipped, ${why}`);
+      console.error(`${system.name}: skipped, ${why}`);
+      continue;
+    }
+    console.error(system.name);
+    for (const concurrency of plan.concurrencies) {
+      rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
+    }
+  }
+  console.error('payload sweep, C=16');
+  for (const payloadBytes of plan.payloads) {
+    for (const system of [direct, switchboard]) {
+      rows.push(logRow(await measure(system, { ...windows, concurrency: 16, payloadBytes })));
+    }
+  }
+  console.error('scale checks');
+  const scale = await runScaleChecks(quick, windows);
+
+  const report = {
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    },
+    node: process.version,
+    plan,
+    hubWorkerSlots: 'min(C, 128) HubWorker slots in one worker process',
+    rows,
+    scale,
+    skipped,
+    durationS: Math.round((Date.now() - started) / 1000),
+  };
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderReport(report);
+  process.stdout.write(markdown);
+  if (values['write-docs']) replaceGenerated('docs/benchmarks.md', markdown);
+}
+
+/** Rewrites the part of a page between the generated-results markers. */
+function replaceGenerated(path: string, content: string): void {
+  const page = readFileSync(path, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const [head] = page.split(begin);
+  const tail = page.split(end)[1] ?? '\n';
+  writeFileSync(path, `${head}${begin}\n${content}${end}${tail}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench failed:', error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,202 @@
+/** Turns one benchmark run into the markdown tables printed on stdout and kept in docs/benchmarks.md. */
+import type { Row } from './measure.js';
+import type { ScaleResult } from './scale.js';
+
+export interface Report {
+  readonly date: string;
+  readonly quick: boolean;
+  readonly machine: { cpus: number; model: string; memoryGiB: number };
+  readonly node: string;
+  readonly hubWorkerSlots: string;
+  readonly rows: readonly Row[];
+  readonly scale: readonly ScaleResult[];
+  readonly skipped: readonly string[];
+  readonly durationS: number;
+}
+
+const HUB = 'switchboard long-poll';
+const fmt = (value: number | undefined, digits = 2) =>
+  value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
+
+export function renderReport(report: Report): string {
+  const mainRows = report.rows.filter((r) => r.payloadBytes === 100 && r.services === 1);
+  const directAt = (c: number, bytes = 100) =>
+    report.rows.find(
+      (r) => r.system === 'direct' && r.concurrency === c && r.payloadBytes === bytes,
+    );
+
+  const throughput = mainRows.map((row) => {
+    const base = directAt(row.concurrency);
+    return [
+      row.system,
+      String(row.concurrency),
+      fmt(row.reqPerSec, 0),
+      base ? fmt(row.reqPerSec / base.reqPerSec) : 'n/a',
+      fmt(row.p50Ms),
+      fmt(row.p90Ms),
+      fmt(row.p99Ms),
+      fmt(row.cpuPerCallUs, 0),
+      base?.cpuPerCallUs && row.cpuPerCallUs ? fmt(row.cpuPerCallUs / base.cpuPerCallUs, 1) : 'n/a',
+      fmt(row.peakRssMiB, 0),
+      String(row.errors),
+    ];
+  });
+
+  const payloadSizes = [
+    ...new Set(report.rows.filter((r) => r.concurrency === 16).map((r) => r.payloadBytes)),
+  ].sort((a, b) => a - b);
+  const payloads = payloadSizes.flatMap((bytes) => {
+    const base = directAt(16, bytes);
+    const hub = report.rows.find(
+      (r) =>
+        r.system === HUB && r.concurrency === 16 && r.payloadBytes === bytes && r.services === 1,
+    );
+    if (!base || !hub) return [];
+    return [
+      [
+        size(bytes),
+        fmt(base.reqPerSec, 0),
+        fmt(hub.reqPerSec, 0),
+        fmt(hub.reqPerSec / base.reqPerSec),
+        fmt(base.p50Ms),
+        fmt(hub.p50Ms),
+      ],
+    ];
+  });
+
+  const scale = report.scale.map((s) => [s.check, s.small, s.large, fmt(s.ratio), s.meaning]);
+
+  return [
+    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC${report.quick ? ' (--quick: short windows, fewer points)' : ''}: ` +
+      `${report.machine.cpus} × ${report.machine.model}, ${report.machine.memoryGiB} GiB, Node ${report.node}, ${report.durationS} s. ` +
+      `Hub workers: ${report.hubWorkerSlots}.`,
+    '',
+    '### Throughput, latency and CPU (100-byte bodies)',
+    '',
+    table(
+      [
+        'system',
+        'C',
+        'req/s',
+        '× direct',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'CPU µs/call',
+        '× direct CPU',
+        'peak RSS MiB',
+        'errors',
+      ],
+      throughput,
+    ),
+    '',
+    'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server).',
+    '',
+    '### Payloads (C=16)',
+    '',
+    table(
+      ['body', 'direct req/s', 'hub req/s', 'hub ÷ direct', 'direct p50 ms', 'hub p50 ms'],
+      payloads,
+    ),
+    '',
+    '### Scale',
+    '',
+    table(['check', 'small case', 'large case', 'ratio', 'meaning'], scale),
+    '',
+    '### Targets',
+    '',
+    table(['target', 'measured', 'met'], targets(report)),
+    ...(report.skipped.length ? ['', ...report.skipped.map((s) => `- ${s}`)] : []),
+    '',
+  ].join('\n');
+}
+
+function targets(report: Report): string[][] {
+  const at = (system: string, c: number) =>
+    report.rows.find(
+      (r) =>
+        r.system === system && r.concurrency === c && r.payloadBytes === 100 && r.services === 1,
+    );
+  const out: string[][] = [];
+  const add = (
+    target: string,
+    measured: number | undefined,
+    ok: (v: number) => boolean,
+    digits = 2,
+  ) => {
+    out.push([
+      target,
+      fmt(measured, digits),
+      measured === undefined ? 'n/a' : ok(measured) ? 'yes' : '**no**',
+    ]);
+  };
+  for (const c of [16, 64, 256]) {
+    const hub = at(HUB, c);
+    const base = at('direct', c);
+    if (hub && base)
+      add(`hub req/s ≥ 0.4 × direct at C=${c}`, hub.reqPerSec / base.reqPerSec, (v) => v >= 0.4);
+  }
+  for (const c of [1, 16, 64, 256]) {
+    const hub = at(HUB, c);
+    const bull = at('BullMQ', c);
+    if (hub && bull)
+      add(
+        `hub ahead of BullMQ at C=${c} (hub ÷ BullMQ)`,
+        hub.reqPerSec / bull.reqPerSec,
+        (v) => v > 1,
+      );
+  }
+  const hub1 = at(HUB, 1);
+  const direct1 = at('direct', 1);
+  if (hub1 && direct1)
+    add(
+      'hub p50 at C=1 within 0.2 ms of direct (ms above)',
+      hub1.p50Ms - direct1.p50Ms,
+      (v) => v <= 0.2,
+    );
+  const hub16 = at(HUB, 16);
+  const direct16 = at('direct', 16);
+  if (hub16?.cpuPerCallUs && direct16?.cpuPerCallUs) {
+    add(
+      'hub CPU per call ≤ 2.5 × direct (C=16)',
+      hub16.cpuPerCallUs / direct16.cpuPerCallUs,
+      (v) => v <= 2.5,
+    );
+  }
+  const big = report.rows.filter((r) => r.concurrency === 16 && r.payloadBytes === 1024 * 1024);
+  const bigHub = big.find((r) => r.system === HUB);
+  const bigDirect = big.find((r) => r.system === 'direct');
+  if (bigHub && bigDirect)
+    add(
+      'hub req/s ≥ 0.5 × direct at 1 MiB',
+      bigHub.reqPerSec / bigDirect.reqPerSec,
+      (v) => v >= 0.5,
+    );
+  const [services, depth, parked] = report.scale;
+  if (services)
+    add('many services change throughput < 10% (ratio)', services.ratio, (v) => v > 0.9);
+  if (depth)
+    add('a deep queue changes enqueue+take cost < 10% (ratio)', depth.ratio, (v) => v < 1.1);
+  if (parked) add('parked requests cost < 100 MiB RSS above idle', parked.ratio, (v) => v < 100, 0);
+  if (parked)
+    add(
+      'event-loop delay p99 < 20 ms with them parked (ms)',
+      parked.eventLoopP99Ms,
+      (v) => v < 20,
+      1,
+    );
+  return out;
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${bytes / 1024 / 1024} MiB`
+    : bytes >= 1024
+      ? `${bytes / 1024} KiB`
+      : `${bytes} B`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,176 @@
+/**
+ * The systems the benchmark compares, each started fresh for one row: the servers
+ * and workers in child processes, the callers in the benchmark's own process.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
+import { Pool } from 'undici';
+import { type Child, pidOf, startChild } from './proc.js';
+import type { AddRequest } from './targets/add.js';
+
+export interface Running {
+  /** One call of the add service; rejects on a wrong answer. */
+  request(body: AddRequest): Promise<void>;
+  /** The process whose CPU and memory we report: the hub, the server, or the broker. */
+  readonly measuredPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface System {
+  readonly name: string;
+  /** Why this row was skipped, or undefined when it can run here. */
+  unavailable(): Promise<string | undefined>;
+  start(options: { concurrency: number; services: number }): Promise<Running>;
+}
+
+const TARGETS = 'scripts/bench/targets';
+
+function check(body: AddRequest, answer: { answer?: number }): void {
+  if (answer.answer !== body.first + body.second) {
+    throw new Error(`wrong answer ${JSON.stringify(answer)} for ${body.first}+${body.second}`);
+  }
+}
+
+async function postJson(pool: Pool, path: string, body: AddRequest): Promise<void> {
+  const response = await pool.request({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.body.json()) as { answer?: number };
+  if (response.statusCode !== 200)
+    throw new Error(`status ${response.statusCode}: ${JSON.stringify(answer)}`);
+  check(body, answer);
+}
+
+export const direct: System = {
+  name: 'direct',
+  unavailable: async () => undefined,
+  async start({ concurrency }) {
+    const server = await startChild(`${TARGETS}/direct-server.ts`, [], /READY (\d+)/);
+    const pool = new Pool(`http://127.0.0.1:${server.ready}`, { connections: concurrency });
+    return {
+      request: (body) => postJson(pool, '/add', body),
+      measuredPid: server.process.pid,
+      async stop() {
+        await pool.close();
+        await server.stop();
+      },
+    };
+  },
+};
+
+/** The worker slots that serve `concurrency` callers: one each, up to 128. */
+export function hubWorkerSlots(concurrency: number): number {
+  return Math.min(concurrency, 128);
+}
+
+export const switchboard: System = {
+  name: 'switchboard long-poll',
+  unavailable: async () => undefined,
+  async start({ concurrency, services }) {
+    // The built hub, as the Docker image runs it (main.ts builds it first).
+    const hub = await startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
+      PORT: '0',
+      HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
+      HUB_MAX_PARKED: '100000',
+    });
+    const slots = services === 1 ? hubWorkerSlots(concurrency) : 1;
+    const worker = await startChild(
+      `${TARGETS}/hub-worker.ts`,
+      [hub.ready, String(slots), String(services)],
+      /(READY)/,
+    );
+    await waitForWorkers(hub.ready, slots * services);
+    const pool = new Pool(hub.ready, { connections: concurrency });
+    let next = 0;
+    return {
+      request: (body) =>
+        postJson(pool, `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`, body),
+      measuredPid: hub.process.pid,
+      async stop() {
+        await pool.close();
+        await worker.stop();
+        await hub.stop();
+      },
+    };
+  },
+};
+
+async function waitForWorkers(hubUrl: string, parked: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(`${hubUrl}/status`)).json()) as { parkedPolls: number };
+    if (status.parkedPolls >= parked) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fewer than ${parked} workers parked after 20 s`);
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  const { createConnection } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export const nats: System = {
+  name: 'NATS request/reply',
+  unavailable: async () =>
+    (await portOpen(4222)) ? undefined : 'no NATS server at 127.0.0.1:4222',
+  async start() {
+    const worker = await startChild(`${TARGETS}/nats-worker.ts`, [], /(READY)/);
+    const nc: NatsConnection = await connect({ servers: '127.0.0.1:4222' });
+    const codec = JSONCodec<AddRequest | { answer?: number }>();
+    return {
+      async request(body) {
+        const reply = await nc.request('bench.add', codec.encode(body), { timeout: 10_000 });
+        check(body, codec.decode(reply.data) as { answer?: number });
+      },
+      measuredPid: pidOf('nats-server'),
+      async stop() {
+        await nc.close();
+        await worker.stop();
+      },
+    };
+  },
+};
+
+export const bullmq: System = {
+  name: 'BullMQ',
+  unavailable: async () => ((await portOpen(6379)) ? undefined : 'no Redis at 127.0.0.1:6379'),
+  async start() {
+    const connection = { host: '127.0.0.1', port: 6379 };
+    const queue = new Queue<AddRequest>('bench-add', { connection });
+    await queue.obliterate({ force: true });
+    const events = new QueueEvents('bench-add', { connection });
+    // Every waiting caller adds listeners; hundreds at once are expected here.
+    queue.setMaxListeners(0);
+    events.setMaxListeners(0);
+    await events.waitUntilReady();
+    const worker: Child = await startChild(`${TARGETS}/bullmq-worker.ts`, [], /(READY)/);
+    return {
+      async request(body) {
+        // Keep finished jobs a while: waitUntilFinished reads a job that finished before it looked.
+        const job = await queue.add('add', body, {
+          removeOnComplete: { count: 5000 },
+          removeOnFail: { count: 5000 },
+        });
+        check(body, (await job.waitUntilFinished(events, 10_000)) as { answer?: number });
+      },
+      measuredPid: pidOf('redis-server'),
+      async stop() {
+        await worker.stop();
+        await events.close();
+        await queue.obliterate({ force: true });
+        await queue.close();
+      },
+    };
+  },
+};
