@@ -1,8 +1,9 @@
 import { nanoid } from 'nanoid';
-import pTimeout, { TimeoutError } from 'p-timeout';
+import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import type { GiveUpReason, JobStore, Ticket } from '../store/job-store.js';
 import { linkAbort } from './abort.js';
+import { CallWait } from './call-wait.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
@@ -59,8 +60,8 @@ const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shut
 export class Hub {
   readonly #store: JobStore;
   readonly #options: HubOptions;
-  /** Parked calls by job id; each controller aborts the caller's wait. */
-  readonly #parkedCalls = new Map<string, AbortController>();
+  /** Parked calls by job id; shutdown fails their waits. */
+  readonly #parkedCalls = new Map<string, CallWait>();
   /** Parked polls; each controller ends the poll's wait. */
   readonly #parkedPolls = new Set<AbortController>();
   #closing = false;
@@ -105,29 +106,23 @@ export class Hub {
       deadline: Date.now() + timeoutMs,
       payload: input.payload,
     };
-    const controller = new AbortController();
+    const wait = new CallWait(timeoutMs, signal);
     // Parked from before the enqueue, so the capacity check counts calls still being queued.
-    this.#parkedCalls.set(job.id, controller);
-    const unlink = linkAbort(signal, controller, cancelled);
+    this.#parkedCalls.set(job.id, wait);
     try {
       const ticket = await this.#store.enqueue(job);
-      return await this.#awaitAnswer(job, ticket, controller.signal, timeoutMs);
+      return await this.#awaitAnswer(job, ticket, wait);
     } finally {
-      unlink();
+      wait.dispose();
       this.#parkedCalls.delete(job.id);
       if (this.#closing && this.#parkedCalls.size === 0) this.#onCallsDrained?.();
     }
   }
 
-  /** Waits for the answer; on a deadline or abort, gives the job up in the store. */
-  async #awaitAnswer(
-    job: Job,
-    ticket: Ticket,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<Answer> {
+  /** Waits for the answer; on a deadline, abort or shutdown, gives the job up in the store. */
+  async #awaitAnswer(job: Job, ticket: Ticket, wait: CallWait): Promise<Answer> {
     try {
-      return await pTimeout(ticket.answer, { milliseconds: timeoutMs, signal });
+      return await Promise.race([ticket.answer, wait.failed]);
     } catch (error) {
       const reason = callFailure(error);
       const outcome = await this.#store.giveUp(job.id, giveUpReason(reason));
@@ -228,7 +223,7 @@ export class Hub {
     this.#closing = true;
     for (const poll of this.#parkedPolls) poll.abort();
     for (const [id, call] of this.#parkedCalls) {
-      if (await this.#store.withdrawQueued(id)) call.abort(shuttingDown());
+      if (await this.#store.withdrawQueued(id)) call.fail(shuttingDown());
     }
     if (this.#parkedCalls.size > 0) {
       const drained = new Promise<void>((resolve) => {
@@ -236,7 +231,7 @@ export class Hub {
       });
       await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
     }
-    for (const call of this.#parkedCalls.values()) call.abort(shuttingDown());
+    for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
   }
 
   #checkCapacity(): void {
@@ -266,9 +261,6 @@ export class Hub {
 /** Turns whatever ended a call's wait into the error its caller gets. */
 function callFailure(error: unknown): HubError {
   if (isHubError(error)) return error;
-  if (error instanceof TimeoutError) {
-    return new HubError(ErrorCode.Timeout, 'no worker answered before the deadline');
-  }
   return new HubError(ErrorCode.Internal, 'the call failed inside the hub', { cause: error });
 }
 

@@ -1,0 +1,25 @@
+/**
+ * `node --import tsx scripts/bench/row.ts <system> <C> [seconds]`: one row of the
+ * benchmark, for before/after comparisons of a hot-path change without the full run.
+ * Systems: direct, switchboard, nats, bullmq.
+ */
+import { execFileSync } from 'node:child_process';
+import { measure } from './measure.js';
+import { bullmq, direct, nats, switchboard } from './systems.js';
+
+const systems = { direct, switchboard, nats, bullmq };
+const [name = 'switchboard', c = '16', seconds = '5'] = process.argv.slice(2);
+const system = systems[name as keyof typeof systems];
+if (!system) throw new Error(`unknown system ${name}`);
+if (system === switchboard) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+const row = await measure(system, {
+  concurrency: Number(c),
+  payloadBytes: 100,
+  warmupMs: 1000,
+  windowMs: Number(seconds) * 1000,
+});
+console.log(
+  `${row.system} C=${row.concurrency}: ${row.reqPerSec.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(2)} ms, ` +
+    `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuPerCallUs?.toFixed(0)} µs/call, peak RSS ${row.peakRssMiB?.toFixed(0)} MiB, errors ${row.errors}`,
+);
+process.exit(0);
