@@ -13,28 +13,23 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript file under tsx and waits for a stdout line matching `readyLine`. */
+/**
+ * Starts a file with node (a `.ts` file under tsx) and waits for a stdout line
+ * matching `readyLine`. BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof`.
+ */
 export async function startChild(
   file: string,
   args: string[],
   readyLine: RegExp,
   env: Record<string, string> = {},
 ): Promise<Child> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      file,
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  if (file.endsWith('.ts')) nodeArgs.push('--import', 'tsx');
+  const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr?.on('data', (chunk) => {
     output += chunk;
