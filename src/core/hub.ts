@@ -138,11 +138,7 @@ export class Hub {
    * claimed just as the worker went away goes back to the head of its queue.
    */
   async take(input: TakeInput, signal?: AbortSignal): Promise<Job | undefined> {
-    assertServiceName(input.service);
-    const waitMs = this.#checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
-      fallback: this.#options.pollTimeoutMs,
-      what: 'poll timeout',
-    });
+    const waitMs = this.#checkTake(input);
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
@@ -182,6 +178,22 @@ export class Hub {
       );
     }
     await this.#store.answer(id, answer);
+  }
+
+  /**
+   * Answers a job, then takes the next one as `take` would: one exchange instead of
+   * two for a busy worker. `next` is checked before the answer is handed over, so a
+   * malformed request changes nothing.
+   */
+  async answerAndTake(
+    id: string,
+    answer: Answer,
+    next: TakeInput,
+    signal?: AbortSignal,
+  ): Promise<Job | undefined> {
+    this.#checkTake(next);
+    await this.answer(id, answer);
+    return this.take(next, signal);
   }
 
   async status(): Promise<HubStatus> {
@@ -232,6 +244,15 @@ export class Hub {
       await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
     }
     for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
+  }
+
+  /** Validates a take's service and wait; returns the wait in milliseconds. */
+  #checkTake(input: TakeInput): number {
+    assertServiceName(input.service);
+    return this.#checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
+      fallback: this.#options.pollTimeoutMs,
+      what: 'poll timeout',
+    });
   }
 
   #checkCapacity(): void {

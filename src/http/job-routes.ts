@@ -5,24 +5,41 @@ import { limitBody } from './body-limit.js';
 import { returnedAnswerHeaders } from './header-rules.js';
 import { parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { jobResponse, takeOptions } from './take-handler.js';
 
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
 const EMPTY = new Uint8Array(0);
 
-/** `/jobs/:id`: a worker's answer. `/jobs/:id/response` is AstroHub's test worker's spelling. */
+/**
+ * `/jobs/:id`: a worker's answer; with `?next=<service>` also the worker's next poll.
+ * `/jobs/:id/response` is AstroHub's test worker's spelling.
+ */
 export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
 
   const answer = async (c: Context) => {
     const status = parseStatus(c.req.header(Header.Status));
+    const next = c.req.query('next');
+    const take = next === undefined ? undefined : takeOptions(c);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    await hub.answer(c.req.param('id') ?? '', {
+    const id = c.req.param('id') ?? '';
+    const workerAnswer = {
       status,
       contentType: c.req.header('content-type'),
       headers: returnedAnswerHeaders(c.req.raw.headers),
       body,
-    });
-    return c.body(EMPTY, 200);
+    };
+    if (next === undefined || take === undefined) {
+      await hub.answer(id, workerAnswer);
+      return c.body(EMPTY, 200);
+    }
+    const job = await hub.answerAndTake(
+      id,
+      workerAnswer,
+      { service: next, timeoutMs: take.timeoutMs },
+      c.req.raw.signal,
+    );
+    return jobResponse(job, take);
   };
 
   for (const path of ['/:id', '/:id/response']) {

@@ -1,11 +1,9 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { ErrorCode, HubError } from '../errors.js';
-import { encodeJob, Header } from '../protocol.js';
 import { limitBody } from './body-limit.js';
 import { callAndRespond } from './call-handler.js';
-import { parseMilliseconds } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { jobResponse, takeOptions } from './take-handler.js';
 
 /** `/service/:name` (callers, AstroHub's form) and `/service/:name/jobs` (workers). */
 export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
@@ -17,27 +15,14 @@ export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono 
   routes.all('/:name', methodNotAllowed('POST'));
 
   routes.get('/:name/jobs', async (c) => {
-    const timeoutMs = parseMilliseconds(
-      c.req.header(Header.Timeout) ?? c.req.query('timeout'),
-      'Hub-Timeout (or ?timeout)',
+    const options = takeOptions(c);
+    const job = await hub.take(
+      { service: c.req.param('name'), timeoutMs: options.timeoutMs },
+      c.req.raw.signal,
     );
-    const base64 = wantsBase64(c.req.query('encoding'));
-    const job = await hub.take({ service: c.req.param('name'), timeoutMs }, c.req.raw.signal);
-    if (!job) return c.body(null, 204);
-    return new Response(encodeJob(job, { base64 }), {
-      headers: { 'content-type': 'application/json' },
-    });
+    return jobResponse(job, options);
   });
   routes.all('/:name/jobs', methodNotAllowed('GET'));
 
   return routes;
-}
-
-function wantsBase64(encoding: string | undefined): boolean {
-  if (encoding === undefined) return false;
-  if (encoding === 'base64') return true;
-  throw new HubError(
-    ErrorCode.InvalidEncoding,
-    `?encoding accepts only 'base64', got '${encoding.slice(0, 40)}'`,
-  );
 }

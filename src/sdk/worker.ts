@@ -39,6 +39,9 @@ export interface HubWorkerOptions {
 
 const silent: WorkerLogger = { info() {}, warn() {} };
 
+/** The longest an answer waits for the next job before the slot falls back to a plain poll. */
+const NEXT_WAIT_MS = 1000;
+
 /**
  * Long-polls the hub for jobs and answers them with a handler's results.
  *
@@ -139,12 +142,13 @@ export class HubWorker {
         await pause(backoff.next(), this.#stopping.signal);
         continue;
       }
-      if (wire) await this.#handle(new ReceivedJob(wire));
+      // Each answer also asks for the next job, so a busy slot needs one exchange per job.
+      while (wire) wire = await this.#handle(new ReceivedJob(wire));
     }
   }
 
   async #poll(service: string): Promise<WireJob | undefined> {
-    const query = `timeout=${this.#pollTimeoutMs}${this.#exactBodies ? '&encoding=base64' : ''}`;
+    const query = this.#takeQuery(this.#pollTimeoutMs);
     const path = `${this.#base.path}/service/${encodeURIComponent(service)}/jobs?${query}`;
     // stop() may cut a poll that is still waiting, but not one whose job has arrived:
     // once the headers are in, the body is read to the end and the job handled.
@@ -166,7 +170,13 @@ export class HubWorker {
     return (await response.body.json()) as WireJob;
   }
 
-  async #handle(job: ReceivedJob): Promise<void> {
+  /** The query of a take: its wait, and base64 bodies for `exactBodies` workers. */
+  #takeQuery(timeoutMs: number): string {
+    return `timeout=${timeoutMs}${this.#exactBodies ? '&encoding=base64' : ''}`;
+  }
+
+  /** Runs the handler and answers; resolves with the next job if the answer brought one. */
+  async #handle(job: ReceivedJob): Promise<WireJob | undefined> {
     const controller = new AbortController();
     const untilDeadline = setTimeout(
       () => controller.abort(),
@@ -183,33 +193,42 @@ export class HubWorker {
       clearTimeout(untilDeadline);
       this.#graceOver.signal.removeEventListener('abort', onGraceOver);
     }
-    await this.#answer(job, answer);
+    return this.#answer(job, answer);
   }
 
   /**
    * Posts the answer, retrying while the hub is unreachable, until the caller's
-   * deadline or the end of stop()'s grace period.
+   * deadline or the end of stop()'s grace period. Unless the worker is stopping, the
+   * answer also takes the next job of the same service (`?next=`), waiting at most
+   * NEXT_WAIT_MS: short, because such a request cannot be cut without risking the
+   * answer it carries, so stop() waits for it.
    */
-  async #answer(job: ReceivedJob, answer: AnswerRequest): Promise<void> {
+  async #answer(job: ReceivedJob, answer: AnswerRequest): Promise<WireJob | undefined> {
     const backoff = new Backoff(this.#backoffOptions);
     for (;;) {
+      const takeNext = !this.#stopping.signal.aborted;
+      const next = takeNext
+        ? `?next=${encodeURIComponent(job.service)}&${this.#takeQuery(Math.min(this.#pollTimeoutMs, NEXT_WAIT_MS))}`
+        : '';
       try {
         const response = await this.#pool.request({
           method: 'POST',
-          path: `${this.#base.path}/jobs/${job.id}`,
+          path: `${this.#base.path}/jobs/${job.id}${next}`,
           headers: answer.headers,
           body: answer.body,
         });
+        if (response.statusCode === 200 && takeNext) return (await response.body.json()) as WireJob;
+        if (response.statusCode === 200 || response.statusCode === 204) {
+          await response.body.dump();
+          return undefined;
+        }
         // 404/409/410: nobody wants this answer any more; 400: retrying would not help.
-        if (response.statusCode === 200) await response.body.dump();
-        else
-          this.#log.warn(
-            `switchboard worker: answer to job ${job.id} refused: ${(await errorFrom(response)).message}`,
-          );
-        return;
+        const refused = await errorFrom(response);
+        this.#log.warn(`switchboard worker: answer to job ${job.id} refused: ${refused.message}`);
+        return undefined;
       } catch (error) {
         this.#markReachable(false, error);
-        if (Date.now() >= job.deadline || this.#graceOver.signal.aborted) return;
+        if (Date.now() >= job.deadline || this.#graceOver.signal.aborted) return undefined;
         await pause(backoff.next(), this.#graceOver.signal);
       }
     }

@@ -198,3 +198,50 @@ describe('HTTP round trip: POST /service/:name, GET /service/:name/jobs, POST /j
     assert.equal(byHeader.status, 204);
   });
 });
+
+describe('POST /jobs/:id?next=<service> - answer and take the next job in one exchange', () => {
+  test('[P-ANSWER-NEXT] the answer reaches its caller and the response is the next job', async () => {
+    const { app } = testApp();
+    const first = app.request('/service/add', { method: 'POST', body: Buffer.from('1') });
+    const job = await takeJob(app);
+    const second = app.request('/service/add', { method: 'POST', body: Buffer.from('2') });
+    await new Promise((resolve) => setImmediate(resolve));
+    const res = await answer(app, job.id, 'one', {});
+    assert.equal(res.status, 200, 'plain answer');
+    assert.equal(await (await first).text(), 'one');
+
+    const third = app.request('/service/add', { method: 'POST', body: Buffer.from('3') });
+    const next = (await takeJob(app)).id;
+    const combined = await app.request(`/jobs/${next}?next=add&timeout=0`, {
+      method: 'POST',
+      body: 'two',
+    });
+    assert.equal(combined.status, 200);
+    const following = (await combined.json()) as WireJob;
+    assert.equal(following.originalRequest, 3);
+    assert.equal(await (await second).text(), 'two');
+    const last = await app.request(`/jobs/${following.id}?next=add&timeout=0`, {
+      method: 'POST',
+      body: 'three',
+    });
+    assert.equal(last.status, 204, 'nothing left to take');
+    assert.equal(await (await third).text(), 'three');
+  });
+
+  test('[P-ANSWER-NEXT] a malformed next or timeout is refused before the answer is handed over', async () => {
+    const { app } = testApp();
+    const call = app.request('/service/add', { method: 'POST', body: Buffer.from('1') });
+    const job = await takeJob(app);
+    for (const query of ['next=bad%20name', 'next=add&timeout=-1', 'next=add&encoding=hex']) {
+      const res = await app.request(`/jobs/${job.id}?${query}`, { method: 'POST', body: 'x' });
+      assert.equal(res.status, 400, query);
+    }
+    assert.equal((await answer(app, job.id, 'fine')).status, 200, 'the job was still unanswered');
+    assert.equal(await (await call).text(), 'fine');
+    const again = await app.request(`/jobs/${job.id}?next=add&timeout=0`, {
+      method: 'POST',
+      body: 'x',
+    });
+    assert.equal(again.status, 409, 'a refused answer takes nothing');
+  });
+});
