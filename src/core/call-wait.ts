@@ -2,6 +2,9 @@ import { ErrorCode, HubError } from '../errors.js';
 
 function noop(): void {}
 
+/** The error of a caller that went away: the client disconnected, or its signal aborted. */
+export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
+
 /**
  * One parked caller's wait for its answer. `failed` rejects with the first of: the
  * deadline (`timeout`), the caller leaving (`cancelled`), or `fail()` (shutdown).
@@ -14,7 +17,7 @@ export class CallWait {
   #reject!: (reason: HubError) => void;
   readonly #timer: NodeJS.Timeout;
   readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = () => this.fail(new HubError(ErrorCode.Cancelled, 'the caller went away'));
+  readonly #onAbort = () => this.fail(cancelledError());
 
   constructor(timeoutMs: number, signal: AbortSignal | undefined) {
     this.failed = new Promise<never>((_, reject) => {

@@ -3,7 +3,7 @@ import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import type { GiveUpReason, JobStore, Ticket } from '../store/job-store.js';
 import { linkAbort } from './abort.js';
-import { CallWait } from './call-wait.js';
+import { CallWait, cancelledError } from './call-wait.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
@@ -49,7 +49,6 @@ export interface HubStatus {
   readonly services: ServiceStats[];
 }
 
-const cancelled = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
 const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
 
 /**
@@ -96,7 +95,7 @@ export class Hub {
       what: 'call timeout',
     });
     if (this.#closing) throw shuttingDown();
-    if (signal?.aborted) throw cancelled();
+    if (signal?.aborted) throw cancelledError();
     this.#checkCapacity();
 
     const job: Job = {
@@ -145,7 +144,7 @@ export class Hub {
     this.#checkCapacity();
 
     const controller = new AbortController();
-    const unlink = linkAbort(signal, controller, cancelled);
+    const unlink = linkAbort(signal, controller, cancelledError);
     const timer = setTimeout(() => controller.abort(), waitMs);
     this.#parkedPolls.add(controller);
     try {
