@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode, HubError } from '../errors.js';
+import { RequestHeaders } from './request-headers.js';
 
 /**
  * Refuses bodies over `maxBytes` with `payload_too_large`.
@@ -22,7 +23,7 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
     },
   });
   return async (c, next) => {
-    const length = c.req.header('content-length');
+    const length = new RequestHeaders(c).get('content-length');
     if (length !== undefined) {
       if (Number(length) > maxBytes) throw tooLarge();
       return next();

@@ -4,6 +4,7 @@ import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
 import { Header } from '../protocol.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
 import { parseMilliseconds } from './headers.js';
+import { RequestHeaders } from './request-headers.js';
 
 /** Parks an HTTP caller on `service` and turns the worker's answer into its response. */
 export async function callAndRespond(
@@ -12,8 +13,9 @@ export async function callAndRespond(
   service: string,
   options: PayloadOptions,
 ): Promise<Response> {
-  const timeoutMs = parseMilliseconds(c.req.header(Header.Timeout), 'Hub-Timeout');
-  const payload = await readCallPayload(c, options);
+  const headers = new RequestHeaders(c);
+  const timeoutMs = parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout');
+  const payload = await readCallPayload(c, headers, options);
   const answer = await hub.call({ service, payload, timeoutMs }, c.req.raw.signal);
   return answerResponse(answer);
 }

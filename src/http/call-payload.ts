@@ -3,6 +3,7 @@ import type { CallPayload } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { isJsonMediaType } from '../protocol.js';
 import { forwardedRequestHeaders } from './header-rules.js';
+import type { RequestHeaders } from './request-headers.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where
 // JSON.parse rejects it: the body is spliced into the worker's JSON unchanged.
@@ -25,8 +26,12 @@ export interface PayloadOptions {
 }
 
 /** Reads a caller's request into the payload a worker will receive. */
-export async function readCallPayload(c: Context, options: PayloadOptions): Promise<CallPayload> {
-  const contentType = c.req.header('content-type');
+export async function readCallPayload(
+  c: Context,
+  headers: RequestHeaders,
+  options: PayloadOptions,
+): Promise<CallPayload> {
+  const contentType = headers.get('content-type');
   const body = new Uint8Array(await c.req.arrayBuffer());
   let isJson = isJsonContentType(contentType);
   if (isJson && body.byteLength > 0 && !isValidJson(body)) {
@@ -47,7 +52,7 @@ export async function readCallPayload(c: Context, options: PayloadOptions): Prom
     body,
     contentType,
     isJson,
-    headers: forwardedRequestHeaders(c.req.raw.headers),
+    headers: forwardedRequestHeaders(headers),
   };
 }
 

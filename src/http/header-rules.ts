@@ -36,7 +36,12 @@ const WITHHELD_ANSWER_HEADERS = new Set([...CONNECTION_HEADERS, 'content-type'])
 
 const RETURN_PREFIX = 'hub-header-';
 
-export function forwardedRequestHeaders(headers: Headers): Record<string, string> {
+/** Anything that lists headers as (value, lower-case name): fetch `Headers` or `RequestHeaders`. */
+export interface HeaderSource {
+  forEach(visit: (value: string, name: string) => void): void;
+}
+
+export function forwardedRequestHeaders(headers: HeaderSource): Record<string, string> {
   const forwarded: Record<string, string> = {};
   headers.forEach((value, name) => {
     if (!WITHHELD_REQUEST_HEADERS.has(name) && !name.startsWith('hub-')) forwarded[name] = value;
@@ -49,7 +54,7 @@ export function forwardedRequestHeaders(headers: Headers): Record<string, string
  * gives the caller `Cache-Control: no-store`. The worker's other request headers (its own
  * User-Agent, Host, ...) are not the caller's business. A worker cannot forge `Hub-*` headers.
  */
-export function returnedAnswerHeaders(headers: Headers): Record<string, string> {
+export function returnedAnswerHeaders(headers: HeaderSource): Record<string, string> {
   const returned: Record<string, string> = {};
   headers.forEach((value, name) => {
     if (!name.startsWith(RETURN_PREFIX)) return;

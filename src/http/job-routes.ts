@@ -5,6 +5,7 @@ import { limitBody } from './body-limit.js';
 import { returnedAnswerHeaders } from './header-rules.js';
 import { parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { RequestHeaders } from './request-headers.js';
 import { jobResponse, takeOptions } from './take-handler.js';
 
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
@@ -18,15 +19,16 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
 
   const answer = async (c: Context) => {
-    const status = parseStatus(c.req.header(Header.Status));
+    const headers = new RequestHeaders(c);
+    const status = parseStatus(headers.get(Header.Status));
     const next = c.req.query('next');
-    const take = next === undefined ? undefined : takeOptions(c);
+    const take = next === undefined ? undefined : takeOptions(c, headers);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const id = c.req.param('id') ?? '';
     const workerAnswer = {
       status,
-      contentType: c.req.header('content-type'),
-      headers: returnedAnswerHeaders(c.req.raw.headers),
+      contentType: headers.get('content-type'),
+      headers: returnedAnswerHeaders(headers),
       body,
     };
     if (next === undefined || take === undefined) {

@@ -3,6 +3,7 @@ import type { Job } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { encodeJob, Header } from '../protocol.js';
 import { parseMilliseconds } from './headers.js';
+import { RequestHeaders } from './request-headers.js';
 
 /** What a worker asks of a take: how long to wait, and whether every body should come as base64. */
 export interface TakeOptions {
@@ -11,10 +12,13 @@ export interface TakeOptions {
 }
 
 /** Reads `Hub-Timeout` (or `?timeout`) and `?encoding` from a poll or an answer-and-take. */
-export function takeOptions(c: Context): TakeOptions {
+export function takeOptions(
+  c: Context,
+  headers: RequestHeaders = new RequestHeaders(c),
+): TakeOptions {
   return {
     timeoutMs: parseMilliseconds(
-      c.req.header(Header.Timeout) ?? c.req.query('timeout'),
+      headers.get(Header.Timeout) ?? c.req.query('timeout'),
       'Hub-Timeout (or ?timeout)',
     ),
     base64: wantsBase64(c.req.query('encoding')),
