@@ -64,7 +64,7 @@ async function parked(quick: boolean): Promise<ScaleResult> {
   const callers = quick ? 1000 : 10_000;
   const pollers = quick ? 100 : 1000;
   const hub = await startChild('scripts/bench/targets/hub-probe.ts', [], /READY (http:\/\/\S+)/);
-  const stats: { p99Ms: number; rssMiB: number }[] = [];
+  const stats: { p99Ms: number; rssMiB: number; heapMiB: number }[] = [];
   hub.process.stdout?.on('data', (chunk: Buffer) => {
     for (const match of chunk.toString().matchAll(/STATS (\{.*\})/g))
       stats.push(JSON.parse(match[1] ?? '{}'));
@@ -130,6 +130,7 @@ async function parked(quick: boolean): Promise<ScaleResult> {
   const loaded = stats.slice(during);
   const p99 = Math.max(...loaded.map((s) => s.p99Ms));
   const rss = Math.max(...loaded.map((s) => s.rssMiB));
+  const heap = Math.max(...loaded.map((s) => s.heapMiB));
   await worker.stop();
   await hub.stop();
   await Promise.all(held);
@@ -137,14 +138,14 @@ async function parked(quick: boolean): Promise<ScaleResult> {
   return {
     check: `${callers} parked callers + ${pollers} parked pollers while ${flowed} calls flow at 1,000/s (${failed} failed)`,
     small: `idle RSS ${idle.rssMiB.toFixed(0)} MiB`,
-    large: `RSS ${rss.toFixed(0)} MiB (+${(rss - idle.rssMiB).toFixed(0)} MiB), event-loop delay p99 ${p99.toFixed(1)} ms`,
+    large: `RSS ${rss.toFixed(0)} MiB (+${(rss - idle.rssMiB).toFixed(0)} MiB; JS heap ${idle.heapMiB.toFixed(0)} → ${heap.toFixed(0)} MiB), event-loop delay p99 ${p99.toFixed(1)} ms`,
     ratio: rss - idle.rssMiB,
     meaning: 'MiB of RSS above idle',
     eventLoopP99Ms: p99,
   };
 }
 
-async function nextStats(stats: { p99Ms: number; rssMiB: number }[]) {
+async function nextStats(stats: { p99Ms: number; rssMiB: number; heapMiB: number }[]) {
   const seen = stats.length;
   while (stats.length === seen) await new Promise((resolve) => setTimeout(resolve, 50));
   const last = stats.at(-1);
