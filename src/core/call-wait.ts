@@ -1,4 +1,5 @@
 import { ErrorCode, HubError } from '../errors.js';
+import type { Answer } from './types.js';
 
 function noop(): void {}
 
@@ -6,31 +7,39 @@ function noop(): void {}
 export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
 
 /**
- * One parked caller's wait for its answer. `failed` rejects with the first of: the
- * deadline (`timeout`), the caller leaving (`cancelled`), or `fail()` (shutdown).
- * It runs once per call, so it makes no AbortController and no Error unless the
- * wait actually fails: p-timeout builds a TimeoutError up front on every call, and
- * that alone was 6 % of the hub's CPU in the benchmark's profile.
+ * One parked caller's wait. `settled` resolves with the worker's answer, or rejects
+ * with the first of: the deadline (`timeout`), the caller leaving (`cancelled`), or
+ * `fail()` (shutdown). It runs once per call, so it makes one promise, no
+ * AbortController and no Error unless the wait fails: p-timeout builds a
+ * TimeoutError up front on every call, which was 6 % of the hub's CPU in the
+ * benchmark's profile, and a Promise.race costs more promises per parked call.
  */
 export class CallWait {
-  readonly failed: Promise<never>;
+  readonly settled: Promise<Answer>;
+  #resolve!: (answer: Answer) => void;
   #reject!: (reason: HubError) => void;
   readonly #timer: NodeJS.Timeout;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.fail(cancelledError());
 
   constructor(timeoutMs: number, signal: AbortSignal | undefined) {
-    this.failed = new Promise<never>((_, reject) => {
+    this.settled = new Promise<Answer>((resolve, reject) => {
+      this.#resolve = resolve;
       this.#reject = reject;
     });
-    // Failing before anyone races against it is normal (a shutdown during enqueue).
-    this.failed.catch(noop);
+    // Failing before anyone awaits is normal (a shutdown while the job is being queued).
+    this.settled.catch(noop);
     this.#timer = setTimeout(
       () => this.fail(new HubError(ErrorCode.Timeout, 'no worker answered before the deadline')),
       timeoutMs,
     );
     this.#signal = signal;
     signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Settles the wait with the answer once it arrives (unless it has failed first). */
+  answerWith(answer: Promise<Answer>): void {
+    answer.then(this.#resolve);
   }
 
   /** Ends the wait with `reason`; later calls change nothing. */

@@ -110,7 +110,12 @@ export class Hub {
     this.#parkedCalls.set(job.id, wait);
     try {
       const ticket = await this.#store.enqueue(job);
-      return await this.#awaitAnswer(job, ticket, wait);
+      wait.answerWith(ticket.answer);
+      try {
+        return await wait.settled;
+      } catch (error) {
+        return await this.#afterFailedWait(job, ticket, error);
+      }
     } finally {
       wait.dispose();
       this.#parkedCalls.delete(job.id);
@@ -118,16 +123,15 @@ export class Hub {
     }
   }
 
-  /** Waits for the answer; on a deadline, abort or shutdown, gives the job up in the store. */
-  async #awaitAnswer(job: Job, ticket: Ticket, wait: CallWait): Promise<Answer> {
-    try {
-      return await Promise.race([ticket.answer, wait.failed]);
-    } catch (error) {
-      const reason = callFailure(error);
-      const outcome = await this.#store.giveUp(job.id, giveUpReason(reason));
-      if (outcome === 'answered') return await ticket.answer;
-      throw reason;
-    }
+  /**
+   * A wait ended by a deadline, an abort or shutdown: give the job up in the store,
+   * unless its answer won the race after all.
+   */
+  async #afterFailedWait(job: Job, ticket: Ticket, error: unknown): Promise<Answer> {
+    const reason = callFailure(error);
+    const outcome = await this.#store.giveUp(job.id, giveUpReason(reason));
+    if (outcome === 'answered') return await ticket.answer;
+    throw reason;
   }
 
   /**

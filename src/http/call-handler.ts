@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
 import { Header } from '../protocol.js';
+import type { BodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
 import { parseMilliseconds } from './headers.js';
 import { RequestHeaders } from './request-headers.js';
@@ -11,9 +12,11 @@ export async function callAndRespond(
   hub: Hub,
   c: Context,
   service: string,
-  options: PayloadOptions,
+  options: PayloadOptions & { checkBody: BodySizeCheck },
 ): Promise<Response> {
   const headers = new RequestHeaders(c);
+  const counting = options.checkBody(c, headers);
+  if (counting) await counting;
   const timeoutMs = parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout');
   const payload = await readCallPayload(c, headers, options);
   const answer = await hub.call({ service, payload, timeoutMs }, c.req.raw.signal);

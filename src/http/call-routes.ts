@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { limitBody } from './body-limit.js';
+import { bodySizeCheck } from './body-limit.js';
 import { callAndRespond } from './call-handler.js';
 
 const PREFIX = '/call/';
@@ -12,12 +12,13 @@ const PREFIX = '/call/';
  */
 export function callRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
-  const handler = limitBody(limits.maxBodyBytes);
+  const checkBody = bodySizeCheck(limits.maxBodyBytes);
   for (const pattern of ['/:service', '/:service/*']) {
-    routes.all(pattern, handler, (c) =>
+    routes.all(pattern, (c) =>
       callAndRespond(hub, c, c.req.param('service') ?? '', {
         path: pathBelowService(rawPath(c.req.url)),
         strictJson: false,
+        checkBody,
       }),
     );
   }

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { Header } from '../protocol.js';
-import { limitBody } from './body-limit.js';
+import { bodySizeCheck } from './body-limit.js';
 import { returnedAnswerHeaders } from './header-rules.js';
 import { parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -17,9 +17,12 @@ const EMPTY = new Uint8Array(0);
  */
 export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
+  const checkBody = bodySizeCheck(limits.maxBodyBytes);
 
   const answer = async (c: Context) => {
     const headers = new RequestHeaders(c);
+    const counting = checkBody(c, headers);
+    if (counting) await counting;
     const status = parseStatus(headers.get(Header.Status));
     const next = c.req.query('next');
     const take = next === undefined ? undefined : takeOptions(c, headers);
@@ -45,7 +48,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   };
 
   for (const path of ['/:id', '/:id/response']) {
-    routes.post(path, limitBody(limits.maxBodyBytes), answer);
+    routes.post(path, answer);
     routes.all(path, methodNotAllowed('POST'));
   }
   return routes;

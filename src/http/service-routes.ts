@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { limitBody } from './body-limit.js';
+import { bodySizeCheck } from './body-limit.js';
 import { callAndRespond } from './call-handler.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { jobResponse, takeOptions } from './take-handler.js';
@@ -9,8 +9,9 @@ import { jobResponse, takeOptions } from './take-handler.js';
 export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
 
-  routes.post('/:name', limitBody(limits.maxBodyBytes), (c) =>
-    callAndRespond(hub, c, c.req.param('name'), { path: '/', strictJson: true }),
+  const checkBody = bodySizeCheck(limits.maxBodyBytes);
+  routes.post('/:name', (c) =>
+    callAndRespond(hub, c, c.req.param('name'), { path: '/', strictJson: true, checkBody }),
   );
   routes.all('/:name', methodNotAllowed('POST'));
 
