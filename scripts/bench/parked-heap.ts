@@ -3,8 +3,8 @@
  * call costs the hub, after a full GC (the hub probe runs with --expose-gc). Set
  * SNAPSHOT=/path to also write a heap snapshot of the hub with the calls parked.
  */
-import { Pool } from 'undici';
 import { startChild } from './proc.js';
+import { parkCalls } from './scale.js';
 
 const count = Number(process.argv[2] ?? 5000);
 process.env.BENCH_NODE_ARGS = '--expose-gc';
@@ -27,20 +27,7 @@ const sample = async () => {
 
 await new Promise((resolve) => setTimeout(resolve, 500));
 const before = await sample();
-const callers = new Pool(hub.ready, { connections: count });
-const held = Array.from({ length: count }, (_, i) =>
-  callers
-    .request({
-      method: 'POST',
-      path: `/service/parked-${i % 10}`,
-      headers: { 'hub-timeout': '600000', 'content-type': 'application/json' },
-      body: '{}',
-    })
-    .then(
-      (response) => response.body.dump(),
-      () => {},
-    ),
-);
+const { pool: callers, held } = parkCalls(hub.ready, count);
 for (;;) {
   const status = (await (await fetch(`${hub.ready}/status`)).json()) as { parkedCalls: number };
   if (status.parkedCalls >= count) break;

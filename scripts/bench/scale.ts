@@ -75,23 +75,11 @@ async function parked(quick: boolean): Promise<ScaleResult> {
     /(READY)/,
   );
   const idle = await nextStats(stats);
-  const callerPool = new Pool(hub.ready, { connections: callers });
+  const parkedCalls = parkCalls(hub.ready, callers);
   const pollerPool = new Pool(hub.ready, { connections: pollers });
   const flowPool = new Pool(hub.ready, { connections: 64 });
   const quiet = () => {};
-  const held: Promise<unknown>[] = [];
-  for (let i = 0; i < callers; i++) {
-    held.push(
-      callerPool
-        .request({
-          method: 'POST',
-          path: `/service/nobody-${i % 100}`,
-          headers: { 'hub-timeout': '600000', 'content-type': 'application/json' },
-          body: '{}',
-        })
-        .then((r) => r.body.dump(), quiet),
-    );
-  }
+  const held: Promise<unknown>[] = [...parkedCalls.held];
   for (let i = 0; i < pollers; i++) {
     held.push(
       pollerPool
@@ -134,7 +122,7 @@ async function parked(quick: boolean): Promise<ScaleResult> {
   await worker.stop();
   await hub.stop();
   await Promise.all(held);
-  await Promise.all([callerPool.destroy(), pollerPool.destroy(), flowPool.close()]);
+  await Promise.all([parkedCalls.pool.destroy(), pollerPool.destroy(), flowPool.close()]);
   return {
     check: `${callers} parked callers + ${pollers} parked pollers while ${flowed} calls flow at 1,000/s (${failed} failed)`,
     small: `idle RSS ${idle.rssMiB.toFixed(0)} MiB`,
@@ -164,4 +152,23 @@ async function waitFor(hubUrl: string, parked: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`fewer than ${parked} requests parked after 60 s`);
+}
+
+/** Opens `count` calls that no worker will answer (for 10 minutes), each on its own connection. */
+export function parkCalls(hubUrl: string, count: number): { pool: Pool; held: Promise<unknown>[] } {
+  const pool = new Pool(hubUrl, { connections: count });
+  const held = Array.from({ length: count }, (_, i) =>
+    pool
+      .request({
+        method: 'POST',
+        path: `/service/parked-${i % 100}`,
+        headers: { 'hub-timeout': '600000', 'content-type': 'application/json' },
+        body: '{}',
+      })
+      .then(
+        (response) => response.body.dump(),
+        () => {},
+      ),
+  );
+  return { pool, held };
 }

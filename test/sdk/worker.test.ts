@@ -55,7 +55,8 @@ describe('HubWorker', () => {
             running++;
             most = Math.max(most, running);
             if (running === 4) fourRunning.resolve();
-            await Promise.race([fourRunning.promise, new Promise((r) => setTimeout(r, 1000))]);
+            // Released as soon as four run at once; the 500 ms bound only stops a regression from hanging.
+            await Promise.race([fourRunning.promise, new Promise((r) => setTimeout(r, 500))]);
             running--;
             const { first, second } = job.json<{ first: number; second: number }>();
             return { answer: first + second };
