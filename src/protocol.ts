@@ -15,8 +15,6 @@ export const Header = {
   Status: 'hub-status',
   /** Present on every error the hub itself produces, with its code. */
   Error: 'hub-error',
-  /** On a caller's answer: the id of the job that produced it. */
-  JobId: 'hub-job-id',
 } as const;
 
 /** True for `application/json` and any `+json` media type, whatever its parameters. */
