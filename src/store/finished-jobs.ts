@@ -1,5 +1,5 @@
-/** How a job ended, remembered so a late answer gets a precise error. */
-export type FinishedState = 'answered' | 'caller_gone';
+/** How a delivery ended, remembered so a late answer gets a precise error. */
+export type FinishedState = 'answered' | 'caller_gone' | 'lease_lost';
 
 interface Entry {
   readonly state: FinishedState;
@@ -7,53 +7,60 @@ interface Entry {
 }
 
 /**
- * Remembers recently finished job ids for `ttlMs`, at most `maxEntries` of them.
- * Every entry lives equally long, so insertion order is expiry order: expired
- * entries are dropped from the front as new ones arrive, with no timer and no scan.
+ * Remembers recently finished ids for `ttlMs`, at most `maxEntries` of them, in
+ * two generations of maps: new ids go into the current one; when it is full, or
+ * older than the time to live, it becomes the previous one and the previous one is
+ * dropped whole. Every operation is O(1), with no timer and no iteration: deleting
+ * entries one by one from the front of a big Map and iterating it again (this
+ * class's first design) made each add scan V8's tombstones, ~150 µs per call at
+ * 100,000 entries.
  */
 export class FinishedJobs {
-  readonly #entries = new Map<string, Entry>();
+  #current = new Map<string, Entry>();
+  #previous = new Map<string, Entry>();
+  /** When the current generation began, and when it last grew. */
+  #currentSince = 0;
+  #lastAddAt = 0;
   readonly #ttlMs: number;
-  readonly #maxEntries: number;
+  readonly #generationSize: number;
+  readonly #keepPrevious: boolean;
   readonly #now: () => number;
 
   constructor(options: { ttlMs: number; maxEntries: number; now?: () => number }) {
     this.#ttlMs = options.ttlMs;
-    this.#maxEntries = options.maxEntries;
+    this.#generationSize = Math.max(1, Math.floor(options.maxEntries / 2));
+    this.#keepPrevious = options.maxEntries >= 2;
     this.#now = options.now ?? Date.now;
+    if (options.maxEntries === 0) this.add = () => {};
   }
 
+  /** Ids held now, some perhaps expired but not yet dropped. */
   get size(): number {
-    return this.#entries.size;
+    return this.#current.size + this.#previous.size;
   }
 
   add(id: string, state: FinishedState): void {
-    if (this.#maxEntries === 0) return;
     const now = this.#now();
-    this.#dropExpired(now);
-    if (this.#entries.size >= this.#maxEntries) this.#dropOldest();
-    this.#entries.set(id, { state, expiresAt: now + this.#ttlMs });
+    if (now - this.#lastAddAt >= this.#ttlMs) {
+      // Everything held has expired.
+      this.#previous = new Map();
+      this.#current = new Map();
+      this.#currentSince = now;
+    } else if (
+      this.#current.size >= this.#generationSize ||
+      now - this.#currentSince >= this.#ttlMs
+    ) {
+      this.#previous = this.#keepPrevious ? this.#current : new Map();
+      this.#current = new Map();
+      this.#currentSince = now;
+    }
+    this.#current.set(id, { state, expiresAt: now + this.#ttlMs });
+    this.#lastAddAt = now;
   }
 
   get(id: string): FinishedState | undefined {
-    const entry = this.#entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.#now()) {
-      this.#entries.delete(id);
-      return undefined;
-    }
+    const entry = this.#current.get(id) ?? this.#previous.get(id);
+    if (!entry || entry.expiresAt <= this.#now()) return undefined;
     return entry.state;
-  }
-
-  #dropExpired(now: number): void {
-    for (const [id, entry] of this.#entries) {
-      if (entry.expiresAt > now) return;
-      this.#entries.delete(id);
-    }
-  }
-
-  #dropOldest(): void {
-    const oldest = this.#entries.keys().next();
-    if (!oldest.done) this.#entries.delete(oldest.value);
   }
 }

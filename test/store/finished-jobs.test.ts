@@ -12,12 +12,23 @@ test('FinishedJobs - forgets an id once its time to live has passed', () => {
   assert.equal(finished.get('a'), undefined);
 });
 
-test('[P-MEMORY] FinishedJobs - never holds more than maxEntries, dropping the oldest', () => {
-  const finished = new FinishedJobs({ ttlMs: 60_000, maxEntries: 3 });
-  for (const id of ['a', 'b', 'c', 'd', 'e']) finished.add(id, 'caller_gone');
-  assert.equal(finished.size, 3);
-  assert.equal(finished.get('b'), undefined);
-  assert.equal(finished.get('e'), 'caller_gone');
+test('[P-MEMORY] FinishedJobs - never holds more than maxEntries, dropping the oldest first', () => {
+  for (const maxEntries of [1, 2, 3, 10]) {
+    const finished = new FinishedJobs({ ttlMs: 60_000, maxEntries });
+    const ids = Array.from({ length: 25 }, (_, i) => `id-${i}`);
+    for (const id of ids) {
+      finished.add(id, 'caller_gone');
+      assert.ok(finished.size <= maxEntries, `${finished.size} held with maxEntries ${maxEntries}`);
+    }
+    assert.equal(finished.get('id-24'), 'caller_gone', 'the newest is kept');
+    assert.equal(finished.get('id-0'), undefined, 'the oldest is dropped');
+  }
+});
+
+test('[P-MEMORY] FinishedJobs - keeps at least half of maxEntries, newest first', () => {
+  const finished = new FinishedJobs({ ttlMs: 60_000, maxEntries: 10 });
+  for (let i = 0; i < 100; i++) finished.add(`id-${i}`, 'answered');
+  for (let i = 95; i < 100; i++) assert.equal(finished.get(`id-${i}`), 'answered');
 });
 
 test('[P-MEMORY] FinishedJobs - drops expired entries as new ones arrive, with no timer', () => {
