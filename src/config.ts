@@ -32,6 +32,12 @@ export interface Config {
   readonly finishedJobTtlMs: number;
   /** How many finished job ids are remembered at most. @default 100000 */
   readonly maxFinishedJobs: number;
+  /** How long a worker holds a job without answering or heartbeating before it is handed out again. @default 10 s */
+  readonly leaseMs: number;
+  /** Hand-outs a job gets in all; callers may ask for fewer with Hub-Max-Attempts. @default 3 */
+  readonly maxAttempts: number;
+  /** A call to a service with no worker seen within this window gets no_workers; 0 turns the check off. @default 10 s */
+  readonly noWorkersMs: number;
   /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
   readonly headersTimeoutMs: number;
   /** How long an idle keep-alive connection stays open; above common load balancers' 60 s. @default 65 s */
@@ -157,6 +163,36 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 0,
     max: 10_000_000,
     help: 'finished job ids remembered at most',
+  },
+  {
+    key: 'leaseMs',
+    env: 'HUB_LEASE_MS',
+    flag: 'lease-ms',
+    // A third of the default call deadline: a job whose worker died is handed to
+    // another with time to spare, yet a worker that never heartbeats (a curl loop)
+    // has ten seconds per job. The SDK heartbeats every third of it.
+    default: 10 * SECOND,
+    min: 10,
+    max: 60 * MINUTE,
+    help: 'lease on a taken job before it is handed out again, ms',
+  },
+  {
+    key: 'maxAttempts',
+    env: 'HUB_MAX_ATTEMPTS',
+    flag: 'max-attempts',
+    default: 3,
+    min: 1,
+    max: 100,
+    help: 'hand-outs a job gets in all (lost leases, retryable failures)',
+  },
+  {
+    key: 'noWorkersMs',
+    env: 'HUB_NO_WORKERS_MS',
+    flag: 'no-workers-ms',
+    default: 10 * SECOND,
+    min: 0,
+    max: 24 * 60 * MINUTE,
+    help: 'no_workers when no worker was seen within it, ms (0: off)',
   },
   {
     key: 'headersTimeoutMs',

@@ -3,7 +3,7 @@
  * the SDK: header names, the job a worker receives, and the error body.
  * docs/protocol.md is the prose version of this file.
  */
-import type { Job } from './core/types.js';
+import type { Delivery } from './core/types.js';
 
 export { SERVICE_NAME_PATTERN } from './core/service-name.js';
 
@@ -11,6 +11,14 @@ export { SERVICE_NAME_PATTERN } from './core/service-name.js';
 export const Header = {
   /** Caller's deadline or worker's poll wait, in milliseconds. */
   Timeout: 'hub-timeout',
+  /** How long a call's job may wait for a worker to take it, in milliseconds. */
+  QueueTimeout: 'hub-queue-timeout',
+  /** Hand-outs a caller allows its job, from 1 to `HUB_MAX_ATTEMPTS`. */
+  MaxAttempts: 'hub-max-attempts',
+  /** `queue`: park the call even when no worker has been seen (scale-from-zero). */
+  NoWorkers: 'hub-no-workers',
+  /** A worker's name for itself, as `GET /services` lists it. */
+  Worker: 'hub-worker',
   /** The status a worker's answer gives its caller. */
   Status: 'hub-status',
   /** Present on every error the hub itself produces, with its code. */
@@ -30,11 +38,17 @@ export interface ErrorBody {
 
 /** A job as a worker receives it from `GET /service/:name/jobs`. */
 export interface WireJob {
+  /** This hand-out's id: answer, heartbeat and fail with it. A new one for each attempt. */
   readonly id: string;
   readonly service: string;
+  /** 1 for the first hand-out. */
   readonly attempt: number;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline: number;
+  /** Milliseconds left before the deadline when the job was sent: needs no synchronized clock. */
+  readonly remainingMs: number;
+  /** The lease: answer, fail or heartbeat within this many milliseconds, or the job is handed on. */
+  readonly leaseMs: number;
   /** The caller's method: `POST` for `/service/:name`, anything for `/call/:name/...`. */
   readonly method: string;
   /** The path below the service, starting with `/`, percent-encoded as the caller sent it. */
@@ -53,13 +67,19 @@ export interface WireJob {
  * parsed and re-encoded; any other body, or every body when the worker asks for
  * `base64` (to get the caller's exact bytes), travels as base64.
  */
-export function encodeJob(job: Job, { base64 = false }: { base64?: boolean } = {}): Buffer {
+export function encodeJob(
+  delivery: Delivery,
+  { base64 = false }: { base64?: boolean } = {},
+): Buffer {
+  const { job } = delivery;
   const { payload } = job;
   const fields = [
-    `{"id":${JSON.stringify(job.id)}`,
+    `{"id":${JSON.stringify(delivery.id)}`,
     `"service":${JSON.stringify(job.service)}`,
-    `"attempt":${job.attempt}`,
+    `"attempt":${delivery.attempt}`,
     `"deadline":${job.deadline}`,
+    `"remainingMs":${Math.max(0, job.deadline - Date.now())}`,
+    `"leaseMs":${delivery.leaseMs}`,
     `"method":${JSON.stringify(payload.method)}`,
     `"path":${JSON.stringify(payload.path)}`,
     `"query":${JSON.stringify(payload.query)}`,

@@ -37,9 +37,9 @@ export class CallWait {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** Settles the wait with the answer once it arrives (unless it has failed first). */
+  /** Settles the wait with the ticket's outcome once it arrives (unless it has failed first). */
   answerWith(answer: Promise<Answer>): void {
-    answer.then(this.#resolve);
+    answer.then(this.#resolve, this.#reject);
   }
 
   /** Ends the wait with `reason`; later calls change nothing. */

@@ -1,7 +1,13 @@
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
-import type { GiveUpReason, JobStore, Ticket } from '../store/job-store.js';
+import type {
+  FailOutcome,
+  GiveUpReason,
+  JobStore,
+  ServiceDetail,
+  Ticket,
+} from '../store/job-store.js';
 import { linkAbort } from './abort.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import { assertServiceName } from './service-name.js';
@@ -9,6 +15,8 @@ import {
   type Answer,
   BODYLESS_STATUSES,
   type CallPayload,
+  type Delivery,
+  type Failure,
   type Job,
   type ServiceStats,
 } from './types.js';
@@ -26,6 +34,10 @@ export interface HubOptions {
   readonly maxParked: number;
   /** How long `close()` lets in-flight jobs finish before it turns their callers away. */
   readonly shutdownGraceMs: number;
+  /** Hand-outs a job gets in all (lost leases and retryable failures use them up); callers may ask for fewer. */
+  readonly maxAttempts: number;
+  /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
+  readonly noWorkersMs: number;
 }
 
 export interface CallInput {
@@ -33,13 +45,24 @@ export interface CallInput {
   readonly payload: CallPayload;
   /** Milliseconds the caller will wait; the configured default when undefined. */
   readonly timeoutMs?: number | undefined;
+  /** Milliseconds the job may wait for a worker to take it (`queue_timeout` after); no limit when undefined. */
+  readonly queueTimeoutMs?: number | undefined;
+  /** Hand-outs allowed, from 1 to the configured maximum; the maximum when undefined. */
+  readonly maxAttempts?: number | undefined;
+  /** Queue the job even when no worker has been seen (scale-from-zero services). */
+  readonly queueWithoutWorkers?: boolean | undefined;
 }
 
 export interface TakeInput {
   readonly service: string;
   /** Milliseconds to wait for a job; 0 returns at once. The configured default when undefined. */
   readonly timeoutMs?: number | undefined;
+  /** Who is asking, for `GET /services`; anonymous when undefined. */
+  readonly workerId?: string | undefined;
 }
+
+/** The longest failure message a worker may send; longer ones are cut. */
+const MAX_FAILURE_MESSAGE = 1000;
 
 export interface HubStatus {
   readonly ready: boolean;
@@ -94,6 +117,14 @@ export class Hub {
       fallback: this.#options.callTimeoutMs,
       what: 'call timeout',
     });
+    const queueTimeoutMs =
+      input.queueTimeoutMs === undefined
+        ? undefined
+        : this.#checkTimeout(input.queueTimeoutMs, 1, timeoutMs, {
+            fallback: timeoutMs,
+            what: 'queue timeout',
+          });
+    const maxAttempts = this.#checkMaxAttempts(input.maxAttempts);
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) throw cancelledError();
     this.#checkCapacity();
@@ -101,22 +132,32 @@ export class Hub {
     const job: Job = {
       id: nanoid(),
       service: input.service,
-      attempt: 1,
       deadline: Date.now() + timeoutMs,
+      maxAttempts,
       payload: input.payload,
     };
     const wait = new CallWait(timeoutMs, signal);
     // Parked from before the enqueue, so the capacity check counts calls still being queued.
     this.#parkedCalls.set(job.id, wait);
+    let queueTimer: NodeJS.Timeout | undefined;
     try {
-      const ticket = await this.#store.enqueue(job);
+      const ticket = await this.#store.enqueue(job, {
+        requireWorkers: this.#options.noWorkersMs > 0 && !input.queueWithoutWorkers,
+      });
       wait.answerWith(ticket.answer);
+      if (queueTimeoutMs !== undefined) {
+        queueTimer = setTimeout(
+          () => void this.#withdrawIfQueued(job, queueTimeoutMs),
+          queueTimeoutMs,
+        );
+      }
       try {
         return await wait.settled;
       } catch (error) {
         return await this.#afterFailedWait(job, ticket, error);
       }
     } finally {
+      clearTimeout(queueTimer);
       wait.dispose();
       this.#parkedCalls.delete(job.id);
       if (this.#closing && this.#parkedCalls.size === 0) this.#onCallsDrained?.();
@@ -129,9 +170,21 @@ export class Hub {
    */
   async #afterFailedWait(job: Job, ticket: Ticket, error: unknown): Promise<Answer> {
     const reason = callFailure(error);
-    const outcome = await this.#store.giveUp(job.id, giveUpReason(reason));
-    if (outcome === 'answered') return await ticket.answer;
+    const giveUp = GIVE_UP_REASONS[reason.code];
+    // Anything else came from the ticket: the store has already ended the job.
+    if (giveUp === undefined) throw reason;
+    const outcome = await this.#store.giveUp(job.id, giveUp);
+    if (outcome === 'settled') return await ticket.answer;
     throw reason;
+  }
+
+  /** A queue timeout: the ticket rejects with it, unless a worker took the job first. */
+  async #withdrawIfQueued(job: Job, queueTimeoutMs: number): Promise<void> {
+    const error = new HubError(
+      ErrorCode.QueueTimeout,
+      `no worker took the job within its ${queueTimeoutMs} ms queue timeout`,
+    );
+    await this.#store.withdrawQueued(job.id, error);
   }
 
   /**
@@ -140,7 +193,7 @@ export class Hub {
    * down; a poll that arrives during shutdown is refused with `shutting_down`. A job
    * claimed just as the worker went away goes back to the head of its queue.
    */
-  async take(input: TakeInput, signal?: AbortSignal): Promise<Job | undefined> {
+  async take(input: TakeInput, signal?: AbortSignal): Promise<Delivery | undefined> {
     const waitMs = this.#checkTake(input);
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
@@ -152,13 +205,13 @@ export class Hub {
     const timer = setTimeout(() => controller.abort(), waitMs);
     this.#parkedPolls.add(controller);
     try {
-      const job = await this.#store.claim(input.service, controller.signal);
-      if (job && signal?.aborted) {
+      const delivery = await this.#store.claim(input.service, controller.signal, input.workerId);
+      if (delivery && signal?.aborted) {
         // The worker left between the hand-off and now; it never saw this job.
-        await this.#store.release(job.id);
+        await this.#store.release(delivery.id);
         return undefined;
       }
-      return job;
+      return delivery;
     } finally {
       clearTimeout(timer);
       unlink();
@@ -166,7 +219,7 @@ export class Hub {
     }
   }
 
-  /** Hands a worker's answer to the job's caller. */
+  /** Hands a worker's answer to the job's caller; `id` is the delivery's. */
   async answer(id: string, answer: Answer): Promise<void> {
     if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
       throw new HubError(
@@ -183,6 +236,17 @@ export class Hub {
     await this.#store.answer(id, answer);
   }
 
+  /** Extends a delivery's lease; resolves its new end in epoch milliseconds. */
+  heartbeat(id: string): Promise<number> {
+    return this.#store.heartbeat(id);
+  }
+
+  /** A worker could not do a job: hand it on if it asks and attempts remain, else fail the call. */
+  fail(id: string, failure: Failure): Promise<FailOutcome> {
+    const message = failure.message.slice(0, MAX_FAILURE_MESSAGE);
+    return this.#store.fail(id, { message, retry: failure.retry });
+  }
+
   /**
    * Answers a job, then takes the next one as `take` would: one exchange instead of
    * two for a busy worker. `next` is checked before the answer is handed over, so a
@@ -193,7 +257,7 @@ export class Hub {
     answer: Answer,
     next: TakeInput,
     signal?: AbortSignal,
-  ): Promise<Job | undefined> {
+  ): Promise<Delivery | undefined> {
     this.#checkTake(next);
     await this.answer(id, answer);
     return this.take(next, signal);
@@ -210,6 +274,8 @@ export class Hub {
       timedOut: 0,
       cancelled: 0,
       rejected: 0,
+      redelivered: 0,
+      failed: 0,
     };
     for (const s of services) {
       for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += s[key];
@@ -221,6 +287,11 @@ export class Hub {
       total,
       services,
     };
+  }
+
+  /** Each service's queue, the wait of its oldest job, and the workers seen recently. */
+  services(): Promise<ServiceDetail[]> {
+    return this.#store.services();
   }
 
   /**
@@ -237,9 +308,8 @@ export class Hub {
   async #close(graceMs: number): Promise<void> {
     this.#closing = true;
     for (const poll of this.#parkedPolls) poll.abort();
-    for (const [id, call] of this.#parkedCalls) {
-      if (await this.#store.withdrawQueued(id)) call.fail(shuttingDown());
-    }
+    // A withdrawn job's ticket rejects with shutting_down, which ends its call.
+    for (const id of this.#parkedCalls.keys()) await this.#store.withdrawQueued(id, shuttingDown());
     if (this.#parkedCalls.size > 0) {
       const drained = new Promise<void>((resolve) => {
         this.#onCallsDrained = resolve;
@@ -247,6 +317,7 @@ export class Hub {
       await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
     }
     for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
+    await this.#store.close();
   }
 
   /** Validates a take's service and wait; returns the wait in milliseconds. */
@@ -256,6 +327,18 @@ export class Hub {
       fallback: this.#options.pollTimeoutMs,
       what: 'poll timeout',
     });
+  }
+
+  #checkMaxAttempts(value: number | undefined): number {
+    const max = this.#options.maxAttempts;
+    if (value === undefined) return max;
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new HubError(
+        ErrorCode.InvalidHeader,
+        `Hub-Max-Attempts must be a whole number from 1 to ${max}, got ${value}`,
+      );
+    }
+    return value;
   }
 
   #checkCapacity(): void {
@@ -288,8 +371,9 @@ function callFailure(error: unknown): HubError {
   return new HubError(ErrorCode.Internal, 'the call failed inside the hub', { cause: error });
 }
 
-function giveUpReason(error: HubError): GiveUpReason {
-  if (error.code === ErrorCode.Timeout) return 'timeout';
-  if (error.code === ErrorCode.Cancelled) return 'cancelled';
-  return 'shutdown';
-}
+/** Failures that end a wait from outside the store, and what the store is told. */
+const GIVE_UP_REASONS: Partial<Record<ErrorCode, GiveUpReason>> = {
+  [ErrorCode.Timeout]: 'timeout',
+  [ErrorCode.Cancelled]: 'cancelled',
+  [ErrorCode.ShuttingDown]: 'shutdown',
+};

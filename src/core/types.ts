@@ -16,16 +16,34 @@ export interface CallPayload {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** One unit of work: a parked call waiting for a worker's answer. */
+/** One unit of work: a call waiting for a worker's answer. */
 export interface Job {
-  /** Unguessable id (nanoid, 21 characters); workers answer with it. */
+  /** Unguessable id (nanoid, 21 characters), the same for every attempt; never sent to workers. */
   readonly id: string;
   readonly service: string;
-  /** 1 for the first hand-out. */
-  readonly attempt: number;
   /** When the caller stops waiting, in epoch milliseconds. */
   readonly deadline: number;
+  /** Hand-outs allowed in all: a lost lease or a retryable failure uses one up. */
+  readonly maxAttempts: number;
   readonly payload: CallPayload;
+}
+
+/** One hand-out of a job to a worker: the worker answers, heartbeats and fails with its `id`. */
+export interface Delivery {
+  /** Unguessable, new for every attempt, so a late answer from an earlier attempt is told apart. */
+  readonly id: string;
+  readonly job: Job;
+  /** 1 for the first hand-out. */
+  readonly attempt: number;
+  /** How long the worker holds the job without answering or heartbeating before it is handed out again. */
+  readonly leaseMs: number;
+}
+
+/** A worker's report that it could not do a job (`POST /jobs/:id/fail`). */
+export interface Failure {
+  readonly message: string;
+  /** Hand the job to another worker if attempts and time remain; otherwise the caller gets `worker_failed`. */
+  readonly retry: boolean;
 }
 
 /** Statuses that cannot carry a body (RFC 9110): an answer with one must be empty. */
@@ -51,4 +69,8 @@ export interface ServiceStats {
   readonly timedOut: number;
   readonly cancelled: number;
   readonly rejected: number;
+  /** Hand-outs whose lease expired or whose worker reported a retryable failure. */
+  readonly redelivered: number;
+  /** Calls that ended in `worker_failed`. */
+  readonly failed: number;
 }

@@ -4,7 +4,7 @@ import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
 import { Header } from '../protocol.js';
 import type { BodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
-import { parseMilliseconds } from './headers.js';
+import { parseCount, parseMilliseconds, parseQueueWithoutWorkers } from './headers.js';
 import { RequestHeaders } from './request-headers.js';
 
 /** Parks an HTTP caller on `service` and turns the worker's answer into its response. */
@@ -18,8 +18,14 @@ export async function callAndRespond(
   const counting = options.checkBody(c, headers);
   if (counting) await counting;
   const timeoutMs = parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout');
+  const queueTimeoutMs = parseMilliseconds(headers.get(Header.QueueTimeout), 'Hub-Queue-Timeout');
+  const maxAttempts = parseCount(headers.get(Header.MaxAttempts), 'Hub-Max-Attempts');
+  const queueWithoutWorkers = parseQueueWithoutWorkers(headers.get(Header.NoWorkers));
   const payload = await readCallPayload(c, headers, options);
-  const answer = await hub.call({ service, payload, timeoutMs }, c.req.raw.signal);
+  const answer = await hub.call(
+    { service, payload, timeoutMs, queueTimeoutMs, maxAttempts, queueWithoutWorkers },
+    c.req.raw.signal,
+  );
   return answerResponse(answer);
 }
 

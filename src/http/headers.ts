@@ -17,6 +17,39 @@ export function parseMilliseconds(raw: string | undefined, source: string): numb
   return Number(raw);
 }
 
+/** Parses a count such as `Hub-Max-Attempts`: digits only; the range itself is the core's rule. */
+export function parseCount(raw: string | undefined, source: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!DIGITS.test(raw)) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `${source} must be a whole number, got '${raw.slice(0, 40)}'`,
+    );
+  }
+  return Number(raw);
+}
+
+/** Parses `Hub-No-Workers`: `queue` parks the call even with no worker seen; `fail` (the default) does not. */
+export function parseQueueWithoutWorkers(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'fail') return false;
+  if (raw === 'queue') return true;
+  throw new HubError(
+    ErrorCode.InvalidHeader,
+    `Hub-No-Workers must be 'queue' or 'fail', got '${raw.slice(0, 40)}'`,
+  );
+}
+
+const WORKER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Parses `Hub-Worker`: 1 to 128 visible ASCII characters. */
+export function parseWorkerId(raw: string | undefined): string | undefined {
+  if (raw === undefined || WORKER_ID.test(raw)) return raw;
+  throw new HubError(
+    ErrorCode.InvalidHeader,
+    'Hub-Worker must be 1 to 128 visible ASCII characters',
+  );
+}
+
 /** Parses `Hub-Status`; the range itself is the core's rule. */
 export function parseStatus(raw: string | undefined): number {
   if (raw === undefined) return 200;

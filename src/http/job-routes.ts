@@ -1,5 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
+import type { Failure } from '../core/types.js';
+import { ErrorCode, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { bodySizeCheck } from './body-limit.js';
 import { returnedAnswerHeaders } from './header-rules.js';
@@ -11,13 +13,18 @@ import { jobResponse, takeOptions } from './take-handler.js';
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
 const EMPTY = new Uint8Array(0);
 
+/** The longest failure report read; a message is cut to 1000 characters anyway. */
+const MAX_FAILURE_BYTES = 16 * 1024;
+
 /**
  * `/jobs/:id`: a worker's answer; with `?next=<service>` also the worker's next poll.
- * `/jobs/:id/response` is AstroHub's test worker's spelling.
+ * `/jobs/:id/response` is AstroHub's test worker's spelling. `/jobs/:id/heartbeat`
+ * extends the lease, `/jobs/:id/fail` reports a failure. `:id` is the delivery's id.
  */
 export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
   const checkBody = bodySizeCheck(limits.maxBodyBytes);
+  const checkFailureBody = bodySizeCheck(MAX_FAILURE_BYTES);
 
   const answer = async (c: Context) => {
     const headers = new RequestHeaders(c);
@@ -41,7 +48,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     const job = await hub.answerAndTake(
       id,
       workerAnswer,
-      { service: next, timeoutMs: take.timeoutMs },
+      { service: next, timeoutMs: take.timeoutMs, workerId: take.workerId },
       c.req.raw.signal,
     );
     return jobResponse(job, take);
@@ -51,5 +58,44 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     routes.post(path, answer);
     routes.all(path, methodNotAllowed('POST'));
   }
+
+  routes.post('/:id/heartbeat', async (c) => {
+    const leaseUntil = await hub.heartbeat(c.req.param('id'));
+    return c.json({ leaseUntil, leaseMs: Math.max(0, leaseUntil - Date.now()) });
+  });
+  routes.all('/:id/heartbeat', methodNotAllowed('POST'));
+
+  routes.post('/:id/fail', async (c) => {
+    const counting = checkFailureBody(c, new RequestHeaders(c));
+    if (counting) await counting;
+    const failure = parseFailure(await c.req.text());
+    return c.json({ outcome: await hub.fail(c.req.param('id'), failure) });
+  });
+  routes.all('/:id/fail', methodNotAllowed('POST'));
+
   return routes;
+}
+
+const DEFAULT_FAILURE_MESSAGE = 'the worker reported a failure';
+
+/** `{"message"?: string, "retry"?: boolean}`; an empty body is a failure with no retry. */
+function parseFailure(text: string): Failure {
+  if (text.trim() === '') return { message: DEFAULT_FAILURE_MESSAGE, retry: false };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badFailure();
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badFailure();
+  const { message = DEFAULT_FAILURE_MESSAGE, retry = false } = value as Record<string, unknown>;
+  if (typeof message !== 'string' || typeof retry !== 'boolean') throw badFailure();
+  return { message, retry };
+}
+
+function badFailure(): HubError {
+  return new HubError(
+    ErrorCode.InvalidJson,
+    'a failure report must be a JSON object {"message"?: string, "retry"?: boolean}',
+  );
 }

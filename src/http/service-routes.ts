@@ -18,7 +18,7 @@ export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono 
   routes.get('/:name/jobs', async (c) => {
     const options = takeOptions(c);
     const job = await hub.take(
-      { service: c.req.param('name'), timeoutMs: options.timeoutMs },
+      { service: c.req.param('name'), timeoutMs: options.timeoutMs, workerId: options.workerId },
       c.req.raw.signal,
     );
     return jobResponse(job, options);

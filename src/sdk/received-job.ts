@@ -7,6 +7,10 @@ export class ReceivedJob {
   readonly attempt: number;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline: number;
+  /** Milliseconds the caller still waited when the job was sent (absent from hubs before leases). */
+  readonly remainingMs: number | undefined;
+  /** The lease: the SDK heartbeats every third of it while the handler runs. */
+  readonly leaseMs: number | undefined;
   readonly method: string;
   /** The path below the service, percent-encoded, starting with `/`. */
   readonly path: string;
@@ -23,6 +27,8 @@ export class ReceivedJob {
     this.service = wire.service;
     this.attempt = wire.attempt;
     this.deadline = wire.deadline;
+    this.remainingMs = wire.remainingMs;
+    this.leaseMs = wire.leaseMs;
     this.method = wire.method;
     this.path = wire.path;
     this.query = wire.query;

@@ -1,13 +1,20 @@
+import { hostname } from 'node:os';
+import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
 import { linkAbort } from '../core/abort.js';
 import type { WireJob } from '../protocol.js';
 import { type AnswerRequest, failureAnswer, toAnswerRequest } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
+import { Heartbeats } from './heartbeats.js';
 import { ReceivedJob } from './received-job.js';
 
 export interface JobContext {
-  /** Aborts at the job's deadline (its caller has stopped waiting) and when the worker stops after its grace period. */
+  /**
+   * Aborts at the job's deadline, when a heartbeat learns that the caller has gone
+   * or the job was handed to another worker, and when the worker stops after its
+   * grace period.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -35,6 +42,8 @@ export interface HubWorkerOptions {
   readonly backoff?: BackoffOptions;
   /** Where state changes are logged, once each; `false` for silence. @default console */
   readonly logger?: WorkerLogger | false;
+  /** How this worker names itself in `GET /services`. @default `<hostname>-<pid>-<random>` */
+  readonly id?: string;
 }
 
 const silent: WorkerLogger = { info() {}, warn() {} };
@@ -71,6 +80,8 @@ export class HubWorker {
   readonly #exactBodies: boolean;
   readonly #backoffOptions: BackoffOptions;
   readonly #log: WorkerLogger;
+  /** Sent as `Hub-Worker` on every request that can take a job. */
+  readonly #takeHeaders: Record<string, string>;
   /** Aborted by stop(): ends parked polls and backoff pauses. */
   readonly #stopping = new AbortController();
   /** Aborted when stop()'s grace period ends: handlers still running are told to give up. */
@@ -92,6 +103,9 @@ export class HubWorker {
     this.#exactBodies = options.exactBodies ?? false;
     this.#backoffOptions = options.backoff ?? {};
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
+    this.#takeHeaders = {
+      'hub-worker': options.id ?? `${hostname()}-${process.pid}-${nanoid(6)}`,
+    };
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
       throw new TypeError(
         `Expected \`concurrency\` to be a whole number >= 1, got ${options.concurrency}`,
@@ -156,7 +170,12 @@ export class HubWorker {
     const unlink = linkAbort(this.#stopping.signal, controller, () => 'worker stopping');
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.#pool.request({ method: 'GET', path, signal: controller.signal });
+      response = await this.#pool.request({
+        method: 'GET',
+        path,
+        headers: this.#takeHeaders,
+        signal: controller.signal,
+      });
     } catch (error) {
       throw unreachable(this.#url, error);
     } finally {
@@ -180,8 +199,9 @@ export class HubWorker {
     const controller = new AbortController();
     const untilDeadline = setTimeout(
       () => controller.abort(),
-      Math.max(0, job.deadline - Date.now()),
+      Math.max(0, job.remainingMs ?? job.deadline - Date.now()),
     );
+    const heartbeats = new Heartbeats(job.leaseMs, () => this.#heartbeat(job), controller);
     const onGraceOver = () => controller.abort();
     this.#graceOver.signal.addEventListener('abort', onGraceOver, { once: true });
     let answer: AnswerRequest;
@@ -191,9 +211,30 @@ export class HubWorker {
       answer = failureAnswer(error);
     } finally {
       clearTimeout(untilDeadline);
+      heartbeats.stop();
       this.#graceOver.signal.removeEventListener('abort', onGraceOver);
     }
+    // Nobody takes this answer any more; the hub would only refuse it.
+    if (heartbeats.jobLost) return undefined;
     return this.#answer(job, answer);
+  }
+
+  /**
+   * Extends a job's lease. Resolves false when the hub says the job is no longer
+   * this worker's (caller gone, lease lost, unknown); a hub it cannot reach counts
+   * as true, and the next heartbeat tries again.
+   */
+  async #heartbeat(job: ReceivedJob): Promise<boolean> {
+    try {
+      const response = await this.#pool.request({
+        method: 'POST',
+        path: `${this.#base.path}/jobs/${job.id}/heartbeat`,
+      });
+      await response.body.dump();
+      return response.statusCode === 200 || response.statusCode >= 500;
+    } catch {
+      return true;
+    }
   }
 
   /**
@@ -214,7 +255,7 @@ export class HubWorker {
         const response = await this.#pool.request({
           method: 'POST',
           path: `${this.#base.path}/jobs/${job.id}${next}`,
-          headers: answer.headers,
+          headers: takeNext ? Object.assign(answer.headers, this.#takeHeaders) : answer.headers,
           body: answer.body,
         });
         if (response.statusCode === 200 && takeNext) return (await response.body.json()) as WireJob;

@@ -1,4 +1,4 @@
-import type { Answer, Job, ServiceStats } from '../core/types.js';
+import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
 
 /** Why a caller stopped waiting; counted per service (shutdown counts as rejected). */
 export type GiveUpReason = 'timeout' | 'cancelled' | 'shutdown';
@@ -9,66 +9,119 @@ export type GiveUpOutcome =
   | 'withdrawn'
   /** A worker holds it; that worker's answer will now get `caller_gone`. */
   | 'abandoned'
-  /** The answer arrived first: the caller should take it after all. */
-  | 'answered';
+  /** It had already ended (answered, or failed for good): the ticket holds the outcome. */
+  | 'settled';
 
 /** Handed back by `enqueue`: the caller's side of the job. */
 export interface Ticket {
-  /** Settles once, with the worker's answer. Never rejects for a timeout: the core owns deadlines. */
+  /**
+   * Settles once, when the job ends in the store: with the worker's answer, or
+   * rejecting with a `HubError` (`worker_failed`, or the reason it was given up or
+   * withdrawn with). Never rejects on its own for the caller's deadline: the core owns deadlines.
+   */
   readonly answer: Promise<Answer>;
+}
+
+export interface EnqueueOptions {
+  /**
+   * Refuse with `no_workers` when no worker of the service is parked, holds a job,
+   * or was seen within the store's worker window.
+   */
+  readonly requireWorkers: boolean;
+}
+
+/** What `fail` did with the job. */
+export type FailOutcome = 'retrying' | 'failed';
+
+/** A worker as `GET /services` lists it. */
+export interface WorkerSeen {
+  readonly id: string;
+  /** Epoch milliseconds of its last poll, answer, heartbeat or failure report. */
+  readonly lastSeenAt: number;
+  readonly inFlight: number;
+}
+
+/** Per-service figures for `GET /services`, beyond the counters of `stats`. */
+export interface ServiceDetail {
+  readonly service: string;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly waitingWorkers: number;
+  /** Milliseconds the oldest queued job has waited; 0 when nothing is queued. */
+  readonly oldestQueuedMs: number;
+  readonly workers: readonly WorkerSeen[];
 }
 
 /**
  * Where jobs live between a caller and a worker. The core owns validation,
- * deadlines and shutdown; a store owns the queues, the parked workers and the
- * state of each job, and must keep these promises (test/store/contract.ts checks
- * every one of them against every store):
+ * deadlines and shutdown; a store owns the queues, the parked workers, the leases
+ * and the state of each job, and must keep these promises (test/store/contract.ts
+ * checks every one of them against every store):
  *
  * - FIFO per service: jobs are claimed in the order they were enqueued, and
- *   parked claims are served in the order they started waiting.
+ *   parked claims are served in the order they started waiting. A job handed out
+ *   again goes to the head of the queue.
  * - Direct hand-off: `enqueue` gives the job to the longest-waiting claim at
  *   once, without timers or polling.
  * - A claim whose signal has aborted is never handed a job.
- * - Each job is answered at most once; the state of a finished job is
- *   remembered for a bounded time and count, so late answers get a precise
- *   error instead of `unknown_job`.
+ * - Leases: a delivery not answered, heartbeated or failed within `leaseMs` is
+ *   lost; the job is handed out again (attempt + 1) while attempts and time remain,
+ *   otherwise its ticket rejects with `worker_failed`.
+ * - Each job is answered at most once, and only through its current delivery; the
+ *   state of a finished delivery is remembered for a bounded time and count, so
+ *   late answers get a precise error instead of `unknown_job`.
  * - Memory is bounded: a service with nothing queued, in flight or waiting
  *   keeps only its counters, and at most `maxServices` services are tracked.
  */
 export interface JobStore {
   /**
    * Adds a job at the tail of its service's queue, or hands it to the claim that has
-   * waited longest. Throws `HubError` `queue_full` or `too_many_services`.
+   * waited longest. Throws `HubError` `queue_full`, `too_many_services` or `no_workers`.
    */
-  enqueue(job: Job): Promise<Ticket>;
+  enqueue(job: Job, options: EnqueueOptions): Promise<Ticket>;
 
   /**
-   * Takes the oldest queued job of `service`, waiting for one to arrive. Resolves
-   * `undefined` once `signal` aborts; a job is never handed to an aborted claim.
+   * Takes the oldest queued job of `service` for the worker `workerId`, waiting for
+   * one to arrive. Resolves `undefined` once `signal` aborts; a job is never handed
+   * to an aborted claim.
    */
-  claim(service: string, signal: AbortSignal): Promise<Job | undefined>;
+  claim(service: string, signal: AbortSignal, workerId?: string): Promise<Delivery | undefined>;
 
   /**
-   * Puts an in-flight job whose worker never received it back at the head of its
-   * queue (or straight to a waiting claim). Returns false if the job is no longer in flight.
+   * Puts a job whose worker never received this delivery back at the head of its
+   * queue (or straight to a waiting claim), without using up an attempt. Returns
+   * false if the delivery is no longer current.
    */
-  release(id: string): Promise<boolean>;
+  release(deliveryId: string): Promise<boolean>;
 
   /**
    * Delivers a worker's answer to the job's caller. Throws `HubError` `unknown_job`,
-   * `already_answered` or `caller_gone`.
+   * `already_answered`, `caller_gone` or `lease_lost`.
    */
-  answer(id: string, answer: Answer): Promise<void>;
+  answer(deliveryId: string, answer: Answer): Promise<void>;
+
+  /** Extends the delivery's lease by `leaseMs`; resolves the new lease end (epoch ms). Throws as `answer` does. */
+  heartbeat(deliveryId: string): Promise<number>;
+
+  /** A worker could not do the job: hand it out again if asked and allowed, else fail the call. Throws as `answer` does. */
+  fail(deliveryId: string, failure: Failure): Promise<FailOutcome>;
 
   /** The caller stopped waiting: withdraw the job if queued, otherwise mark it abandoned. */
-  giveUp(id: string, reason: GiveUpReason): Promise<GiveUpOutcome>;
+  giveUp(jobId: string, reason: GiveUpReason): Promise<GiveUpOutcome>;
 
   /**
-   * Withdraws the job only if it is still queued (shutdown uses this to turn queued
-   * jobs away while letting in-flight ones finish). Returns true if it was withdrawn.
+   * Withdraws the job only if it is still queued, rejecting its ticket with
+   * `reason`: shutdown turns queued jobs away this way while letting in-flight ones
+   * finish, and so does a caller's queue timeout. Returns true if it was withdrawn.
    */
-  withdrawQueued(id: string): Promise<boolean>;
+  withdrawQueued(jobId: string, reason: Error): Promise<boolean>;
 
   /** Figures for every tracked service, in the order the services were first seen. */
   stats(): Promise<ServiceStats[]>;
+
+  /** Queues, oldest waits and recently seen workers, for `GET /services`. */
+  services(): Promise<ServiceDetail[]>;
+
+  /** Stops the store's timers; jobs still held are left as they are. */
+  close(): Promise<void>;
 }

@@ -22,12 +22,14 @@ export class LinkedQueue<T> {
     return this.#size;
   }
 
+  /** The value at the head, without removing it. */
+  get first(): T | undefined {
+    return this.#head?.value;
+  }
+
   push(value: T): QueueNode<T> {
-    const node: QueueNode<T> = { value, prev: this.#tail, next: undefined, linked: true };
-    if (this.#tail) this.#tail.next = node;
-    else this.#head = node;
-    this.#tail = node;
-    this.#size++;
+    const node: QueueNode<T> = { value, prev: undefined, next: undefined, linked: false };
+    this.#linkAtTail(node);
     return node;
   }
 
@@ -57,6 +59,22 @@ export class LinkedQueue<T> {
     node.next = undefined;
     node.linked = false;
     this.#size--;
+  }
+
+  /** Moves a node that is in this queue to the tail, keeping the node itself. */
+  moveToBack(node: QueueNode<T>): void {
+    if (!node.linked || node === this.#tail) return;
+    this.remove(node);
+    this.#linkAtTail(node);
+  }
+
+  #linkAtTail(node: QueueNode<T>): void {
+    node.prev = this.#tail;
+    node.linked = true;
+    if (this.#tail) this.#tail.next = node;
+    else this.#head = node;
+    this.#tail = node;
+    this.#size++;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {

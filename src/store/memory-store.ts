@@ -1,43 +1,83 @@
-import type { Answer, Job, ServiceStats } from '../core/types.js';
+import { nanoid } from 'nanoid';
+import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { FinishedJobs } from './finished-jobs.js';
-import type { GiveUpOutcome, GiveUpReason, JobStore, Ticket } from './job-store.js';
+import { FinishedJobs, type FinishedState } from './finished-jobs.js';
+import type {
+  EnqueueOptions,
+  FailOutcome,
+  GiveUpOutcome,
+  GiveUpReason,
+  JobStore,
+  ServiceDetail,
+  Ticket,
+} from './job-store.js';
+import { type LeaseNode, Leases } from './leases.js';
 import { LinkedQueue, type QueueNode } from './linked-queue.js';
+import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
 export interface MemoryStoreOptions {
   /** Queued (not yet claimed) jobs per service before `queue_full`. */
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */
   readonly maxServices: number;
-  /** How long a finished job's id is remembered, for precise late-answer errors. */
+  /** How long a finished delivery's id is remembered, for precise late-answer errors. */
   readonly finishedJobTtlMs: number;
-  /** How many finished job ids are remembered at most. */
+  /** How many finished delivery ids are remembered at most. */
   readonly maxFinishedJobs: number;
+  /** How long a worker holds a job without answering or heartbeating before the job is handed out again. */
+  readonly leaseMs: number;
+  /** How long a worker counts as present after its last request (`no_workers`, `GET /services`). */
+  readonly workerWindowMs: number;
 }
 
+/** The id of workers that do not name themselves with `Hub-Worker`. */
+export const ANONYMOUS_WORKER = 'anonymous';
+
 interface Claim {
-  readonly resolve: (job: Job | undefined) => void;
+  readonly worker: WorkerEntry;
+  readonly resolve: (delivery: Delivery | undefined) => void;
+}
+
+interface HandOut {
+  readonly id: string;
+  readonly lease: LeaseNode<JobRecord>;
+  readonly worker: WorkerEntry;
 }
 
 interface JobRecord {
   readonly job: Job;
   readonly service: ServiceState;
-  readonly deliver: (answer: Answer) => void;
-  /** Set while the job is queued; undefined while a worker holds it. */
-  node: QueueNode<JobRecord> | undefined;
+  readonly resolve: (answer: Answer) => void;
+  readonly reject: (reason: Error) => void;
+  /** Set while the job is queued. */
+  queued: QueueNode<JobRecord> | undefined;
+  /** When it was (last) queued, for the age of the oldest queued job. */
+  queuedAt: number;
+  /** Set while a worker holds the job. */
+  handOut: HandOut | undefined;
+  /** Hand-outs so far that the worker received. */
+  attempts: number;
 }
 
 class ServiceState {
   readonly queue = new LinkedQueue<JobRecord>();
   readonly claims = new LinkedQueue<Claim>();
+  readonly workers: WorkerTable;
   inFlight = 0;
   calls = 0;
   answered = 0;
   timedOut = 0;
   cancelled = 0;
   rejected = 0;
+  redelivered = 0;
+  failed = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    workerWindowMs: number,
+  ) {
+    this.workers = new WorkerTable(workerWindowMs);
+  }
 
   get idle(): boolean {
     return this.queue.size === 0 && this.inFlight === 0 && this.claims.size === 0;
@@ -50,12 +90,25 @@ function countGiveUp(service: ServiceState, reason: GiveUpReason): void {
   else service.rejected++;
 }
 
+const GIVE_UP_ERRORS: Record<GiveUpReason, () => HubError> = {
+  timeout: () => new HubError(ErrorCode.Timeout, 'no worker answered before the deadline'),
+  cancelled: () => new HubError(ErrorCode.Cancelled, 'the caller went away'),
+  shutdown: () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down'),
+};
+
+function noop(): void {}
+
 /** The embedded, single-process store: everything lives in this process's memory. */
 export class MemoryStore implements JobStore {
   readonly #options: MemoryStoreOptions;
   readonly #services = new Map<string, ServiceState>();
+  /** Live jobs by job id: queued or held. */
   readonly #jobs = new Map<string, JobRecord>();
+  /** Held jobs by the id of their current delivery. */
+  readonly #deliveries = new Map<string, JobRecord>();
   readonly #finished: FinishedJobs;
+  readonly #leases: Leases<JobRecord>;
+  readonly #startedAt = Date.now();
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
@@ -63,10 +116,12 @@ export class MemoryStore implements JobStore {
       ttlMs: options.finishedJobTtlMs,
       maxEntries: options.maxFinishedJobs,
     });
+    this.#leases = new Leases(options.leaseMs, (record) => this.#leaseExpired(record));
   }
 
-  async enqueue(job: Job): Promise<Ticket> {
+  async enqueue(job: Job, options: EnqueueOptions): Promise<Ticket> {
     const service = this.#service(job.service);
+    if (options.requireWorkers) this.#checkWorkers(service);
     if (service.claims.size === 0 && service.queue.size >= this.#options.maxQueuedPerService) {
       service.rejected++;
       throw new HubError(
@@ -74,67 +129,107 @@ export class MemoryStore implements JobStore {
         `service '${job.service}' already has ${service.queue.size} queued jobs`,
       );
     }
-    let deliver!: (answer: Answer) => void;
-    const answer = new Promise<Answer>((resolve) => {
-      deliver = resolve;
+    let resolve!: (answer: Answer) => void;
+    let reject!: (reason: Error) => void;
+    const answer = new Promise<Answer>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    const record: JobRecord = { job, service, deliver, node: undefined };
+    // A ticket whose caller has already gone may reject with nobody listening.
+    answer.catch(noop);
+    const record: JobRecord = {
+      job,
+      service,
+      resolve,
+      reject,
+      queued: undefined,
+      queuedAt: 0,
+      handOut: undefined,
+      attempts: 0,
+    };
     this.#jobs.set(job.id, record);
     service.calls++;
     this.#handOutOrQueue(record, 'tail');
     return { answer };
   }
 
-  async claim(serviceName: string, signal: AbortSignal): Promise<Job | undefined> {
+  async claim(
+    serviceName: string,
+    signal: AbortSignal,
+    workerId = ANONYMOUS_WORKER,
+  ): Promise<Delivery | undefined> {
     if (signal.aborted) return undefined;
     const service = this.#service(serviceName);
+    const worker = service.workers.see(workerId, Date.now());
     const queued = service.queue.shift();
-    if (queued) return this.#handOut(queued);
+    if (queued) return this.#handOut(queued, worker);
     return new Promise((resolve) => {
       const onAbort = () => {
         service.claims.remove(node);
+        // A poll that ends empty still shows the worker was there until now.
+        service.workers.see(workerId, Date.now());
         resolve(undefined);
       };
       const node = service.claims.push({
-        resolve(job) {
+        worker,
+        resolve(delivery) {
           signal.removeEventListener('abort', onAbort);
-          resolve(job);
+          resolve(delivery);
         },
       });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  async release(id: string): Promise<boolean> {
-    const record = this.#jobs.get(id);
-    if (!record || record.node) return false;
-    record.service.inFlight--;
+  async release(deliveryId: string): Promise<boolean> {
+    const record = this.#deliveries.get(deliveryId);
+    if (!record) return false;
+    // The worker never received this hand-out, so it does not use up an attempt.
+    record.attempts--;
+    this.#endHandOut(record, undefined);
     this.#handOutOrQueue(record, 'head');
     return true;
   }
 
-  async answer(id: string, answer: Answer): Promise<void> {
-    const record = this.#jobs.get(id);
-    if (!record) throw this.#finishedError(id);
+  async answer(deliveryId: string, answer: Answer): Promise<void> {
+    const record = this.#held(deliveryId);
     this.#finish(record, 'answered');
     record.service.answered++;
-    record.deliver(answer);
+    record.resolve(answer);
   }
 
-  async giveUp(id: string, reason: GiveUpReason): Promise<GiveUpOutcome> {
-    const record = this.#jobs.get(id);
-    if (!record) return this.#finished.get(id) === 'answered' ? 'answered' : 'withdrawn';
-    const wasQueued = record.node !== undefined;
+  async heartbeat(deliveryId: string): Promise<number> {
+    const record = this.#held(deliveryId);
+    // biome-ignore lint/style/noNonNullAssertion: #held returns only records with a hand-out
+    return this.#leases.renew(record.handOut!.lease);
+  }
+
+  async fail(deliveryId: string, failure: Failure): Promise<FailOutcome> {
+    const record = this.#held(deliveryId);
+    if (failure.retry && this.#mayRetry(record)) {
+      this.#handOutAgain(record);
+      return 'retrying';
+    }
+    this.#failFinally(record, failure.message);
+    return 'failed';
+  }
+
+  async giveUp(jobId: string, reason: GiveUpReason): Promise<GiveUpOutcome> {
+    const record = this.#jobs.get(jobId);
+    if (!record) return 'settled';
+    const wasQueued = record.queued !== undefined;
     this.#finish(record, 'caller_gone');
     countGiveUp(record.service, reason);
+    record.reject(GIVE_UP_ERRORS[reason]());
     return wasQueued ? 'withdrawn' : 'abandoned';
   }
 
-  async withdrawQueued(id: string): Promise<boolean> {
-    const record = this.#jobs.get(id);
-    if (!record?.node) return false;
+  async withdrawQueued(jobId: string, reason: Error): Promise<boolean> {
+    const record = this.#jobs.get(jobId);
+    if (!record?.queued) return false;
     this.#finish(record, 'caller_gone');
     record.service.rejected++;
+    record.reject(reason);
     return true;
   }
 
@@ -149,33 +244,120 @@ export class MemoryStore implements JobStore {
       timedOut: s.timedOut,
       cancelled: s.cancelled,
       rejected: s.rejected,
+      redelivered: s.redelivered,
+      failed: s.failed,
     }));
+  }
+
+  async services(): Promise<ServiceDetail[]> {
+    const now = Date.now();
+    return [...this.#services.values()].map((s) => {
+      const oldest = s.queue.first;
+      return {
+        service: s.name,
+        queued: s.queue.size,
+        inFlight: s.inFlight,
+        waitingWorkers: s.claims.size,
+        oldestQueuedMs: oldest ? now - oldest.queuedAt : 0,
+        workers: s.workers.list(now),
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#leases.close();
+  }
+
+  /** The record a current delivery holds, or the precise error for one that is not current. */
+  #held(deliveryId: string): JobRecord {
+    const record = this.#deliveries.get(deliveryId);
+    if (!record) throw this.#finishedError(deliveryId);
+    // biome-ignore lint/style/noNonNullAssertion: every record in #deliveries has a hand-out
+    record.service.workers.see(record.handOut!.worker.id, Date.now());
+    return record;
   }
 
   /** Gives the job to the longest-waiting claim, or queues it at the given end. */
   #handOutOrQueue(record: JobRecord, end: 'head' | 'tail'): void {
     const claim = record.service.claims.shift();
     if (claim) {
-      claim.resolve(this.#handOut(record));
+      claim.resolve(this.#handOut(record, claim.worker));
       return;
     }
     const queue = record.service.queue;
-    record.node = end === 'tail' ? queue.push(record) : queue.unshift(record);
+    record.queued = end === 'tail' ? queue.push(record) : queue.unshift(record);
+    record.queuedAt = Date.now();
   }
 
-  #handOut(record: JobRecord): Job {
-    record.node = undefined;
+  #handOut(record: JobRecord, worker: WorkerEntry): Delivery {
+    const id = nanoid();
+    record.queued = undefined;
+    record.attempts++;
+    record.handOut = { id, lease: this.#leases.grant(record), worker };
     record.service.inFlight++;
-    return record.job;
+    worker.inFlight++;
+    this.#deliveries.set(id, record);
+    return { id, job: record.job, attempt: record.attempts, leaseMs: this.#leases.leaseMs };
   }
 
-  /** Takes a job out of the live tables, wherever it was, and remembers how it ended. */
-  #finish(record: JobRecord, state: 'answered' | 'caller_gone'): void {
+  /** Ends the current hand-out, remembering its id as `state` for late requests. */
+  #endHandOut(record: JobRecord, state: FinishedState | undefined): void {
+    const handOut = record.handOut;
+    if (!handOut) return;
+    this.#deliveries.delete(handOut.id);
+    this.#leases.end(handOut.lease);
+    handOut.worker.inFlight--;
+    record.service.inFlight--;
+    record.handOut = undefined;
+    if (state) this.#finished.add(handOut.id, state);
+  }
+
+  /** Takes a job out of the live tables, wherever it was. */
+  #finish(record: JobRecord, state: FinishedState): void {
     this.#jobs.delete(record.job.id);
-    if (record.node) record.service.queue.remove(record.node);
-    else record.service.inFlight--;
-    record.node = undefined;
-    this.#finished.add(record.job.id, state);
+    if (record.queued) record.service.queue.remove(record.queued);
+    record.queued = undefined;
+    this.#endHandOut(record, state);
+  }
+
+  #mayRetry(record: JobRecord): boolean {
+    return record.attempts < record.job.maxAttempts && Date.now() < record.job.deadline;
+  }
+
+  #handOutAgain(record: JobRecord): void {
+    this.#endHandOut(record, 'lease_lost');
+    record.service.redelivered++;
+    this.#handOutOrQueue(record, 'head');
+  }
+
+  #failFinally(record: JobRecord, message: string): void {
+    this.#finish(record, 'lease_lost');
+    record.service.failed++;
+    record.reject(new HubError(ErrorCode.WorkerFailed, message));
+  }
+
+  #leaseExpired(record: JobRecord): void {
+    if (this.#mayRetry(record)) {
+      this.#handOutAgain(record);
+      return;
+    }
+    const { attempts, job } = record;
+    this.#failFinally(
+      record,
+      `the worker neither answered nor sent a heartbeat within the ${this.#leases.leaseMs} ms lease (attempt ${attempts} of ${job.maxAttempts})`,
+    );
+  }
+
+  #checkWorkers(service: ServiceState): void {
+    if (service.claims.size > 0 || service.inFlight > 0) return;
+    const now = Date.now();
+    const lastSeenAt = service.workers.lastSeenAt;
+    if (lastSeenAt > 0 && now - lastSeenAt <= this.#options.workerWindowMs) return;
+    const why =
+      lastSeenAt > 0
+        ? `no worker of '${service.name}' has been seen for ${now - lastSeenAt} ms`
+        : `no worker of '${service.name}' has been seen since the hub started ${now - this.#startedAt} ms ago`;
+    throw new HubError(ErrorCode.NoWorkers, why);
   }
 
   #finishedError(id: string): HubError {
@@ -184,8 +366,13 @@ export class MemoryStore implements JobStore {
         return new HubError(ErrorCode.AlreadyAnswered, `job '${id}' was already answered`);
       case 'caller_gone':
         return new HubError(ErrorCode.CallerGone, `the caller of job '${id}' is no longer waiting`);
+      case 'lease_lost':
+        return new HubError(
+          ErrorCode.LeaseLost,
+          `job '${id}' is no longer yours: its lease expired or a failure was reported, and it was handed on or failed`,
+        );
       default:
-        return new HubError(ErrorCode.UnknownJob, `no job '${id}' is queued or in flight`);
+        return new HubError(ErrorCode.UnknownJob, `no job '${id}' is in flight`);
     }
   }
 
@@ -193,7 +380,7 @@ export class MemoryStore implements JobStore {
     const known = this.#services.get(name);
     if (known) return known;
     if (this.#services.size >= this.#options.maxServices) this.#forgetAnIdleService(name);
-    const created = new ServiceState(name);
+    const created = new ServiceState(name, this.#options.workerWindowMs);
     this.#services.set(name, created);
     return created;
   }

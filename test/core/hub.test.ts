@@ -27,7 +27,7 @@ describe('Hub#call() and Hub#take()', () => {
     const call = hub.call({ service: 'add', payload: jsonPayload({ first: 1, second: 2 }) });
     const job = await hub.take({ service: 'add' });
     assert.ok(job);
-    assert.equal(job.service, 'add');
+    assert.equal(job.job.service, 'add');
     assert.equal(job.attempt, 1);
     assert.match(job.id, /^[A-Za-z0-9_-]{21}$/);
     await hub.answer(job.id, ok);
@@ -53,7 +53,7 @@ describe('Hub#call() and Hub#take()', () => {
     const before = Date.now();
     const call = hub.call({ service: 'svc', payload: jsonPayload(1), timeoutMs: 1500 });
     const job = await hub.take({ service: 'svc' });
-    assert.ok(job && job.deadline >= before + 1500 && job.deadline <= Date.now() + 1500);
+    assert.ok(job && job.job.deadline >= before + 1500 && job.job.deadline <= Date.now() + 1500);
     await hub.answer(job.id, ok);
     await call;
   });

@@ -5,7 +5,7 @@ import { runMain, startHubProcess } from '../support/process.js';
 
 describe('the hub process (src/main.ts, as npm start runs it)', () => {
   test('[P-SHUTDOWN] SIGTERM: parked polls get 204, queued and new calls 503, in-flight jobs finish, exit 0', async () => {
-    const hub = await startHubProcess({ HUB_SHUTDOWN_GRACE_MS: '5000' });
+    const hub = await startHubProcess({ HUB_SHUTDOWN_GRACE_MS: '5000', HUB_NO_WORKERS_MS: '0' });
     const status = async () => JSON.parse((await send(`${hub.url}/status`).reply).body.toString());
     const post = (path: string, body: string) =>
       send(`${hub.url}${path}`, {

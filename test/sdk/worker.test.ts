@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Config } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker, type WorkerLogger } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
@@ -25,8 +26,9 @@ async function withHub(
     client: HubClient,
     track: (worker: HubWorker) => HubWorker,
   ) => Promise<void>,
+  config: Partial<Config> = {},
 ): Promise<void> {
-  const server = await startServer(testConfig());
+  const server = await startServer(testConfig(config));
   const workers: HubWorker[] = [];
   try {
     await run(server, new HubClient({ url: server.url }), (worker) => {
@@ -229,4 +231,59 @@ describe('HubWorker', () => {
         await worker.stop();
       }
     }));
+
+  test('[P-HEARTBEAT] heartbeats keep a handler that outlasts its lease on its job: one run, attempt 1', () =>
+    withHub(
+      async (server, client, track) => {
+        const attempts: number[] = [];
+        track(
+          new HubWorker({
+            url: server.url,
+            services: 'slow',
+            logger: false,
+            handler: async (job) => {
+              attempts.push(job.attempt);
+              await new Promise((resolve) => setTimeout(resolve, 250));
+              return { done: true };
+            },
+          }),
+        ).start();
+        const response = await client.call('slow', {}, { timeout: 2000 });
+        assert.equal(response.status, 200);
+        assert.deepEqual(attempts, [1]);
+        assert.equal((await server.hub.status()).total.redelivered, 0);
+      },
+      { leaseMs: 60 },
+    ));
+
+  test('[P-HEARTBEAT] a handler is aborted when a heartbeat learns its caller has gone', () =>
+    withHub(
+      async (server, client, track) => {
+        const aborted = deferred();
+        const started = deferred();
+        track(
+          new HubWorker({
+            url: server.url,
+            services: 'slow',
+            logger: false,
+            handler: async (_job, { signal }) => {
+              started.resolve();
+              signal.addEventListener('abort', () => aborted.resolve());
+              await aborted.promise;
+              return 'never sent';
+            },
+          }),
+        ).start();
+        const controller = new AbortController();
+        const call = client.call('slow', {}, { timeout: 5000, signal: controller.signal });
+        await started.promise;
+        controller.abort();
+        await call.catch(() => {});
+        const before = Date.now();
+        await aborted.promise;
+        // Told by a heartbeat within a third of the lease, long before the 5 s deadline.
+        assert.ok(Date.now() - before < 1000);
+      },
+      { leaseMs: 90 },
+    ));
 });

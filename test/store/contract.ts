@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nanoid } from 'nanoid';
-import type { Answer, Job } from '../../src/core/types.js';
+import type { Answer, Delivery, Job } from '../../src/core/types.js';
 import { ErrorCode, type HubError } from '../../src/errors.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import type { MemoryStoreOptions } from '../../src/store/memory-store.js';
@@ -18,17 +18,21 @@ export const defaultStoreOptions: MemoryStoreOptions = {
   maxServices: 100,
   finishedJobTtlMs: 60_000,
   maxFinishedJobs: 1000,
+  leaseMs: 60_000,
+  workerWindowMs: 60_000,
 };
 
-function job(service = 'svc', value: unknown = {}): Job {
+function job(service = 'svc', { maxAttempts = 3, deadlineMs = 60_000 } = {}): Job {
   return {
     id: nanoid(),
     service,
-    attempt: 1,
-    deadline: Date.now() + 60_000,
-    payload: jsonPayload(value),
+    deadline: Date.now() + deadlineMs,
+    maxAttempts,
+    payload: jsonPayload({}),
   };
 }
+
+const anyWorkers = { requireWorkers: false };
 
 function answer(text = 'ok'): Answer {
   return { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from(text) };
@@ -38,6 +42,13 @@ const never = new AbortController().signal;
 
 function hasCode(code: string) {
   return (error: unknown) => (error as HubError).code === code;
+}
+
+/** Claims the next job of `service`, which must be there. */
+async function claimed(store: JobStore, service = 'svc'): Promise<Delivery> {
+  const delivery = await store.claim(service, never);
+  assert.ok(delivery, `no job of ${service} to claim`);
+  return delivery;
 }
 
 async function serviceStats(store: JobStore, service: string) {
@@ -51,9 +62,9 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     test('[P-FIFO] queued jobs are claimed in arrival order', async () => {
       const store = makeStore();
       const jobs = [job(), job(), job()];
-      for (const j of jobs) await store.enqueue(j);
+      for (const j of jobs) await store.enqueue(j, anyWorkers);
       const claimed = [];
-      for (let i = 0; i < jobs.length; i++) claimed.push((await store.claim('svc', never))?.id);
+      for (let i = 0; i < jobs.length; i++) claimed.push((await store.claim('svc', never))?.job.id);
       assert.deepEqual(
         claimed,
         jobs.map((j) => j.id),
@@ -66,23 +77,23 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const second = store.claim('svc', never);
       const a = job();
       const b = job();
-      await store.enqueue(a);
-      await store.enqueue(b);
-      assert.equal((await first)?.id, a.id);
-      assert.equal((await second)?.id, b.id);
+      await store.enqueue(a, anyWorkers);
+      await store.enqueue(b, anyWorkers);
+      assert.equal((await first)?.job.id, a.id);
+      assert.equal((await second)?.job.id, b.id);
     });
 
     test('[P-HANDOFF] a job enqueued while a claim waits goes straight to it, with no timer', async () => {
       const store = makeStore();
       const claim = store.claim('svc', never);
       const j = job();
-      await store.enqueue(j);
+      await store.enqueue(j, anyWorkers);
       // Resolved before any timer phase: a race against an immediate must see the job.
       const winner = await Promise.race([
         claim,
         new Promise((resolve) => setImmediate(() => resolve('timer'))),
       ]);
-      assert.equal((winner as Job).id, j.id);
+      assert.equal((winner as Delivery).job.id, j.id);
       assert.equal((await serviceStats(store, 'svc')).queued, 0);
     });
 
@@ -94,14 +105,14 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       assert.equal(await gone, undefined);
       assert.equal((await serviceStats(store, 'svc')).waitingWorkers, 0);
       const j = job();
-      await store.enqueue(j);
+      await store.enqueue(j, anyWorkers);
       assert.equal((await serviceStats(store, 'svc')).queued, 1);
-      assert.equal((await store.claim('svc', never))?.id, j.id);
+      assert.equal((await store.claim('svc', never))?.job.id, j.id);
     });
 
     test('a claim with an already aborted signal resolves undefined and takes nothing', async () => {
       const store = makeStore();
-      await store.enqueue(job());
+      await store.enqueue(job(), anyWorkers);
       const controller = new AbortController();
       controller.abort();
       assert.equal(await store.claim('svc', controller.signal), undefined);
@@ -110,9 +121,9 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-LIMITS] enqueue beyond maxQueuedPerService throws queue_full and counts a rejection', async () => {
       const store = makeStore({ maxQueuedPerService: 2 });
-      await store.enqueue(job());
-      await store.enqueue(job());
-      await assert.rejects(store.enqueue(job()), hasCode(ErrorCode.QueueFull));
+      await store.enqueue(job(), anyWorkers);
+      await store.enqueue(job(), anyWorkers);
+      await assert.rejects(store.enqueue(job(), anyWorkers), hasCode(ErrorCode.QueueFull));
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.queued, 2);
       assert.equal(stats.rejected, 1);
@@ -120,30 +131,30 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-LIMITS] a job handed straight to a waiting claim does not count against a full queue', async () => {
       const store = makeStore({ maxQueuedPerService: 1 });
-      await store.enqueue(job('other'));
+      await store.enqueue(job('other'), anyWorkers);
       const claim = store.claim('svc', never);
-      await store.enqueue(job());
+      await store.enqueue(job(), anyWorkers);
       assert.ok(await claim);
     });
 
     test('[P-ANSWER] an answer reaches the ticket byte for byte', async () => {
       const store = makeStore();
       const j = job();
-      const ticket = await store.enqueue(j);
-      await store.claim('svc', never);
+      const ticket = await store.enqueue(j, anyWorkers);
+      const delivery = await claimed(store);
       const sent = answer('hello');
-      await store.answer(j.id, sent);
+      await store.answer(delivery.id, sent);
       assert.deepEqual(await ticket.answer, sent);
     });
 
     test('[P-ANSWER-ONCE] a second answer gets already_answered and changes nothing', async () => {
       const store = makeStore();
       const j = job();
-      const ticket = await store.enqueue(j);
-      await store.claim('svc', never);
-      await store.answer(j.id, answer('first'));
+      const ticket = await store.enqueue(j, anyWorkers);
+      const delivery = await claimed(store);
+      await store.answer(delivery.id, answer('first'));
       await assert.rejects(
-        store.answer(j.id, answer('second')),
+        store.answer(delivery.id, answer('second')),
         hasCode(ErrorCode.AlreadyAnswered),
       );
       assert.equal(Buffer.from((await ticket.answer).body).toString(), 'first');
@@ -159,10 +170,10 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const store = makeStore();
       const j = job();
       const later = job();
-      await store.enqueue(j);
-      await store.enqueue(later);
+      await store.enqueue(j, anyWorkers);
+      await store.enqueue(later, anyWorkers);
       assert.equal(await store.giveUp(j.id, 'cancelled'), 'withdrawn');
-      assert.equal((await store.claim('svc', never))?.id, later.id);
+      assert.equal((await store.claim('svc', never))?.job.id, later.id);
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.queued, 0);
       assert.equal(stats.cancelled, 1);
@@ -171,56 +182,58 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     test('[P-CALLER-GONE-IN-FLIGHT] giving up on an in-flight job makes its answer caller_gone', async () => {
       const store = makeStore();
       const j = job();
-      await store.enqueue(j);
-      await store.claim('svc', never);
+      await store.enqueue(j, anyWorkers);
+      const delivery = await claimed(store);
       assert.equal(await store.giveUp(j.id, 'timeout'), 'abandoned');
-      await assert.rejects(store.answer(j.id, answer()), hasCode(ErrorCode.CallerGone));
+      await assert.rejects(store.answer(delivery.id, answer()), hasCode(ErrorCode.CallerGone));
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.inFlight, 0);
       assert.equal(stats.timedOut, 1);
     });
 
-    test('giving up after the answer arrived reports answered, so the caller takes it', async () => {
+    test('giving up after the answer arrived reports settled, so the caller takes it', async () => {
       const store = makeStore();
       const j = job();
-      await store.enqueue(j);
-      await store.claim('svc', never);
-      await store.answer(j.id, answer());
-      assert.equal(await store.giveUp(j.id, 'timeout'), 'answered');
+      await store.enqueue(j, anyWorkers);
+      const delivery = await claimed(store);
+      await store.answer(delivery.id, answer());
+      assert.equal(await store.giveUp(j.id, 'timeout'), 'settled');
     });
 
     test('[P-POLL-GONE] release puts an in-flight job back at the head of its queue', async () => {
       const store = makeStore();
       const first = job();
       const second = job();
-      await store.enqueue(first);
-      await store.enqueue(second);
-      await store.claim('svc', never);
-      assert.equal(await store.release(first.id), true);
-      assert.equal((await store.claim('svc', never))?.id, first.id);
+      await store.enqueue(first, anyWorkers);
+      await store.enqueue(second, anyWorkers);
+      const delivery = await claimed(store);
+      assert.equal(await store.release(delivery.id), true);
+      assert.equal((await store.claim('svc', never))?.job.id, first.id);
       assert.equal(await store.release('unknown'), false);
     });
 
     test('release hands the job to a waiting claim at once', async () => {
       const store = makeStore();
       const j = job();
-      await store.enqueue(j);
-      await store.claim('svc', never);
+      await store.enqueue(j, anyWorkers);
+      const delivery = await claimed(store);
       const waiting = store.claim('svc', never);
-      await store.release(j.id);
-      assert.equal((await waiting)?.id, j.id);
+      await store.release(delivery.id);
+      assert.equal((await waiting)?.job.id, j.id);
       assert.equal((await serviceStats(store, 'svc')).inFlight, 1);
     });
 
-    test('[P-SHUTDOWN] withdrawQueued withdraws queued jobs only', async () => {
+    test('[P-SHUTDOWN] withdrawQueued withdraws queued jobs only, rejecting their tickets with the reason', async () => {
       const store = makeStore();
       const held = job();
       const queued = job();
-      await store.enqueue(held);
+      await store.enqueue(held, anyWorkers);
       await store.claim('svc', never);
-      await store.enqueue(queued);
-      assert.equal(await store.withdrawQueued(held.id), false);
-      assert.equal(await store.withdrawQueued(queued.id), true);
+      const ticket = await store.enqueue(queued, anyWorkers);
+      const reason = new Error('shutting down');
+      assert.equal(await store.withdrawQueued(held.id, reason), false);
+      assert.equal(await store.withdrawQueued(queued.id, reason), true);
+      await assert.rejects(ticket.answer, (error) => error === reason);
       const stats = await serviceStats(store, 'svc');
       assert.deepEqual([stats.queued, stats.inFlight, stats.rejected], [0, 1, 1]);
     });
@@ -228,11 +241,11 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     test('[P-STATUS] stats count calls, answers and live jobs per service', async () => {
       const store = makeStore();
       const a = job('a');
-      await store.enqueue(a);
-      await store.enqueue(job('a'));
-      await store.enqueue(job('b'));
-      await store.claim('a', never);
-      await store.answer(a.id, answer());
+      await store.enqueue(a, anyWorkers);
+      await store.enqueue(job('a'), anyWorkers);
+      await store.enqueue(job('b'), anyWorkers);
+      const delivery = await claimed(store, 'a');
+      await store.answer(delivery.id, answer());
       const parked = new AbortController();
       const waiting = store.claim('c', parked.signal);
       const byService = Object.fromEntries((await store.stats()).map((s) => [s.service, s]));
@@ -245,16 +258,79 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await waiting;
     });
 
+    test('[P-LEASE] an expired lease hands the job out again at the head, as the next attempt with a new id', async () => {
+      const store = makeStore({ leaseMs: 20 });
+      const first = job();
+      const ticket = await store.enqueue(first, anyWorkers);
+      const lost = await claimed(store);
+      await store.enqueue(job(), anyWorkers);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const again = await claimed(store);
+      assert.deepEqual([again.job.id, again.attempt], [first.id, 2]);
+      assert.notEqual(again.id, lost.id);
+      await assert.rejects(store.answer(lost.id, answer()), hasCode(ErrorCode.LeaseLost));
+      await store.answer(again.id, answer('second'));
+      assert.equal(Buffer.from((await ticket.answer).body).toString(), 'second');
+      await store.close();
+    });
+
+    test('[P-HEARTBEAT] a heartbeat restarts the lease and resolves its new end', async () => {
+      const store = makeStore({ leaseMs: 30 });
+      await store.enqueue(job(), anyWorkers);
+      const held = await claimed(store);
+      for (let i = 0; i < 4; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        assert.ok((await store.heartbeat(held.id)) > Date.now());
+      }
+      assert.equal((await serviceStats(store, 'svc')).redelivered, 0);
+      await store.answer(held.id, answer());
+      await assert.rejects(store.heartbeat(held.id), hasCode(ErrorCode.AlreadyAnswered));
+      await store.close();
+    });
+
+    test('[P-ATTEMPTS] [P-FAIL] failures retry while attempts remain, then the ticket rejects with worker_failed', async () => {
+      const store = makeStore();
+      const ticket = await store.enqueue(job('svc', { maxAttempts: 2 }), anyWorkers);
+      assert.equal(
+        await store.fail((await claimed(store)).id, { message: 'a', retry: true }),
+        'retrying',
+      );
+      const last = await claimed(store);
+      assert.equal(last.attempt, 2);
+      assert.equal(await store.fail(last.id, { message: 'b', retry: true }), 'failed');
+      await assert.rejects(ticket.answer, hasCode(ErrorCode.WorkerFailed));
+      const stats = await serviceStats(store, 'svc');
+      assert.deepEqual([stats.redelivered, stats.failed, stats.inFlight], [1, 1, 0]);
+    });
+
+    test('[P-NO-WORKERS] enqueue with requireWorkers refuses a service no worker was seen for', async () => {
+      const store = makeStore({ workerWindowMs: 1000 });
+      await assert.rejects(
+        store.enqueue(job(), { requireWorkers: true }),
+        hasCode(ErrorCode.NoWorkers),
+      );
+      const poll = new AbortController();
+      const parked = store.claim('svc', poll.signal, 'w');
+      poll.abort();
+      await parked;
+      await store.enqueue(job(), { requireWorkers: true });
+      const [detail] = await store.services();
+      assert.deepEqual(
+        detail?.workers.map((w) => w.id),
+        ['w'],
+      );
+    });
+
     test('[P-LIMITS] at maxServices an idle service is forgotten; if none is idle, too_many_services', async () => {
       const store = makeStore({ maxServices: 2 });
-      await store.enqueue(job('a'));
+      await store.enqueue(job('a'), anyWorkers);
       const idle = job('b');
-      await store.enqueue(idle);
+      await store.enqueue(idle, anyWorkers);
       await store.giveUp(idle.id, 'cancelled');
-      await store.enqueue(job('c'));
+      await store.enqueue(job('c'), anyWorkers);
       const names = (await store.stats()).map((s) => s.service);
       assert.deepEqual(names, ['a', 'c']);
-      await assert.rejects(store.enqueue(job('d')), hasCode(ErrorCode.TooManyServices));
+      await assert.rejects(store.enqueue(job('d'), anyWorkers), hasCode(ErrorCode.TooManyServices));
     });
   });
 }

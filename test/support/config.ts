@@ -12,6 +12,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     callTimeoutMs: 2000,
     pollTimeoutMs: 2000,
     shutdownGraceMs: 500,
+    // Off unless a test is about it: most tests call before their worker polls.
+    noWorkersMs: 0,
     ...overrides,
   };
 }
