@@ -1,0 +1,100 @@
+/**
+ * The fault test: workers are SIGKILLed in the middle of jobs and polls are cut
+ * at random while callers keep calling. Every call must end, before its deadline,
+ * with its own right answer; with attempts to spare, a job whose worker died is
+ * answered by another worker.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
+import { send } from '../support/http.js';
+
+const WORKER = fileURLToPath(new URL('../support/add-worker.mjs', import.meta.url));
+const CALL_TIMEOUT_MS = 3000;
+const CHAOS_MS = 2500;
+
+async function startWorker(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER, url, '2'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await once(child.stdout, 'data');
+  return child;
+}
+
+test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose no call', async (t) => {
+  const server = await startServer(
+    testConfig({ leaseMs: 150, maxAttempts: 10, callTimeoutMs: CALL_TIMEOUT_MS }),
+  );
+  const workers = await Promise.all([startWorker(server.url), startWorker(server.url)]);
+  const pool = new Pool(server.url, { connections: 8 });
+  const outcomes = new Map<string, number>();
+  let slowest = 0;
+  let kills = 0;
+  let cutPolls = 0;
+  const chaosEnds = Date.now() + CHAOS_MS;
+
+  const caller = async (loop: number) => {
+    for (let i = 0; Date.now() < chaosEnds; i++) {
+      const [first, second] = [loop * 100_000 + i, i];
+      const started = Date.now();
+      const response = await pool.request({
+        method: 'POST',
+        path: '/service/add',
+        headers: { 'content-type': 'application/json', 'hub-timeout': String(CALL_TIMEOUT_MS) },
+        body: JSON.stringify({ first, second }),
+      });
+      const text = await response.body.text();
+      slowest = Math.max(slowest, Date.now() - started);
+      const outcome =
+        response.statusCode === 200
+          ? text === JSON.stringify({ answer: first + second })
+            ? 'right answer'
+            : `WRONG ANSWER ${text}`
+          : `${response.statusCode} ${response.headers['hub-error']}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+  };
+
+  const killer = async () => {
+    while (Date.now() < chaosEnds - 300) {
+      await sleep(150 + Math.random() * 150);
+      const victim = workers.splice(Math.floor(Math.random() * workers.length), 1)[0];
+      victim?.kill('SIGKILL');
+      kills++;
+      workers.push(await startWorker(server.url));
+    }
+  };
+
+  // Polls that vanish at a random moment: parked, or just after a job was handed to them.
+  const cutter = async () => {
+    while (Date.now() < chaosEnds - 300) {
+      const poll = send(`${server.url}/service/add/jobs?timeout=1000`);
+      await sleep(Math.random() * 40);
+      poll.disconnect();
+      cutPolls++;
+    }
+  };
+
+  try {
+    await Promise.all([caller(1), caller(2), caller(3), caller(4), killer(), cutter()]);
+    const calls = [...outcomes.values()].reduce((a, b) => a + b, 0);
+    const status = await server.hub.status();
+    const summary = `${calls} calls, ${kills} kills, ${cutPolls} cut polls, ${status.total.redelivered} redelivered, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`;
+    t.diagnostic(summary);
+    assert.ok(kills >= 5 && cutPolls >= 20, `not enough chaos: ${summary}`);
+    assert.ok(status.total.redelivered > 0, `no job was ever redelivered: ${summary}`);
+    assert.deepEqual([...outcomes.keys()], ['right answer'], summary);
+    assert.ok(slowest < CALL_TIMEOUT_MS + 500, `a call took ${slowest} ms: ${summary}`);
+    assert.equal(status.total.inFlight + status.total.queued, 0, summary);
+  } finally {
+    for (const worker of workers) worker.kill('SIGKILL');
+    await pool.close();
+    await server.close();
+  }
+});
