@@ -10,6 +10,10 @@ export interface Config {
   readonly port: number;
   /** Address to listen on. @default '127.0.0.1' (the Docker image sets 0.0.0.0) */
   readonly host: string;
+  /** A JSON file of bearer tokens (docs/protocol.md, Authentication); empty: read HUB_AUTH_TOKENS, or run without auth. @default '' */
+  readonly authFile: string;
+  /** The same JSON inline, for secrets injected as environment variables. @default '' */
+  readonly authTokens: string;
   /** Largest request or answer body, in bytes. @default 1 MiB */
   readonly maxBodyBytes: number;
   /** Queued jobs per service before `queue_full`. @default 10000 */
@@ -45,7 +49,7 @@ export interface Config {
 }
 
 interface IntOption {
-  readonly key: Exclude<keyof Config, 'host'>;
+  readonly key: Exclude<keyof Config, StringOption['key']>;
   readonly env: string;
   readonly flag: string;
   readonly default: number;
@@ -214,12 +218,32 @@ export const INT_OPTIONS: readonly IntOption[] = [
   },
 ];
 
-export const HOST_OPTION = {
-  env: 'HOST',
-  flag: 'host',
-  default: '127.0.0.1',
-  help: 'address to listen on',
-} as const;
+interface StringOption {
+  readonly key: 'host' | 'authFile' | 'authTokens';
+  readonly env: string;
+  /** None for secrets: a flag would show them to anyone who can list processes. */
+  readonly flag: string | undefined;
+  readonly default: string;
+  readonly help: string;
+}
+
+export const STRING_OPTIONS: readonly StringOption[] = [
+  { key: 'host', env: 'HOST', flag: 'host', default: '127.0.0.1', help: 'address to listen on' },
+  {
+    key: 'authFile',
+    env: 'HUB_AUTH_FILE',
+    flag: 'auth-file',
+    default: '',
+    help: 'JSON file of bearer tokens (auth is off without it or HUB_AUTH_TOKENS)',
+  },
+  {
+    key: 'authTokens',
+    env: 'HUB_AUTH_TOKENS',
+    flag: undefined,
+    default: '',
+    help: 'the same JSON, inline (environment only)',
+  },
+];
 
 /** A bad setting: `message` is the one line start-up prints before exiting 2. */
 export class ConfigError extends Error {
@@ -244,10 +268,12 @@ export function loadConfig({
       fromFlag !== undefined ? [fromFlag, `--${option.flag}`] : [env[option.env], option.env];
     values[option.key] = raw === undefined ? option.default : parseInteger(raw, source, option);
   }
-  const host = flags[HOST_OPTION.flag] ?? env[HOST_OPTION.env] ?? HOST_OPTION.default;
-  if (host.trim() === '')
+  for (const option of STRING_OPTIONS) {
+    const fromFlag = option.flag === undefined ? undefined : flags[option.flag];
+    values[option.key] = fromFlag ?? env[option.env] ?? option.default;
+  }
+  if (String(values.host).trim() === '')
     throw new ConfigError('Invalid HOST: expected an address, got an empty string');
-  values.host = host;
   const config = values as unknown as Config;
   checkDefaultWithinMax(
     config.callTimeoutMs,
@@ -265,7 +291,8 @@ export function loadConfig({
 }
 
 function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
-  const options: Record<string, { type: 'string' }> = { [HOST_OPTION.flag]: { type: 'string' } };
+  const options: Record<string, { type: 'string' }> = {};
+  for (const option of STRING_OPTIONS) if (option.flag) options[option.flag] = { type: 'string' };
   for (const option of INT_OPTIONS) options[option.flag] = { type: 'string' };
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
@@ -301,7 +328,10 @@ export function hubUrlFromEnv(
 /** `--help` text, generated from the same table the loader reads. */
 export function configHelp(): string {
   const rows = [
-    `  --${HOST_OPTION.flag.padEnd(24)} ${HOST_OPTION.env.padEnd(26)} ${HOST_OPTION.help} (default ${HOST_OPTION.default})`,
+    ...STRING_OPTIONS.map(
+      (o) =>
+        `  ${(o.flag ? `--${o.flag}` : '(no flag)').padEnd(26)} ${o.env.padEnd(26)} ${o.help}${o.default ? ` (default ${o.default})` : ''}`,
+    ),
     ...INT_OPTIONS.map(
       (o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(26)} ${o.help} (default ${o.default})`,
     ),

@@ -13,6 +13,8 @@ export const ErrorCode = {
   InvalidHeader: 'invalid_header',
   PayloadTooLarge: 'payload_too_large',
   NotFound: 'not_found',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
   MethodNotAllowed: 'method_not_allowed',
   UnknownJob: 'unknown_job',
   AlreadyAnswered: 'already_answered',

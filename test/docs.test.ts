@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { HOST_OPTION, INT_OPTIONS } from '../src/config.js';
+import { INT_OPTIONS, STRING_OPTIONS } from '../src/config.js';
 import { ErrorCode } from '../src/errors.js';
 import { ERROR_STATUS, errorResponse } from '../src/http/error-status.js';
 import { HubError } from '../src/index.js';
@@ -72,11 +72,15 @@ test('[P-ERRORS] a hub error renders as JSON with its code in Hub-Error; anythin
 test('[P-CONFIG] the README configuration table lists every setting with its flag and default', () => {
   const readme = read('README.md');
   const rows = [
-    [HOST_OPTION.env, HOST_OPTION.flag, HOST_OPTION.default],
-    ...INT_OPTIONS.map((o) => [o.env, o.flag, String(o.default)]),
+    ...STRING_OPTIONS.map((o) => [
+      o.env,
+      o.flag ? `\`--${o.flag}\`` : 'none',
+      o.default || 'unset',
+    ]),
+    ...INT_OPTIONS.map((o) => [o.env, `\`--${o.flag}\``, String(o.default)]),
   ];
   for (const [env, flag, value] of rows) {
-    const row = new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*\`--${flag}\`\\s*\\|\\s*${value}\\b`);
+    const row = new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*${flag}\\s*\\|\\s*${value}\\b`);
     assert.match(readme, row, `README row for ${env}`);
   }
 });

@@ -12,14 +12,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   let config: ReturnType<typeof loadConfig>;
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     config = loadConfig({ argv: args });
+    server = await startServer(config);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw error;
   }
-
-  const server = await startServer(config);
   console.log(`switchboard: listening on ${server.url}`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -289,6 +289,11 @@ export class Hub {
     };
   }
 
+  /** The service of a job a worker holds, by its delivery id; undefined if none is held under it. */
+  serviceOf(deliveryId: string): Promise<string | undefined> {
+    return this.#store.serviceOf(deliveryId);
+  }
+
   /** Each service's queue, the wait of its oldest job, and the workers seen recently. */
   services(): Promise<ServiceDetail[]> {
     return this.#store.services();

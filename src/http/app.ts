@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import { loadTokens } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { authMiddleware } from './auth-middleware.js';
 import { callRoutes } from './call-routes.js';
 import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
@@ -10,11 +12,19 @@ import { serviceRoutes } from './service-routes.js';
 export interface AppOptions {
   /** Largest request or answer body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Bearer tokens: a file, or the JSON inline; both empty turns auth off. */
+  readonly authFile: string;
+  readonly authTokens: string;
 }
 
-/** The hub's HTTP API as a Hono app: test it with `app.request()`, serve it with `startServer`. */
+/**
+ * The hub's HTTP API as a Hono app: test it with `app.request()`, serve it with
+ * `startServer`. Throws `ConfigError` for malformed auth settings.
+ */
 export function createApp(hub: Hub, options: AppOptions): Hono {
   const app = new Hono();
+  const tokens = loadTokens(options);
+  if (tokens) app.use('*', authMiddleware(tokens, hub));
   app.route('/service', serviceRoutes(hub, options));
   app.route('/call', callRoutes(hub, options));
   app.route('/jobs', jobRoutes(hub, options));

@@ -11,6 +11,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidHeader]: 400,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.NotFound]: 404,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
   [ErrorCode.MethodNotAllowed]: 405,
   [ErrorCode.UnknownJob]: 404,
   [ErrorCode.AlreadyAnswered]: 409,

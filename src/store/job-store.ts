@@ -116,6 +116,9 @@ export interface JobStore {
    */
   withdrawQueued(jobId: string, reason: Error): Promise<boolean>;
 
+  /** The service of a current delivery; undefined when it is not current. For authorization. */
+  serviceOf(deliveryId: string): Promise<string | undefined>;
+
   /** Figures for every tracked service, in the order the services were first seen. */
   stats(): Promise<ServiceStats[]>;
 

@@ -233,6 +233,10 @@ export class MemoryStore implements JobStore {
     return true;
   }
 
+  async serviceOf(deliveryId: string): Promise<string | undefined> {
+    return this.#deliveries.get(deliveryId)?.job.service;
+  }
+
   async stats(): Promise<ServiceStats[]> {
     return [...this.#services.values()].map((s) => ({
       service: s.name,

@@ -56,6 +56,8 @@ describe('the hub process (src/main.ts, as npm start runs it)', () => {
       [['--port', '70000'], {}, /--port/],
       [['--no-such-flag'], {}, /no-such-flag/],
       [[], { HUB_CALL_TIMEOUT_MS: '600000' }, /HUB_MAX_CALL_TIMEOUT_MS/],
+      [['--auth-file', '/no/such/tokens.json'], {}, /HUB_AUTH_FILE/],
+      [[], { HUB_AUTH_TOKENS: '{"tokens": []}' }, /HUB_AUTH_TOKENS/],
     ];
     for (const [args, env, mentions] of cases) {
       const run = runMain(args, env);

@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from 'hono';
+import { type Grant, requireRole, type TokenTable } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { isHubError } from '../errors.js';
+import { errorResponse } from './error-status.js';
+
+/** Probes stay open: an orchestrator has no token. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['healthz', 'readyz']);
+
+function segment(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Every route but the probes needs `Authorization: Bearer <token>` (401
+ * `unauthorized`), and the token's role and services must cover the route (403
+ * `forbidden`). Jobs are checked by the service of the job itself, so a worker
+ * token for one service cannot touch another's jobs even with their ids. Only
+ * installed when tokens are configured: with auth off, requests pay nothing.
+ */
+export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler {
+  return async (c, next) => {
+    const [, first, second, third] = c.req.path.split('/');
+    if (first !== undefined && OPEN_PATHS.has(first)) return next();
+    try {
+      const grant = tokens.authenticate(c.req.header('authorization'));
+      await authorize(grant, hub, first, segment(second), third, c.req.query('next'));
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      return errorResponse(
+        error,
+        error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {},
+      );
+    }
+    return next();
+  };
+}
+
+async function authorize(
+  grant: Grant,
+  hub: Hub,
+  first: string | undefined,
+  second: string | undefined,
+  third: string | undefined,
+  next: string | undefined,
+): Promise<void> {
+  switch (first) {
+    case 'service':
+      // /service/:name is a call, /service/:name/jobs a poll.
+      return requireRole(grant, third === 'jobs' ? 'worker' : 'caller', second);
+    case 'call':
+      return requireRole(grant, 'caller', second);
+    case 'jobs': {
+      requireRole(grant, 'worker');
+      const service = second === undefined ? undefined : await hub.serviceOf(second);
+      // An id not held by anyone gets the route's own 404/409/410, which reveal nothing.
+      if (service !== undefined) requireRole(grant, 'worker', service);
+      if (next !== undefined) requireRole(grant, 'worker', next);
+      return;
+    }
+    default:
+      // /status, /services, and paths that will be 404: operators only.
+      return requireRole(grant, 'admin');
+  }
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadTokens } from '../../src/auth.js';
+import { ConfigError } from '../../src/config.js';
+import type { WireJob } from '../../src/protocol.js';
+import { testApp } from '../support/config.js';
+
+const TOKENS = {
+  callerAdd: 'caller-add-0123456789',
+  workerAdd: 'worker-add-0123456789',
+  workerMul: 'worker-mul-0123456789',
+  admin: 'admin-token-0123456789',
+};
+
+const authTokens = JSON.stringify({
+  tokens: [
+    { name: 'gateway', token: TOKENS.callerAdd, role: 'caller', services: ['add'] },
+    { name: 'adder', token: TOKENS.workerAdd, role: 'worker', services: ['add'] },
+    { name: 'multiplier', token: TOKENS.workerMul, role: 'worker', services: ['mul'] },
+    { name: 'ops', token: TOKENS.admin, role: 'admin' },
+  ],
+});
+
+type App = ReturnType<typeof testApp>['app'];
+
+function as(token: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
+  return token === undefined ? extra : { authorization: `Bearer ${token}`, ...extra };
+}
+
+async function expectError(res: Response, status: number, code: string): Promise<void> {
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get('hub-error'), code);
+  const body = await res.text();
+  for (const token of Object.values(TOKENS))
+    assert.ok(!body.includes(token), 'a token leaked into an error');
+}
+
+async function takeAs(app: App, token: string, service = 'add'): Promise<WireJob> {
+  const res = await app.request(`/service/${service}/jobs?timeout=1000`, { headers: as(token) });
+  assert.equal(res.status, 200);
+  return (await res.json()) as WireJob;
+}
+
+function callAs(app: App, token: string | undefined, service = 'add') {
+  return app.request(`/service/${service}`, {
+    method: 'POST',
+    body: '{"first":1,"second":2}',
+    headers: as(token, { 'content-type': 'application/json', 'hub-timeout': '1000' }),
+  });
+}
+
+describe('[P-AUTH] bearer tokens, roles and scopes', () => {
+  test('[P-AUTH] with tokens configured, every route but the probes needs one: 401 with WWW-Authenticate', async () => {
+    const { app } = testApp({ authTokens });
+    assert.equal((await app.request('/healthz')).status, 200);
+    assert.equal((await app.request('/readyz')).status, 200);
+    for (const [path, method] of [
+      ['/service/add', 'POST'],
+      ['/service/add/jobs', 'GET'],
+      ['/call/add/x', 'GET'],
+      ['/jobs/abc', 'POST'],
+      ['/status', 'GET'],
+      ['/services', 'GET'],
+    ] as const) {
+      const missing = await app.request(path, { method });
+      await expectError(missing, 401, 'unauthorized');
+      assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
+      await expectError(
+        await app.request(path, { method, headers: as('not-a-known-token-at-all') }),
+        401,
+        'unauthorized',
+      );
+      await expectError(
+        await app.request(path, { method, headers: { authorization: TOKENS.admin } }),
+        401,
+        'unauthorized',
+      );
+    }
+  });
+
+  test('[P-AUTH] a caller token calls its services only, and cannot poll or read status', async () => {
+    const { app } = testApp({ authTokens });
+    const call = callAs(app, TOKENS.callerAdd);
+    const job = await takeAs(app, TOKENS.workerAdd);
+    const answered = await app.request(`/jobs/${job.id}`, {
+      method: 'POST',
+      body: '{"answer":3}',
+      headers: as(TOKENS.workerAdd, { 'content-type': 'application/json' }),
+    });
+    assert.equal(answered.status, 200);
+    assert.equal(await (await call).text(), '{"answer":3}');
+
+    await expectError(await callAs(app, TOKENS.callerAdd, 'mul'), 403, 'forbidden');
+    await expectError(
+      await app.request('/call/mul/x', { headers: as(TOKENS.callerAdd) }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await app.request('/service/add/jobs', { headers: as(TOKENS.callerAdd) }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await app.request('/status', { headers: as(TOKENS.callerAdd) }),
+      403,
+      'forbidden',
+    );
+    await expectError(await callAs(app, TOKENS.workerAdd), 403, 'forbidden');
+  });
+
+  test('[P-AUTH] a worker token for one service can neither take nor answer, heartbeat or fail jobs of another', async () => {
+    const { app } = testApp({ authTokens });
+    await expectError(
+      await app.request('/service/add/jobs', { headers: as(TOKENS.workerMul) }),
+      403,
+      'forbidden',
+    );
+    const call = callAs(app, TOKENS.callerAdd);
+    const job = await takeAs(app, TOKENS.workerAdd);
+    // The mul worker has learnt the add job's id.
+    for (const path of [
+      `/jobs/${job.id}`,
+      `/jobs/${job.id}/response`,
+      `/jobs/${job.id}/heartbeat`,
+      `/jobs/${job.id}/fail`,
+    ]) {
+      await expectError(
+        await app.request(path, { method: 'POST', body: '{}', headers: as(TOKENS.workerMul) }),
+        403,
+        'forbidden',
+      );
+    }
+    // Nor may it take add's next job through an answer of its own.
+    await expectError(
+      await app.request(`/jobs/${job.id}?next=add`, {
+        method: 'POST',
+        body: '{}',
+        headers: as(TOKENS.workerMul),
+      }),
+      403,
+      'forbidden',
+    );
+    const answered = await app.request(`/jobs/${job.id}`, {
+      method: 'POST',
+      body: '{"answer":3}',
+      headers: as(TOKENS.workerAdd, { 'content-type': 'application/json' }),
+    });
+    assert.equal(answered.status, 200);
+    assert.equal((await call).status, 200);
+  });
+
+  test('[P-AUTH] an admin token reads status and services', async () => {
+    const { app } = testApp({ authTokens });
+    assert.equal((await app.request('/status', { headers: as(TOKENS.admin) })).status, 200);
+    assert.equal((await app.request('/services', { headers: as(TOKENS.admin) })).status, 200);
+  });
+
+  test('[P-AUTH] malformed token settings stop start-up instead of turning auth off', () => {
+    const bad = [
+      'not json',
+      '{"tokens": []}',
+      '{"tokens": [{"token": "short", "role": "caller"}]}',
+      '{"tokens": [{"token": "long-enough-token-123", "role": "root"}]}',
+      '{"tokens": [{"token": "long-enough-token-123", "role": "caller", "services": "add"}]}',
+      '{"tokens": [{"token": "long-enough-token-123", "role": "caller"}, {"token": "long-enough-token-123", "role": "admin"}]}',
+    ];
+    for (const text of bad) {
+      assert.throws(() => loadTokens({ authFile: '', authTokens: text }), ConfigError, text);
+    }
+    assert.throws(
+      () => loadTokens({ authFile: '/no/such/file.json', authTokens: '' }),
+      ConfigError,
+    );
+    assert.equal(loadTokens({ authFile: '', authTokens: '' }), undefined);
+  });
+});
