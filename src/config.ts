@@ -44,6 +44,8 @@ export interface Config {
   readonly noWorkersMs: number;
   /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
   readonly headersTimeoutMs: number;
+  /** Time a client has to send its whole request, body included (slow-body guard); not the wait for an answer. @default 60 s */
+  readonly requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open; above common load balancers' 60 s. @default 65 s */
   readonly keepAliveTimeoutMs: number;
 }
@@ -208,6 +210,15 @@ export const INT_OPTIONS: readonly IntOption[] = [
     help: 'time to receive request headers, ms',
   },
   {
+    key: 'requestTimeoutMs',
+    env: 'HUB_REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    default: 60 * SECOND,
+    min: 1,
+    max: 60 * MINUTE,
+    help: 'time to receive a whole request, body included, ms',
+  },
+  {
     key: 'keepAliveTimeoutMs',
     env: 'HUB_KEEP_ALIVE_TIMEOUT_MS',
     flag: 'keep-alive-timeout-ms',
@@ -280,6 +291,12 @@ export function loadConfig({
     config.maxCallTimeoutMs,
     'HUB_CALL_TIMEOUT_MS',
     'HUB_MAX_CALL_TIMEOUT_MS',
+  );
+  checkDefaultWithinMax(
+    config.headersTimeoutMs,
+    config.requestTimeoutMs,
+    'HUB_HEADERS_TIMEOUT_MS',
+    'HUB_REQUEST_TIMEOUT_MS',
   );
   checkDefaultWithinMax(
     config.pollTimeoutMs,

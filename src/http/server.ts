@@ -33,7 +33,11 @@ export async function startServer(
     hostname: config.host,
     serverOptions: {
       headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
       keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Node checks both timeouts only this often (30 s by default), which would
+      // let a slow-loris client hold a connection for 30 s past its deadline.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 2)),
     },
   }) as HttpServer;
   await once(server, 'listening');

@@ -1,0 +1,354 @@
+/**
+ * Bad input and hostile clients against a real server: each case gets its
+ * documented status (and code, where the hub itself answers), and the hub stays
+ * healthy after all of them.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
+import { send } from '../support/http.js';
+
+const LIMIT = 1024;
+
+interface Outcome {
+  readonly status: number;
+  readonly code?: string | undefined;
+}
+
+/** Writes raw bytes on a fresh socket; resolves the first response's status, or 0 if the socket closed without one. */
+async function raw(port: number, ...parts: (string | Buffer)[]): Promise<Outcome> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  for (const part of parts) socket.write(part);
+  let text = '';
+  socket.on('data', (chunk) => {
+    text += chunk.toString('latin1');
+  });
+  await Promise.race([once(socket, 'close'), once(socket, 'end')]);
+  socket.destroy();
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+  const code = /hub-error: ([a-z_]+)/i.exec(text)?.[1];
+  return { status: status ? Number(status) : 0, code };
+}
+
+let server: RunningServer;
+let port: number;
+
+async function request(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Outcome> {
+  const reply = await send(`${server.url}${path}`, options).reply;
+  const code = reply.headers['hub-error'];
+  return { status: reply.status, code: typeof code === 'string' ? code : undefined };
+}
+
+/** A job taken from `service`, for the cases that need a real job id. */
+async function heldJob(
+  service: string,
+  callTimeout = '2000',
+): Promise<{ id: string; call: Promise<Outcome> }> {
+  const call = request(`/service/${service}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'hub-timeout': callTimeout },
+    body: '{}',
+  });
+  const poll = await send(`${server.url}/service/${service}/jobs?timeout=1000`).reply;
+  return { id: (JSON.parse(poll.body.toString()) as { id: string }).id, call };
+}
+
+const json = { 'content-type': 'application/json' };
+
+/**
+ * Either code will do: the hub's own 400 invalid_json for the first five bytes, or
+ * Node's parser's bare 400 for the bytes after them, whichever reaches the socket first.
+ */
+const ANY_CODE = '*';
+
+const CASES: [string, () => Promise<Outcome>, number, string | undefined][] = [
+  [
+    'malformed JSON',
+    () => request('/service/a', { method: 'POST', headers: json, body: '{"a":' }),
+    400,
+    'invalid_json',
+  ],
+  [
+    'a form body sent as JSON',
+    () => request('/service/a', { method: 'POST', headers: json, body: 'a=1&b=2' }),
+    400,
+    'invalid_json',
+  ],
+  [
+    'a failure report that is not JSON',
+    () =>
+      request('/jobs/x/fail', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'oops',
+      }),
+    400,
+    'invalid_json',
+  ],
+  [
+    'a service name starting with a dash',
+    () => request('/service/-a', { method: 'POST', headers: json, body: '1' }),
+    400,
+    'invalid_service_name',
+  ],
+  [
+    'a 129-character service name',
+    () => request(`/service/${'a'.repeat(129)}/jobs`),
+    400,
+    'invalid_service_name',
+  ],
+  [
+    'a service name with an encoded slash',
+    () => request('/service/a%2Fb', { method: 'POST', headers: json, body: '1' }),
+    400,
+    'invalid_service_name',
+  ],
+  ...(['-1', '99999999999', 'abc', '1.5', '1e3', ''] as const).map(
+    (value): [string, () => Promise<Outcome>, number, string] => [
+      `Hub-Timeout '${value}'`,
+      () =>
+        request('/service/a', {
+          method: 'POST',
+          headers: { ...json, 'hub-timeout': value },
+          body: '1',
+        }),
+      400,
+      'invalid_timeout',
+    ],
+  ),
+  [
+    'a body over the limit by Content-Length',
+    () => request('/service/a', { method: 'POST', headers: json, body: `"${'x'.repeat(LIMIT)}"` }),
+    413,
+    'payload_too_large',
+  ],
+  [
+    'a chunked body over the limit',
+    () =>
+      raw(
+        port,
+        'POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+        `${(2 * LIMIT).toString(16)}\r\n"${'x'.repeat(2 * LIMIT - 2)}"\r\n0\r\n\r\n`,
+      ),
+    413,
+    'payload_too_large',
+  ],
+  [
+    'a Content-Length over the limit with a short body',
+    () =>
+      raw(
+        port,
+        `POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Length: ${10 * LIMIT}\r\nConnection: close\r\n\r\n{}`,
+      ),
+    413,
+    'payload_too_large',
+  ],
+  // The first 5 bytes are the request; the rest is not HTTP, and Node's parser says so.
+  [
+    'a Content-Length shorter than the body',
+    () =>
+      raw(
+        port,
+        `POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":${'1'.repeat(500)}}`,
+      ),
+    400,
+    ANY_CODE,
+  ],
+  [
+    'a body that never finishes (request timeout)',
+    () =>
+      raw(
+        port,
+        'POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"',
+      ),
+    408,
+    undefined,
+  ],
+  [
+    'headers that never finish (slow loris)',
+    () => raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'),
+    408,
+    undefined,
+  ],
+  [
+    '20,000 headers (over 16 KiB)',
+    () => raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${'a: 1\r\n'.repeat(20_000)}\r\n`),
+    431,
+    undefined,
+  ],
+  // The request timeout (300 ms here) bounds receiving a request, never the wait for an answer.
+  [
+    'a call parked past the request timeout',
+    () =>
+      request('/service/slow', {
+        method: 'POST',
+        headers: { ...json, 'hub-timeout': '600' },
+        body: '1',
+      }),
+    504,
+    'timeout',
+  ],
+  [
+    'a poll parked past the request timeout',
+    () => request('/service/slow/jobs?timeout=600'),
+    204,
+    undefined,
+  ],
+  [
+    'an unknown job id',
+    () => request('/jobs/no-such-job', { method: 'POST', body: '{}' }),
+    404,
+    'unknown_job',
+  ],
+  [
+    'a 5000-character job id',
+    () => request(`/jobs/${'j'.repeat(5000)}`, { method: 'POST', body: '{}' }),
+    404,
+    'unknown_job',
+  ],
+  [
+    'a heartbeat for an unknown job',
+    () => request('/jobs/no-such-job/heartbeat', { method: 'POST' }),
+    404,
+    'unknown_job',
+  ],
+  [
+    'a second answer',
+    async () => {
+      const { id, call } = await heldJob('double');
+      await request(`/jobs/${id}`, { method: 'POST', body: '1' });
+      await call;
+      return request(`/jobs/${id}`, { method: 'POST', body: '2' });
+    },
+    409,
+    'already_answered',
+  ],
+  [
+    'an answer after the caller timed out',
+    async () => {
+      const { id, call } = await heldJob('late', '50');
+      assert.equal((await call).status, 504);
+      return request(`/jobs/${id}`, { method: 'POST', body: '1' });
+    },
+    410,
+    'caller_gone',
+  ],
+  [
+    'Hub-Status 99',
+    async () => {
+      const { id, call } = await heldJob('status');
+      const refused = await request(`/jobs/${id}`, {
+        method: 'POST',
+        headers: { 'hub-status': '99' },
+        body: '1',
+      });
+      await request(`/jobs/${id}`, { method: 'POST', body: '1' });
+      await call;
+      return refused;
+    },
+    400,
+    'invalid_status',
+  ],
+  [
+    'DELETE on a call route',
+    () => request('/service/a', { method: 'DELETE' }),
+    405,
+    'method_not_allowed',
+  ],
+  ['GET on an answer route', () => request('/jobs/x'), 405, 'method_not_allowed'],
+  ['an unknown path', () => request('/nope'), 404, 'not_found'],
+  [
+    'a bad Hub-Max-Attempts',
+    () =>
+      request('/service/a', {
+        method: 'POST',
+        headers: { ...json, 'hub-max-attempts': 'x' },
+        body: '1',
+      }),
+    400,
+    'invalid_header',
+  ],
+];
+
+describe('hostile clients against a real server', () => {
+  before(async () => {
+    server = await startServer(
+      testConfig({
+        maxBodyBytes: LIMIT,
+        headersTimeoutMs: 200,
+        requestTimeoutMs: 300,
+        callTimeoutMs: 1000,
+      }),
+    );
+    port = server.port;
+  });
+  after(() => server.close());
+
+  for (const [name, run, status, code] of CASES) {
+    test(`[P-BAD-INPUT] ${name}: ${status}${code && code !== ANY_CODE ? ` ${code}` : ''}`, async () => {
+      const outcome = await run();
+      assert.deepEqual(outcome, { status, code: code === ANY_CODE ? outcome.code : code });
+    });
+  }
+
+  test('[P-BAD-INPUT] after all of it the hub is healthy, with nothing left parked or held', async () => {
+    const { id, call } = await heldJob('healthy');
+    assert.equal((await request(`/jobs/${id}`, { method: 'POST', body: '"ok"' })).status, 200);
+    assert.equal((await call).status, 200);
+    assert.deepEqual(server.hub.parked, { calls: 0, polls: 0 });
+    const status = await server.hub.status();
+    assert.equal(status.total.inFlight + status.total.queued, 0);
+  });
+});
+
+// Its own server with ordinary timeouts: opening 11,000 connections takes longer
+// than the 200 ms header timeout the slow-loris cases above use.
+describe('a crowd against a real server', () => {
+  let crowdServer: RunningServer;
+  before(async () => {
+    crowdServer = await startServer(testConfig());
+  });
+  after(() => crowdServer.close());
+
+  test('[P-LIMITS] 10,000 parked callers and 1,000 parked pollers at once: all end, memory bounded', async (t) => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    const crowd = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../support/crowd.mjs', import.meta.url)),
+        crowdServer.url,
+        '10000',
+        '1000',
+        '3000',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let peak = { calls: 0, polls: 0 };
+    let peakHeap = 0;
+    const sampler = setInterval(() => {
+      const parked = crowdServer.hub.parked;
+      if (parked.calls + parked.polls > peak.calls + peak.polls) peak = parked;
+      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    }, 50);
+    const [line] = (await once(crowd.stdout, 'data')) as [Buffer];
+    clearInterval(sampler);
+    const statuses = JSON.parse(line.toString()) as Record<string, number>;
+    // Every caller timed out (nobody serves crowd-busy), every poll ended empty.
+    assert.deepEqual(statuses, { '204': 1000, '504': 10_000 });
+    assert.ok(peak.calls + peak.polls > 10_000, `peak parked ${JSON.stringify(peak)}`);
+    assert.deepEqual(crowdServer.hub.parked, { calls: 0, polls: 0 });
+    const growthMiB = (peakHeap - heapBefore) / 2 ** 20;
+    t.diagnostic(`peak parked ${JSON.stringify(peak)}, JS heap growth ${growthMiB.toFixed(0)} MiB`);
+    // About 13 KiB of heap per parked request (docs/benchmarks.md); 11,000 of them fit well under 400 MiB.
+    assert.ok(growthMiB < 400, `heap grew ${growthMiB.toFixed(0)} MiB`);
+  });
+});
