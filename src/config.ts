@@ -42,6 +42,12 @@ export interface Config {
   readonly maxAttempts: number;
   /** A call to a service with no worker seen within this window gets no_workers; 0 turns the check off. @default 10 s */
   readonly noWorkersMs: number;
+  /** How long the outcome of an async call, or of a call with an Idempotency-Key, is kept. @default 5 min */
+  readonly resultTtlMs: number;
+  /** Such outcomes kept at most. @default 10000 */
+  readonly maxResults: number;
+  /** Bytes of answer bodies kept in them at most. @default 64 MiB */
+  readonly maxResultBytes: number;
   /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
   readonly headersTimeoutMs: number;
   /** Time a client has to send its whole request, body included (slow-body guard); not the wait for an answer. @default 60 s */
@@ -199,6 +205,33 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 0,
     max: 24 * 60 * MINUTE,
     help: 'no_workers when no worker was seen within it, ms (0: off)',
+  },
+  {
+    key: 'resultTtlMs',
+    env: 'HUB_RESULT_TTL_MS',
+    flag: 'result-ttl-ms',
+    default: 5 * MINUTE,
+    min: 0,
+    max: 24 * 60 * MINUTE,
+    help: 'how long async and idempotent outcomes are kept, ms',
+  },
+  {
+    key: 'maxResults',
+    env: 'HUB_MAX_RESULTS',
+    flag: 'max-results',
+    default: 10_000,
+    min: 0,
+    max: 10_000_000,
+    help: 'async and idempotent outcomes kept at most',
+  },
+  {
+    key: 'maxResultBytes',
+    env: 'HUB_MAX_RESULT_BYTES',
+    flag: 'max-result-bytes',
+    default: 64 * MiB,
+    min: 0,
+    max: 16 * 1024 * MiB,
+    help: 'bytes of answer bodies those outcomes keep at most',
   },
   {
     key: 'headersTimeoutMs',

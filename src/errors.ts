@@ -24,6 +24,7 @@ export const ErrorCode = {
   Timeout: 'timeout',
   QueueTimeout: 'queue_timeout',
   Cancelled: 'cancelled',
+  IdempotencyKeyReused: 'idempotency_key_reused',
   QueueFull: 'queue_full',
   NoWorkers: 'no_workers',
   HubFull: 'hub_full',

@@ -17,6 +17,10 @@ export const Header = {
   MaxAttempts: 'hub-max-attempts',
   /** `queue`: park the call even when no worker has been seen (scale-from-zero). */
   NoWorkers: 'hub-no-workers',
+  /** Coalesces calls that carry the same key (and the same request) into one job. */
+  IdempotencyKey: 'idempotency-key',
+  /** RFC 7240: `respond-async`, optionally with `wait=<seconds>`. */
+  Prefer: 'prefer',
   /** A worker's name for itself, as `GET /services` lists it. */
   Worker: 'hub-worker',
   /** The status a worker's answer gives its caller. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
@@ -10,6 +11,7 @@ import type {
 } from '../store/job-store.js';
 import { linkAbort } from './abort.js';
 import { CallWait, cancelledError } from './call-wait.js';
+import { type Outcome, type Run, Runs } from './runs.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
@@ -38,6 +40,11 @@ export interface HubOptions {
   readonly maxAttempts: number;
   /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
   readonly noWorkersMs: number;
+  /** How long the outcome of an async or idempotent call is kept. */
+  readonly resultTtlMs: number;
+  /** Outcomes kept at most, and bytes of answer bodies kept at most; the oldest go first. */
+  readonly maxResults: number;
+  readonly maxResultBytes: number;
 }
 
 export interface CallInput {
@@ -51,7 +58,17 @@ export interface CallInput {
   readonly maxAttempts?: number | undefined;
   /** Queue the job even when no worker has been seen (scale-from-zero services). */
   readonly queueWithoutWorkers?: boolean | undefined;
+  /**
+   * Coalesces calls: while a job with this key is queued, in flight or recently
+   * answered for the service, another call with it gets that job's answer.
+   */
+  readonly idempotencyKey?: string | undefined;
 }
+
+/** Where an async call's job is, or how it ended. */
+export type JobResult =
+  | { readonly state: 'queued' | 'in_flight' }
+  | { readonly state: 'done'; readonly outcome: Outcome };
 
 export interface TakeInput {
   readonly service: string;
@@ -84,8 +101,11 @@ export class Hub {
   readonly #options: HubOptions;
   /** Parked calls by job id; shutdown fails their waits. */
   readonly #parkedCalls = new Map<string, CallWait>();
-  /** Parked polls; each controller ends the poll's wait. */
+  /** Parked polls and waits for results; each controller ends its wait. */
   readonly #parkedPolls = new Set<AbortController>();
+  /** Callers waiting on a job the hub runs for them (idempotent calls); shutdown fails them. */
+  readonly #waiters = new Set<CallWait>();
+  readonly #runs: Runs;
   #closing = false;
   #closed: Promise<void> | undefined;
   #onCallsDrained: (() => void) | undefined;
@@ -93,6 +113,11 @@ export class Hub {
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
     this.#options = options;
+    this.#runs = new Runs({
+      ttlMs: options.resultTtlMs,
+      maxResults: options.maxResults,
+      maxBytes: options.maxResultBytes,
+    });
   }
 
   /** False once `close()` has begun: load balancers should send no new calls. */
@@ -102,7 +127,10 @@ export class Hub {
 
   /** How many calls and polls are parked now; 0 and 0 once every path has cleaned up. */
   get parked(): { calls: number; polls: number } {
-    return { calls: this.#parkedCalls.size, polls: this.#parkedPolls.size };
+    return {
+      calls: this.#parkedCalls.size + this.#waiters.size,
+      polls: this.#parkedPolls.size,
+    };
   }
 
   /**
@@ -111,7 +139,125 @@ export class Hub {
    * withdrawn if still queued), `queue_full`, `hub_full`, `shutting_down`, or a
    * validation code.
    */
-  async call(input: CallInput, signal?: AbortSignal): Promise<Answer> {
+  call(input: CallInput, signal?: AbortSignal): Promise<Answer> {
+    if (input.idempotencyKey !== undefined) return this.#callIdempotent(input, signal);
+    return this.#call(input, signal, nanoid());
+  }
+
+  /**
+   * Starts a job the hub waits for itself, and resolves its id once the job is
+   * queued: `Prefer: respond-async`. With an idempotency key already in use the id
+   * is that job's. Rejects as `call` does when the job cannot be queued.
+   */
+  async submit(input: CallInput): Promise<string> {
+    return (await this.#startRun(input)).id;
+  }
+
+  /**
+   * Where an async call's job is, or its outcome; waits up to `waitMs` for it to
+   * end. Rejects `unknown_job` for an id it does not know or no longer keeps.
+   */
+  async result(id: string, waitMs = 0, signal?: AbortSignal): Promise<JobResult> {
+    this.#checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
+    const run = this.#runs.get(id);
+    if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
+    if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
+    if (run.outcome) return { state: 'done', outcome: run.outcome };
+    return { state: (await this.#store.jobState(id)) ?? 'in_flight' };
+  }
+
+  /** The longest `result` wait, the same as a poll's. */
+  get maxResultWaitMs(): number {
+    return this.#options.maxPollTimeoutMs;
+  }
+
+  /** The service of a job the hub keeps a result for; for authorization. */
+  resultService(id: string): string | undefined {
+    return this.#runs.get(id)?.service;
+  }
+
+  async #callIdempotent(input: CallInput, signal: AbortSignal | undefined): Promise<Answer> {
+    const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
+      fallback: this.#options.callTimeoutMs,
+      what: 'call timeout',
+    });
+    const run = await this.#startRun(input);
+    this.#checkCapacity();
+    // This caller's own deadline and departure end its wait, never the job: other
+    // callers with the same key may be waiting for it too.
+    const wait = new CallWait(timeoutMs, signal);
+    this.#waiters.add(wait);
+    try {
+      wait.answerWith(run.ended.then(answerOf));
+      return await wait.settled;
+    } finally {
+      wait.dispose();
+      this.#waiters.delete(wait);
+    }
+  }
+
+  /** Runs a call on the hub's own behalf, or joins the run that holds its idempotency key. */
+  async #startRun(input: CallInput): Promise<Run> {
+    assertServiceName(input.service);
+    let idempotency: { key: string; fingerprint: string } | undefined;
+    if (input.idempotencyKey !== undefined) {
+      idempotency = {
+        key: `${input.service}\n${input.idempotencyKey}`,
+        fingerprint: fingerprintOf(input.payload),
+      };
+      const existing = this.#runs.byKey(idempotency.key);
+      if (existing) {
+        if (existing.fingerprint !== idempotency.fingerprint) {
+          throw new HubError(
+            ErrorCode.IdempotencyKeyReused,
+            `Idempotency-Key '${input.idempotencyKey.slice(0, 40)}' was used for a different request to '${input.service}'`,
+          );
+        }
+        return existing;
+      }
+    }
+    const id = nanoid();
+    let enqueued!: () => void;
+    const queued = new Promise<void>((resolve) => {
+      enqueued = resolve;
+    });
+    const answer = this.#call(input, undefined, id, enqueued);
+    // Indexed before the first await, so a concurrent call with the same key joins this run.
+    const run = this.#runs.track(id, input.service, answer, idempotency);
+    try {
+      await Promise.race([queued, answer]);
+    } catch (error) {
+      this.#runs.discard(run);
+      throw error;
+    }
+    return run;
+  }
+
+  /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
+  async #waitForEnd(run: Run, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+    this.#checkCapacity();
+    const controller = new AbortController();
+    const unlink = linkAbort(signal, controller, cancelledError);
+    const timer = setTimeout(() => controller.abort(), waitMs);
+    this.#parkedPolls.add(controller);
+    try {
+      const aborted = new Promise<void>((resolve) =>
+        controller.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await Promise.race([run.ended, aborted]);
+    } finally {
+      clearTimeout(timer);
+      unlink();
+      this.#parkedPolls.delete(controller);
+    }
+  }
+
+  async #call(
+    input: CallInput,
+    signal: AbortSignal | undefined,
+    id: string,
+    onEnqueued?: () => void,
+  ): Promise<Answer> {
     assertServiceName(input.service);
     const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
       fallback: this.#options.callTimeoutMs,
@@ -130,7 +276,7 @@ export class Hub {
     this.#checkCapacity();
 
     const job: Job = {
-      id: nanoid(),
+      id,
       service: input.service,
       deadline: Date.now() + timeoutMs,
       maxAttempts,
@@ -145,6 +291,7 @@ export class Hub {
         requireWorkers: this.#options.noWorkersMs > 0 && !input.queueWithoutWorkers,
       });
       wait.answerWith(ticket.answer);
+      onEnqueued?.();
       if (queueTimeoutMs !== undefined) {
         queueTimer = setTimeout(
           () => void this.#withdrawIfQueued(job, queueTimeoutMs),
@@ -322,6 +469,7 @@ export class Hub {
       await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
     }
     for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
+    for (const waiter of this.#waiters) waiter.fail(shuttingDown());
     await this.#store.close();
   }
 
@@ -347,7 +495,7 @@ export class Hub {
   }
 
   #checkCapacity(): void {
-    const parked = this.#parkedCalls.size + this.#parkedPolls.size;
+    const parked = this.#parkedCalls.size + this.#waiters.size + this.#parkedPolls.size;
     if (parked >= this.#options.maxParked) {
       throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
     }
@@ -368,6 +516,20 @@ export class Hub {
     }
     return value;
   }
+}
+
+/** The answer of an outcome, or its error thrown. */
+function answerOf(outcome: Outcome): Answer {
+  if ('answer' in outcome) return outcome.answer;
+  throw outcome.error;
+}
+
+/** What makes two calls "the same request" for an idempotency key: method, path, query and body. */
+function fingerprintOf(payload: CallPayload): string {
+  return createHash('sha256')
+    .update(`${payload.method} ${payload.path}?${payload.query}\n`)
+    .update(payload.body)
+    .digest('base64url');
 }
 
 /** Turns whatever ended a call's wait into the error its caller gets. */

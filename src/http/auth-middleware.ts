@@ -29,7 +29,13 @@ export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler 
     if (first !== undefined && OPEN_PATHS.has(first)) return next();
     try {
       const grant = tokens.authenticate(c.req.header('authorization'));
-      await authorize(grant, hub, first, segment(second), third, c.req.query('next'));
+      if (first === 'jobs' && c.req.method === 'GET') {
+        // An async call's result belongs to callers of the job's service.
+        const id = segment(second);
+        requireRole(grant, 'caller', id === undefined ? undefined : hub.resultService(id));
+      } else {
+        await authorize(grant, hub, first, segment(second), third, c.req.query('next'));
+      }
     } catch (error) {
       if (!isHubError(error)) throw error;
       return errorResponse(

@@ -23,6 +23,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.QueueTimeout]: 504,
   // Nobody reads it (the caller has gone); 499 is the convention proxies log.
   [ErrorCode.Cancelled]: 499,
+  [ErrorCode.IdempotencyKeyReused]: 422,
   [ErrorCode.QueueFull]: 503,
   [ErrorCode.NoWorkers]: 503,
   [ErrorCode.HubFull]: 503,

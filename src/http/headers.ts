@@ -40,6 +40,36 @@ export function parseQueueWithoutWorkers(raw: string | undefined): boolean {
 }
 
 const WORKER_ID = /^[\x21-\x7e]{1,128}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Parses `Idempotency-Key`: 1 to 255 visible ASCII characters. */
+export function parseIdempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined || IDEMPOTENCY_KEY.test(raw)) return raw;
+  throw new HubError(
+    ErrorCode.InvalidHeader,
+    'Idempotency-Key must be 1 to 255 visible ASCII characters',
+  );
+}
+
+/** What a `Prefer` header asks for (RFC 7240); preferences the hub does not know are ignored. */
+export interface Preferences {
+  readonly respondAsync: boolean;
+  /** `wait=<seconds>`, in milliseconds. */
+  readonly waitMs: number | undefined;
+}
+
+export function parsePrefer(raw: string | undefined): Preferences {
+  let respondAsync = false;
+  let waitMs: number | undefined;
+  for (const preference of (raw ?? '').split(',')) {
+    const [name = '', value = ''] = (preference.split(';', 1)[0] ?? '').split('=', 2);
+    const token = name.trim().toLowerCase();
+    if (token === 'respond-async') respondAsync = true;
+    const seconds = value.trim().replace(/^"(.*)"$/, '$1');
+    if (token === 'wait' && /^[0-9]{1,6}$/.test(seconds)) waitMs = Number(seconds) * 1000;
+  }
+  return { respondAsync, waitMs };
+}
 
 /** Parses `Hub-Worker`: 1 to 128 visible ASCII characters. */
 export function parseWorkerId(raw: string | undefined): string | undefined {

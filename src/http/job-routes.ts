@@ -4,8 +4,9 @@ import type { Failure } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { bodySizeCheck } from './body-limit.js';
+import { resultResponse } from './call-handler.js';
 import { returnedAnswerHeaders } from './header-rules.js';
-import { parseStatus } from './headers.js';
+import { parseMilliseconds, parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { RequestHeaders } from './request-headers.js';
 import { jobResponse, takeOptions } from './take-handler.js';
@@ -54,10 +55,16 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     return jobResponse(job, take);
   };
 
-  for (const path of ['/:id', '/:id/response']) {
-    routes.post(path, answer);
-    routes.all(path, methodNotAllowed('POST'));
-  }
+  // GET: an async call's result, by the job id its caller was given.
+  routes.get('/:id', async (c) => {
+    const id = c.req.param('id');
+    const waitMs = parseMilliseconds(c.req.query('wait'), '?wait') ?? 0;
+    return resultResponse(id, await hub.result(id, waitMs, c.req.raw.signal));
+  });
+  routes.post('/:id', answer);
+  routes.all('/:id', methodNotAllowed('GET', 'POST'));
+  routes.post('/:id/response', answer);
+  routes.all('/:id/response', methodNotAllowed('POST'));
 
   routes.post('/:id/heartbeat', async (c) => {
     const leaseUntil = await hub.heartbeat(c.req.param('id'));

@@ -116,6 +116,9 @@ export interface JobStore {
    */
   withdrawQueued(jobId: string, reason: Error): Promise<boolean>;
 
+  /** Whether a live job is waiting for a worker or held by one; undefined once it has ended. */
+  jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined>;
+
   /** The service of a current delivery; undefined when it is not current. For authorization. */
   serviceOf(deliveryId: string): Promise<string | undefined>;
 

@@ -233,6 +233,12 @@ export class MemoryStore implements JobStore {
     return true;
   }
 
+  async jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined> {
+    const record = this.#jobs.get(jobId);
+    if (!record) return undefined;
+    return record.queued ? 'queued' : 'in_flight';
+  }
+
   async serviceOf(deliveryId: string): Promise<string | undefined> {
     return this.#deliveries.get(deliveryId)?.job.service;
   }

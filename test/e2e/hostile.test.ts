@@ -264,7 +264,12 @@ const CASES: [string, () => Promise<Outcome>, number, string | undefined][] = [
     405,
     'method_not_allowed',
   ],
-  ['GET on an answer route', () => request('/jobs/x'), 405, 'method_not_allowed'],
+  [
+    'PUT on an answer route',
+    () => request('/jobs/x', { method: 'PUT' }),
+    405,
+    'method_not_allowed',
+  ],
   ['an unknown path', () => request('/nope'), 404, 'not_found'],
   [
     'a bad Hub-Max-Attempts',

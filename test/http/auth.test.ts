@@ -150,6 +150,38 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
     assert.equal((await call).status, 200);
   });
 
+  test('[P-AUTH] an async result is read by callers of its service only', async () => {
+    const { app } = testApp({
+      authTokens: JSON.stringify({
+        tokens: [
+          { token: TOKENS.callerAdd, role: 'caller', services: ['add'] },
+          { token: 'caller-mul-0123456789', role: 'caller', services: ['mul'] },
+          { token: TOKENS.workerAdd, role: 'worker', services: ['add'] },
+        ],
+      }),
+    });
+    const accepted = await app.request('/service/add', {
+      method: 'POST',
+      body: '1',
+      headers: as(TOKENS.callerAdd, {
+        'content-type': 'application/json',
+        prefer: 'respond-async',
+      }),
+    });
+    const { id } = (await accepted.json()) as { id: string };
+    assert.equal((await app.request(`/jobs/${id}`, { headers: as(TOKENS.callerAdd) })).status, 202);
+    await expectError(
+      await app.request(`/jobs/${id}`, { headers: as('caller-mul-0123456789') }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await app.request(`/jobs/${id}`, { headers: as(TOKENS.workerAdd) }),
+      403,
+      'forbidden',
+    );
+  });
+
   test('[P-AUTH] an admin token reads status and services', async () => {
     const { app } = testApp({ authTokens });
     assert.equal((await app.request('/status', { headers: as(TOKENS.admin) })).status, 200);
