@@ -256,33 +256,45 @@ describe('HubWorker', () => {
       { leaseMs: 60 },
     ));
 
-  test('[P-HEARTBEAT] a handler is aborted when a heartbeat learns its caller has gone', () =>
+  test('[P-HEARTBEAT] a handler is aborted when a heartbeat learns its caller has gone, and its result is not sent', () =>
     withHub(
       async (server, client, track) => {
         const aborted = deferred();
         const started = deferred();
-        track(
+        const logger = recordingLogger();
+        const worker = track(
           new HubWorker({
             url: server.url,
             services: 'slow',
-            logger: false,
+            logger,
             handler: async (_job, { signal }) => {
               started.resolve();
               signal.addEventListener('abort', () => aborted.resolve());
-              await aborted.promise;
+              // Bounded, so a worker that is never told ends the test instead of hanging it.
+              await Promise.race([aborted.promise, new Promise((r) => setTimeout(r, 2000))]);
               return 'never sent';
             },
           }),
-        ).start();
+        );
+        worker.start();
         const controller = new AbortController();
         const call = client.call('slow', {}, { timeout: 5000, signal: controller.signal });
         await started.promise;
         controller.abort();
         await call.catch(() => {});
         const before = Date.now();
-        await aborted.promise;
+        const told = await Promise.race([
+          aborted.promise.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 1500)),
+        ]);
         // Told by a heartbeat within a third of the lease, long before the 5 s deadline.
-        assert.ok(Date.now() - before < 1000);
+        assert.ok(told, `not aborted after ${Date.now() - before} ms`);
+        await worker.stop({ graceMs: 1000 });
+        assert.deepEqual(
+          logger.lines.filter((line) => line.includes('refused')),
+          [],
+          'the result of a job the hub has given up is not sent',
+        );
       },
       { leaseMs: 90 },
     ));
