@@ -1,46 +1,64 @@
+/** One job a handler is running, as the heartbeat sweep sees it. */
+export interface RunningJob {
+  readonly id: string;
+  readonly leaseMs: number | undefined;
+  /** Aborted when the hub says the job is no longer this worker's. */
+  readonly controller: AbortController;
+  lastBeatAt: number;
+  /** True once the hub has said the job went to another worker or its caller left. */
+  lost: boolean;
+}
+
 /**
- * Heartbeats one job every third of its lease while its handler runs, so a long
- * handler keeps its job; a job that ends sooner never sends one. When a heartbeat
- * learns the job is no longer this worker's (its caller left, or it was handed to
- * another worker), the handler's signal aborts.
+ * Heartbeats the jobs a worker's handlers are running, so a long handler keeps
+ * its job, and aborts a handler whose job the hub says is gone. One sweep serves
+ * every job: starting and ending a job costs a map entry, not a timer, and a job
+ * that ends within a third of its lease never sends a heartbeat.
  */
 export class Heartbeats {
-  readonly #beat: () => Promise<boolean>;
-  readonly #controller: AbortController;
+  readonly #beat: (id: string) => Promise<boolean>;
+  readonly #running = new Set<RunningJob>();
   #timer: NodeJS.Timeout | undefined;
-  #lost = false;
+  #everyMs = Number.POSITIVE_INFINITY;
 
-  /** `beat` extends the lease and resolves false when the hub says the job is gone. */
-  constructor(
-    leaseMs: number | undefined,
-    beat: () => Promise<boolean>,
-    controller: AbortController,
-  ) {
+  /** `beat` extends a job's lease and resolves false when the hub says the job is gone. */
+  constructor(beat: (id: string) => Promise<boolean>) {
     this.#beat = beat;
-    this.#controller = controller;
-    if (leaseMs !== undefined && leaseMs > 0) this.#schedule(leaseMs / 3);
   }
 
-  /** True once the hub has said the job went to another worker or its caller left. */
-  get jobLost(): boolean {
-    return this.#lost;
+  start(id: string, leaseMs: number | undefined, controller: AbortController): RunningJob {
+    const job: RunningJob = { id, leaseMs, controller, lastBeatAt: Date.now(), lost: false };
+    this.#running.add(job);
+    // Jobs from one hub share a lease length; sweep at a third of the shortest seen.
+    if (leaseMs !== undefined && leaseMs > 0 && leaseMs / 3 < this.#everyMs) {
+      this.#everyMs = leaseMs / 3;
+      clearInterval(this.#timer);
+      this.#timer = setInterval(() => this.#sweep(), this.#everyMs);
+      this.#timer.unref();
+    }
+    return job;
   }
 
-  stop(): void {
-    clearTimeout(this.#timer);
+  end(job: RunningJob): void {
+    this.#running.delete(job);
+  }
+
+  /** Stops the sweep; call when the worker has stopped. */
+  close(): void {
+    clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
-  #schedule(everyMs: number): void {
-    this.#timer = setTimeout(async () => {
-      const kept = await this.#beat();
-      if (this.#timer === undefined) return;
-      if (kept) {
-        this.#schedule(everyMs);
-        return;
-      }
-      this.#lost = true;
-      this.#controller.abort();
-    }, everyMs);
+  #sweep(): void {
+    const now = Date.now();
+    for (const job of this.#running) {
+      if (job.leaseMs === undefined || now - job.lastBeatAt < job.leaseMs / 3 - 5) continue;
+      job.lastBeatAt = now;
+      void this.#beat(job.id).then((kept) => {
+        if (kept || !this.#running.has(job)) return;
+        job.lost = true;
+        job.controller.abort();
+      });
+    }
   }
 }

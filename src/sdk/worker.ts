@@ -80,6 +80,8 @@ export class HubWorker {
   readonly #exactBodies: boolean;
   readonly #backoffOptions: BackoffOptions;
   readonly #log: WorkerLogger;
+  /** Keeps the leases of the jobs handlers are running. */
+  readonly #heartbeats = new Heartbeats((id) => this.#heartbeat(id));
   /** Sent as `Hub-Worker` on every request that can take a job. */
   readonly #takeHeaders: Record<string, string>;
   /** Aborted by stop(): ends parked polls and backoff pauses. */
@@ -139,6 +141,7 @@ export class HubWorker {
     const grace = setTimeout(() => this.#graceOver.abort(), graceMs);
     await all;
     clearTimeout(grace);
+    this.#heartbeats.close();
     await this.#pool.close();
   }
 
@@ -201,7 +204,7 @@ export class HubWorker {
       () => controller.abort(),
       Math.max(0, job.remainingMs ?? job.deadline - Date.now()),
     );
-    const heartbeats = new Heartbeats(job.leaseMs, () => this.#heartbeat(job), controller);
+    const running = this.#heartbeats.start(job.id, job.leaseMs, controller);
     const onGraceOver = () => controller.abort();
     this.#graceOver.signal.addEventListener('abort', onGraceOver, { once: true });
     let answer: AnswerRequest;
@@ -211,11 +214,11 @@ export class HubWorker {
       answer = failureAnswer(error);
     } finally {
       clearTimeout(untilDeadline);
-      heartbeats.stop();
+      this.#heartbeats.end(running);
       this.#graceOver.signal.removeEventListener('abort', onGraceOver);
     }
     // Nobody takes this answer any more; the hub would only refuse it.
-    if (heartbeats.jobLost) return undefined;
+    if (running.lost) return undefined;
     return this.#answer(job, answer);
   }
 
@@ -224,11 +227,11 @@ export class HubWorker {
    * this worker's (caller gone, lease lost, unknown); a hub it cannot reach counts
    * as true, and the next heartbeat tries again.
    */
-  async #heartbeat(job: ReceivedJob): Promise<boolean> {
+  async #heartbeat(id: string): Promise<boolean> {
     try {
       const response = await this.#pool.request({
         method: 'POST',
-        path: `${this.#base.path}/jobs/${job.id}/heartbeat`,
+        path: `${this.#base.path}/jobs/${id}/heartbeat`,
       });
       await response.body.dump();
       return response.statusCode === 200 || response.statusCode >= 500;
