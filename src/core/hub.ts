@@ -235,21 +235,35 @@ export class Hub {
 
   /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
   async #waitForEnd(run: Run, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const wait = this.#park(waitMs, signal);
+    try {
+      const ended = new Promise<void>((resolve) =>
+        wait.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await Promise.race([run.ended, ended]);
+    } finally {
+      wait.end();
+    }
+  }
+
+  /**
+   * Parks a poll-like wait: its signal aborts after `waitMs`, when `signal` aborts,
+   * or at shutdown. `end()` must run on every path.
+   */
+  #park(waitMs: number, signal: AbortSignal | undefined): { signal: AbortSignal; end(): void } {
     this.#checkCapacity();
     const controller = new AbortController();
     const unlink = linkAbort(signal, controller, cancelledError);
     const timer = setTimeout(() => controller.abort(), waitMs);
     this.#parkedPolls.add(controller);
-    try {
-      const aborted = new Promise<void>((resolve) =>
-        controller.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      await Promise.race([run.ended, aborted]);
-    } finally {
-      clearTimeout(timer);
-      unlink();
-      this.#parkedPolls.delete(controller);
-    }
+    return {
+      signal: controller.signal,
+      end: () => {
+        clearTimeout(timer);
+        unlink();
+        this.#parkedPolls.delete(controller);
+      },
+    };
   }
 
   async #call(
@@ -345,14 +359,10 @@ export class Hub {
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
-    this.#checkCapacity();
 
-    const controller = new AbortController();
-    const unlink = linkAbort(signal, controller, cancelledError);
-    const timer = setTimeout(() => controller.abort(), waitMs);
-    this.#parkedPolls.add(controller);
+    const wait = this.#park(waitMs, signal);
     try {
-      const delivery = await this.#store.claim(input.service, controller.signal, input.workerId);
+      const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
       if (delivery && signal?.aborted) {
         // The worker left between the hand-off and now; it never saw this job.
         await this.#store.release(delivery.id);
@@ -360,9 +370,7 @@ export class Hub {
       }
       return delivery;
     } finally {
-      clearTimeout(timer);
-      unlink();
-      this.#parkedPolls.delete(controller);
+      wait.end();
     }
   }
 
