@@ -13,6 +13,12 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** Children still running; a run that fails part-way must not leave workers behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts a file with node (a `.ts` file under tsx) and waits for a stdout line
  * matching `readyLine`. BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof`.
@@ -30,6 +36,8 @@ export async function startChild(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stderr?.on('data', (chunk) => {
     output += chunk;

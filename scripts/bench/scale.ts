@@ -162,7 +162,12 @@ export function parkCalls(hubUrl: string, count: number): { pool: Pool; held: Pr
       .request({
         method: 'POST',
         path: `/service/parked-${i % 100}`,
-        headers: { 'hub-timeout': '600000', 'content-type': 'application/json' },
+        // Nobody serves these services: queue the calls anyway ([P-NO-WORKERS]).
+        headers: {
+          'hub-timeout': '600000',
+          'content-type': 'application/json',
+          'hub-no-workers': 'queue',
+        },
         body: '{}',
       })
       .then(
