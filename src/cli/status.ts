@@ -26,6 +26,8 @@ const COLUMNS: [string, (s: Omit<ServiceStats, 'service'>) => number][] = [
   ['TIMED OUT', (s) => s.timedOut],
   ['CANCELLED', (s) => s.cancelled],
   ['REJECTED', (s) => s.rejected],
+  ['REDELIVERED', (s) => s.redelivered],
+  ['FAILED', (s) => s.failed],
 ];
 
 export async function statusCommand(args: string[]): Promise<number> {
