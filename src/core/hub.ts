@@ -181,8 +181,8 @@ export class Hub {
       fallback: this.#options.callTimeoutMs,
       what: 'call timeout',
     });
-    const run = await this.#startRun(input);
     this.#checkCapacity();
+    const run = await this.#startRun(input);
     // This caller's own deadline and departure end its wait, never the job: other
     // callers with the same key may be waiting for it too.
     const wait = new CallWait(timeoutMs, signal);

@@ -114,6 +114,9 @@ export class HubWorker {
       );
     }
     if (this.#services.length === 0) throw new TypeError('Expected at least one service');
+    if (!/^[\x21-\x7e]{1,128}$/.test(this.#takeHeaders['hub-worker'] ?? '')) {
+      throw new TypeError('Expected `id` to be 1 to 128 visible ASCII characters');
+    }
   }
 
   /** Starts `concurrency` polling slots per service. Returns at once. */
