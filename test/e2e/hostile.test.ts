@@ -179,6 +179,17 @@ const CASES: [string, () => Promise<Outcome>, number, string | undefined][] = [
     408,
     undefined,
   ],
+  // Within the 16 KiB, Node keeps the first 2,000 headers and the request is served.
+  [
+    '3,000 tiny headers',
+    () =>
+      raw(
+        port,
+        `GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${'a: 1\r\n'.repeat(3000)}\r\n`,
+      ),
+    200,
+    undefined,
+  ],
   [
     '20,000 headers (over 16 KiB)',
     () => raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${'a: 1\r\n'.repeat(20_000)}\r\n`),
