@@ -1,4 +1,5 @@
 import { ErrorCode, HubError } from '../errors.js';
+import type { CancelSignal } from './cancel.js';
 import type { Answer } from './types.js';
 
 function noop(): void {}
@@ -19,10 +20,10 @@ export class CallWait {
   #resolve!: (answer: Answer) => void;
   #reject!: (reason: HubError) => void;
   readonly #timer: NodeJS.Timeout;
-  readonly #signal: AbortSignal | undefined;
+  readonly #signal: CancelSignal | undefined;
   readonly #onAbort = () => this.fail(cancelledError());
 
-  constructor(timeoutMs: number, signal: AbortSignal | undefined) {
+  constructor(timeoutMs: number, signal: CancelSignal | undefined) {
     this.settled = new Promise<Answer>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

@@ -9,8 +9,8 @@ import type {
   ServiceDetail,
   Ticket,
 } from '../store/job-store.js';
-import { linkAbort } from './abort.js';
 import { CallWait, cancelledError } from './call-wait.js';
+import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
 import { type Outcome, type Run, Runs } from './runs.js';
 import { assertServiceName } from './service-name.js';
 import {
@@ -101,8 +101,8 @@ export class Hub {
   readonly #options: HubOptions;
   /** Parked calls by job id; shutdown fails their waits. */
   readonly #parkedCalls = new Map<string, CallWait>();
-  /** Parked polls and waits for results; each controller ends its wait. */
-  readonly #parkedPolls = new Set<AbortController>();
+  /** Parked polls and waits for results; aborting one ends its wait. */
+  readonly #parkedPolls = new Set<Cancel>();
   /** Callers waiting on a job the hub runs for them (idempotent calls); shutdown fails them. */
   readonly #waiters = new Set<CallWait>();
   readonly #runs: Runs;
@@ -139,7 +139,7 @@ export class Hub {
    * withdrawn if still queued), `queue_full`, `hub_full`, `shutting_down`, or a
    * validation code.
    */
-  call(input: CallInput, signal?: AbortSignal): Promise<Answer> {
+  call(input: CallInput, signal?: CancelSignal): Promise<Answer> {
     if (input.idempotencyKey !== undefined) return this.#callIdempotent(input, signal);
     return this.#call(input, signal, nanoid());
   }
@@ -157,7 +157,7 @@ export class Hub {
    * Where an async call's job is, or its outcome; waits up to `waitMs` for it to
    * end. Rejects `unknown_job` for an id it does not know or no longer keeps.
    */
-  async result(id: string, waitMs = 0, signal?: AbortSignal): Promise<JobResult> {
+  async result(id: string, waitMs = 0, signal?: CancelSignal): Promise<JobResult> {
     this.#checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
     const run = this.#runs.get(id);
     if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
@@ -176,7 +176,7 @@ export class Hub {
     return this.#runs.get(id)?.service;
   }
 
-  async #callIdempotent(input: CallInput, signal: AbortSignal | undefined): Promise<Answer> {
+  async #callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
     const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
       fallback: this.#options.callTimeoutMs,
       what: 'call timeout',
@@ -234,7 +234,7 @@ export class Hub {
   }
 
   /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
-  async #waitForEnd(run: Run, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+  async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
     const wait = this.#park(waitMs, signal);
     try {
       const ended = new Promise<void>((resolve) =>
@@ -250,25 +250,25 @@ export class Hub {
    * Parks a poll-like wait: its signal aborts after `waitMs`, when `signal` aborts,
    * or at shutdown. `end()` must run on every path.
    */
-  #park(waitMs: number, signal: AbortSignal | undefined): { signal: AbortSignal; end(): void } {
+  #park(waitMs: number, signal: CancelSignal | undefined): { signal: Cancel; end(): void } {
     this.#checkCapacity();
-    const controller = new AbortController();
-    const unlink = linkAbort(signal, controller, cancelledError);
-    const timer = setTimeout(() => controller.abort(), waitMs);
-    this.#parkedPolls.add(controller);
+    const wait = new Cancel();
+    const unlink = linkAbort(signal, wait, cancelledError);
+    const timer = setTimeout(() => wait.abort(), waitMs);
+    this.#parkedPolls.add(wait);
     return {
-      signal: controller.signal,
+      signal: wait,
       end: () => {
         clearTimeout(timer);
         unlink();
-        this.#parkedPolls.delete(controller);
+        this.#parkedPolls.delete(wait);
       },
     };
   }
 
   async #call(
     input: CallInput,
-    signal: AbortSignal | undefined,
+    signal: CancelSignal | undefined,
     id: string,
     onEnqueued?: () => void,
   ): Promise<Answer> {
@@ -354,7 +354,7 @@ export class Hub {
    * down; a poll that arrives during shutdown is refused with `shutting_down`. A job
    * claimed just as the worker went away goes back to the head of its queue.
    */
-  async take(input: TakeInput, signal?: AbortSignal): Promise<Delivery | undefined> {
+  async take(input: TakeInput, signal?: CancelSignal): Promise<Delivery | undefined> {
     const waitMs = this.#checkTake(input);
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
@@ -411,7 +411,7 @@ export class Hub {
     id: string,
     answer: Answer,
     next: TakeInput,
-    signal?: AbortSignal,
+    signal?: CancelSignal,
   ): Promise<Delivery | undefined> {
     this.#checkTake(next);
     await this.answer(id, answer);

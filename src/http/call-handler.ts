@@ -12,6 +12,7 @@ import {
   parsePrefer,
   parseQueueWithoutWorkers,
 } from './headers.js';
+import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 
 /** Parks an HTTP caller on `service` and turns the worker's answer into its response. */
@@ -44,10 +45,10 @@ export async function callAndRespond(
   if (preferences?.respondAsync) {
     const id = await hub.submit(input);
     const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
-    const result = await hub.result(id, Math.min(waitMs, hub.maxResultWaitMs), c.req.raw.signal);
+    const result = await hub.result(id, Math.min(waitMs, hub.maxResultWaitMs), requestGone(c));
     return resultResponse(id, result);
   }
-  return answerResponse(await hub.call(input, c.req.raw.signal));
+  return answerResponse(await hub.call(input, requestGone(c)));
 }
 
 /**

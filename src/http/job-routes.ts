@@ -8,6 +8,7 @@ import { resultResponse } from './call-handler.js';
 import { returnedAnswerHeaders } from './header-rules.js';
 import { parseMilliseconds, parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 import { jobResponse, takeOptions } from './take-handler.js';
 
@@ -50,7 +51,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
       id,
       workerAnswer,
       { service: next, timeoutMs: take.timeoutMs, workerId: take.workerId },
-      c.req.raw.signal,
+      requestGone(c),
     );
     return jobResponse(job, take);
   };
@@ -59,7 +60,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   routes.get('/:id', async (c) => {
     const id = c.req.param('id');
     const waitMs = parseMilliseconds(c.req.query('wait'), '?wait') ?? 0;
-    return resultResponse(id, await hub.result(id, waitMs, c.req.raw.signal));
+    return resultResponse(id, await hub.result(id, waitMs, requestGone(c)));
   });
   routes.post('/:id', answer);
   routes.all('/:id', methodNotAllowed('GET', 'POST'));

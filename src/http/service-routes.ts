@@ -3,6 +3,7 @@ import type { Hub } from '../core/hub.js';
 import { bodySizeCheck } from './body-limit.js';
 import { callAndRespond } from './call-handler.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { requestGone } from './request-gone.js';
 import { jobResponse, takeOptions } from './take-handler.js';
 
 /** `/service/:name` (callers, AstroHub's form) and `/service/:name/jobs` (workers). */
@@ -19,7 +20,7 @@ export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono 
     const options = takeOptions(c);
     const job = await hub.take(
       { service: c.req.param('name'), timeoutMs: options.timeoutMs, workerId: options.workerId },
-      c.req.raw.signal,
+      requestGone(c),
     );
     return jobResponse(job, options);
   });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
-import { linkAbort } from '../core/abort.js';
+import { linkAbort } from '../core/cancel.js';
 import type { WireJob } from '../protocol.js';
 import { type AnswerRequest, failureAnswer, toAnswerRequest } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../core/cancel.js';
 import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
 
 /** Why a caller stopped waiting; counted per service (shutdown counts as rejected). */
@@ -85,7 +86,7 @@ export interface JobStore {
    * one to arrive. Resolves `undefined` once `signal` aborts; a job is never handed
    * to an aborted claim.
    */
-  claim(service: string, signal: AbortSignal, workerId?: string): Promise<Delivery | undefined>;
+  claim(service: string, signal: CancelSignal, workerId?: string): Promise<Delivery | undefined>;
 
   /**
    * Puts a job whose worker never received this delivery back at the head of its

@@ -1,4 +1,5 @@
 import { nanoid } from 'nanoid';
+import type { CancelSignal } from '../core/cancel.js';
 import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
@@ -155,7 +156,7 @@ export class MemoryStore implements JobStore {
 
   async claim(
     serviceName: string,
-    signal: AbortSignal,
+    signal: CancelSignal,
     workerId = ANONYMOUS_WORKER,
   ): Promise<Delivery | undefined> {
     if (signal.aborted) return undefined;
