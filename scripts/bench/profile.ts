@@ -1,5 +1,6 @@
 /**
- * `npm run bench:profile [-- C]`: runs the switchboard row (default C=16) with the
+ * `npm run bench:profile [-- C [services]]`: runs the switchboard row (default C=16,
+ * one service; the scale check uses 1000) with the
  * hub under `node --cpu-prof`, then prints where the hub's CPU went, by function
  * (self time). The .cpuprofile files stay in bench-results/profile/ for Chrome's
  * DevTools or speedscope.
@@ -20,11 +21,12 @@ interface Profile {
 }
 
 const concurrency = Number(process.argv[2] ?? 16);
+const services = Number(process.argv[3] ?? 1);
 const dir = 'bench-results/profile';
 rmSync(dir, { recursive: true, force: true });
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
-const running = await switchboard.start({ concurrency, services: 1 });
+const running = await switchboard.start({ concurrency, services });
 delete process.env.BENCH_NODE_ARGS;
 const request = () => running.request({ first: 1, second: 2 });
 await runLoad({ concurrency, warmupMs: 0, windowMs: 1000, request });
