@@ -5,8 +5,11 @@ export interface WorkerEntry {
   inFlight: number;
 }
 
-/** The most workers remembered per service; the longest unseen goes first. */
-const MAX_WORKERS = 1000;
+/**
+ * The most workers remembered per service; the longest unseen goes first. With
+ * HUB_MAX_SERVICES services this bounds the table whatever ids workers send.
+ */
+const MAX_WORKERS = 100;
 
 /**
  * The workers a service has seen within `windowMs`, for no-responders and
