@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
@@ -9,9 +8,9 @@ import type {
   ServiceDetail,
   Ticket,
 } from '../store/job-store.js';
+import { AsyncCalls, type JobResult } from './async-calls.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
-import { type Outcome, type Run, Runs } from './runs.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
@@ -65,10 +64,7 @@ export interface CallInput {
   readonly idempotencyKey?: string | undefined;
 }
 
-/** Where an async call's job is, or how it ended. */
-export type JobResult =
-  | { readonly state: 'queued' | 'in_flight' }
-  | { readonly state: 'done'; readonly outcome: Outcome };
+export type { JobResult } from './async-calls.js';
 
 export interface TakeInput {
   readonly service: string;
@@ -103,9 +99,8 @@ export class Hub {
   readonly #parkedCalls = new Map<string, CallWait>();
   /** Parked polls and waits for results; aborting one ends its wait. */
   readonly #parkedPolls = new Set<Cancel>();
-  /** Callers waiting on a job the hub runs for them (idempotent calls); shutdown fails them. */
-  readonly #waiters = new Set<CallWait>();
-  readonly #runs: Runs;
+  /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
+  readonly #async: AsyncCalls;
   #closing = false;
   #closed: Promise<void> | undefined;
   #onCallsDrained: (() => void) | undefined;
@@ -113,11 +108,20 @@ export class Hub {
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
     this.#options = options;
-    this.#runs = new Runs({
-      ttlMs: options.resultTtlMs,
-      maxResults: options.maxResults,
-      maxBytes: options.maxResultBytes,
-    });
+    this.#async = new AsyncCalls(
+      {
+        startCall: (input, id, onEnqueued) => this.#call(input, undefined, id, onEnqueued),
+        park: (waitMs, signal) => this.#park(waitMs, signal),
+        checkCapacity: () => this.#checkCapacity(),
+        callTimeout: (value) => this.#callTimeout(value),
+        jobState: (id) => this.#store.jobState(id),
+      },
+      {
+        ttlMs: options.resultTtlMs,
+        maxResults: options.maxResults,
+        maxBytes: options.maxResultBytes,
+      },
+    );
   }
 
   /** False once `close()` has begun: load balancers should send no new calls. */
@@ -128,7 +132,7 @@ export class Hub {
   /** How many calls and polls are parked now; 0 and 0 once every path has cleaned up. */
   get parked(): { calls: number; polls: number } {
     return {
-      calls: this.#parkedCalls.size + this.#waiters.size,
+      calls: this.#parkedCalls.size + this.#async.waiters.size,
       polls: this.#parkedPolls.size,
     };
   }
@@ -140,7 +144,7 @@ export class Hub {
    * validation code.
    */
   call(input: CallInput, signal?: CancelSignal): Promise<Answer> {
-    if (input.idempotencyKey !== undefined) return this.#callIdempotent(input, signal);
+    if (input.idempotencyKey !== undefined) return this.#async.callIdempotent(input, signal);
     return this.#call(input, signal, nanoid());
   }
 
@@ -149,8 +153,8 @@ export class Hub {
    * queued: `Prefer: respond-async`. With an idempotency key already in use the id
    * is that job's. Rejects as `call` does when the job cannot be queued.
    */
-  async submit(input: CallInput): Promise<string> {
-    return (await this.#startRun(input)).id;
+  submit(input: CallInput): Promise<string> {
+    return this.#async.submit(input);
   }
 
   /**
@@ -159,11 +163,7 @@ export class Hub {
    */
   async result(id: string, waitMs = 0, signal?: CancelSignal): Promise<JobResult> {
     this.#checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
-    const run = this.#runs.get(id);
-    if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
-    if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
-    if (run.outcome) return { state: 'done', outcome: run.outcome };
-    return { state: (await this.#store.jobState(id)) ?? 'in_flight' };
+    return this.#async.result(id, waitMs, signal);
   }
 
   /** The longest `result` wait, the same as a poll's. */
@@ -173,77 +173,7 @@ export class Hub {
 
   /** The service of a job the hub keeps a result for; for authorization. */
   resultService(id: string): string | undefined {
-    return this.#runs.get(id)?.service;
-  }
-
-  async #callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
-    const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
-      fallback: this.#options.callTimeoutMs,
-      what: 'call timeout',
-    });
-    this.#checkCapacity();
-    const run = await this.#startRun(input);
-    // This caller's own deadline and departure end its wait, never the job: other
-    // callers with the same key may be waiting for it too.
-    const wait = new CallWait(timeoutMs, signal);
-    this.#waiters.add(wait);
-    try {
-      wait.answerWith(run.ended.then(answerOf));
-      return await wait.settled;
-    } finally {
-      wait.dispose();
-      this.#waiters.delete(wait);
-    }
-  }
-
-  /** Runs a call on the hub's own behalf, or joins the run that holds its idempotency key. */
-  async #startRun(input: CallInput): Promise<Run> {
-    assertServiceName(input.service);
-    let idempotency: { key: string; fingerprint: string } | undefined;
-    if (input.idempotencyKey !== undefined) {
-      idempotency = {
-        key: `${input.service}\n${input.idempotencyKey}`,
-        fingerprint: fingerprintOf(input.payload),
-      };
-      const existing = this.#runs.byKey(idempotency.key);
-      if (existing) {
-        if (existing.fingerprint !== idempotency.fingerprint) {
-          throw new HubError(
-            ErrorCode.IdempotencyKeyReused,
-            `Idempotency-Key '${input.idempotencyKey.slice(0, 40)}' was used for a different request to '${input.service}'`,
-          );
-        }
-        return existing;
-      }
-    }
-    const id = nanoid();
-    let enqueued!: () => void;
-    const queued = new Promise<void>((resolve) => {
-      enqueued = resolve;
-    });
-    const answer = this.#call(input, undefined, id, enqueued);
-    // Indexed before the first await, so a concurrent call with the same key joins this run.
-    const run = this.#runs.track(id, input.service, answer, idempotency);
-    try {
-      await Promise.race([queued, answer]);
-    } catch (error) {
-      this.#runs.discard(run);
-      throw error;
-    }
-    return run;
-  }
-
-  /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
-  async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
-    const wait = this.#park(waitMs, signal);
-    try {
-      const ended = new Promise<void>((resolve) =>
-        wait.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      await Promise.race([run.ended, ended]);
-    } finally {
-      wait.end();
-    }
+    return this.#async.serviceOf(id);
   }
 
   /**
@@ -266,6 +196,13 @@ export class Hub {
     };
   }
 
+  #callTimeout(value: number | undefined): number {
+    return this.#checkTimeout(value, 1, this.#options.maxCallTimeoutMs, {
+      fallback: this.#options.callTimeoutMs,
+      what: 'call timeout',
+    });
+  }
+
   async #call(
     input: CallInput,
     signal: CancelSignal | undefined,
@@ -273,10 +210,7 @@ export class Hub {
     onEnqueued?: () => void,
   ): Promise<Answer> {
     assertServiceName(input.service);
-    const timeoutMs = this.#checkTimeout(input.timeoutMs, 1, this.#options.maxCallTimeoutMs, {
-      fallback: this.#options.callTimeoutMs,
-      what: 'call timeout',
-    });
+    const timeoutMs = this.#callTimeout(input.timeoutMs);
     const queueTimeoutMs =
       input.queueTimeoutMs === undefined
         ? undefined
@@ -477,7 +411,7 @@ export class Hub {
       await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
     }
     for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
-    for (const waiter of this.#waiters) waiter.fail(shuttingDown());
+    for (const waiter of this.#async.waiters) waiter.fail(shuttingDown());
     await this.#store.close();
   }
 
@@ -503,7 +437,7 @@ export class Hub {
   }
 
   #checkCapacity(): void {
-    const parked = this.#parkedCalls.size + this.#waiters.size + this.#parkedPolls.size;
+    const parked = this.#parkedCalls.size + this.#async.waiters.size + this.#parkedPolls.size;
     if (parked >= this.#options.maxParked) {
       throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
     }
@@ -524,20 +458,6 @@ export class Hub {
     }
     return value;
   }
-}
-
-/** The answer of an outcome, or its error thrown. */
-function answerOf(outcome: Outcome): Answer {
-  if ('answer' in outcome) return outcome.answer;
-  throw outcome.error;
-}
-
-/** What makes two calls "the same request" for an idempotency key: method, path, query and body. */
-function fingerprintOf(payload: CallPayload): string {
-  return createHash('sha256')
-    .update(`${payload.method} ${payload.path}?${payload.query}\n`)
-    .update(payload.body)
-    .digest('base64url');
 }
 
 /** Turns whatever ended a call's wait into the error its caller gets. */

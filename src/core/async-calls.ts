@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import { ErrorCode, HubError } from '../errors.js';
+import { CallWait } from './call-wait.js';
+import type { Cancel, CancelSignal } from './cancel.js';
+import type { CallInput } from './hub.js';
+import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
+import { assertServiceName } from './service-name.js';
+import type { Answer, CallPayload } from './types.js';
+
+/** Where an async call's job is, or how it ended. */
+export type JobResult =
+  | { readonly state: 'queued' | 'in_flight' }
+  | { readonly state: 'done'; readonly outcome: Outcome };
+
+/** What `AsyncCalls` needs of the hub that owns it. */
+export interface AsyncCallsHost {
+  /** Starts a call under `id` with no caller of its own; `onEnqueued` runs once its job is queued. */
+  startCall(input: CallInput, id: string, onEnqueued: () => void): Promise<Answer>;
+  /** Parks a poll-like wait that ends after `waitMs`, when `signal` aborts, or at shutdown. */
+  park(waitMs: number, signal: CancelSignal | undefined): { signal: Cancel; end(): void };
+  /** Throws `hub_full` when no more requests may park. */
+  checkCapacity(): void;
+  /** A call's deadline in milliseconds, validated; the default when undefined. */
+  callTimeout(value: number | undefined): number;
+  /** Whether a live job waits for a worker or is held by one. */
+  jobState(id: string): Promise<'queued' | 'in_flight' | undefined>;
+}
+
+/**
+ * Calls the hub waits for on its callers' behalf: `Prefer: respond-async` (the
+ * caller asks for the outcome later) and `Idempotency-Key` (callers with the same
+ * key share one job). Outcomes are kept in `Runs`.
+ */
+export class AsyncCalls {
+  /** Callers waiting on a keyed job; they count as parked calls, and shutdown fails them. */
+  readonly waiters = new Set<CallWait>();
+  readonly #runs: Runs;
+  readonly #host: AsyncCallsHost;
+
+  constructor(host: AsyncCallsHost, options: RunsOptions) {
+    this.#host = host;
+    this.#runs = new Runs(options);
+  }
+
+  /** Queues the job and resolves its id (that of the job already holding the key, if any). */
+  async submit(input: CallInput): Promise<string> {
+    return (await this.#startRun(input)).id;
+  }
+
+  /** Where the job is or how it ended, after waiting up to `waitMs` for it to end. */
+  async result(id: string, waitMs: number, signal: CancelSignal | undefined): Promise<JobResult> {
+    const run = this.#runs.get(id);
+    if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
+    if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
+    if (run.outcome) return { state: 'done', outcome: run.outcome };
+    return { state: (await this.#host.jobState(id)) ?? 'in_flight' };
+  }
+
+  /** The service of a job whose outcome is kept. */
+  serviceOf(id: string): string | undefined {
+    return this.#runs.get(id)?.service;
+  }
+
+  /** A call with an idempotency key: joins the job holding the key, or starts it. */
+  async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
+    const timeoutMs = this.#host.callTimeout(input.timeoutMs);
+    this.#host.checkCapacity();
+    const run = await this.#startRun(input);
+    // This caller's own deadline and departure end its wait, never the job: other
+    // callers with the same key may be waiting for it too.
+    const wait = new CallWait(timeoutMs, signal);
+    this.waiters.add(wait);
+    try {
+      wait.answerWith(run.ended.then(answerOf));
+      return await wait.settled;
+    } finally {
+      wait.dispose();
+      this.waiters.delete(wait);
+    }
+  }
+
+  /** Runs a call on the hub's own behalf, or joins the run that holds its idempotency key. */
+  async #startRun(input: CallInput): Promise<Run> {
+    assertServiceName(input.service);
+    let idempotency: { key: string; fingerprint: string } | undefined;
+    if (input.idempotencyKey !== undefined) {
+      idempotency = {
+        key: `${input.service}\n${input.idempotencyKey}`,
+        fingerprint: fingerprintOf(input.payload),
+      };
+      const existing = this.#runs.byKey(idempotency.key);
+      if (existing) {
+        if (existing.fingerprint !== idempotency.fingerprint) {
+          throw new HubError(
+            ErrorCode.IdempotencyKeyReused,
+            `Idempotency-Key '${input.idempotencyKey.slice(0, 40)}' was used for a different request to '${input.service}'`,
+          );
+        }
+        return existing;
+      }
+    }
+    const id = nanoid();
+    let enqueued!: () => void;
+    const queued = new Promise<void>((resolve) => {
+      enqueued = resolve;
+    });
+    const answer = this.#host.startCall(input, id, enqueued);
+    // Indexed before the first await, so a concurrent call with the same key joins this run.
+    const run = this.#runs.track(id, input.service, answer, idempotency);
+    try {
+      await Promise.race([queued, answer]);
+    } catch (error) {
+      this.#runs.discard(run);
+      throw error;
+    }
+    return run;
+  }
+
+  /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
+  async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
+    const wait = this.#host.park(waitMs, signal);
+    try {
+      const ended = new Promise<void>((resolve) =>
+        wait.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await Promise.race([run.ended, ended]);
+    } finally {
+      wait.end();
+    }
+  }
+}
+
+/** The answer of an outcome, or its error thrown. */
+function answerOf(outcome: Outcome): Answer {
+  if ('answer' in outcome) return outcome.answer;
+  throw outcome.error;
+}
+
+/** What makes two calls "the same request" for an idempotency key: method, path, query and body. */
+function fingerprintOf(payload: CallPayload): string {
+  return createHash('sha256')
+    .update(`${payload.method} ${payload.path}?${payload.query}\n`)
+    .update(payload.body)
+    .digest('base64url');
+}
