@@ -121,8 +121,9 @@ export class MemoryStore implements JobStore {
   }
 
   async enqueue(job: Job, options: EnqueueOptions): Promise<Ticket> {
+    // Checked before the service is looked up, so refused calls to made-up names leave no state behind.
+    if (options.requireWorkers) this.#checkWorkers(job.service);
     const service = this.#service(job.service);
-    if (options.requireWorkers) this.#checkWorkers(service);
     if (service.claims.size === 0 && service.queue.size >= this.#options.maxQueuedPerService) {
       service.rejected++;
       throw new HubError(
@@ -359,15 +360,16 @@ export class MemoryStore implements JobStore {
     );
   }
 
-  #checkWorkers(service: ServiceState): void {
-    if (service.claims.size > 0 || service.inFlight > 0) return;
+  #checkWorkers(name: string): void {
+    const service = this.#services.get(name);
+    if (service && (service.claims.size > 0 || service.inFlight > 0)) return;
     const now = Date.now();
-    const lastSeenAt = service.workers.lastSeenAt;
+    const lastSeenAt = service?.workers.lastSeenAt ?? 0;
     if (lastSeenAt > 0 && now - lastSeenAt <= this.#options.workerWindowMs) return;
     const why =
       lastSeenAt > 0
-        ? `no worker of '${service.name}' has been seen for ${now - lastSeenAt} ms`
-        : `no worker of '${service.name}' has been seen since the hub started ${now - this.#startedAt} ms ago`;
+        ? `no worker of '${name}' has been seen for ${now - lastSeenAt} ms`
+        : `no worker of '${name}' has been seen since the hub started ${now - this.#startedAt} ms ago`;
     throw new HubError(ErrorCode.NoWorkers, why);
   }
 

@@ -309,6 +309,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
         store.enqueue(job(), { requireWorkers: true }),
         hasCode(ErrorCode.NoWorkers),
       );
+      assert.deepEqual(await store.stats(), [], 'a refused call leaves no service behind');
       const poll = new AbortController();
       const parked = store.claim('svc', poll.signal, 'w');
       poll.abort();
