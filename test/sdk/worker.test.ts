@@ -271,7 +271,7 @@ describe('HubWorker', () => {
               started.resolve();
               signal.addEventListener('abort', () => aborted.resolve());
               // Bounded, so a worker that is never told ends the test instead of hanging it.
-              await Promise.race([aborted.promise, new Promise((r) => setTimeout(r, 2000))]);
+              await Promise.race([aborted.promise, new Promise((r) => setTimeout(r, 900))]);
               return 'never sent';
             },
           }),
@@ -285,7 +285,7 @@ describe('HubWorker', () => {
         const before = Date.now();
         const told = await Promise.race([
           aborted.promise.then(() => true),
-          new Promise((r) => setTimeout(() => r(false), 1500)),
+          new Promise((r) => setTimeout(() => r(false), 800)),
         ]);
         // Told by a heartbeat within a third of the lease, long before the 5 s deadline.
         assert.ok(told, `not aborted after ${Date.now() - before} ms`);
