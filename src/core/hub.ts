@@ -1,13 +1,7 @@
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
-import type {
-  FailOutcome,
-  GiveUpReason,
-  JobStore,
-  ServiceDetail,
-  Ticket,
-} from '../store/job-store.js';
+import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
@@ -265,10 +259,9 @@ export class Hub {
    */
   async #afterFailedWait(job: Job, ticket: Ticket, error: unknown): Promise<Answer> {
     const reason = callFailure(error);
-    const giveUp = GIVE_UP_REASONS[reason.code];
     // Anything else came from the ticket: the store has already ended the job.
-    if (giveUp === undefined) throw reason;
-    const outcome = await this.#store.giveUp(job.id, giveUp);
+    if (!GIVE_UP_CODES.has(reason.code)) throw reason;
+    const outcome = await this.#store.giveUp(job.id, reason);
     if (outcome === 'settled') return await ticket.answer;
     throw reason;
   }
@@ -437,7 +430,8 @@ export class Hub {
   }
 
   #checkCapacity(): void {
-    const parked = this.#parkedCalls.size + this.#async.waiters.size + this.#parkedPolls.size;
+    const { calls, polls } = this.parked;
+    const parked = calls + polls;
     if (parked >= this.#options.maxParked) {
       throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
     }
@@ -466,9 +460,9 @@ function callFailure(error: unknown): HubError {
   return new HubError(ErrorCode.Internal, 'the call failed inside the hub', { cause: error });
 }
 
-/** Failures that end a wait from outside the store, and what the store is told. */
-const GIVE_UP_REASONS: Partial<Record<ErrorCode, GiveUpReason>> = {
-  [ErrorCode.Timeout]: 'timeout',
-  [ErrorCode.Cancelled]: 'cancelled',
-  [ErrorCode.ShuttingDown]: 'shutdown',
-};
+/** Failures that end a wait from outside the store: the store must be told to give the job up. */
+const GIVE_UP_CODES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.Timeout,
+  ErrorCode.Cancelled,
+  ErrorCode.ShuttingDown,
+]);

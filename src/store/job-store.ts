@@ -1,8 +1,6 @@
 import type { CancelSignal } from '../core/cancel.js';
 import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
-
-/** Why a caller stopped waiting; counted per service (shutdown counts as rejected). */
-export type GiveUpReason = 'timeout' | 'cancelled' | 'shutdown';
+import type { HubError } from '../errors.js';
 
 /** Where a job was when its caller gave up. */
 export type GiveUpOutcome =
@@ -42,12 +40,9 @@ export interface WorkerSeen {
   readonly inFlight: number;
 }
 
-/** Per-service figures for `GET /services`, beyond the counters of `stats`. */
-export interface ServiceDetail {
-  readonly service: string;
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly waitingWorkers: number;
+/** Per-service figures for `GET /services`: the live part of `stats`, the oldest wait and the workers. */
+export interface ServiceDetail
+  extends Pick<ServiceStats, 'service' | 'queued' | 'inFlight' | 'waitingWorkers'> {
   /** Milliseconds the oldest queued job has waited; 0 when nothing is queued. */
   readonly oldestQueuedMs: number;
   readonly workers: readonly WorkerSeen[];
@@ -107,8 +102,13 @@ export interface JobStore {
   /** A worker could not do the job: hand it out again if asked and allowed, else fail the call. Throws as `answer` does. */
   fail(deliveryId: string, failure: Failure): Promise<FailOutcome>;
 
-  /** The caller stopped waiting: withdraw the job if queued, otherwise mark it abandoned. */
-  giveUp(jobId: string, reason: GiveUpReason): Promise<GiveUpOutcome>;
+  /**
+   * The caller stopped waiting, with `reason` (`timeout`, `cancelled` or
+   * `shutting_down`, counted per service by its code; shutdown counts as rejected):
+   * withdraw the job if queued, otherwise mark it abandoned. The ticket rejects with
+   * `reason`.
+   */
+  giveUp(jobId: string, reason: HubError): Promise<GiveUpOutcome>;
 
   /**
    * Withdraws the job only if it is still queued, rejecting its ticket with

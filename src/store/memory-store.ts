@@ -7,7 +7,6 @@ import type {
   EnqueueOptions,
   FailOutcome,
   GiveUpOutcome,
-  GiveUpReason,
   JobStore,
   ServiceDetail,
   Ticket,
@@ -85,17 +84,11 @@ class ServiceState {
   }
 }
 
-function countGiveUp(service: ServiceState, reason: GiveUpReason): void {
-  if (reason === 'timeout') service.timedOut++;
-  else if (reason === 'cancelled') service.cancelled++;
+function countGiveUp(service: ServiceState, reason: HubError): void {
+  if (reason.code === ErrorCode.Timeout) service.timedOut++;
+  else if (reason.code === ErrorCode.Cancelled) service.cancelled++;
   else service.rejected++;
 }
-
-const GIVE_UP_ERRORS: Record<GiveUpReason, () => HubError> = {
-  timeout: () => new HubError(ErrorCode.Timeout, 'no worker answered before the deadline'),
-  cancelled: () => new HubError(ErrorCode.Cancelled, 'the caller went away'),
-  shutdown: () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down'),
-};
 
 function noop(): void {}
 
@@ -208,21 +201,18 @@ export class MemoryStore implements JobStore {
 
   async fail(deliveryId: string, failure: Failure): Promise<FailOutcome> {
     const record = this.#held(deliveryId);
-    if (failure.retry && this.#mayRetry(record)) {
-      this.#handOutAgain(record);
-      return 'retrying';
-    }
+    if (failure.retry) return this.#retryOrFail(record, failure.message);
     this.#failFinally(record, failure.message);
     return 'failed';
   }
 
-  async giveUp(jobId: string, reason: GiveUpReason): Promise<GiveUpOutcome> {
+  async giveUp(jobId: string, reason: HubError): Promise<GiveUpOutcome> {
     const record = this.#jobs.get(jobId);
     if (!record) return 'settled';
     const wasQueued = record.queued !== undefined;
     this.#finish(record, 'caller_gone');
     countGiveUp(record.service, reason);
-    record.reject(GIVE_UP_ERRORS[reason]());
+    record.reject(reason);
     return wasQueued ? 'withdrawn' : 'abandoned';
   }
 
@@ -332,14 +322,16 @@ export class MemoryStore implements JobStore {
     this.#endHandOut(record, state);
   }
 
-  #mayRetry(record: JobRecord): boolean {
-    return record.attempts < record.job.maxAttempts && Date.now() < record.job.deadline;
-  }
-
-  #handOutAgain(record: JobRecord): void {
+  /** Hands the job out again while attempts and time remain; otherwise the call fails with `message`. */
+  #retryOrFail(record: JobRecord, message: string): FailOutcome {
+    if (record.attempts >= record.job.maxAttempts || Date.now() >= record.job.deadline) {
+      this.#failFinally(record, message);
+      return 'failed';
+    }
     this.#endHandOut(record, 'lease_lost');
     record.service.redelivered++;
     this.#handOutOrQueue(record, 'head');
+    return 'retrying';
   }
 
   #failFinally(record: JobRecord, message: string): void {
@@ -349,14 +341,9 @@ export class MemoryStore implements JobStore {
   }
 
   #leaseExpired(record: JobRecord): void {
-    if (this.#mayRetry(record)) {
-      this.#handOutAgain(record);
-      return;
-    }
-    const { attempts, job } = record;
-    this.#failFinally(
+    this.#retryOrFail(
       record,
-      `the worker neither answered nor sent a heartbeat within the ${this.#leases.leaseMs} ms lease (attempt ${attempts} of ${job.maxAttempts})`,
+      `the worker neither answered nor sent a heartbeat within the ${this.#leases.leaseMs} ms lease (attempt ${record.attempts} of ${record.job.maxAttempts})`,
     );
   }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Job } from '../../src/core/types.js';
-import { ErrorCode, type HubError } from '../../src/errors.js';
+import { ErrorCode, HubError } from '../../src/errors.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import type { MemoryStoreOptions } from '../../src/store/memory-store.js';
 import { jsonPayload } from '../support/config.js';
@@ -33,6 +33,12 @@ function job(service = 'svc', { maxAttempts = 3, deadlineMs = 60_000 } = {}): Jo
 }
 
 const anyWorkers = { requireWorkers: false };
+
+/** Why a caller gave up, as the core tells the store. */
+const gaveUp = {
+  cancelled: new HubError(ErrorCode.Cancelled, 'the caller went away'),
+  timeout: new HubError(ErrorCode.Timeout, 'no worker answered before the deadline'),
+};
 
 function answer(text = 'ok'): Answer {
   return { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from(text) };
@@ -172,7 +178,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const later = job();
       await store.enqueue(j, anyWorkers);
       await store.enqueue(later, anyWorkers);
-      assert.equal(await store.giveUp(j.id, 'cancelled'), 'withdrawn');
+      assert.equal(await store.giveUp(j.id, gaveUp.cancelled), 'withdrawn');
       assert.equal((await store.claim('svc', never))?.job.id, later.id);
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.queued, 0);
@@ -184,7 +190,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const j = job();
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
-      assert.equal(await store.giveUp(j.id, 'timeout'), 'abandoned');
+      assert.equal(await store.giveUp(j.id, gaveUp.timeout), 'abandoned');
       await assert.rejects(store.answer(delivery.id, answer()), hasCode(ErrorCode.CallerGone));
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.inFlight, 0);
@@ -197,7 +203,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
       await store.answer(delivery.id, answer());
-      assert.equal(await store.giveUp(j.id, 'timeout'), 'settled');
+      assert.equal(await store.giveUp(j.id, gaveUp.timeout), 'settled');
     });
 
     test('[P-POLL-GONE] release puts an in-flight job back at the head of its queue', async () => {
@@ -327,7 +333,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(job('a'), anyWorkers);
       const idle = job('b');
       await store.enqueue(idle, anyWorkers);
-      await store.giveUp(idle.id, 'cancelled');
+      await store.giveUp(idle.id, gaveUp.cancelled);
       await store.enqueue(job('c'), anyWorkers);
       const names = (await store.stats()).map((s) => s.service);
       assert.deepEqual(names, ['a', 'c']);
