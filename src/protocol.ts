@@ -29,6 +29,9 @@ export const Header = {
   Error: 'hub-error',
 } as const;
 
+/** A worker's `Hub-Worker` name: 1 to 128 visible ASCII characters. */
+export const WORKER_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
 /** True for `application/json` and any `+json` media type, whatever its parameters. */
 export function isJsonMediaType(contentType: string): boolean {
   const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();

@@ -1,4 +1,5 @@
 import { ErrorCode, HubError } from '../errors.js';
+import { WORKER_ID_PATTERN } from '../protocol.js';
 
 const DIGITS = /^[0-9]{1,15}$/;
 
@@ -39,7 +40,6 @@ export function parseQueueWithoutWorkers(raw: string | undefined): boolean {
   );
 }
 
-const WORKER_ID = /^[\x21-\x7e]{1,128}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Parses `Idempotency-Key`: 1 to 255 visible ASCII characters. */
@@ -73,7 +73,7 @@ export function parsePrefer(raw: string | undefined): Preferences {
 
 /** Parses `Hub-Worker`: 1 to 128 visible ASCII characters. */
 export function parseWorkerId(raw: string | undefined): string | undefined {
-  if (raw === undefined || WORKER_ID.test(raw)) return raw;
+  if (raw === undefined || WORKER_ID_PATTERN.test(raw)) return raw;
   throw new HubError(
     ErrorCode.InvalidHeader,
     'Hub-Worker must be 1 to 128 visible ASCII characters',

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
 import { linkAbort } from '../core/cancel.js';
-import type { WireJob } from '../protocol.js';
+import { type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
 import { type AnswerRequest, failureAnswer, toAnswerRequest } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
@@ -114,7 +114,7 @@ export class HubWorker {
       );
     }
     if (this.#services.length === 0) throw new TypeError('Expected at least one service');
-    if (!/^[\x21-\x7e]{1,128}$/.test(this.#takeHeaders['hub-worker'] ?? '')) {
+    if (!WORKER_ID_PATTERN.test(this.#takeHeaders['hub-worker'] ?? '')) {
       throw new TypeError('Expected `id` to be 1 to 128 visible ASCII characters');
     }
   }
