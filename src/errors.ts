@@ -11,6 +11,7 @@ export const ErrorCode = {
   InvalidStatus: 'invalid_status',
   InvalidEncoding: 'invalid_encoding',
   InvalidHeader: 'invalid_header',
+  InvalidBatch: 'invalid_batch',
   PayloadTooLarge: 'payload_too_large',
   NotFound: 'not_found',
   Unauthorized: 'unauthorized',

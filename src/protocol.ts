@@ -6,6 +6,7 @@
 import type { Delivery } from './core/types.js';
 
 export { SERVICE_NAME_PATTERN } from './core/service-name.js';
+export { MAX_BATCH_JOBS } from './core/types.js';
 
 /** Header names, lower-case as Node delivers them. */
 export const Header = {
@@ -110,3 +111,47 @@ export function encodeJob(
 }
 
 const CLOSE_BRACE = Buffer.from('}');
+
+/** Serializes a batch take's jobs as a JSON array, each as `encodeJob` writes it. */
+export function encodeJobs(
+  deliveries: readonly Delivery[],
+  options: { base64?: boolean } = {},
+): Buffer {
+  const parts: Buffer[] = [OPEN_BRACKET];
+  deliveries.forEach((delivery, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(encodeJob(delivery, options));
+  });
+  parts.push(CLOSE_BRACKET);
+  return Buffer.concat(parts);
+}
+
+const OPEN_BRACKET = Buffer.from('[');
+const CLOSE_BRACKET = Buffer.from(']');
+const COMMA = Buffer.from(',');
+
+/**
+ * The media type of an answer batch (`POST /jobs`): one line of JSON, an array of
+ * `WireAnswerHead`, then a newline, then the answers' bodies back to back, each
+ * exactly `length` bytes. Bodies travel as they are: no escaping, no base64.
+ */
+export const ANSWER_BATCH_TYPE = 'application/vnd.switchboard.answers';
+
+/** One answer's head in an answer batch; its body follows the head line, in order. */
+export interface WireAnswerHead {
+  /** The delivery's id, as `POST /jobs/:id` takes it. */
+  readonly id: string;
+  /** The status the caller gets. @default 200 */
+  readonly status?: number;
+  readonly contentType?: string;
+  /** Headers returned to the caller, as `Hub-Header-*` returns them (without the prefix). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body's length in bytes. */
+  readonly length: number;
+}
+
+/** What `POST /jobs` answers: each answer's outcome in the batch's order, and the jobs `?next=` took. */
+export interface WireBatchResult {
+  readonly outcomes: readonly { readonly id: string; readonly error?: ErrorBody['error'] }[];
+  readonly jobs: readonly WireJob[];
+}

@@ -82,7 +82,8 @@ export const switchboard: System = {
       [hub.ready, String(slots), String(services)],
       /(READY)/,
     );
-    await waitForWorkers(hub.ready, slots * services);
+    // A worker keeps one take waiting per service, whatever its concurrency.
+    await waitForWorkers(hub.ready, services);
     const pool = new Pool(hub.ready, { connections: concurrency });
     let next = 0;
     return {

@@ -13,6 +13,7 @@ import {
   type Delivery,
   type Failure,
   type Job,
+  MAX_BATCH_JOBS,
   type ServiceStats,
 } from './types.js';
 
@@ -67,6 +68,15 @@ export interface TakeInput {
   /** Who is asking, for `GET /services`; anonymous when undefined. */
   readonly workerId?: string | undefined;
 }
+
+/** A worker's answer to one delivery, as a batch carries it. */
+export interface DeliveryAnswer {
+  readonly id: string;
+  readonly answer: Answer;
+}
+
+/** Resolves after the I/O callbacks of the current turn of the event loop have run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;
@@ -301,6 +311,77 @@ export class Hub {
     }
   }
 
+  /**
+   * Up to `max` jobs in one take: waits for the first as `take` does, then adds
+   * what is queued. A busy service so fills the batch, and its worker makes one
+   * exchange for many jobs instead of one each.
+   */
+  async takeBatch(input: TakeInput, max: number, signal?: CancelSignal): Promise<Delivery[]> {
+    this.#checkBatchSize(max);
+    const first = await this.take(input, signal);
+    if (!first) return [];
+    if (max === 1) return [first];
+    // The call that woke this take was read in the same turn of the event loop as
+    // others; waiting out that turn lets them queue and join the batch.
+    await nextTurn();
+    const batch = [
+      first,
+      ...(await this.#store.claimQueued(input.service, max - 1, input.workerId)),
+    ];
+    if (signal?.aborted) {
+      // The worker left during the pause and never saw these jobs.
+      for (const delivery of batch) await this.#store.release(delivery.id);
+      return [];
+    }
+    return batch;
+  }
+
+  /**
+   * Answers several jobs, each on its own, then with `next` takes a batch as
+   * `takeBatch` does. `outcomes` follows the order of `answers`: `undefined` for an
+   * answer handed over, the `HubError` of one refused. `next` is checked first, so
+   * a malformed request changes nothing.
+   */
+  async answerBatch(
+    answers: readonly DeliveryAnswer[],
+    next?: { take: TakeInput; max: number },
+    signal?: CancelSignal,
+  ): Promise<{ outcomes: (HubError | undefined)[]; jobs: Delivery[] }> {
+    if (next) {
+      this.#checkTake(next.take);
+      this.#checkBatchSize(next.max);
+    }
+    const outcomes: (HubError | undefined)[] = [];
+    for (const { id, answer } of answers) {
+      try {
+        await this.answer(id, answer);
+        outcomes.push(undefined);
+      } catch (error) {
+        if (!isHubError(error)) throw error;
+        outcomes.push(error);
+      }
+    }
+    return { outcomes, jobs: next ? await this.#takeAfterAnswers(next, signal) : [] };
+  }
+
+  /**
+   * The answers are in; a take that cannot be served now (shutting down, hub
+   * full) ends empty rather than failing the exchange and losing their outcomes.
+   * The worker's next plain poll hears the error.
+   */
+  async #takeAfterAnswers(
+    next: { take: TakeInput; max: number },
+    signal: CancelSignal | undefined,
+  ): Promise<Delivery[]> {
+    if (this.#closing) return [];
+    try {
+      return await this.takeBatch(next.take, next.max, signal);
+    } catch (error) {
+      if (isHubError(error)) return [];
+      throw error;
+    }
+  }
+
   /** Hands a worker's answer to the job's caller; `id` is the delivery's. */
   async answer(id: string, answer: Answer): Promise<void> {
     if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
@@ -415,6 +496,15 @@ export class Hub {
       fallback: this.#options.pollTimeoutMs,
       what: 'poll timeout',
     });
+  }
+
+  #checkBatchSize(max: number): void {
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_JOBS) {
+      throw new HubError(
+        ErrorCode.InvalidBatch,
+        `a batch take asks for 1 to ${MAX_BATCH_JOBS} jobs, got ${max}`,
+      );
+    }
   }
 
   #checkMaxAttempts(value: number | undefined): number {

@@ -50,6 +50,9 @@ export interface Failure {
 export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /** A worker's answer, handed back to the caller as its HTTP response. */
+/** The most jobs one batch take hands out. */
+export const MAX_BATCH_JOBS = 100;
+
 export interface Answer {
   readonly status: number;
   readonly contentType: string | undefined;

@@ -1,8 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { type Grant, requireRole, type TokenTable } from '../auth.js';
-import type { Hub } from '../core/hub.js';
-import { isHubError } from '../errors.js';
+import type { DeliveryAnswer, Hub } from '../core/hub.js';
+import { type HubError, isHubError } from '../errors.js';
 import { errorResponse } from './error-status.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The caller's grant, set by the auth middleware; undefined when auth is off. */
+    grant: Grant | undefined;
+  }
+}
 
 /** Probes stay open: an orchestrator has no token. */
 const OPEN_PATHS: ReadonlySet<string> = new Set(['healthz', 'readyz']);
@@ -29,6 +36,7 @@ export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler 
     if (first !== undefined && OPEN_PATHS.has(first)) return next();
     try {
       const grant = tokens.authenticate(c.req.header('authorization'));
+      c.set('grant', grant);
       if (first === 'jobs' && c.req.method === 'GET') {
         // An async call's result belongs to callers of the job's service.
         const id = segment(second);
@@ -45,6 +53,31 @@ export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler 
     }
     return next();
   };
+}
+
+/**
+ * The answers of a batch whose jobs belong to services outside the worker's grant,
+ * by their index in the batch, each with its `forbidden` error: the rest of the
+ * batch still counts. No grant (auth off) refuses nothing.
+ */
+export async function refusedAnswers(
+  grant: Grant | undefined,
+  hub: Hub,
+  answers: readonly DeliveryAnswer[],
+): Promise<Map<number, HubError>> {
+  const refused = new Map<number, HubError>();
+  if (!grant) return refused;
+  for (const [index, { id }] of answers.entries()) {
+    const service = await hub.serviceOf(id);
+    if (service === undefined) continue;
+    try {
+      requireRole(grant, 'worker', service);
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      refused.set(index, error);
+    }
+  }
+  return refused;
 }
 
 async function authorize(

@@ -9,6 +9,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidStatus]: 400,
   [ErrorCode.InvalidEncoding]: 400,
   [ErrorCode.InvalidHeader]: 400,
+  [ErrorCode.InvalidBatch]: 400,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Unauthorized]: 401,

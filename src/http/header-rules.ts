@@ -59,8 +59,23 @@ export function returnedAnswerHeaders(headers: HeaderSource): Record<string, str
   headers.forEach((value, name) => {
     if (!name.startsWith(RETURN_PREFIX)) return;
     const target = name.slice(RETURN_PREFIX.length);
-    if (target && !WITHHELD_ANSWER_HEADERS.has(target) && !target.startsWith('hub-'))
-      returned[target] = value;
+    if (isReturnable(target)) returned[target] = value;
   });
   return returned;
+}
+
+/** An answer batch names the caller's headers without the prefix; the same ones are dropped. */
+export function batchAnswerHeaders(
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const returned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const target = name.toLowerCase();
+    if (isReturnable(target)) returned[target] = value;
+  }
+  return returned;
+}
+
+function isReturnable(name: string): boolean {
+  return name !== '' && !WITHHELD_ANSWER_HEADERS.has(name) && !name.startsWith('hub-');
 }

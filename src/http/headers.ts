@@ -30,6 +30,18 @@ export function parseCount(raw: string | undefined, source: string): number | un
   return Number(raw);
 }
 
+/** Parses `?max`, the size of a batch take: digits only; the range itself is the core's rule. */
+export function parseBatchSize(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!DIGITS.test(raw)) {
+    throw new HubError(
+      ErrorCode.InvalidBatch,
+      `?max must be a whole number of jobs, got '${raw.slice(0, 40)}'`,
+    );
+  }
+  return Number(raw);
+}
+
 /** Parses `Hub-No-Workers`: `queue` parks the call even with no worker seen; `fail` (the default) does not. */
 export function parseQueueWithoutWorkers(raw: string | undefined): boolean {
   if (raw === undefined || raw === 'fail') return false;

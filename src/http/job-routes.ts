@@ -3,6 +3,8 @@ import type { Hub } from '../core/hub.js';
 import type { Failure } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
+import { parseAnswerBatch } from './answer-batch.js';
+import { refusedAnswers } from './auth-middleware.js';
 import { bodySizeCheck } from './body-limit.js';
 import { resultResponse } from './call-handler.js';
 import { returnedAnswerHeaders } from './header-rules.js';
@@ -10,10 +12,16 @@ import { parseMilliseconds, parseStatus } from './headers.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
-import { jobResponse, takeOptions } from './take-handler.js';
+import { batchResponse, jobResponse, takeOptions } from './take-handler.js';
 
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Room in an answer batch beyond the body limit: the SDK puts at most one large
+ * answer in a batch, with small ones and their heads up to 64 KiB beside it.
+ */
+const BATCH_FRAMING_BYTES = 256 * 1024;
 
 /** The longest failure report read; a message is cut to 1000 characters anyway. */
 const MAX_FAILURE_BYTES = 16 * 1024;
@@ -27,6 +35,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
   const routes = new Hono();
   const checkBody = bodySizeCheck(limits.maxBodyBytes);
   const checkFailureBody = bodySizeCheck(MAX_FAILURE_BYTES);
+  const checkBatchBody = bodySizeCheck(limits.maxBodyBytes + BATCH_FRAMING_BYTES);
 
   const answer = async (c: Context) => {
     const headers = new RequestHeaders(c);
@@ -55,6 +64,39 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     );
     return jobResponse(job, take);
   };
+
+  // An answer batch, with `?next=` also the next batch take ([P-BATCH]).
+  routes.post('/', async (c) => {
+    const headers = new RequestHeaders(c);
+    const counting = checkBatchBody(c, headers);
+    if (counting) await counting;
+    const next = c.req.query('next');
+    const take = takeOptions(c, headers);
+    const answers = parseAnswerBatch(
+      headers.get('content-type'),
+      new Uint8Array(await c.req.arrayBuffer()),
+      limits.maxBodyBytes,
+    );
+    const refused = await refusedAnswers(c.get('grant'), hub, answers);
+    const { outcomes, jobs } = await hub.answerBatch(
+      answers.filter((_, i) => !refused.has(i)),
+      next === undefined
+        ? undefined
+        : {
+            take: { service: next, timeoutMs: take.timeoutMs, workerId: take.workerId },
+            max: take.max ?? 1,
+          },
+      requestGone(c),
+    );
+    const inOrder = answers.map((_, i) => refused.get(i) ?? outcomes.shift());
+    return batchResponse(
+      answers.map((a) => a.id),
+      inOrder,
+      jobs,
+      take,
+    );
+  });
+  routes.all('/', methodNotAllowed('POST'));
 
   // GET: an async call's result, by the job id its caller was given.
   routes.get('/:id', async (c) => {

@@ -4,7 +4,7 @@ import { bodySizeCheck } from './body-limit.js';
 import { callAndRespond } from './call-handler.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { requestGone } from './request-gone.js';
-import { jobResponse, takeOptions } from './take-handler.js';
+import { jobResponse, jobsResponse, takeOptions } from './take-handler.js';
 
 /** `/service/:name` (callers, AstroHub's form) and `/service/:name/jobs` (workers). */
 export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
@@ -18,11 +18,15 @@ export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono 
 
   routes.get('/:name/jobs', async (c) => {
     const options = takeOptions(c);
-    const job = await hub.take(
-      { service: c.req.param('name'), timeoutMs: options.timeoutMs, workerId: options.workerId },
-      requestGone(c),
-    );
-    return jobResponse(job, options);
+    const take = {
+      service: c.req.param('name'),
+      timeoutMs: options.timeoutMs,
+      workerId: options.workerId,
+    };
+    if (options.max !== undefined) {
+      return jobsResponse(await hub.takeBatch(take, options.max, requestGone(c)), options);
+    }
+    return jobResponse(await hub.take(take, requestGone(c)), options);
   });
   routes.all('/:name/jobs', methodNotAllowed('GET'));
 

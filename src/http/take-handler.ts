@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Delivery } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { encodeJob, Header } from '../protocol.js';
-import { parseMilliseconds, parseWorkerId } from './headers.js';
+import { encodeJob, encodeJobs, Header } from '../protocol.js';
+import { parseBatchSize, parseMilliseconds, parseWorkerId } from './headers.js';
 import { RequestHeaders } from './request-headers.js';
 
 /** What a worker asks of a take: how long to wait, and whether every body should come as base64. */
@@ -11,6 +11,8 @@ export interface TakeOptions {
   readonly base64: boolean;
   /** From `Hub-Worker`; anonymous when absent. */
   readonly workerId: string | undefined;
+  /** `?max`: a batch take of up to this many jobs, answered as an array; one job, as an object, when absent. */
+  readonly max: number | undefined;
 }
 
 /** Reads `Hub-Timeout` (or `?timeout`) and `?encoding` from a poll or an answer-and-take. */
@@ -25,6 +27,7 @@ export function takeOptions(
     ),
     base64: wantsBase64(c.req.query('encoding')),
     workerId: parseWorkerId(headers.get(Header.Worker)),
+    max: parseBatchSize(c.req.query('max')),
   };
 }
 
@@ -35,6 +38,38 @@ export function jobResponse(delivery: Delivery | undefined, options: TakeOptions
     headers: { 'content-type': 'application/json' },
   });
 }
+
+/** A batch take's answer: 200 with a JSON array of jobs, or 204 when the wait ended empty. */
+export function jobsResponse(deliveries: readonly Delivery[], options: TakeOptions): Response {
+  if (deliveries.length === 0) return new Response(null, { status: 204 });
+  return new Response(encodeJobs(deliveries, { base64: options.base64 }), {
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+/**
+ * An answer batch's result ([P-BATCH]): each answer's outcome in the batch's order,
+ * and the jobs its `?next=` took (an empty array without `?next=`).
+ */
+export function batchResponse(
+  ids: readonly string[],
+  outcomes: readonly (HubError | undefined)[],
+  deliveries: readonly Delivery[],
+  options: { base64: boolean },
+): Response {
+  const listed = ids.map((id, i) => {
+    const error = outcomes[i];
+    return error ? { id, error: { code: error.code, message: error.message } } : { id };
+  });
+  const body = Buffer.concat([
+    Buffer.from(`{"outcomes":${JSON.stringify(listed)},"jobs":`),
+    encodeJobs(deliveries, options),
+    CLOSE_BRACE,
+  ]);
+  return new Response(body, { headers: { 'content-type': 'application/json' } });
+}
+
+const CLOSE_BRACE = Buffer.from('}');
 
 function wantsBase64(encoding: string | undefined): boolean {
   if (encoding === undefined) return false;

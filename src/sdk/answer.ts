@@ -1,9 +1,12 @@
 /** What a handler may return, and how each becomes the answer the caller gets. */
 
-/** The HTTP request a worker sends to `POST /jobs/:id`. */
-export interface AnswerRequest {
+/** A handler's result as the worker sends it to the hub in an answer batch. */
+export interface WorkerAnswer {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  /** Headers returned to the caller (lower-case names). */
   readonly headers: Record<string, string>;
-  readonly body: Uint8Array | null;
+  readonly body: Uint8Array;
 }
 
 /** Headers the hub refuses to return or sets itself; not worth sending. */
@@ -15,41 +18,49 @@ const NOT_RETURNED = new Set([
   'keep-alive',
 ]);
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * - a `Response`: its status, headers and body, as a fetch handler would answer;
  * - `undefined`: 204, no body;
  * - a `Uint8Array`: 200 with those bytes as `application/octet-stream`;
  * - anything else: 200 with the value as JSON.
  */
-export async function toAnswerRequest(result: unknown): Promise<AnswerRequest> {
+export async function toWorkerAnswer(result: unknown): Promise<WorkerAnswer> {
   if (result instanceof Response) return fromResponse(result);
-  if (result === undefined) return { headers: { 'hub-status': '204' }, body: null };
+  if (result === undefined)
+    return { status: 204, contentType: undefined, headers: {}, body: EMPTY };
   if (result instanceof Uint8Array) {
-    return { headers: { 'content-type': 'application/octet-stream' }, body: result };
+    return { status: 200, contentType: 'application/octet-stream', headers: {}, body: result };
   }
   return {
-    headers: { 'content-type': 'application/json' },
+    status: 200,
+    contentType: 'application/json',
+    headers: {},
     body: Buffer.from(JSON.stringify(result)),
   };
 }
 
 /** A handler's exception, reported so the caller is not left waiting for its deadline. */
-export function failureAnswer(error: unknown): AnswerRequest {
+export function failureAnswer(error: unknown): WorkerAnswer {
   const message = error instanceof Error ? error.message : String(error);
-  const body = JSON.stringify({ error: { code: 'worker_error', message } });
   return {
-    headers: { 'content-type': 'application/json', 'hub-status': '500' },
-    body: Buffer.from(body),
+    status: 500,
+    contentType: 'application/json',
+    headers: {},
+    body: Buffer.from(JSON.stringify({ error: { code: 'worker_error', message } })),
   };
 }
 
-async function fromResponse(response: Response): Promise<AnswerRequest> {
-  const headers: Record<string, string> = { 'hub-status': String(response.status) };
+async function fromResponse(response: Response): Promise<WorkerAnswer> {
+  const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name)) headers[`hub-header-${name}`] = value;
+    if (!NOT_RETURNED.has(name)) headers[name] = value;
   });
-  const contentType = response.headers.get('content-type');
-  if (contentType !== null) headers['content-type'] = contentType;
-  const body = new Uint8Array(await response.arrayBuffer());
-  return { headers, body: body.byteLength === 0 ? null : body };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? undefined,
+    headers,
+    body: new Uint8Array(await response.arrayBuffer()),
+  };
 }

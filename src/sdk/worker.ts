@@ -2,12 +2,14 @@ import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
 import { linkAbort } from '../core/cancel.js';
-import { type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
-import { type AnswerRequest, failureAnswer, toAnswerRequest } from './answer.js';
-import { Backoff, type BackoffOptions, pause } from './backoff.js';
+import { type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
+import { failureAnswer, toWorkerAnswer, type WorkerAnswer } from './answer.js';
+import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
+import type { BackoffOptions } from './backoff.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
-import { ReceivedJob } from './received-job.js';
+import type { ReceivedJob } from './received-job.js';
+import { type LoopHost, ServiceLoop } from './service-loop.js';
 
 export interface JobContext {
   /**
@@ -30,9 +32,9 @@ export interface HubWorkerOptions {
   readonly url: string;
   /** The service, or services, to take jobs for. */
   readonly services: string | readonly string[];
-  /** Handles one job; see `toAnswerRequest` for what it may return. A throw answers 500. */
+  /** Handles one job; see `toWorkerAnswer` for what it may return. A throw answers 500. */
   readonly handler: JobHandler;
-  /** Jobs handled at once, per service (each slot holds one long poll or one job). @default 1 */
+  /** Handlers run at once, per service; each take asks for as many jobs as are free. @default 1 */
   readonly concurrency?: number;
   /** How long each long poll waits for a job, in milliseconds. @default 30000 */
   readonly pollTimeoutMs?: number;
@@ -48,7 +50,7 @@ export interface HubWorkerOptions {
 
 const silent: WorkerLogger = { info() {}, warn() {} };
 
-/** The longest an answer waits for the next job before the slot falls back to a plain poll. */
+/** The longest an answer batch waits for the next jobs before the worker falls back to a plain poll. */
 const NEXT_WAIT_MS = 1000;
 
 /**
@@ -88,7 +90,7 @@ export class HubWorker {
   readonly #stopping = new AbortController();
   /** Aborted when stop()'s grace period ends: handlers still running are told to give up. */
   readonly #graceOver = new AbortController();
-  #slots: Promise<void>[] = [];
+  #loops: Promise<void>[] = [];
   #reachable = true;
   #stopped: Promise<void> | undefined;
 
@@ -119,19 +121,28 @@ export class HubWorker {
     }
   }
 
-  /** Starts `concurrency` polling slots per service. Returns at once. */
+  /** Starts taking jobs for every service, `concurrency` at a time each. Returns at once. */
   start(): this {
-    if (this.#slots.length > 0 || this.#stopping.signal.aborted) return this;
-    for (const service of this.#services) {
-      for (let i = 0; i < this.#concurrency; i++) this.#slots.push(this.#runSlot(service));
-    }
+    if (this.#loops.length > 0 || this.#stopping.signal.aborted) return this;
+    const host: LoopHost = {
+      concurrency: this.#concurrency,
+      stopping: this.#stopping.signal,
+      graceOver: this.#graceOver.signal,
+      backoff: this.#backoffOptions,
+      take: (service, max) => this.#take(service, max),
+      send: (batch, next) => this.#send(batch, next),
+      run: (job) => this.#run(job),
+      reachable: (ok, error) => this.#markReachable(ok, error),
+      warn: (message) => this.#log.warn(message),
+    };
+    this.#loops = this.#services.map((service) => new ServiceLoop(service, host).run());
     return this;
   }
 
   /**
    * Graceful stop: no new polls (parked ones are closed), handlers in flight get
    * `graceMs` to finish and answer, then their signals abort. Resolves when every
-   * slot has ended. Idempotent.
+   * answer has been sent or given up. Idempotent.
    */
   stop({ graceMs = 10_000 }: { graceMs?: number } = {}): Promise<void> {
     this.#stopped ??= this.#stop(graceMs);
@@ -140,7 +151,7 @@ export class HubWorker {
 
   async #stop(graceMs: number): Promise<void> {
     this.#stopping.abort();
-    const all = Promise.allSettled(this.#slots);
+    const all = Promise.allSettled(this.#loops);
     const grace = setTimeout(() => this.#graceOver.abort(), graceMs);
     await all;
     clearTimeout(grace);
@@ -148,30 +159,10 @@ export class HubWorker {
     await this.#pool.close();
   }
 
-  async #runSlot(service: string): Promise<void> {
-    const backoff = new Backoff(this.#backoffOptions);
-    while (!this.#stopping.signal.aborted) {
-      let wire: WireJob | undefined;
-      try {
-        wire = await this.#poll(service);
-        backoff.reset();
-        this.#markReachable(true);
-      } catch (error) {
-        if (this.#stopping.signal.aborted) return;
-        this.#markReachable(false, error);
-        await pause(backoff.next(), this.#stopping.signal);
-        continue;
-      }
-      // Each answer also asks for the next job, so a busy slot needs one exchange per job.
-      while (wire) wire = await this.#handle(new ReceivedJob(wire));
-    }
-  }
-
-  async #poll(service: string): Promise<WireJob | undefined> {
-    const query = this.#takeQuery(this.#pollTimeoutMs);
+  /** A long poll for up to `max` jobs. stop() cuts it while it waits. */
+  async #take(service: string, max: number): Promise<WireJob[]> {
+    const query = this.#takeQuery(this.#pollTimeoutMs, max);
     const path = `${this.#base.path}/service/${encodeURIComponent(service)}/jobs?${query}`;
-    // stop() may cut a poll that is still waiting, but not one whose job has arrived:
-    // once the headers are in, the body is read to the end and the job handled.
     const controller = new AbortController();
     const unlink = linkAbort(this.#stopping.signal, controller, () => 'worker stopping');
     let response: Dispatcher.ResponseData;
@@ -187,21 +178,53 @@ export class HubWorker {
     } finally {
       unlink();
     }
+    // Once the headers are in, the jobs are read and handled even if stop() comes now.
     if (response.statusCode === 204) {
       await response.body.dump();
-      return undefined;
+      return [];
     }
     if (response.statusCode !== 200) throw await errorFrom(response);
-    return (await response.body.json()) as WireJob;
+    return (await response.body.json()) as WireJob[];
   }
 
-  /** The query of a take: its wait, and base64 bodies for `exactBodies` workers. */
-  #takeQuery(timeoutMs: number): string {
-    return `timeout=${timeoutMs}${this.#exactBodies ? '&encoding=base64' : ''}`;
+  /**
+   * Sends an answer batch; with `next`, it also takes the next jobs, waiting at most
+   * NEXT_WAIT_MS: short, because stop() cannot cut a request that carries answers.
+   */
+  async #send(
+    batch: readonly ReadyAnswer[],
+    next: { service: string; max: number } | undefined,
+  ): Promise<WireBatchResult> {
+    const query = next
+      ? `?next=${encodeURIComponent(next.service)}&${this.#takeQuery(Math.min(this.#pollTimeoutMs, NEXT_WAIT_MS), next.max)}`
+      : '';
+    const { contentType, body } = encodeAnswerBatch(batch);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#pool.request({
+        method: 'POST',
+        path: `${this.#base.path}/jobs${query}`,
+        headers: { ...this.#takeHeaders, 'content-type': contentType },
+        body,
+      });
+    } catch (error) {
+      throw unreachable(this.#url, error);
+    }
+    if (response.statusCode !== 200) throw await errorFrom(response);
+    return (await response.body.json()) as WireBatchResult;
   }
 
-  /** Runs the handler and answers; resolves with the next job if the answer brought one. */
-  async #handle(job: ReceivedJob): Promise<WireJob | undefined> {
+  /** The query of a take: its wait, its size, and base64 bodies for `exactBodies` workers. */
+  #takeQuery(timeoutMs: number, max: number): string {
+    return `timeout=${timeoutMs}&max=${max}${this.#exactBodies ? '&encoding=base64' : ''}`;
+  }
+
+  /**
+   * Runs the handler under the job's deadline, heartbeats and the grace period.
+   * Resolves undefined when a heartbeat learned the job is no longer this worker's:
+   * nobody takes that answer any more, and the hub would only refuse it.
+   */
+  async #run(job: ReceivedJob): Promise<WorkerAnswer | undefined> {
     const controller = new AbortController();
     const untilDeadline = setTimeout(
       () => controller.abort(),
@@ -210,9 +233,9 @@ export class HubWorker {
     const running = this.#heartbeats.start(job.id, job.leaseMs, controller);
     const onGraceOver = () => controller.abort();
     this.#graceOver.signal.addEventListener('abort', onGraceOver, { once: true });
-    let answer: AnswerRequest;
+    let answer: WorkerAnswer;
     try {
-      answer = await toAnswerRequest(await this.#handler(job, { signal: controller.signal }));
+      answer = await toWorkerAnswer(await this.#handler(job, { signal: controller.signal }));
     } catch (error) {
       answer = failureAnswer(error);
     } finally {
@@ -220,9 +243,7 @@ export class HubWorker {
       this.#heartbeats.end(running);
       this.#graceOver.signal.removeEventListener('abort', onGraceOver);
     }
-    // Nobody takes this answer any more; the hub would only refuse it.
-    if (running.lost) return undefined;
-    return this.#answer(job, answer);
+    return running.lost ? undefined : answer;
   }
 
   /**
@@ -240,44 +261,6 @@ export class HubWorker {
       return response.statusCode === 200 || response.statusCode >= 500;
     } catch {
       return true;
-    }
-  }
-
-  /**
-   * Posts the answer, retrying while the hub is unreachable, until the caller's
-   * deadline or the end of stop()'s grace period. Unless the worker is stopping, the
-   * answer also takes the next job of the same service (`?next=`), waiting at most
-   * NEXT_WAIT_MS: short, because such a request cannot be cut without risking the
-   * answer it carries, so stop() waits for it.
-   */
-  async #answer(job: ReceivedJob, answer: AnswerRequest): Promise<WireJob | undefined> {
-    const backoff = new Backoff(this.#backoffOptions);
-    for (;;) {
-      const takeNext = !this.#stopping.signal.aborted;
-      const next = takeNext
-        ? `?next=${encodeURIComponent(job.service)}&${this.#takeQuery(Math.min(this.#pollTimeoutMs, NEXT_WAIT_MS))}`
-        : '';
-      try {
-        const response = await this.#pool.request({
-          method: 'POST',
-          path: `${this.#base.path}/jobs/${job.id}${next}`,
-          headers: takeNext ? Object.assign(answer.headers, this.#takeHeaders) : answer.headers,
-          body: answer.body,
-        });
-        if (response.statusCode === 200 && takeNext) return (await response.body.json()) as WireJob;
-        if (response.statusCode === 200 || response.statusCode === 204) {
-          await response.body.dump();
-          return undefined;
-        }
-        // 404/409/410: nobody wants this answer any more; 400: retrying would not help.
-        const refused = await errorFrom(response);
-        this.#log.warn(`switchboard worker: answer to job ${job.id} refused: ${refused.message}`);
-        return undefined;
-      } catch (error) {
-        this.#markReachable(false, error);
-        if (Date.now() >= job.deadline || this.#graceOver.signal.aborted) return undefined;
-        await pause(backoff.next(), this.#graceOver.signal);
-      }
     }
   }
 

@@ -84,6 +84,13 @@ export interface JobStore {
   claim(service: string, signal: CancelSignal, workerId?: string): Promise<Delivery | undefined>;
 
   /**
+   * Takes up to `max` jobs already queued for `service`, oldest first, for the
+   * worker `workerId`; never waits. A batch take (`?max=`) fills itself with this
+   * after `claim` has handed it the first job.
+   */
+  claimQueued(service: string, max: number, workerId?: string): Promise<Delivery[]>;
+
+  /**
    * Puts a job whose worker never received this delivery back at the head of its
    * queue (or straight to a waiting claim), without using up an attempt. Returns
    * false if the delivery is no longer current.

@@ -176,6 +176,23 @@ export class MemoryStore implements JobStore {
     });
   }
 
+  async claimQueued(
+    serviceName: string,
+    max: number,
+    workerId = ANONYMOUS_WORKER,
+  ): Promise<Delivery[]> {
+    const service = this.#services.get(serviceName);
+    if (!service || service.queue.size === 0) return [];
+    const worker = service.workers.see(workerId, Date.now());
+    const deliveries: Delivery[] = [];
+    while (deliveries.length < max) {
+      const queued = service.queue.shift();
+      if (!queued) break;
+      deliveries.push(this.#handOut(queued, worker));
+    }
+    return deliveries;
+  }
+
   async release(deliveryId: string): Promise<boolean> {
     const record = this.#deliveries.get(deliveryId);
     if (!record) return false;

@@ -190,6 +190,48 @@ describe('Hub#call() and Hub#take()', () => {
   });
 });
 
+describe('Hub#takeBatch() and Hub#answerBatch()', () => {
+  test('[P-BATCH-TAKE] a worker that leaves while its batch fills never gets the jobs: they go back, no attempt used', async () => {
+    const hub = testHub();
+    const gone = new AbortController();
+    const take = hub.takeBatch({ service: 'svc', timeoutMs: 1000 }, 10, gone.signal);
+    const calls = [1, 2].map((n) => hub.call({ service: 'svc', payload: jsonPayload(n) }));
+    // The first job was handed over; the worker leaves before the batch is sent.
+    await Promise.resolve();
+    gone.abort();
+    assert.deepEqual(await take, []);
+    const again = await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 10);
+    assert.deepEqual(
+      again.map((d) => [d.job.payload.body.toString(), d.attempt]),
+      [
+        ['1', 1],
+        ['2', 1],
+      ],
+    );
+    for (const delivery of again) await hub.answer(delivery.id, ok);
+    await Promise.all(calls);
+    assertNothingParked(hub);
+  });
+
+  test('[P-BATCH-NEXT] a take that fails after the answers ends empty; the answers still count', async () => {
+    const hub = testHub({ maxServices: 1 });
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    const [delivery] = await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 1);
+    assert.ok(delivery);
+    await assert.rejects(
+      hub.take({ service: 'other', timeoutMs: 0 }),
+      hasCode(ErrorCode.TooManyServices),
+    );
+    const result = await hub.answerBatch([{ id: delivery.id, answer: ok }], {
+      take: { service: 'other', timeoutMs: 1000 },
+      max: 5,
+    });
+    assert.deepEqual(result, { outcomes: [undefined], jobs: [] });
+    assert.deepEqual(await call, ok);
+    assertNothingParked(hub);
+  });
+});
+
 describe('Hub#close()', () => {
   test('[P-SHUTDOWN] ends parked polls, refuses new polls, turns away queued and new calls, lets in-flight jobs finish', async () => {
     const hub = testHub({ shutdownGraceMs: 5000 });

@@ -150,6 +150,47 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
     assert.equal((await call).status, 200);
   });
 
+  test('[P-AUTH] [P-BATCH-OUTCOMES] in an answer batch, answers to jobs of services outside the token are refused as forbidden, the rest count', async () => {
+    const { app } = testApp({ authTokens });
+    const addCall = callAs(app, TOKENS.callerAdd);
+    const addJob = await takeAs(app, TOKENS.workerAdd);
+    const mulCall = app.request('/service/mul', {
+      method: 'POST',
+      body: '{}',
+      headers: as(TOKENS.admin, { 'content-type': 'application/json', 'hub-timeout': '1000' }),
+    });
+    const mulJob = await takeAs(app, TOKENS.workerMul, 'mul');
+    const heads = [
+      { id: addJob.id, length: 3 },
+      { id: mulJob.id, length: 4 },
+    ];
+    const batch = (token: string, query = '') =>
+      app.request(`/jobs${query}`, {
+        method: 'POST',
+        body: `${JSON.stringify(heads)}\naddmul!`,
+        headers: as(token, { 'content-type': 'application/vnd.switchboard.answers' }),
+      });
+    await expectError(await batch(TOKENS.callerAdd), 403, 'forbidden');
+    await expectError(await batch(TOKENS.workerMul, '?next=add'), 403, 'forbidden');
+    const res = await batch(TOKENS.workerMul);
+    assert.equal(res.status, 200);
+    const { outcomes } = (await res.json()) as {
+      outcomes: { id: string; error?: { code: string } }[];
+    };
+    assert.deepEqual(
+      outcomes.map((o) => o.error?.code),
+      ['forbidden', undefined],
+    );
+    assert.equal(await (await mulCall).text(), 'mul!');
+    const answered = await batch(TOKENS.workerAdd);
+    const second = (await answered.json()) as { outcomes: { error?: { code: string } }[] };
+    assert.deepEqual(
+      second.outcomes.map((o) => o.error?.code),
+      [undefined, 'already_answered'],
+    );
+    assert.equal(await (await addCall).text(), 'add');
+  });
+
   test('[P-AUTH] an async result is read by callers of its service only', async () => {
     const { app } = testApp({
       authTokens: JSON.stringify({

@@ -103,6 +103,35 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       assert.equal((await serviceStats(store, 'svc')).queued, 0);
     });
 
+    test('[P-BATCH-TAKE] claimQueued takes up to max queued jobs, oldest first, and never waits', async () => {
+      const store = makeStore();
+      assert.deepEqual(await store.claimQueued('svc', 5), [], 'nothing queued: at once, empty');
+      const jobs = [job(), job(), job()];
+      for (const j of jobs) await store.enqueue(j, anyWorkers);
+      const firstTwo = await store.claimQueued('svc', 2, 'w1');
+      assert.deepEqual(
+        firstTwo.map((d) => [d.job.id, d.attempt]),
+        [
+          [jobs[0]?.id, 1],
+          [jobs[1]?.id, 1],
+        ],
+      );
+      assert.notEqual(firstTwo[0]?.id, firstTwo[1]?.id);
+      const stats = await serviceStats(store, 'svc');
+      assert.equal(stats.queued, 1);
+      assert.equal(stats.inFlight, 2);
+      assert.deepEqual(
+        (await store.claimQueued('svc', 5)).map((d) => d.job.id),
+        [jobs[2]?.id],
+      );
+      // Each is an ordinary delivery: answerable by its own id.
+      const answered = await store.enqueue(job(), anyWorkers);
+      const [only] = await store.claimQueued('svc', 1);
+      assert.ok(only);
+      await store.answer(only.id, answer('batched'));
+      assert.equal(Buffer.from((await answered.answer).body).toString(), 'batched');
+    });
+
     test('[P-POLL-GONE] an aborted claim is removed and never handed a job', async () => {
       const store = makeStore();
       const controller = new AbortController();

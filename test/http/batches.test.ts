@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WireBatchResult, WireJob } from '../../src/protocol.js';
+import { testApp } from '../support/config.js';
+
+type App = ReturnType<typeof testApp>['app'];
+
+const BATCH_TYPE = 'application/vnd.switchboard.answers';
+
+/** Builds an answer batch by hand, independently of the SDK's encoder. */
+function batchBody(answers: { head: Record<string, unknown>; body?: string }[]): Buffer {
+  const heads = answers.map(({ head, body = '' }) => ({
+    length: Buffer.byteLength(body),
+    ...head,
+  }));
+  return Buffer.concat([
+    Buffer.from(`${JSON.stringify(heads)}\n`),
+    ...answers.map(({ body = '' }) => Buffer.from(body)),
+  ]);
+}
+
+function postBatch(app: App, body: Uint8Array | string, query = '', contentType = BATCH_TYPE) {
+  return app.request(`/jobs${query}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType },
+  });
+}
+
+function call(app: App, body: string, headers: Record<string, string> = {}) {
+  return app.request('/service/add', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+async function takeBatch(app: App, query: string): Promise<WireJob[]> {
+  const res = await app.request(`/service/add/jobs?${query}`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as WireJob[];
+}
+
+describe('[P-BATCH-TAKE] GET /service/:name/jobs?max=<n>', () => {
+  test('[P-BATCH-TAKE] takes up to n queued jobs, oldest first, as an array; 204 when none came', async () => {
+    const { app } = testApp();
+    const calls = [1, 2, 3].map((n) => call(app, String(n)));
+    const jobs = await takeBatch(app, 'max=2&timeout=0');
+    assert.deepEqual(
+      jobs.map((j) => j.originalRequest),
+      [1, 2],
+    );
+    assert.notEqual(jobs[0]?.id, jobs[1]?.id, 'each job has its own hand-out id');
+    assert.deepEqual(
+      (await takeBatch(app, 'max=5&timeout=0')).map((j) => j.originalRequest),
+      [3],
+    );
+    const empty = await app.request('/service/add/jobs?max=5&timeout=0');
+    assert.equal(empty.status, 204);
+    for (const [i, job] of jobs.entries()) {
+      await app.request(`/jobs/${job.id}`, { method: 'POST', body: `r${i}` });
+    }
+    assert.equal(await (await calls[0])?.text(), 'r0');
+  });
+
+  test('[P-BATCH-TAKE] a waiting take also gets the calls that arrived in the same turn as the first', async () => {
+    const { app } = testApp();
+    const take = app.request('/service/add/jobs?max=10&timeout=1000');
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const n of [1, 2, 3]) void call(app, String(n));
+    const res = await take;
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      ((await res.json()) as WireJob[]).map((j) => j.originalRequest),
+      [1, 2, 3],
+    );
+  });
+
+  test('[P-BATCH-TAKE] max outside 1 to 100 is 400 invalid_batch', async () => {
+    const { app } = testApp();
+    for (const max of ['0', '101', 'ten', '-1', '']) {
+      const res = await app.request(`/service/add/jobs?max=${max}&timeout=0`);
+      assert.equal(res.status, 400, max);
+      assert.equal(res.headers.get('hub-error'), 'invalid_batch', max);
+    }
+  });
+});
+
+describe('[P-BATCH] POST /jobs: an answer batch', () => {
+  test('[P-BATCH] each answer reaches its caller byte for byte, with its status, content type and headers', async () => {
+    const { app } = testApp();
+    const first = call(app, '1');
+    const second = call(app, '2');
+    const [a, b] = await takeBatch(app, 'max=2&timeout=0');
+    assert.ok(a && b);
+    const res = await postBatch(
+      app,
+      batchBody([
+        { head: { id: a.id, contentType: 'application/json' }, body: '{"answer": "ü\\n"}' },
+        {
+          head: {
+            id: b.id,
+            status: 404,
+            contentType: 'text/plain',
+            headers: { 'Cache-Control': 'no-store', 'hub-error': 'forged', 'content-length': '1' },
+          },
+          body: 'not here\n',
+        },
+      ]),
+    );
+    assert.equal(res.status, 200);
+    const result = (await res.json()) as WireBatchResult;
+    assert.deepEqual(result, { outcomes: [{ id: a.id }, { id: b.id }], jobs: [] });
+
+    const one = await first;
+    assert.equal(one.status, 200);
+    assert.equal(one.headers.get('content-type'), 'application/json');
+    assert.equal(await one.text(), '{"answer": "ü\\n"}');
+    const two = await second;
+    assert.equal(two.status, 404);
+    assert.equal(two.headers.get('content-type'), 'text/plain');
+    assert.equal(two.headers.get('cache-control'), 'no-store');
+    assert.equal(two.headers.get('hub-error'), null, 'a worker cannot forge a hub error');
+    assert.equal(await two.text(), 'not here\n');
+  });
+
+  test('[P-BATCH] a malformed batch is 400 invalid_batch and answers nothing', async () => {
+    const { app } = testApp();
+    const pending = call(app, '1');
+    const [job] = await takeBatch(app, 'max=1&timeout=0');
+    assert.ok(job);
+    const good = { id: job.id };
+    const cases: [string, Uint8Array | string, string?][] = [
+      ['wrong content type', batchBody([{ head: good, body: 'x' }]), 'application/json'],
+      ['no newline', `[${JSON.stringify({ ...good, length: 0 })}]`],
+      ['head line not JSON', '[{"id":\nx'],
+      ['head line not an array', `${JSON.stringify({ ...good, length: 1 })}\nx`],
+      ['head not an object', '[42]\n'],
+      ['no id', batchBody([{ head: { id: undefined }, body: 'x' }])],
+      ['status not an integer', batchBody([{ head: { ...good, status: '200' }, body: 'x' }])],
+      ['negative length', batchBody([{ head: { ...good, length: -1 } }])],
+      ['length past the end', batchBody([{ head: { ...good, length: 5 }, body: 'x' }])],
+      ['bytes after the last body', batchBody([{ head: { ...good, length: 1 }, body: 'xy' }])],
+      ['invalid header name', batchBody([{ head: { ...good, headers: { 'a b': '1' } } }])],
+      [
+        'header value with a newline',
+        batchBody([{ head: { ...good, headers: { a: '1\r\nb: 2' } } }]),
+      ],
+      ['header value not a string', batchBody([{ head: { ...good, headers: { a: 1 } } }])],
+      ['content type with a newline', batchBody([{ head: { ...good, contentType: 'a\nb' } }])],
+      [
+        'too many heads',
+        `${JSON.stringify(Array.from({ length: 1001 }, () => ({ ...good, length: 0 })))}\n`,
+      ],
+    ];
+    for (const [name, body, contentType] of cases) {
+      const res = await postBatch(app, body, '', contentType);
+      assert.equal(res.status, 400, name);
+      assert.equal(res.headers.get('hub-error'), 'invalid_batch', name);
+    }
+    const answered = await postBatch(app, batchBody([{ head: good, body: 'fine' }]));
+    assert.deepEqual(((await answered.json()) as WireBatchResult).outcomes, [good]);
+    assert.equal(await (await pending).text(), 'fine', 'the job was still unanswered');
+  });
+
+  test('[P-BATCH] an answer body over the body limit is 413 payload_too_large', async () => {
+    const { app } = testApp({ maxBodyBytes: 10 });
+    const pending = call(app, '1');
+    const [job] = await takeBatch(app, 'max=1&timeout=0');
+    assert.ok(job);
+    const res = await postBatch(app, batchBody([{ head: { id: job.id }, body: 'x'.repeat(11) }]));
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.get('hub-error'), 'payload_too_large');
+    await postBatch(app, batchBody([{ head: { id: job.id }, body: 'x'.repeat(10) }]));
+    assert.equal(await (await pending).text(), 'x'.repeat(10));
+  });
+});
+
+describe('[P-BATCH-OUTCOMES] each answer of a batch succeeds or fails on its own', () => {
+  test('[P-BATCH-OUTCOMES] refused answers are listed with their codes, in order, and the rest count', async () => {
+    const { app } = testApp();
+    const calls = [1, 2, 3].map((n) => call(app, String(n)));
+    const [a, b, c] = await takeBatch(app, 'max=3&timeout=0');
+    assert.ok(a && b && c);
+    await app.request(`/jobs/${b.id}`, { method: 'POST', body: 'first' });
+    const res = await postBatch(
+      app,
+      batchBody([
+        { head: { id: 'no-such-delivery' }, body: 'x' },
+        { head: { id: b.id }, body: 'second' },
+        { head: { id: c.id, status: 204 }, body: 'a 204 has no body' },
+        { head: { id: a.id }, body: 'A' },
+      ]),
+    );
+    assert.equal(res.status, 200);
+    const { outcomes } = (await res.json()) as WireBatchResult;
+    assert.deepEqual(
+      outcomes.map((o) => [o.id, o.error?.code]),
+      [
+        ['no-such-delivery', 'unknown_job'],
+        [b.id, 'already_answered'],
+        [c.id, 'invalid_status'],
+        [a.id, undefined],
+      ],
+    );
+    assert.equal(await (await calls[0])?.text(), 'A');
+    assert.equal(await (await calls[1])?.text(), 'first');
+    const retried = await postBatch(app, batchBody([{ head: { id: c.id }, body: 'C' }]));
+    assert.deepEqual(((await retried.json()) as WireBatchResult).outcomes, [{ id: c.id }]);
+    assert.equal(await (await calls[2])?.text(), 'C');
+  });
+});
+
+describe('[P-BATCH-NEXT] POST /jobs?next=<service>&max=<n>', () => {
+  test('[P-BATCH-NEXT] the same exchange answers and takes the next jobs', async () => {
+    const { app } = testApp();
+    const first = call(app, '1');
+    const [job] = await takeBatch(app, 'max=1&timeout=0');
+    assert.ok(job);
+    const more = [2, 3, 4].map((n) => call(app, String(n)));
+    const res = await postBatch(
+      app,
+      batchBody([{ head: { id: job.id }, body: 'one' }]),
+      '?next=add&max=2&timeout=0',
+    );
+    const { outcomes, jobs } = (await res.json()) as WireBatchResult;
+    assert.deepEqual(outcomes, [{ id: job.id }]);
+    assert.deepEqual(
+      jobs.map((j) => j.originalRequest),
+      [2, 3],
+    );
+    assert.equal(await (await first).text(), 'one');
+    const rest = await postBatch(
+      app,
+      batchBody(jobs.map((j, i) => ({ head: { id: j.id }, body: `r${i}` }))),
+      '?next=add&max=5&timeout=0',
+    );
+    const last = (await rest.json()) as WireBatchResult;
+    assert.deepEqual(
+      last.jobs.map((j) => j.originalRequest),
+      [4],
+    );
+    assert.equal(await (await more[1])?.text(), 'r1');
+  });
+
+  test('[P-BATCH-NEXT] a malformed next, max or wait is refused before any answer is handed over', async () => {
+    const { app } = testApp();
+    const pending = call(app, '1');
+    const [job] = await takeBatch(app, 'max=1&timeout=0');
+    assert.ok(job);
+    const body = batchBody([{ head: { id: job.id }, body: 'x' }]);
+    for (const query of [
+      'next=bad%20name',
+      'next=add&max=0',
+      'next=add&max=x',
+      'next=add&timeout=-1',
+    ]) {
+      const res = await postBatch(app, body, `?${query}`);
+      assert.equal(res.status, 400, query);
+    }
+    const ok = await postBatch(app, batchBody([{ head: { id: job.id }, body: 'fine' }]));
+    assert.deepEqual(((await ok.json()) as WireBatchResult).outcomes, [{ id: job.id }]);
+    assert.equal(await (await pending).text(), 'fine');
+  });
+
+  test('[P-BATCH-NEXT] during shutdown the answers count and no job goes out', async () => {
+    const { app, hub } = testApp();
+    const pending = call(app, '1');
+    const [job] = await takeBatch(app, 'max=1&timeout=0');
+    assert.ok(job);
+    const closed = hub.close(1000);
+    const res = await postBatch(
+      app,
+      batchBody([{ head: { id: job.id }, body: 'done' }]),
+      '?next=add&max=5&timeout=1000',
+    );
+    assert.deepEqual((await res.json()) as WireBatchResult, {
+      outcomes: [{ id: job.id }],
+      jobs: [],
+    });
+    assert.equal(await (await pending).text(), 'done');
+    await closed;
+  });
+
+  test('only POST is allowed on /jobs', async () => {
+    const { app } = testApp();
+    const res = await app.request('/jobs', { method: 'PUT', body: 'x' });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'POST');
+  });
+});
