@@ -329,8 +329,9 @@ export class Hub {
       ...(await this.#store.claimQueued(input.service, max - 1, input.workerId)),
     ];
     if (signal?.aborted) {
-      // The worker left during the pause and never saw these jobs.
-      for (const delivery of batch) await this.#store.release(delivery.id);
+      // The worker left during the pause and never saw these jobs. Each goes back to
+      // the head of the queue, so the last goes first and the order is kept.
+      for (const delivery of batch.reverse()) await this.#store.release(delivery.id);
       return [];
     }
     return batch;
@@ -373,7 +374,6 @@ export class Hub {
     next: { take: TakeInput; max: number },
     signal: CancelSignal | undefined,
   ): Promise<Delivery[]> {
-    if (this.#closing) return [];
     try {
       return await this.takeBatch(next.take, next.max, signal);
     } catch (error) {

@@ -191,13 +191,37 @@ describe('Hub#call() and Hub#take()', () => {
 });
 
 describe('Hub#takeBatch() and Hub#answerBatch()', () => {
+  /** Runs microtasks, never timers or I/O, until `done`: the event loop stays in its turn. */
+  async function withinTurn(done: () => Promise<boolean>): Promise<void> {
+    while (!(await done())) {}
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  }
+  const inFlight = async (hub: Hub) => (await hub.status()).services[0]?.inFlight === 1;
+
+  test('[P-BATCH-TAKE] a batch take waits out the turn of its first job: calls that arrive in it join the batch', async () => {
+    const hub = testHub();
+    const take = hub.takeBatch({ service: 'svc', timeoutMs: 1000 }, 10);
+    const calls = [hub.call({ service: 'svc', payload: jsonPayload(1) })];
+    await withinTurn(() => inFlight(hub));
+    calls.push(hub.call({ service: 'svc', payload: jsonPayload(2) }));
+    calls.push(hub.call({ service: 'svc', payload: jsonPayload(3) }));
+    const batch = await take;
+    assert.deepEqual(
+      batch.map((d) => d.job.payload.body.toString()),
+      ['1', '2', '3'],
+    );
+    for (const delivery of batch) await hub.answer(delivery.id, ok);
+    await Promise.all(calls);
+  });
+
   test('[P-BATCH-TAKE] a worker that leaves while its batch fills never gets the jobs: they go back, no attempt used', async () => {
     const hub = testHub();
     const gone = new AbortController();
     const take = hub.takeBatch({ service: 'svc', timeoutMs: 1000 }, 10, gone.signal);
-    const calls = [1, 2].map((n) => hub.call({ service: 'svc', payload: jsonPayload(n) }));
-    // The first job was handed over; the worker leaves before the batch is sent.
-    await Promise.resolve();
+    const calls = [hub.call({ service: 'svc', payload: jsonPayload(1) })];
+    // The first job has been handed over; the worker leaves before the batch is sent.
+    await withinTurn(() => inFlight(hub));
+    calls.push(hub.call({ service: 'svc', payload: jsonPayload(2) }));
     gone.abort();
     assert.deepEqual(await take, []);
     const again = await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 10);
@@ -215,19 +239,21 @@ describe('Hub#takeBatch() and Hub#answerBatch()', () => {
 
   test('[P-BATCH-NEXT] a take that fails after the answers ends empty; the answers still count', async () => {
     const hub = testHub({ maxServices: 1 });
-    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
-    const [delivery] = await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 1);
-    assert.ok(delivery);
-    await assert.rejects(
-      hub.take({ service: 'other', timeoutMs: 0 }),
-      hasCode(ErrorCode.TooManyServices),
-    );
+    const calls = [1, 2].map((n) => hub.call({ service: 'svc', payload: jsonPayload(n) }));
+    const [delivery, held] = await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 2);
+    assert.ok(delivery && held);
+    // 'svc' still has a job in flight, so no other service fits.
     const result = await hub.answerBatch([{ id: delivery.id, answer: ok }], {
       take: { service: 'other', timeoutMs: 1000 },
       max: 5,
     });
     assert.deepEqual(result, { outcomes: [undefined], jobs: [] });
-    assert.deepEqual(await call, ok);
+    await assert.rejects(
+      hub.take({ service: 'other', timeoutMs: 0 }),
+      hasCode(ErrorCode.TooManyServices),
+    );
+    await hub.answer(held.id, ok);
+    assert.deepEqual(await Promise.all(calls), [ok, ok]);
     assertNothingParked(hub);
   });
 });

@@ -157,6 +157,10 @@ describe('[P-BATCH] POST /jobs: an answer batch', () => {
       const res = await postBatch(app, body, '', contentType);
       assert.equal(res.status, 400, name);
       assert.equal(res.headers.get('hub-error'), 'invalid_batch', name);
+      if (name === 'length past the end') {
+        const { error } = (await res.json()) as { error: { message: string } };
+        assert.match(error.message, /answer 0 claims 5 bytes, past the end/);
+      }
     }
     const answered = await postBatch(app, batchBody([{ head: good, body: 'fine' }]));
     assert.deepEqual(((await answered.json()) as WireBatchResult).outcomes, [good]);
