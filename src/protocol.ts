@@ -6,7 +6,7 @@
 import type { Delivery } from './core/types.js';
 
 export { SERVICE_NAME_PATTERN } from './core/service-name.js';
-export { MAX_BATCH_JOBS } from './core/types.js';
+export { BATCH_COMPANION_BYTES, MAX_BATCH_JOBS } from './core/types.js';
 
 /** Header names, lower-case as Node delivers them. */
 export const Header = {
@@ -75,10 +75,29 @@ export interface WireJob {
  * parsed and re-encoded; any other body, or every body when the worker asks for
  * `base64` (to get the caller's exact bytes), travels as base64.
  */
-export function encodeJob(
-  delivery: Delivery,
-  { base64 = false }: { base64?: boolean } = {},
+export function encodeJob(delivery: Delivery, options: { base64?: boolean } = {}): Buffer {
+  return Buffer.concat(jobParts(delivery, options));
+}
+
+/**
+ * Serializes a batch take's jobs as a JSON array, each as `encodeJob` writes it.
+ * The parts of every job are joined in one copy, so a body is copied once.
+ */
+export function encodeJobs(
+  deliveries: readonly Delivery[],
+  options: { base64?: boolean } = {},
 ): Buffer {
+  const parts: Uint8Array[] = [OPEN_BRACKET];
+  deliveries.forEach((delivery, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(...jobParts(delivery, options));
+  });
+  parts.push(CLOSE_BRACKET);
+  return Buffer.concat(parts);
+}
+
+/** A job's JSON as pieces: the fields, then the caller's body as it came (when JSON). */
+function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }): Uint8Array[] {
   const { job } = delivery;
   const { payload } = job;
   const fields = [
@@ -100,32 +119,16 @@ export function encodeJob(
     const { buffer, byteOffset, byteLength } = payload.body;
     const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');
     fields.push('"encoding":"base64"', `"originalRequest":"${encoded}"}`);
-    return Buffer.from(fields.join(','));
+    return [Buffer.from(fields.join(','))];
   }
   if (payload.body.byteLength === 0) {
     fields.push('"originalRequest":null}');
-    return Buffer.from(fields.join(','));
+    return [Buffer.from(fields.join(','))];
   }
-  const head = Buffer.from(`${fields.join(',')},"originalRequest":`);
-  return Buffer.concat([head, payload.body, CLOSE_BRACE]);
+  return [Buffer.from(`${fields.join(',')},"originalRequest":`), payload.body, CLOSE_BRACE];
 }
 
 const CLOSE_BRACE = Buffer.from('}');
-
-/** Serializes a batch take's jobs as a JSON array, each as `encodeJob` writes it. */
-export function encodeJobs(
-  deliveries: readonly Delivery[],
-  options: { base64?: boolean } = {},
-): Buffer {
-  const parts: Buffer[] = [OPEN_BRACKET];
-  deliveries.forEach((delivery, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(encodeJob(delivery, options));
-  });
-  parts.push(CLOSE_BRACKET);
-  return Buffer.concat(parts);
-}
-
 const OPEN_BRACKET = Buffer.from('[');
 const CLOSE_BRACKET = Buffer.from(']');
 const COMMA = Buffer.from(',');

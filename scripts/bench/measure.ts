@@ -24,7 +24,7 @@ export interface Row {
 }
 
 /** A request body of about `bytes` bytes; the add handler ignores the padding. */
-function body(i: number, bytes: number) {
+export function body(i: number, bytes: number) {
   const base = { first: i, second: 7 };
   const room = bytes - JSON.stringify(base).length - 10;
   return room > 0 ? { ...base, pad: 'x'.repeat(room) } : base;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench:profile [-- C [services]]`: runs the switchboard row (default C=16,
- * one service; the scale check uses 1000) with the
+ * `npm run bench:profile [-- C [services [bytes]]]`: runs the switchboard row (default
+ * C=16, one service, 100-byte bodies; the scale check uses 1000 services) with the
  * hub under `node --cpu-prof`, then prints where the hub's CPU went, by function
  * (self time). The .cpuprofile files stay in bench-results/profile/ for Chrome's
  * DevTools or speedscope.
@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { runLoad } from './load.js';
+import { body } from './measure.js';
 import { switchboard } from './systems.js';
 
 interface ProfileNode {
@@ -22,13 +23,15 @@ interface Profile {
 
 const concurrency = Number(process.argv[2] ?? 16);
 const services = Number(process.argv[3] ?? 1);
+const bodyBytes = Number(process.argv[4] ?? 100);
 const dir = 'bench-results/profile';
 rmSync(dir, { recursive: true, force: true });
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
 const running = await switchboard.start({ concurrency, services });
 delete process.env.BENCH_NODE_ARGS;
-const request = () => running.request({ first: 1, second: 2 });
+const requestBody = body(1, bodyBytes);
+const request = () => running.request(requestBody);
 await runLoad({ concurrency, warmupMs: 0, windowMs: 1000, request });
 const result = await runLoad({ concurrency, warmupMs: 0, windowMs: 5000, request });
 await running.stop();

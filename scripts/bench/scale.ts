@@ -87,7 +87,8 @@ async function parked(quick: boolean): Promise<ScaleResult> {
         .then((r) => r.body.dump(), quiet),
     );
   }
-  await waitFor(hub.ready, callers + pollers + 16);
+  // The worker parks one take for `add`, whatever its concurrency.
+  await waitFor(hub.ready, callers + pollers + 1);
   const during = stats.length;
   // 1,000 calls/s: ten calls every 10 ms, for a bounded time.
   const flowMs = quick ? 2000 : 5000;

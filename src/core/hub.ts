@@ -8,6 +8,7 @@ import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
+  BATCH_COMPANION_BYTES,
   BODYLESS_STATUSES,
   type CallPayload,
   type Delivery,
@@ -326,7 +327,11 @@ export class Hub {
     await nextTurn();
     const batch = [
       first,
-      ...(await this.#store.claimQueued(input.service, max - 1, input.workerId)),
+      ...(await this.#store.claimQueued(
+        input.service,
+        { count: max - 1, bytes: BATCH_COMPANION_BYTES },
+        input.workerId,
+      )),
     ];
     if (signal?.aborted) {
       // The worker left during the pause and never saw these jobs. Each goes back to

@@ -50,8 +50,15 @@ export interface Failure {
 export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /** A worker's answer, handed back to the caller as its HTTP response. */
-/** The most jobs one batch take hands out. */
+/** The most jobs one batch take hands out, and the most answers the SDK puts in one batch. */
 export const MAX_BATCH_JOBS = 100;
+
+/**
+ * Bytes of bodies a batch carries beside its first job or answer: small ones
+ * travel together, a large one travels with few others, and a batch of large
+ * bodies never becomes one huge message that holds up the jobs behind it.
+ */
+export const BATCH_COMPANION_BYTES = 64 * 1024;
 
 export interface Answer {
   readonly status: number;

@@ -1,4 +1,9 @@
-import { ANSWER_BATCH_TYPE, MAX_BATCH_JOBS, type WireAnswerHead } from '../protocol.js';
+import {
+  ANSWER_BATCH_TYPE,
+  BATCH_COMPANION_BYTES,
+  MAX_BATCH_JOBS,
+  type WireAnswerHead,
+} from '../protocol.js';
 import type { WorkerAnswer } from './answer.js';
 
 /** An answer ready to go, with the delivery it answers and when its caller stops waiting. */
@@ -9,13 +14,10 @@ export interface ReadyAnswer {
 }
 
 /**
- * Beside its first answer, a batch carries at most this many bytes of further
- * answers: small answers travel together, a large one travels with few others,
- * and a batch never exceeds the hub's body limit by more than its framing room.
+ * Removes from `ready` the answers of the next batch, oldest first: at most 100,
+ * with at most 64 KiB beside the first, so a batch never passes the hub's body
+ * limit by more than the room it leaves for framing.
  */
-const BATCH_COMPANION_BYTES = 64 * 1024;
-
-/** Removes from `ready` the answers of the next batch, oldest first. */
 export function nextBatch(ready: ReadyAnswer[]): ReadyAnswer[] {
   let bytes = 0;
   let count = 1;

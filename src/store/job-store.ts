@@ -84,11 +84,17 @@ export interface JobStore {
   claim(service: string, signal: CancelSignal, workerId?: string): Promise<Delivery | undefined>;
 
   /**
-   * Takes up to `max` jobs already queued for `service`, oldest first, for the
-   * worker `workerId`; never waits. A batch take (`?max=`) fills itself with this
-   * after `claim` has handed it the first job.
+   * Takes jobs already queued for `service`, oldest first, for the worker
+   * `workerId`: at most `limits.count` of them, and no more than `limits.bytes` of
+   * bodies in all (it stops at the first job that would pass it). Never waits. A
+   * batch take (`?max=`) fills itself with this after `claim` has handed it the
+   * first job.
    */
-  claimQueued(service: string, max: number, workerId?: string): Promise<Delivery[]>;
+  claimQueued(
+    service: string,
+    limits: { readonly count: number; readonly bytes: number },
+    workerId?: string,
+  ): Promise<Delivery[]>;
 
   /**
    * Puts a job whose worker never received this delivery back at the head of its

@@ -178,17 +178,21 @@ export class MemoryStore implements JobStore {
 
   async claimQueued(
     serviceName: string,
-    max: number,
+    limits: { readonly count: number; readonly bytes: number },
     workerId = ANONYMOUS_WORKER,
   ): Promise<Delivery[]> {
     const service = this.#services.get(serviceName);
     if (!service || service.queue.size === 0) return [];
     const worker = service.workers.see(workerId, Date.now());
     const deliveries: Delivery[] = [];
-    while (deliveries.length < max) {
-      const queued = service.queue.shift();
-      if (!queued) break;
-      deliveries.push(this.#handOut(queued, worker));
+    let bytes = 0;
+    while (deliveries.length < limits.count) {
+      const next = service.queue.first;
+      if (!next) break;
+      bytes += next.job.payload.body.byteLength;
+      if (bytes > limits.bytes) break;
+      service.queue.shift();
+      deliveries.push(this.#handOut(next, worker));
     }
     return deliveries;
   }

@@ -214,6 +214,24 @@ describe('Hub#takeBatch() and Hub#answerBatch()', () => {
     await Promise.all(calls);
   });
 
+  test('[P-BATCH-TAKE] a batch carries at most 64 KiB of bodies beside its first job', async () => {
+    const hub = testHub();
+    const kib = (n: number) => jsonPayload('x'.repeat(n * 1024));
+    const calls = [100, 50, 20, 1].map((n) => hub.call({ service: 'svc', payload: kib(n) }));
+    const sizes = async () =>
+      (await hub.takeBatch({ service: 'svc', timeoutMs: 0 }, 10)).map((d) => {
+        void hub.answer(d.id, ok);
+        return Math.round(d.job.payload.body.byteLength / 1024);
+      });
+    assert.deepEqual(
+      await sizes(),
+      [100, 50],
+      'the first may be large; 50 + 20 KiB beside it would not fit',
+    );
+    assert.deepEqual(await sizes(), [20, 1]);
+    await Promise.all(calls);
+  });
+
   test('[P-BATCH-TAKE] a worker that leaves while its batch fills never gets the jobs: they go back, no attempt used', async () => {
     const hub = testHub();
     const gone = new AbortController();

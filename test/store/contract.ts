@@ -46,6 +46,9 @@ function answer(text = 'ok'): Answer {
 
 const never = new AbortController().signal;
 
+/** claimQueued's limits with no byte limit. */
+const any = (count: number) => ({ count, bytes: Number.POSITIVE_INFINITY });
+
 function hasCode(code: string) {
   return (error: unknown) => (error as HubError).code === code;
 }
@@ -105,10 +108,14 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-BATCH-TAKE] claimQueued takes up to max queued jobs, oldest first, and never waits', async () => {
       const store = makeStore();
-      assert.deepEqual(await store.claimQueued('svc', 5), [], 'nothing queued: at once, empty');
+      assert.deepEqual(
+        await store.claimQueued('svc', any(5)),
+        [],
+        'nothing queued: at once, empty',
+      );
       const jobs = [job(), job(), job()];
       for (const j of jobs) await store.enqueue(j, anyWorkers);
-      const firstTwo = await store.claimQueued('svc', 2, 'w1');
+      const firstTwo = await store.claimQueued('svc', any(2), 'w1');
       assert.deepEqual(
         firstTwo.map((d) => [d.job.id, d.attempt]),
         [
@@ -121,15 +128,29 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       assert.equal(stats.queued, 1);
       assert.equal(stats.inFlight, 2);
       assert.deepEqual(
-        (await store.claimQueued('svc', 5)).map((d) => d.job.id),
+        (await store.claimQueued('svc', any(5))).map((d) => d.job.id),
         [jobs[2]?.id],
       );
       // Each is an ordinary delivery: answerable by its own id.
       const answered = await store.enqueue(job(), anyWorkers);
-      const [only] = await store.claimQueued('svc', 1);
+      const [only] = await store.claimQueued('svc', any(1));
       assert.ok(only);
       await store.answer(only.id, answer('batched'));
       assert.equal(Buffer.from((await answered.answer).body).toString(), 'batched');
+    });
+
+    test('[P-BATCH-TAKE] claimQueued stops before the first job whose body would pass its byte limit', async () => {
+      const store = makeStore();
+      // Each job's body is `{}`: 2 bytes.
+      const jobs = [job(), job(), job()];
+      for (const j of jobs) await store.enqueue(j, anyWorkers);
+      const taken = await store.claimQueued('svc', { count: 10, bytes: 5 });
+      assert.deepEqual(
+        taken.map((d) => d.job.id),
+        [jobs[0]?.id, jobs[1]?.id],
+      );
+      assert.equal((await serviceStats(store, 'svc')).queued, 1, 'the third stays queued');
+      assert.deepEqual(await store.claimQueued('svc', { count: 10, bytes: 1 }), []);
     });
 
     test('[P-POLL-GONE] an aborted claim is removed and never handed a job', async () => {
