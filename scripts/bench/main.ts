@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { measure, type Row } from './measure.js';
+import { type MeasureOptions, measure, measureAlternating, type Row } from './measure.js';
 import { renderReport } from './report.js';
 import { runScaleChecks } from './scale.js';
 import { bullmq, direct, nats, switchboard } from './systems.js';
@@ -17,12 +17,14 @@ const { values } = parseArgs({
 });
 const quick = values.quick ?? false;
 const plan = quick
-  ? { concurrencies: [1, 16], payloads: [10 * 1024], warmupMs: 300, windowMs: 1000 }
+  ? { concurrencies: [1, 16], payloads: [10 * 1024], warmupMs: 300, windowMs: 1000, rounds: 1 }
   : {
       concurrencies: [1, 16, 64, 256],
       payloads: [10 * 1024, 1024 * 1024],
       warmupMs: 1000,
-      windowMs: 5000,
+      windowMs: 3000,
+      // Direct and the hub alternate this many times per point; the median run counts.
+      rounds: 3,
     };
 const windows = { warmupMs: plan.warmupMs, windowMs: plan.windowMs };
 
@@ -40,7 +42,18 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const rows: Row[] = [];
   const skipped: string[] = [];
-  for (const system of [direct, switchboard, nats, bullmq]) {
+  // The hub against direct HTTP, the ratio that matters most: in alternating rounds.
+  console.error(`direct and ${switchboard.name}, ${plan.rounds} alternating rounds`);
+  const pairAt = (options: MeasureOptions) =>
+    measureAlternating(
+      [direct, switchboard].map((system) => ({ system, options })),
+      plan.rounds,
+      logRow,
+    );
+  for (const concurrency of plan.concurrencies) {
+    rows.push(...(await pairAt({ ...windows, concurrency, payloadBytes: 100 })));
+  }
+  for (const system of [nats, bullmq]) {
     const why = await system.unavailable();
     if (why) {
       skipped.push(`${system.name}: skipped, ${why}`);
@@ -54,12 +67,10 @@ async function main(): Promise<void> {
   }
   console.error('payload sweep, C=16');
   for (const payloadBytes of plan.payloads) {
-    for (const system of [direct, switchboard]) {
-      rows.push(logRow(await measure(system, { ...windows, concurrency: 16, payloadBytes })));
-    }
+    rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));
   }
   console.error('scale checks');
-  const scale = await runScaleChecks(quick, windows);
+  const scale = await runScaleChecks(quick, windows, plan.rounds);
 
   const report = {
     date: new Date().toISOString(),
@@ -71,7 +82,7 @@ async function main(): Promise<void> {
     },
     node: process.version,
     plan,
-    hubWorkerSlots: 'min(C, 128) HubWorker slots in one worker process',
+    hubWorkers: 'one worker process, a HubWorker with concurrency min(C, 128)',
     rows,
     scale,
     skipped,

@@ -21,7 +21,15 @@ export interface Row {
   /** CPU the measured process (hub, direct server or broker) spent per call, µs. */
   readonly cpuPerCallUs: number | undefined;
   readonly peakRssMiB: number | undefined;
+  /** With `measureAlternating`: req/s of every run, of which this row is the median. */
+  readonly runsReqPerSec?: readonly number[];
 }
+
+export type MeasureOptions = Windows & {
+  concurrency: number;
+  payloadBytes: number;
+  services?: number;
+};
 
 /** A request body of about `bytes` bytes; the add handler ignores the padding. */
 export function body(i: number, bytes: number) {
@@ -31,10 +39,7 @@ export function body(i: number, bytes: number) {
 }
 
 /** One row: a fresh system, a warm-up, then a measured window of closed-loop calls. */
-export async function measure(
-  system: System,
-  options: Windows & { concurrency: number; payloadBytes: number; services?: number },
-): Promise<Row> {
+export async function measure(system: System, options: MeasureOptions): Promise<Row> {
   const { concurrency, payloadBytes, services = 1 } = options;
   const running = await system.start({ concurrency, services });
   try {
@@ -65,4 +70,30 @@ export async function measure(
   } finally {
     await running.stop();
   }
+}
+
+/**
+ * Measures the cases in turn, `rounds` times over, and keeps for each the run with
+ * the median req/s. A shared machine has noisy moments; alternating the cases and
+ * taking medians keeps one such moment from deciding a ratio.
+ */
+export async function measureAlternating(
+  cases: readonly { system: System; options: MeasureOptions }[],
+  rounds: number,
+  onRun: (row: Row) => void = () => {},
+): Promise<Row[]> {
+  const runs: Row[][] = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { system, options }] of cases.entries()) {
+      const row = await measure(system, options);
+      onRun(row);
+      runs[i]?.push(row);
+    }
+  }
+  return runs.map((rows) => {
+    const sorted = [...rows].sort((a, b) => a.reqPerSec - b.reqPerSec);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    if (!median) throw new Error('no runs measured');
+    return { ...median, runsReqPerSec: rows.map((r) => r.reqPerSec) };
+  });
 }

@@ -7,7 +7,7 @@ export interface Report {
   readonly quick: boolean;
   readonly machine: { cpus: number; model: string; memoryGiB: number };
   readonly node: string;
-  readonly hubWorkerSlots: string;
+  readonly hubWorkers: string;
   readonly rows: readonly Row[];
   readonly scale: readonly ScaleResult[];
   readonly skipped: readonly string[];
@@ -31,6 +31,7 @@ export function renderReport(report: Report): string {
       row.system,
       String(row.concurrency),
       fmt(row.reqPerSec, 0),
+      spread(row),
       base ? fmt(row.reqPerSec / base.reqPerSec) : 'n/a',
       fmt(row.p50Ms),
       fmt(row.p90Ms),
@@ -69,7 +70,7 @@ export function renderReport(report: Report): string {
   return [
     `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC${report.quick ? ' (--quick: short windows, fewer points)' : ''}: ` +
       `${report.machine.cpus} × ${report.machine.model}, ${report.machine.memoryGiB} GiB, Node ${report.node}, ${report.durationS} s. ` +
-      `Hub workers: ${report.hubWorkerSlots}.`,
+      `Hub workers: ${report.hubWorkers}.`,
     '',
     '### Throughput, latency and CPU (100-byte bodies)',
     '',
@@ -78,6 +79,7 @@ export function renderReport(report: Report): string {
         'system',
         'C',
         'req/s',
+        'runs',
         '× direct',
         'p50 ms',
         'p90 ms',
@@ -90,7 +92,8 @@ export function renderReport(report: Report): string {
       throughput,
     ),
     '',
-    'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server).',
+    'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server). ' +
+      '`runs`: req/s of each alternating round of direct and the hub; the row shows the median round.',
     '',
     '### Payloads (C=16)',
     '',
@@ -109,6 +112,12 @@ export function renderReport(report: Report): string {
     ...(report.skipped.length ? ['', ...report.skipped.map((s) => `- ${s}`)] : []),
     '',
   ].join('\n');
+}
+
+/** The req/s of every round behind a median row, or a dash for a single run. */
+function spread(row: Row): string {
+  const runs = row.runsReqPerSec;
+  return runs && runs.length > 1 ? runs.map((r) => r.toFixed(0)).join(' / ') : '–';
 }
 
 function targets(report: Report): string[][] {

@@ -1,6 +1,6 @@
 /** The scale checks: many services, deep queues, and many parked requests at once. */
 import { Pool } from 'undici';
-import { measure, type Windows } from './measure.js';
+import { measureAlternating, type Row, type Windows } from './measure.js';
 import { startChild } from './proc.js';
 import { switchboard } from './systems.js';
 
@@ -15,22 +15,33 @@ export interface ScaleResult {
   readonly eventLoopP99Ms?: number;
 }
 
-export async function runScaleChecks(quick: boolean, windows: Windows): Promise<ScaleResult[]> {
+export async function runScaleChecks(
+  quick: boolean,
+  windows: Windows,
+  rounds: number,
+): Promise<ScaleResult[]> {
   return [
-    await services(quick ? 100 : 1000, windows),
+    await services(quick ? 100 : 1000, windows, rounds),
     await queueDepth(quick),
     await parked(quick),
   ];
 }
 
-async function services(count: number, windows: Windows): Promise<ScaleResult> {
+async function services(count: number, windows: Windows, rounds: number): Promise<ScaleResult> {
   const row = { ...windows, concurrency: 16, payloadBytes: 100 };
-  const one = await measure(switchboard, { ...row, services: 1 });
-  const many = await measure(switchboard, { ...row, services: count });
+  const [one, many] = await measureAlternating(
+    [1, count].map((services) => ({ system: switchboard, options: { ...row, services } })),
+    rounds,
+  );
+  if (!one || !many) throw new Error('the services check measured nothing');
+  const runs = (r: Row) =>
+    r.runsReqPerSec && r.runsReqPerSec.length > 1
+      ? ` (runs: ${r.runsReqPerSec.map((v) => v.toFixed(0)).join(' / ')})`
+      : '';
   return {
     check: `${count} services in use vs 1 (C=16)`,
-    small: `${one.reqPerSec.toFixed(0)} req/s`,
-    large: `${many.reqPerSec.toFixed(0)} req/s`,
+    small: `${one.reqPerSec.toFixed(0)} req/s${runs(one)}`,
+    large: `${many.reqPerSec.toFixed(0)} req/s${runs(many)}`,
     ratio: many.reqPerSec / one.reqPerSec,
     meaning: 'throughput ratio; 1.0 means no cost',
   };

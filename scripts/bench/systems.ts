@@ -61,8 +61,8 @@ export const direct: System = {
   },
 };
 
-/** The worker slots that serve `concurrency` callers: one each, up to 128. */
-export function hubWorkerSlots(concurrency: number): number {
+/** The worker concurrency that serves `concurrency` callers: one handler each, up to 128. */
+export function hubWorkerConcurrency(concurrency: number): number {
   return Math.min(concurrency, 128);
 }
 
@@ -76,10 +76,10 @@ export const switchboard: System = {
       HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
       HUB_MAX_PARKED: '100000',
     });
-    const slots = services === 1 ? hubWorkerSlots(concurrency) : 1;
+    const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
     const worker = await startChild(
       `${TARGETS}/hub-worker.ts`,
-      [hub.ready, String(slots), String(services)],
+      [hub.ready, String(perService), String(services)],
       /(READY)/,
     );
     // A worker keeps one take waiting per service, whatever its concurrency.
