@@ -49,7 +49,6 @@ export interface Failure {
 /** Statuses that cannot carry a body (RFC 9110): an answer with one must be empty. */
 export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
-/** A worker's answer, handed back to the caller as its HTTP response. */
 /** The most jobs one batch take hands out, and the most answers the SDK puts in one batch. */
 export const MAX_BATCH_JOBS = 100;
 
@@ -60,6 +59,7 @@ export const MAX_BATCH_JOBS = 100;
  */
 export const BATCH_COMPANION_BYTES = 64 * 1024;
 
+/** A worker's answer, handed back to the caller as its HTTP response. */
 export interface Answer {
   readonly status: number;
   readonly contentType: string | undefined;

@@ -44,6 +44,12 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     const status = parseStatus(headers.get(Header.Status));
     const next = c.req.query('next');
     const take = next === undefined ? undefined : takeOptions(c, headers);
+    if (take?.max !== undefined) {
+      throw new HubError(
+        ErrorCode.InvalidBatch,
+        '?max takes a batch: answer with POST /jobs to take one; POST /jobs/:id takes one job',
+      );
+    }
     const body = new Uint8Array(await c.req.arrayBuffer());
     const id = c.req.param('id') ?? '';
     const workerAnswer = {
@@ -88,6 +94,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
           },
       requestGone(c),
     );
+    // The hub's outcomes follow the answers it was given; refused ones slot back in.
     const inOrder = answers.map((_, i) => refused.get(i) ?? outcomes.shift());
     return batchResponse(
       answers.map((a) => a.id),

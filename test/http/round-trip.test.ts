@@ -232,7 +232,12 @@ describe('POST /jobs/:id?next=<service> - answer and take the next job in one ex
     const { app } = testApp();
     const call = app.request('/service/add', { method: 'POST', body: Buffer.from('1') });
     const job = await takeJob(app);
-    for (const query of ['next=bad%20name', 'next=add&timeout=-1', 'next=add&encoding=hex']) {
+    for (const query of [
+      'next=bad%20name',
+      'next=add&timeout=-1',
+      'next=add&encoding=hex',
+      'next=add&max=5',
+    ]) {
       const res = await app.request(`/jobs/${job.id}?${query}`, { method: 'POST', body: 'x' });
       assert.equal(res.status, 400, query);
     }
