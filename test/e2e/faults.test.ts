@@ -19,15 +19,19 @@ const WORKER = fileURLToPath(new URL('../support/add-worker.mjs', import.meta.ur
 const CALL_TIMEOUT_MS = 3000;
 const CHAOS_MS = 2500;
 
+let started = 0;
+
+/** Every other worker takes and answers in batches of up to 4. */
 async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, url, '2'], {
+  const mode = started++ % 2 === 0 ? 'single' : 'batch';
+  const child = spawn(process.execPath, [WORKER, url, '2', mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await once(child.stdout, 'data');
   return child;
 }
 
-test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose no call', async (t) => {
+test('[P-LEASE] [P-BATCH] faults: workers SIGKILLed mid-job (some holding batches) and polls cut at random lose no call', async (t) => {
   const server = await startServer(
     testConfig({ leaseMs: 150, maxAttempts: 10, callTimeoutMs: CALL_TIMEOUT_MS }),
   );
@@ -37,6 +41,7 @@ test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose n
   let slowest = 0;
   let kills = 0;
   let cutPolls = 0;
+  let batchAnswers = 0;
   const chaosEnds = Date.now() + CHAOS_MS;
 
   const caller = async (loop: number) => {
@@ -50,6 +55,7 @@ test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose n
         body: JSON.stringify({ first, second }),
       });
       const text = await response.body.text();
+      if (response.headers['x-answered-by'] === 'batch') batchAnswers++;
       slowest = Math.max(slowest, Date.now() - started);
       const outcome =
         response.statusCode === 200
@@ -74,7 +80,8 @@ test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose n
   // Polls that vanish at a random moment: parked, or just after a job was handed to them.
   const cutter = async () => {
     while (Date.now() < chaosEnds - 300) {
-      const poll = send(`${server.url}/service/add/jobs?timeout=1000`);
+      const batch = cutPolls % 2 === 0 ? '' : '&max=4';
+      const poll = send(`${server.url}/service/add/jobs?timeout=1000${batch}`);
       await sleep(Math.random() * 40);
       poll.disconnect();
       cutPolls++;
@@ -85,10 +92,11 @@ test('[P-LEASE] faults: workers SIGKILLed mid-job and polls cut at random lose n
     await Promise.all([caller(1), caller(2), caller(3), caller(4), killer(), cutter()]);
     const calls = [...outcomes.values()].reduce((a, b) => a + b, 0);
     const status = await server.hub.status();
-    const summary = `${calls} calls, ${kills} kills, ${cutPolls} cut polls, ${status.total.redelivered} redelivered, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`;
+    const summary = `${calls} calls (${batchAnswers} answered in batches), ${kills} kills, ${cutPolls} cut polls, ${status.total.redelivered} redelivered, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`;
     t.diagnostic(summary);
     assert.ok(kills >= 5 && cutPolls >= 20, `not enough chaos: ${summary}`);
     assert.ok(status.total.redelivered > 0, `no job was ever redelivered: ${summary}`);
+    assert.ok(batchAnswers > 0, `no call was answered by a batch worker: ${summary}`);
     assert.deepEqual([...outcomes.keys()], ['right answer'], summary);
     assert.ok(slowest < CALL_TIMEOUT_MS + 500, `a call took ${slowest} ms: ${summary}`);
     assert.equal(status.total.inFlight + status.total.queued, 0, summary);
