@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import { ErrorCode, HubError } from '../errors.js';
 import { CallWait } from './call-wait.js';
 import type { Cancel, CancelSignal } from './cancel.js';
-import type { CallInput } from './hub.js';
+import type { CallInput } from './hub-types.js';
 import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
 import { assertServiceName } from './service-name.js';
 import type { Answer, CallPayload } from './types.js';

@@ -5,90 +5,32 @@ import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
+import type { CallInput, DeliveryAnswer, HubOptions, HubStatus, TakeInput } from './hub-types.js';
+import { checkBatchSize, checkMaxAttempts, checkTimeout } from './limits.js';
 import { assertServiceName } from './service-name.js';
 import {
   type Answer,
   BATCH_COMPANION_BYTES,
   BODYLESS_STATUSES,
-  type CallPayload,
   type Delivery,
   type Failure,
   type Job,
-  MAX_BATCH_JOBS,
-  type ServiceStats,
 } from './types.js';
 
-export interface HubOptions {
-  /** A call's deadline when the caller names none. */
-  readonly callTimeoutMs: number;
-  /** The longest deadline a caller may ask for; longer is `invalid_timeout`. */
-  readonly maxCallTimeoutMs: number;
-  /** How long a poll waits for a job when the worker names no wait. */
-  readonly pollTimeoutMs: number;
-  /** The longest wait a worker may ask for; longer is `invalid_timeout`. */
-  readonly maxPollTimeoutMs: number;
-  /** Parked calls plus parked polls, across all services, before `hub_full`. */
-  readonly maxParked: number;
-  /** How long `close()` lets in-flight jobs finish before it turns their callers away. */
-  readonly shutdownGraceMs: number;
-  /** Hand-outs a job gets in all (lost leases and retryable failures use them up); callers may ask for fewer. */
-  readonly maxAttempts: number;
-  /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
-  readonly noWorkersMs: number;
-  /** How long the outcome of an async or idempotent call is kept. */
-  readonly resultTtlMs: number;
-  /** Outcomes kept at most, and bytes of answer bodies kept at most; the oldest go first. */
-  readonly maxResults: number;
-  readonly maxResultBytes: number;
-}
-
-export interface CallInput {
-  readonly service: string;
-  readonly payload: CallPayload;
-  /** Milliseconds the caller will wait; the configured default when undefined. */
-  readonly timeoutMs?: number | undefined;
-  /** Milliseconds the job may wait for a worker to take it (`queue_timeout` after); no limit when undefined. */
-  readonly queueTimeoutMs?: number | undefined;
-  /** Hand-outs allowed, from 1 to the configured maximum; the maximum when undefined. */
-  readonly maxAttempts?: number | undefined;
-  /** Queue the job even when no worker has been seen (scale-from-zero services). */
-  readonly queueWithoutWorkers?: boolean | undefined;
-  /**
-   * Coalesces calls: while a job with this key is queued, in flight or recently
-   * answered for the service, another call with it gets that job's answer.
-   */
-  readonly idempotencyKey?: string | undefined;
-}
-
 export type { JobResult } from './async-calls.js';
-
-export interface TakeInput {
-  readonly service: string;
-  /** Milliseconds to wait for a job; 0 returns at once. The configured default when undefined. */
-  readonly timeoutMs?: number | undefined;
-  /** Who is asking, for `GET /services`; anonymous when undefined. */
-  readonly workerId?: string | undefined;
-}
-
-/** A worker's answer to one delivery, as a batch carries it. */
-export interface DeliveryAnswer {
-  readonly id: string;
-  readonly answer: Answer;
-}
+export type {
+  CallInput,
+  DeliveryAnswer,
+  HubOptions,
+  HubStatus,
+  TakeInput,
+} from './hub-types.js';
 
 /** Resolves after the I/O callbacks of the current turn of the event loop have run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;
-
-export interface HubStatus {
-  readonly ready: boolean;
-  readonly parkedCalls: number;
-  readonly parkedPolls: number;
-  readonly total: Omit<ServiceStats, 'service'>;
-  readonly services: ServiceStats[];
-}
 
 const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
 
@@ -167,7 +109,7 @@ export class Hub {
    * end. Rejects `unknown_job` for an id it does not know or no longer keeps.
    */
   async result(id: string, waitMs = 0, signal?: CancelSignal): Promise<JobResult> {
-    this.#checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
+    checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
     return this.#async.result(id, waitMs, signal);
   }
 
@@ -202,7 +144,7 @@ export class Hub {
   }
 
   #callTimeout(value: number | undefined): number {
-    return this.#checkTimeout(value, 1, this.#options.maxCallTimeoutMs, {
+    return checkTimeout(value, 1, this.#options.maxCallTimeoutMs, {
       fallback: this.#options.callTimeoutMs,
       what: 'call timeout',
     });
@@ -219,11 +161,11 @@ export class Hub {
     const queueTimeoutMs =
       input.queueTimeoutMs === undefined
         ? undefined
-        : this.#checkTimeout(input.queueTimeoutMs, 1, timeoutMs, {
+        : checkTimeout(input.queueTimeoutMs, 1, timeoutMs, {
             fallback: timeoutMs,
             what: 'queue timeout',
           });
-    const maxAttempts = this.#checkMaxAttempts(input.maxAttempts);
+    const maxAttempts = checkMaxAttempts(input.maxAttempts, this.#options.maxAttempts);
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) throw cancelledError();
     this.#checkCapacity();
@@ -318,7 +260,7 @@ export class Hub {
    * exchange for many jobs instead of one each.
    */
   async takeBatch(input: TakeInput, max: number, signal?: CancelSignal): Promise<Delivery[]> {
-    this.#checkBatchSize(max);
+    checkBatchSize(max);
     const first = await this.take(input, signal);
     if (!first) return [];
     if (max === 1) return [first];
@@ -355,7 +297,7 @@ export class Hub {
   ): Promise<{ outcomes: (HubError | undefined)[]; jobs: Delivery[] }> {
     if (next) {
       this.#checkTake(next.take);
-      this.#checkBatchSize(next.max);
+      checkBatchSize(next.max);
     }
     const outcomes: (HubError | undefined)[] = [];
     for (const { id, answer } of answers) {
@@ -497,31 +439,10 @@ export class Hub {
   /** Validates a take's service and wait; returns the wait in milliseconds. */
   #checkTake(input: TakeInput): number {
     assertServiceName(input.service);
-    return this.#checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
+    return checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
       fallback: this.#options.pollTimeoutMs,
       what: 'poll timeout',
     });
-  }
-
-  #checkBatchSize(max: number): void {
-    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_JOBS) {
-      throw new HubError(
-        ErrorCode.InvalidBatch,
-        `a batch take asks for 1 to ${MAX_BATCH_JOBS} jobs, got ${max}`,
-      );
-    }
-  }
-
-  #checkMaxAttempts(value: number | undefined): number {
-    const max = this.#options.maxAttempts;
-    if (value === undefined) return max;
-    if (!Number.isInteger(value) || value < 1 || value > max) {
-      throw new HubError(
-        ErrorCode.InvalidHeader,
-        `Hub-Max-Attempts must be a whole number from 1 to ${max}, got ${value}`,
-      );
-    }
-    return value;
   }
 
   #checkCapacity(): void {
@@ -530,22 +451,6 @@ export class Hub {
     if (parked >= this.#options.maxParked) {
       throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
     }
-  }
-
-  #checkTimeout(
-    value: number | undefined,
-    min: number,
-    max: number,
-    { fallback, what }: { fallback: number; what: string },
-  ): number {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new HubError(
-        ErrorCode.InvalidTimeout,
-        `${what} must be a whole number of milliseconds from ${min} to ${max}, got ${value}`,
-      );
-    }
-    return value;
   }
 }
 

@@ -1,0 +1,70 @@
+/**
+ * What the core takes and gives at its edges: its options, a call, a take, a
+ * batch answer, its status. `hub.ts` re-exports them; they live apart so that
+ * file is about behaviour.
+ */
+import type { Answer, CallPayload, ServiceStats } from './types.js';
+
+export interface HubOptions {
+  /** A call's deadline when the caller names none. */
+  readonly callTimeoutMs: number;
+  /** The longest deadline a caller may ask for; longer is `invalid_timeout`. */
+  readonly maxCallTimeoutMs: number;
+  /** How long a poll waits for a job when the worker names no wait. */
+  readonly pollTimeoutMs: number;
+  /** The longest wait a worker may ask for; longer is `invalid_timeout`. */
+  readonly maxPollTimeoutMs: number;
+  /** Parked calls plus parked polls, across all services, before `hub_full`. */
+  readonly maxParked: number;
+  /** How long `close()` lets in-flight jobs finish before it turns their callers away. */
+  readonly shutdownGraceMs: number;
+  /** Hand-outs a job gets in all (lost leases and retryable failures use them up); callers may ask for fewer. */
+  readonly maxAttempts: number;
+  /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
+  readonly noWorkersMs: number;
+  /** How long the outcome of an async or idempotent call is kept. */
+  readonly resultTtlMs: number;
+  /** Outcomes kept at most, and bytes of answer bodies kept at most; the oldest go first. */
+  readonly maxResults: number;
+  readonly maxResultBytes: number;
+}
+
+export interface CallInput {
+  readonly service: string;
+  readonly payload: CallPayload;
+  /** Milliseconds the caller will wait; the configured default when undefined. */
+  readonly timeoutMs?: number | undefined;
+  /** Milliseconds the job may wait for a worker to take it (`queue_timeout` after); no limit when undefined. */
+  readonly queueTimeoutMs?: number | undefined;
+  /** Hand-outs allowed, from 1 to the configured maximum; the maximum when undefined. */
+  readonly maxAttempts?: number | undefined;
+  /** Queue the job even when no worker has been seen (scale-from-zero services). */
+  readonly queueWithoutWorkers?: boolean | undefined;
+  /**
+   * Coalesces calls: while a job with this key is queued, in flight or recently
+   * answered for the service, another call with it gets that job's answer.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface TakeInput {
+  readonly service: string;
+  /** Milliseconds to wait for a job; 0 returns at once. The configured default when undefined. */
+  readonly timeoutMs?: number | undefined;
+  /** Who is asking, for `GET /services`; anonymous when undefined. */
+  readonly workerId?: string | undefined;
+}
+
+/** A worker's answer to one delivery, as a batch carries it. */
+export interface DeliveryAnswer {
+  readonly id: string;
+  readonly answer: Answer;
+}
+
+export interface HubStatus {
+  readonly ready: boolean;
+  readonly parkedCalls: number;
+  readonly parkedPolls: number;
+  readonly total: Omit<ServiceStats, 'service'>;
+  readonly services: ServiceStats[];
+}
