@@ -3,7 +3,8 @@ export interface RunningJob {
   readonly id: string;
   readonly leaseMs: number | undefined;
   /** Aborted when the hub says the job is no longer this worker's. */
-  readonly controller: AbortController;
+  /** Told when the hub says the job is no longer this worker's. */
+  readonly signal: { abort(): void };
   lastBeatAt: number;
   /** True once the hub has said the job went to another worker or its caller left. */
   lost: boolean;
@@ -26,8 +27,8 @@ export class Heartbeats {
     this.#beat = beat;
   }
 
-  start(id: string, leaseMs: number | undefined, controller: AbortController): RunningJob {
-    const job: RunningJob = { id, leaseMs, controller, lastBeatAt: Date.now(), lost: false };
+  start(id: string, leaseMs: number | undefined, signal: { abort(): void }): RunningJob {
+    const job: RunningJob = { id, leaseMs, signal, lastBeatAt: Date.now(), lost: false };
     this.#running.add(job);
     // Jobs from one hub share a lease length; sweep at a third of the shortest seen.
     if (leaseMs !== undefined && leaseMs > 0 && leaseMs / 3 < this.#everyMs) {
@@ -57,7 +58,7 @@ export class Heartbeats {
       void this.#beat(job.id).then((kept) => {
         if (kept || !this.#running.has(job)) return;
         job.lost = true;
-        job.controller.abort();
+        job.signal.abort();
       });
     }
   }

@@ -8,6 +8,7 @@ import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
 import type { BackoffOptions } from './backoff.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
+import { JobSignal } from './job-signal.js';
 import type { ReceivedJob } from './received-job.js';
 import { type LoopHost, ServiceLoop } from './service-loop.js';
 
@@ -225,23 +226,24 @@ export class HubWorker {
    * nobody takes that answer any more, and the hub would only refuse it.
    */
   async #run(job: ReceivedJob): Promise<WorkerAnswer | undefined> {
-    const controller = new AbortController();
-    const untilDeadline = setTimeout(
-      () => controller.abort(),
-      Math.max(0, job.remainingMs ?? job.deadline - Date.now()),
+    const jobSignal = new JobSignal(
+      job.remainingMs ?? job.deadline - Date.now(),
+      this.#graceOver.signal,
     );
-    const running = this.#heartbeats.start(job.id, job.leaseMs, controller);
-    const onGraceOver = () => controller.abort();
-    this.#graceOver.signal.addEventListener('abort', onGraceOver, { once: true });
+    const running = this.#heartbeats.start(job.id, job.leaseMs, jobSignal);
+    const context: JobContext = {
+      get signal() {
+        return jobSignal.signal;
+      },
+    };
     let answer: WorkerAnswer;
     try {
-      answer = await toWorkerAnswer(await this.#handler(job, { signal: controller.signal }));
+      answer = await toWorkerAnswer(await this.#handler(job, context));
     } catch (error) {
       answer = failureAnswer(error);
     } finally {
-      clearTimeout(untilDeadline);
+      jobSignal.dispose();
       this.#heartbeats.end(running);
-      this.#graceOver.signal.removeEventListener('abort', onGraceOver);
     }
     return running.lost ? undefined : answer;
   }
