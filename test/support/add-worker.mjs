@@ -5,24 +5,46 @@
 // answer batch ([P-BATCH]), so a kill lands on several jobs at a time.
 const [url, slots = '2', mode = 'single'] = process.argv.slice(2);
 
+/** One poll: the parsed job (or jobs), or undefined when none came or the hub was away. */
+async function poll(query) {
+  try {
+    const response = await fetch(`${url}/service/add/jobs?timeout=1000${query}`);
+    if (response.status === 200) return await response.json();
+    await response.arrayBuffer();
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
+
+/** Long enough that kills often find jobs in hand. */
+const work = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
+
+const answerOf = ({ originalRequest: { first, second } }) =>
+  Buffer.from(JSON.stringify({ answer: first + second }));
+
+async function slot() {
+  for (;;) {
+    const job = await poll('');
+    if (!job) continue;
+    await work();
+    await fetch(`${url}/jobs/${job.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: answerOf(job),
+    }).then(
+      (response) => response.arrayBuffer(),
+      () => {},
+    );
+  }
+}
+
 async function batchSlot() {
   for (;;) {
-    let jobs;
-    try {
-      const poll = await fetch(`${url}/service/add/jobs?timeout=1000&max=4`);
-      if (poll.status !== 200) {
-        await poll.arrayBuffer();
-        continue;
-      }
-      jobs = await poll.json();
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      continue;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
-    const bodies = jobs.map(({ originalRequest: { first, second } }) =>
-      Buffer.from(JSON.stringify({ answer: first + second })),
-    );
+    const jobs = await poll('&max=4');
+    if (!jobs) continue;
+    await work();
+    const bodies = jobs.map(answerOf);
     const heads = jobs.map((job, i) => ({
       id: job.id,
       contentType: 'application/json',
@@ -33,34 +55,6 @@ async function batchSlot() {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.switchboard.answers' },
       body: Buffer.concat([Buffer.from(`${JSON.stringify(heads)}\n`), ...bodies]),
-    }).then(
-      (response) => response.arrayBuffer(),
-      () => {},
-    );
-  }
-}
-
-async function slot() {
-  for (;;) {
-    let job;
-    try {
-      const poll = await fetch(`${url}/service/add/jobs?timeout=1000`);
-      if (poll.status !== 200) {
-        await poll.arrayBuffer();
-        continue;
-      }
-      job = await poll.json();
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      continue;
-    }
-    // Long enough that kills often find a job in hand.
-    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
-    const { first, second } = job.originalRequest;
-    await fetch(`${url}/jobs/${job.id}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ answer: first + second }),
     }).then(
       (response) => response.arrayBuffer(),
       () => {},
