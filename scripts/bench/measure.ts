@@ -97,3 +97,9 @@ export async function measureAlternating(
     return { ...median, runsReqPerSec: rows.map((r) => r.reqPerSec) };
   });
 }
+
+/** Every round's req/s behind a median row, as `a / b / c`; undefined for a single run. */
+export function roundsText(row: Row): string | undefined {
+  const runs = row.runsReqPerSec;
+  return runs && runs.length > 1 ? runs.map((r) => r.toFixed(0)).join(' / ') : undefined;
+}

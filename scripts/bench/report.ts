@@ -1,5 +1,5 @@
 /** Turns one benchmark run into the markdown tables printed on stdout and kept in docs/benchmarks.md. */
-import type { Row } from './measure.js';
+import { type Row, roundsText } from './measure.js';
 import type { ScaleResult } from './scale.js';
 
 export interface Report {
@@ -31,7 +31,7 @@ export function renderReport(report: Report): string {
       row.system,
       String(row.concurrency),
       fmt(row.reqPerSec, 0),
-      spread(row),
+      roundsText(row) ?? '–',
       base ? fmt(row.reqPerSec / base.reqPerSec) : 'n/a',
       fmt(row.p50Ms),
       fmt(row.p90Ms),
@@ -112,12 +112,6 @@ export function renderReport(report: Report): string {
     ...(report.skipped.length ? ['', ...report.skipped.map((s) => `- ${s}`)] : []),
     '',
   ].join('\n');
-}
-
-/** The req/s of every round behind a median row, or a dash for a single run. */
-function spread(row: Row): string {
-  const runs = row.runsReqPerSec;
-  return runs && runs.length > 1 ? runs.map((r) => r.toFixed(0)).join(' / ') : '–';
 }
 
 function targets(report: Report): string[][] {

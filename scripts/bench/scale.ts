@@ -1,6 +1,6 @@
 /** The scale checks: many services, deep queues, and many parked requests at once. */
 import { Pool } from 'undici';
-import { measureAlternating, type Row, type Windows } from './measure.js';
+import { measureAlternating, type Row, roundsText, type Windows } from './measure.js';
 import { startChild } from './proc.js';
 import { switchboard } from './systems.js';
 
@@ -34,10 +34,10 @@ async function services(count: number, windows: Windows, rounds: number): Promis
     rounds,
   );
   if (!one || !many) throw new Error('the services check measured nothing');
-  const runs = (r: Row) =>
-    r.runsReqPerSec && r.runsReqPerSec.length > 1
-      ? ` (runs: ${r.runsReqPerSec.map((v) => v.toFixed(0)).join(' / ')})`
-      : '';
+  const runs = (r: Row) => {
+    const text = roundsText(r);
+    return text === undefined ? '' : ` (runs: ${text})`;
+  };
   return {
     check: `${count} services in use vs 1 (C=16)`,
     small: `${one.reqPerSec.toFixed(0)} req/s${runs(one)}`,

@@ -97,7 +97,7 @@ export class ServiceLoop {
       const jobs =
         batch.length === 0
           ? await this.#host.take(this.#service, max)
-          : this.#report(batch, await this.#host.send(batch, { service: this.#service, max }));
+          : this.#report(await this.#host.send(batch, { service: this.#service, max }));
       this.#answered();
       for (const wire of jobs) this.#start(new ReceivedJob(wire));
     } catch (error) {
@@ -111,7 +111,7 @@ export class ServiceLoop {
   async #sendAnswers(batch: ReadyAnswer[]): Promise<void> {
     this.#sending = true;
     try {
-      this.#report(batch, await this.#host.send(batch, undefined));
+      this.#report(await this.#host.send(batch, undefined));
       this.#answered();
     } catch (error) {
       await this.#failed(batch, error);
@@ -131,16 +131,13 @@ export class ServiceLoop {
   }
 
   /** Logs the answers the hub refused (caller gone, lease lost, ...); returns the jobs taken. */
-  #report(batch: readonly ReadyAnswer[], result: WireBatchResult): readonly WireJob[] {
+  #report(result: WireBatchResult): readonly WireJob[] {
     for (const outcome of result.outcomes) {
       if (outcome.error) {
         this.#host.warn(
           `switchboard worker: answer to job ${outcome.id} refused: ${outcome.error.message}`,
         );
       }
-    }
-    if (result.outcomes.length !== batch.length) {
-      this.#host.warn('switchboard worker: the hub reported a different number of answers');
     }
     return result.jobs;
   }
