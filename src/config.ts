@@ -20,6 +20,12 @@ export interface Config {
   readonly maxQueuedPerService: number;
   /** Parked calls plus parked polls before `hub_full`. @default 20000 */
   readonly maxParked: number;
+  /** Parked calls plus parked polls of one service, its share of `maxParked`. @default 10000 */
+  readonly maxParkedPerService: number;
+  /** Bytes of request bodies held by live jobs (queued or in flight) before `hub_full`. @default 256 MiB */
+  readonly maxQueuedBytes: number;
+  /** The same for one service, its share of `maxQueuedBytes`, before `service_full`. @default 128 MiB */
+  readonly maxQueuedBytesPerService: number;
   /** Services tracked at once (idle ones are forgotten first). @default 10000 */
   readonly maxServices: number;
   /** A call's deadline when it names none. @default 30 s */
@@ -48,6 +54,18 @@ export interface Config {
   readonly maxResults: number;
   /** Bytes of answer bodies kept in them at most. @default 64 MiB */
   readonly maxResultBytes: number;
+  /** Such outcomes one service keeps at most; its own oldest go first. @default 5000 */
+  readonly maxResultsPerService: number;
+  /** Bytes of answers one service keeps at most; its own oldest go first. @default 32 MiB */
+  readonly maxResultBytesPerService: number;
+  /**
+   * Request headers whose values, beside the token (or the `Authorization` header
+   * when auth is off), give each caller its own space of idempotency keys.
+   * @default ['x-user-id']
+   */
+  readonly idempotencyScopeHeaders: readonly string[];
+  /** `astrohub`: behave as AstroHub's workers and callers expect (docs/astrohub.md). @default '' */
+  readonly compat: '' | 'astrohub';
   /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
   readonly headersTimeoutMs: number;
   /** Time a client has to send its whole request, body included (slow-body guard); not the wait for an answer. @default 60 s */
@@ -103,6 +121,33 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 1,
     max: 10_000_000,
     help: 'parked calls + parked polls before hub_full',
+  },
+  {
+    key: 'maxParkedPerService',
+    env: 'HUB_MAX_PARKED_PER_SERVICE',
+    flag: 'max-parked-per-service',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    help: "one service's share of those before service_full",
+  },
+  {
+    key: 'maxQueuedBytes',
+    env: 'HUB_MAX_QUEUED_BYTES',
+    flag: 'max-queued-bytes',
+    default: 256 * MiB,
+    min: 1,
+    max: 64 * 1024 * MiB,
+    help: 'bytes of call bodies held by queued and in-flight jobs before hub_full',
+  },
+  {
+    key: 'maxQueuedBytesPerService',
+    env: 'HUB_MAX_QUEUED_BYTES_PER_SERVICE',
+    flag: 'max-queued-bytes-per-service',
+    default: 128 * MiB,
+    min: 1,
+    max: 64 * 1024 * MiB,
+    help: "one service's share of those before service_full",
   },
   {
     key: 'maxServices',
@@ -234,6 +279,24 @@ export const INT_OPTIONS: readonly IntOption[] = [
     help: 'bytes of answer bodies those outcomes keep at most',
   },
   {
+    key: 'maxResultsPerService',
+    env: 'HUB_MAX_RESULTS_PER_SERVICE',
+    flag: 'max-results-per-service',
+    default: 5_000,
+    min: 0,
+    max: 10_000_000,
+    help: 'outcomes one service keeps at most (its own oldest dropped first)',
+  },
+  {
+    key: 'maxResultBytesPerService',
+    env: 'HUB_MAX_RESULT_BYTES_PER_SERVICE',
+    flag: 'max-result-bytes-per-service',
+    default: 32 * MiB,
+    min: 0,
+    max: 16 * 1024 * MiB,
+    help: 'bytes of answer bodies one service keeps at most',
+  },
+  {
     key: 'headersTimeoutMs',
     env: 'HUB_HEADERS_TIMEOUT_MS',
     flag: 'headers-timeout-ms',
@@ -263,7 +326,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
 ];
 
 interface StringOption {
-  readonly key: 'host' | 'authFile' | 'authTokens';
+  readonly key: 'host' | 'authFile' | 'authTokens' | 'idempotencyScopeHeaders' | 'compat';
   readonly env: string;
   /** None for secrets: a flag would show them to anyone who can list processes. */
   readonly flag: string | undefined;
@@ -287,7 +350,27 @@ export const STRING_OPTIONS: readonly StringOption[] = [
     default: '',
     help: 'the same JSON, inline (environment only)',
   },
+  {
+    key: 'idempotencyScopeHeaders',
+    env: 'HUB_IDEMPOTENCY_SCOPE_HEADERS',
+    flag: 'idempotency-scope-headers',
+    default: 'x-user-id',
+    help: 'comma-separated request headers that give each caller its own idempotency keys',
+  },
+  {
+    key: 'compat',
+    env: 'HUB_COMPAT',
+    flag: 'compat',
+    default: '',
+    help: "'astrohub': behave as AstroHub's workers and callers expect",
+  },
 ];
+
+/** What `HUB_COMPAT` accepts. */
+const COMPAT_MODES: readonly Config['compat'][] = ['', 'astrohub'];
+
+/** A header name as RFC 9110 spells a token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** A bad setting: `message` is the one line start-up prints before exiting 2. */
 export class ConfigError extends Error {
@@ -318,7 +401,15 @@ export function loadConfig({
   }
   if (String(values.host).trim() === '')
     throw new ConfigError('Invalid HOST: expected an address, got an empty string');
-  const config = values as unknown as Config;
+  if (!COMPAT_MODES.includes(values.compat as Config['compat'])) {
+    throw new ConfigError(
+      `Invalid HUB_COMPAT: expected 'astrohub' or nothing, got '${values.compat}'`,
+    );
+  }
+  const config = {
+    ...values,
+    idempotencyScopeHeaders: parseHeaderList(String(values.idempotencyScopeHeaders)),
+  } as unknown as Config;
   checkDefaultWithinMax(
     config.callTimeoutMs,
     config.maxCallTimeoutMs,
@@ -350,6 +441,20 @@ function parseFlags(argv: readonly string[]): Record<string, string | undefined>
   } catch (error) {
     throw new ConfigError((error as Error).message.split('\n', 1)[0] ?? 'invalid arguments');
   }
+}
+
+function parseHeaderList(raw: string): string[] {
+  const names = raw
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const bad = names.find((name) => !HEADER_NAME.test(name));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `Invalid HUB_IDEMPOTENCY_SCOPE_HEADERS: expected comma-separated header names, got '${bad}'`,
+    );
+  }
+  return names;
 }
 
 function parseInteger(raw: string, source: string, option: IntOption): number {

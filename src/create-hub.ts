@@ -1,12 +1,19 @@
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { ASTROHUB_SERVICE_NAME_PATTERN } from './core/service-name.js';
 import { MemoryStore } from './store/memory-store.js';
 
 /** How long `GET /services` lists a worker after its last request when no-responders is off. */
 const DEFAULT_WORKER_WINDOW_MS = 10_000;
 
-/** A hub on the embedded in-memory store, wired from a loaded config. */
+/**
+ * A hub on the embedded in-memory store, wired from a loaded config. AstroHub's
+ * compatibility mode (docs/astrohub.md) changes three things here: calls park
+ * with no worker seen, jobs are not handed out again behind a worker that never
+ * heartbeats, and service names may hold `:`.
+ */
 export function createHub(config: Config): Hub {
+  const astrohub = config.compat === 'astrohub';
   const store = new MemoryStore({
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,
@@ -14,6 +21,12 @@ export function createHub(config: Config): Hub {
     maxFinishedJobs: config.maxFinishedJobs,
     leaseMs: config.leaseMs,
     workerWindowMs: config.noWorkersMs > 0 ? config.noWorkersMs : DEFAULT_WORKER_WINDOW_MS,
+    leaseAfterFirstHeartbeat: astrohub,
   });
-  return new Hub(store, config);
+  if (!astrohub) return new Hub(store, config);
+  return new Hub(store, {
+    ...config,
+    noWorkersMs: 0,
+    serviceNamePattern: ASTROHUB_SERVICE_NAME_PATTERN,
+  });
 }

@@ -29,6 +29,7 @@ export const ErrorCode = {
   QueueFull: 'queue_full',
   NoWorkers: 'no_workers',
   HubFull: 'hub_full',
+  ServiceFull: 'service_full',
   TooManyServices: 'too_many_services',
   ShuttingDown: 'shutting_down',
   Internal: 'internal_error',

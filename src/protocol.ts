@@ -3,6 +3,7 @@
  * the SDK: header names, the job a worker receives, and the error body.
  * docs/protocol.md is the prose version of this file.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Delivery } from './core/types.js';
 
 export { SERVICE_NAME_PATTERN } from './core/service-name.js';
@@ -37,6 +38,48 @@ export const WORKER_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export function isJsonMediaType(contentType: string): boolean {
   const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
   return mediaType === 'application/json' || mediaType.endsWith('+json');
+}
+
+/**
+ * Why an answer's headers cannot be sent to its caller, or `undefined` when they
+ * can: each name and value must pass Node's own checks, the ones the caller's
+ * response would otherwise fail. The hub refuses such an answer, and the SDK
+ * turns it into a 500 before sending: one rule, here, for both.
+ */
+export function answerHeaderProblem(contentType: unknown, headers: unknown): string | undefined {
+  if (contentType !== undefined && !isHeaderValue(contentType)) {
+    return 'the content type is not a valid header value';
+  }
+  if (headers === undefined) return undefined;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    return '`headers` must be an object of header names to values';
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    if (!isHeaderName(name) || values.length === 0 || !values.every(isHeaderValue)) {
+      return `header '${name.slice(0, 40)}' is not a valid HTTP header`;
+    }
+  }
+  return undefined;
+}
+
+function isHeaderName(name: string): boolean {
+  try {
+    validateHeaderName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHeaderValue(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    validateHeaderValue('x', value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The JSON body of every error the hub produces. */
@@ -147,8 +190,11 @@ export interface WireAnswerHead {
   /** The status the caller gets. @default 200 */
   readonly status?: number;
   readonly contentType?: string;
-  /** Headers returned to the caller, as `Hub-Header-*` returns them (without the prefix). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Headers returned to the caller, as `Hub-Header-*` returns them (without the
+   * prefix); a list sends the header once per value (each `Set-Cookie`).
+   */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
   /** The body's length in bytes. */
   readonly length: number;
 }

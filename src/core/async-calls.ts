@@ -5,7 +5,6 @@ import { CallWait } from './call-wait.js';
 import type { Cancel, CancelSignal } from './cancel.js';
 import type { CallInput } from './hub-types.js';
 import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
-import { assertServiceName } from './service-name.js';
 import type { Answer, CallPayload } from './types.js';
 
 /** Where an async call's job is, or how it ended. */
@@ -18,9 +17,13 @@ export interface AsyncCallsHost {
   /** Starts a call under `id` with no caller of its own; `onEnqueued` runs once its job is queued. */
   startCall(input: CallInput, id: string, onEnqueued: () => void): Promise<Answer>;
   /** Parks a poll-like wait that ends after `waitMs`, when `signal` aborts, or at shutdown. */
-  park(waitMs: number, signal: CancelSignal | undefined): { signal: Cancel; end(): void };
-  /** Throws `hub_full` when no more requests may park. */
-  checkCapacity(): void;
+  park(
+    service: string,
+    waitMs: number,
+    signal: CancelSignal | undefined,
+  ): { signal: Cancel; end(): void };
+  /** Takes a parked slot of the service, or throws `hub_full` / `service_full`; returns its release. */
+  reserveParked(service: string): () => void;
   /** A call's deadline in milliseconds, validated; the default when undefined. */
   callTimeout(value: number | undefined): number;
   /** Whether a live job waits for a worker or is held by one. */
@@ -53,8 +56,33 @@ export class AsyncCalls {
     const run = this.#runs.get(id);
     if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
     if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
+    return this.#stateOf(run);
+  }
+
+  /**
+   * `result` for a job just submitted: never rejects. A wait that cannot park now
+   * (`hub_full`, `service_full`) is skipped, and the caller hears where the job is.
+   */
+  async resultNow(
+    id: string,
+    waitMs: number,
+    signal: CancelSignal | undefined,
+  ): Promise<JobResult> {
+    const run = this.#runs.get(id);
+    if (!run) return { state: 'in_flight' };
+    if (!run.outcome && waitMs > 0 && !signal?.aborted) {
+      try {
+        await this.#waitForEnd(run, waitMs, signal);
+      } catch (error) {
+        if (!(error instanceof HubError)) throw error;
+      }
+    }
+    return this.#stateOf(run);
+  }
+
+  async #stateOf(run: Run): Promise<JobResult> {
     if (run.outcome) return { state: 'done', outcome: run.outcome };
-    return { state: (await this.#host.jobState(id)) ?? 'in_flight' };
+    return { state: (await this.#host.jobState(run.id)) ?? 'in_flight' };
   }
 
   /** The service of a job whose outcome is kept. */
@@ -65,8 +93,14 @@ export class AsyncCalls {
   /** A call with an idempotency key: joins the job holding the key, or starts it. */
   async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
     const timeoutMs = this.#host.callTimeout(input.timeoutMs);
-    this.#host.checkCapacity();
-    const run = await this.#startRun(input);
+    const release = this.#host.reserveParked(input.service);
+    let run: Run;
+    try {
+      run = await this.#startRun(input);
+    } catch (error) {
+      release();
+      throw error;
+    }
     // This caller's own deadline and departure end its wait, never the job: other
     // callers with the same key may be waiting for it too.
     const wait = new CallWait(timeoutMs, signal);
@@ -77,16 +111,16 @@ export class AsyncCalls {
     } finally {
       wait.dispose();
       this.waiters.delete(wait);
+      release();
     }
   }
 
   /** Runs a call on the hub's own behalf, or joins the run that holds its idempotency key. */
   async #startRun(input: CallInput): Promise<Run> {
-    assertServiceName(input.service);
     let idempotency: { key: string; fingerprint: string } | undefined;
     if (input.idempotencyKey !== undefined) {
       idempotency = {
-        key: `${input.service}\n${input.idempotencyKey}`,
+        key: `${input.idempotencyScope ?? ''}\n${input.service}\n${input.idempotencyKey}`,
         fingerprint: fingerprintOf(input.payload),
       };
       const existing = this.#runs.byKey(idempotency.key);
@@ -119,7 +153,7 @@ export class AsyncCalls {
 
   /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
   async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
-    const wait = this.#host.park(waitMs, signal);
+    const wait = this.#host.park(run.service, waitMs, signal);
     try {
       const ended = new Promise<void>((resolve) =>
         wait.signal.addEventListener('abort', () => resolve(), { once: true }),

@@ -16,6 +16,11 @@ export interface HubOptions {
   readonly maxPollTimeoutMs: number;
   /** Parked calls plus parked polls, across all services, before `hub_full`. */
   readonly maxParked: number;
+  /** Parked calls plus parked polls of one service, its share, before `service_full`. */
+  readonly maxParkedPerService: number;
+  /** Bytes of call bodies held by live jobs before `hub_full`, and one service's share of them. */
+  readonly maxQueuedBytes: number;
+  readonly maxQueuedBytesPerService: number;
   /** How long `close()` lets in-flight jobs finish before it turns their callers away. */
   readonly shutdownGraceMs: number;
   /** Hand-outs a job gets in all (lost leases and retryable failures use them up); callers may ask for fewer. */
@@ -27,6 +32,11 @@ export interface HubOptions {
   /** Outcomes kept at most, and bytes of answer bodies kept at most; the oldest go first. */
   readonly maxResults: number;
   readonly maxResultBytes: number;
+  /** The same bounds for one service: it drops its own oldest outcomes, never another's. */
+  readonly maxResultsPerService: number;
+  readonly maxResultBytesPerService: number;
+  /** Which service names are valid. @default SERVICE_NAME_PATTERN */
+  readonly serviceNamePattern?: RegExp | undefined;
 }
 
 export interface CallInput {
@@ -45,6 +55,11 @@ export interface CallInput {
    * answered for the service, another call with it gets that job's answer.
    */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Whose keys `idempotencyKey` is among: calls in different scopes (tokens,
+   * users) never share a job, even with the same key. One scope when undefined.
+   */
+  readonly idempotencyScope?: string | undefined;
 }
 
 export interface TakeInput {

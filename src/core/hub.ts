@@ -3,11 +3,12 @@ import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
+import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
 import type { CallInput, DeliveryAnswer, HubOptions, HubStatus, TakeInput } from './hub-types.js';
 import { checkBatchSize, checkMaxAttempts, checkTimeout } from './limits.js';
-import { assertServiceName } from './service-name.js';
+import { assertServiceName, SERVICE_NAME_PATTERN } from './service-name.js';
 import {
   type Answer,
   BATCH_COMPANION_BYTES,
@@ -29,6 +30,8 @@ export type {
 /** Resolves after the I/O callbacks of the current turn of the event loop have run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+function noop(): void {}
+
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;
 
@@ -48,6 +51,11 @@ export class Hub {
   readonly #parkedPolls = new Set<Cancel>();
   /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
   readonly #async: AsyncCalls;
+  /** Parked calls, polls and waits, in all and per service: `HUB_MAX_PARKED(_PER_SERVICE)`. */
+  readonly #parkedBudget: Budget;
+  /** Bytes of call bodies held by live jobs: `HUB_MAX_QUEUED_BYTES(_PER_SERVICE)`. */
+  readonly #bytesBudget: Budget;
+  readonly #serviceNames: RegExp;
   #closing = false;
   #closed: Promise<void> | undefined;
   #onCallsDrained: (() => void) | undefined;
@@ -55,11 +63,26 @@ export class Hub {
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
     this.#options = options;
+    this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
+    this.#parkedBudget = new Budget({
+      unit: 'parked requests',
+      total: options.maxParked,
+      totalSetting: 'HUB_MAX_PARKED',
+      perService: options.maxParkedPerService,
+      perServiceSetting: 'HUB_MAX_PARKED_PER_SERVICE',
+    });
+    this.#bytesBudget = new Budget({
+      unit: 'bytes of queued and in-flight calls',
+      total: options.maxQueuedBytes,
+      totalSetting: 'HUB_MAX_QUEUED_BYTES',
+      perService: options.maxQueuedBytesPerService,
+      perServiceSetting: 'HUB_MAX_QUEUED_BYTES_PER_SERVICE',
+    });
     this.#async = new AsyncCalls(
       {
         startCall: (input, id, onEnqueued) => this.#call(input, undefined, id, onEnqueued),
-        park: (waitMs, signal) => this.#park(waitMs, signal),
-        checkCapacity: () => this.#checkCapacity(),
+        park: (service, waitMs, signal) => this.#park(service, waitMs, signal),
+        reserveParked: (service) => this.#reserveParked(service),
         callTimeout: (value) => this.#callTimeout(value),
         jobState: (id) => this.#store.jobState(id),
       },
@@ -67,6 +90,8 @@ export class Hub {
         ttlMs: options.resultTtlMs,
         maxResults: options.maxResults,
         maxBytes: options.maxResultBytes,
+        maxResultsPerService: options.maxResultsPerService,
+        maxBytesPerService: options.maxResultBytesPerService,
       },
     );
   }
@@ -91,8 +116,13 @@ export class Hub {
    * validation code.
    */
   call(input: CallInput, signal?: CancelSignal): Promise<Answer> {
-    if (input.idempotencyKey !== undefined) return this.#async.callIdempotent(input, signal);
-    return this.#call(input, signal, nanoid());
+    if (input.idempotencyKey === undefined) return this.#call(input, signal, nanoid());
+    return this.#callIdempotent(input, signal);
+  }
+
+  async #callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
+    this.#assertService(input.service);
+    return this.#async.callIdempotent(input, signal);
   }
 
   /**
@@ -100,8 +130,24 @@ export class Hub {
    * queued: `Prefer: respond-async`. With an idempotency key already in use the id
    * is that job's. Rejects as `call` does when the job cannot be queued.
    */
-  submit(input: CallInput): Promise<string> {
+  async submit(input: CallInput): Promise<string> {
+    this.#assertService(input.service);
     return this.#async.submit(input);
+  }
+
+  /**
+   * `submit`, then waits up to `waitMs` for the job to end: `Prefer: respond-async,
+   * wait=N`. Once the job is queued it never rejects: a wait the hub cannot park
+   * now (full, shutting down) ends at once, so the caller always learns the id.
+   */
+  async submitAndWait(
+    input: CallInput,
+    waitMs: number,
+    signal?: CancelSignal,
+  ): Promise<{ id: string; result: JobResult }> {
+    const id = await this.submit(input);
+    const wait = Math.min(waitMs, this.#options.maxPollTimeoutMs);
+    return { id, result: await this.#async.resultNow(id, wait, signal) };
   }
 
   /**
@@ -127,8 +173,13 @@ export class Hub {
    * Parks a poll-like wait: its signal aborts after `waitMs`, when `signal` aborts,
    * or at shutdown. `end()` must run on every path.
    */
-  #park(waitMs: number, signal: CancelSignal | undefined): { signal: Cancel; end(): void } {
-    this.#checkCapacity();
+  #park(
+    service: string,
+    waitMs: number,
+    signal: CancelSignal | undefined,
+  ): { signal: Cancel; end(): void } {
+    // A zero wait (a short poll) ends within this turn: it holds no parked slot.
+    const release = waitMs > 0 ? this.#reserveParked(service) : noop;
     const wait = new Cancel();
     const unlink = linkAbort(signal, wait, cancelledError);
     const timer = setTimeout(() => wait.abort(), waitMs);
@@ -139,8 +190,19 @@ export class Hub {
         clearTimeout(timer);
         unlink();
         this.#parkedPolls.delete(wait);
+        release();
       },
     };
+  }
+
+  /** Takes a parked slot of `service` (or throws `hub_full` / `service_full`); the function gives it back. */
+  #reserveParked(service: string): () => void {
+    this.#parkedBudget.take(service, 1);
+    return () => this.#parkedBudget.give(service, 1);
+  }
+
+  #assertService(name: string): void {
+    assertServiceName(name, this.#serviceNames);
   }
 
   #callTimeout(value: number | undefined): number {
@@ -156,7 +218,7 @@ export class Hub {
     id: string,
     onEnqueued?: () => void,
   ): Promise<Answer> {
-    assertServiceName(input.service);
+    this.#assertService(input.service);
     const timeoutMs = this.#callTimeout(input.timeoutMs);
     const queueTimeoutMs =
       input.queueTimeoutMs === undefined
@@ -168,7 +230,14 @@ export class Hub {
     const maxAttempts = checkMaxAttempts(input.maxAttempts, this.#options.maxAttempts);
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) throw cancelledError();
-    this.#checkCapacity();
+    const bytes = input.payload.body.byteLength;
+    const releaseParked = this.#reserveParked(input.service);
+    try {
+      this.#bytesBudget.take(input.service, bytes);
+    } catch (error) {
+      releaseParked();
+      throw error;
+    }
 
     const job: Job = {
       id,
@@ -202,6 +271,8 @@ export class Hub {
       clearTimeout(queueTimer);
       wait.dispose();
       this.#parkedCalls.delete(job.id);
+      releaseParked();
+      this.#bytesBudget.give(input.service, bytes);
       if (this.#closing && this.#parkedCalls.size === 0) this.#onCallsDrained?.();
     }
   }
@@ -240,7 +311,7 @@ export class Hub {
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
 
-    const wait = this.#park(waitMs, signal);
+    const wait = this.#park(input.service, waitMs, signal);
     try {
       const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
       if (delivery && signal?.aborted) {
@@ -309,7 +380,12 @@ export class Hub {
         outcomes.push(error);
       }
     }
-    return { outcomes, jobs: next ? await this.#takeAfterAnswers(next, signal) : [] };
+    if (!next) return { outcomes, jobs: [] };
+    const jobs = await this.#takeAfterAnswers(
+      () => this.takeBatch(next.take, next.max, signal),
+      [],
+    );
+    return { outcomes, jobs };
   }
 
   /**
@@ -317,14 +393,11 @@ export class Hub {
    * full) ends empty rather than failing the exchange and losing their outcomes.
    * The worker's next plain poll hears the error.
    */
-  async #takeAfterAnswers(
-    next: { take: TakeInput; max: number },
-    signal: CancelSignal | undefined,
-  ): Promise<Delivery[]> {
+  async #takeAfterAnswers<T>(take: () => Promise<T>, empty: T): Promise<T> {
     try {
-      return await this.takeBatch(next.take, next.max, signal);
+      return await take();
     } catch (error) {
-      if (isHubError(error)) return [];
+      if (isHubError(error)) return empty;
       throw error;
     }
   }
@@ -370,7 +443,7 @@ export class Hub {
   ): Promise<Delivery | undefined> {
     this.#checkTake(next);
     await this.answer(id, answer);
-    return this.take(next, signal);
+    return this.#takeAfterAnswers(() => this.take(next, signal), undefined);
   }
 
   async status(): Promise<HubStatus> {
@@ -438,19 +511,11 @@ export class Hub {
 
   /** Validates a take's service and wait; returns the wait in milliseconds. */
   #checkTake(input: TakeInput): number {
-    assertServiceName(input.service);
+    this.#assertService(input.service);
     return checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
       fallback: this.#options.pollTimeoutMs,
       what: 'poll timeout',
     });
-  }
-
-  #checkCapacity(): void {
-    const { calls, polls } = this.parked;
-    const parked = calls + polls;
-    if (parked >= this.#options.maxParked) {
-      throw new HubError(ErrorCode.HubFull, `the hub already holds ${parked} parked requests`);
-    }
   }
 }
 

@@ -64,9 +64,15 @@ export interface Answer {
   readonly status: number;
   readonly contentType: string | undefined;
   /** Further response headers the worker asked to return (lower-case names). */
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: AnswerHeaders;
   readonly body: Uint8Array;
 }
+
+/**
+ * Response headers by lower-case name. A header sent more than once whose values
+ * cannot be joined with commas (`Set-Cookie`) keeps each value: an array.
+ */
+export type AnswerHeaders = Readonly<Record<string, string | readonly string[]>>;
 
 /** Per-service figures, as `GET /status` shows them. */
 export interface ServiceStats {

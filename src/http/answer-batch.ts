@@ -1,7 +1,6 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { DeliveryAnswer } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { ANSWER_BATCH_TYPE, type WireAnswerHead } from '../protocol.js';
+import { ANSWER_BATCH_TYPE, answerHeaderProblem, type WireAnswerHead } from '../protocol.js';
 import { batchAnswerHeaders } from './header-rules.js';
 
 /** The most answers one batch carries; the body limit bounds their bytes. */
@@ -9,16 +8,23 @@ export const MAX_BATCH_ANSWERS = 1000;
 
 const NEWLINE = 0x0a;
 
+/** One answer of a batch: ready to hand over, or refused on its own with `error`. */
+export type BatchItem =
+  | (DeliveryAnswer & { readonly error?: undefined })
+  | { readonly id: string; readonly error: HubError };
+
 /**
  * Reads an answer batch ([P-BATCH]): a line of JSON heads, then the bodies back to
- * back. The whole batch is checked before any answer is handed over, so a
- * malformed one changes nothing. Bodies are views into `body`, never copies.
+ * back. The framing is checked whole before any answer is handed over, so a
+ * malformed batch changes nothing; an answer whose own status or headers are bad
+ * is refused alone ([P-BATCH-OUTCOMES]), and the rest still count. Bodies are
+ * views into `body`, never copies.
  */
 export function parseAnswerBatch(
   contentType: string | undefined,
   body: Uint8Array,
   maxAnswerBytes: number,
-): DeliveryAnswer[] {
+): BatchItem[] {
   if ((contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() !== ANSWER_BATCH_TYPE) {
     throw invalidBatch(`an answer batch has Content-Type ${ANSWER_BATCH_TYPE}`);
   }
@@ -36,8 +42,8 @@ export function parseAnswerBatch(
     );
   }
   let offset = newline + 1;
-  const answers = heads.map((value: unknown, index): DeliveryAnswer => {
-    const head = checkHead(value, index);
+  const items = heads.map((value: unknown, index): BatchItem => {
+    const head = checkFraming(value, index);
     if (head.length > maxAnswerBytes) {
       throw new HubError(
         ErrorCode.PayloadTooLarge,
@@ -48,65 +54,55 @@ export function parseAnswerBatch(
     if (end > body.byteLength) {
       throw invalidBatch(`answer ${index} claims ${head.length} bytes, past the end of the body`);
     }
-    const answer = {
-      status: head.status ?? 200,
-      contentType: head.contentType,
-      headers: batchAnswerHeaders(head.headers ?? {}),
-      body: body.subarray(offset, end),
-    };
+    const answerBody = body.subarray(offset, end);
     offset = end;
-    return { id: head.id, answer };
+    return itemOf(head, answerBody);
   });
   if (offset !== body.byteLength) {
     throw invalidBatch(`${body.byteLength - offset} bytes follow the last answer's body`);
   }
-  return answers;
+  return items;
 }
 
-function checkHead(value: unknown, index: number): WireAnswerHead {
+/** What the batch's framing needs of a head: an object with an id and a length. */
+function checkFraming(
+  value: unknown,
+  index: number,
+): Record<string, unknown> & {
+  id: string;
+  length: number;
+} {
   const bad = (what: string) => invalidBatch(`answer ${index}: ${what}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw bad('not an object');
-  const { id, status, contentType, headers, length } = value as Record<string, unknown>;
+  const { id, length } = value as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw bad('`id` must be a delivery id');
-  if (status !== undefined && !Number.isInteger(status)) throw bad('`status` must be an integer');
   if (!Number.isInteger(length) || (length as number) < 0) {
     throw bad('`length` must be a whole number of bytes');
   }
-  if (contentType !== undefined && !isHeaderValue(contentType)) {
-    throw bad('`contentType` must be a valid header value');
-  }
-  if (headers !== undefined) {
-    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-      throw bad('`headers` must be an object of header names to values');
-    }
-    for (const [name, headerValue] of Object.entries(headers)) {
-      if (!isHeaderName(name) || !isHeaderValue(headerValue)) {
-        throw bad(`header '${name.slice(0, 40)}' is not a valid HTTP header`);
-      }
-    }
-  }
-  return value as WireAnswerHead;
+  return value as Record<string, unknown> & { id: string; length: number };
 }
 
-/** Node's own checks, the ones the caller's response would otherwise fail later. */
-function isHeaderName(name: string): boolean {
-  try {
-    validateHeaderName(name);
-    return true;
-  } catch {
-    return false;
+/** The answer a well-framed head gives, or the error that refuses it alone. */
+function itemOf(head: Record<string, unknown> & { id: string }, body: Uint8Array): BatchItem {
+  const { id, status = 200, contentType, headers } = head;
+  if (!Number.isInteger(status)) {
+    return { id, error: new HubError(ErrorCode.InvalidStatus, '`status` must be an integer') };
   }
-}
-
-function isHeaderValue(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    validateHeaderValue('x', value);
-    return true;
-  } catch {
-    return false;
+  const problem = answerHeaderProblem(contentType, headers);
+  if (problem !== undefined) {
+    return { id, error: new HubError(ErrorCode.InvalidHeader, problem) };
   }
+  const { contentType: type, headers: returned } = head as unknown as WireAnswerHead;
+  return {
+    id,
+    answer: {
+      status: status as number,
+      contentType: type,
+      headers: batchAnswerHeaders(returned ?? {}),
+      body,
+    },
+  };
 }
 
 function invalidBatch(message: string): HubError {

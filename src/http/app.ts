@@ -12,6 +12,10 @@ import { serviceRoutes } from './service-routes.js';
 export interface AppOptions {
   /** Largest request or answer body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Request headers that, with the token, give each caller its own idempotency keys. */
+  readonly idempotencyScopeHeaders: readonly string[];
+  /** `astrohub`: every job's body as base64, any call body carried as bytes (docs/astrohub.md). */
+  readonly compat: '' | 'astrohub';
   /** Bearer tokens: a file, or the JSON inline; both empty turns auth off. */
   readonly authFile: string;
   readonly authTokens: string;

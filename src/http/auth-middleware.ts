@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { type Grant, requireRole, type TokenTable } from '../auth.js';
-import type { DeliveryAnswer, Hub } from '../core/hub.js';
+import type { Hub } from '../core/hub.js';
 import { type HubError, isHubError } from '../errors.js';
 import { errorResponse } from './error-status.js';
 
@@ -37,7 +37,10 @@ export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler 
     try {
       const grant = tokens.authenticate(c.req.header('authorization'));
       c.set('grant', grant);
-      if (first === 'jobs' && c.req.method === 'GET') {
+      // HEAD runs the GET handler (Hono answers it with GET's headers), so it is
+      // authorised exactly as GET is.
+      const reads = c.req.method === 'GET' || c.req.method === 'HEAD';
+      if (first === 'jobs' && reads) {
         // An async call's result belongs to callers of the job's service.
         const id = segment(second);
         requireRole(grant, 'caller', id === undefined ? undefined : hub.resultService(id));
@@ -63,7 +66,7 @@ export function authMiddleware(tokens: TokenTable, hub: Hub): MiddlewareHandler 
 export async function refusedAnswers(
   grant: Grant | undefined,
   hub: Hub,
-  answers: readonly DeliveryAnswer[],
+  answers: readonly { readonly id: string }[],
 ): Promise<Map<number, HubError>> {
   const refused = new Map<number, HubError>();
   if (!grant) return refused;

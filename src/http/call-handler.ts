@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
+import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
 import { Header } from '../protocol.js';
-import type { BodySizeCheck } from './body-limit.js';
+import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
 import { errorResponse } from './error-status.js';
 import {
@@ -15,12 +17,28 @@ import {
 import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 
+/** What every call route shares: its body limit and the headers that scope idempotency keys. */
+export interface CallRouteOptions {
+  readonly checkBody: BodySizeCheck;
+  readonly scopeHeaders: readonly string[];
+}
+
+export function callRouteOptions(options: {
+  maxBodyBytes: number;
+  idempotencyScopeHeaders: readonly string[];
+}): CallRouteOptions {
+  return {
+    checkBody: bodySizeCheck(options.maxBodyBytes),
+    scopeHeaders: options.idempotencyScopeHeaders,
+  };
+}
+
 /** Parks an HTTP caller on `service` and turns the worker's answer into its response. */
 export async function callAndRespond(
   hub: Hub,
   c: Context,
   service: string,
-  options: PayloadOptions & { checkBody: BodySizeCheck },
+  options: PayloadOptions & CallRouteOptions,
 ): Promise<Response> {
   const headers = new RequestHeaders(c);
   const counting = options.checkBody(c, headers);
@@ -40,15 +58,37 @@ export async function callAndRespond(
     maxAttempts,
     queueWithoutWorkers,
     idempotencyKey,
+    idempotencyScope:
+      idempotencyKey === undefined
+        ? undefined
+        : idempotencyScope(c.get('grant'), headers, options.scopeHeaders),
   };
   const preferences = prefer === undefined ? undefined : parsePrefer(prefer);
   if (preferences?.respondAsync) {
-    const id = await hub.submit(input);
     const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
-    const result = await hub.result(id, Math.min(waitMs, hub.maxResultWaitMs), requestGone(c));
+    const { id, result } = await hub.submitAndWait(input, waitMs, requestGone(c));
     return resultResponse(id, result);
   }
   return answerResponse(await hub.call(input, requestGone(c)));
+}
+
+/**
+ * Whose idempotency keys a call's key lives among ([P-IDEMPOTENCY]): the token's
+ * when auth is on, else the caller's own `Authorization` (a gateway's end user),
+ * and the values of the configured identity headers (`X-User-Id`), so two users
+ * behind one gateway never share a key. A digest: credentials are not kept.
+ */
+function idempotencyScope(
+  grant: Grant | undefined,
+  headers: RequestHeaders,
+  scopeHeaders: readonly string[],
+): string {
+  const hash = createHash('sha256');
+  hash.update(
+    grant ? `token ${grant.name}` : `authorization ${headers.get('authorization') ?? ''}`,
+  );
+  for (const name of scopeHeaders) hash.update(`\n${name} ${headers.get(name) ?? ''}`);
+  return hash.digest('base64url');
 }
 
 /**
@@ -73,13 +113,32 @@ export function resultResponse(id: string, result: JobResult): Response {
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
 export function answerResponse(answer: Answer): Response {
-  const headers: Record<string, string> = { ...answer.headers };
-  if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
-  if (answer.body.byteLength === 0) {
-    // Say the length, or Node would frame an empty body as chunked.
-    if (!BODYLESS_STATUSES.has(answer.status)) headers['content-length'] = '0';
-    return new Response(null, { status: answer.status, headers });
+  const headers: Record<string, string> = {};
+  let cookies: readonly string[] | undefined;
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (typeof value === 'string') headers[name] = value;
+    else if (name === 'set-cookie') cookies = value;
+    else headers[name] = value.join(', ');
   }
-  headers['content-type'] ??= 'application/octet-stream';
-  return new Response(answer.body, { status: answer.status, headers });
+  if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
+  const empty = answer.body.byteLength === 0;
+  // Say the length, or Node would frame an empty body as chunked.
+  if (empty && !BODYLESS_STATUSES.has(answer.status)) headers['content-length'] = '0';
+  if (!empty) headers['content-type'] ??= 'application/octet-stream';
+  const init = { status: answer.status, headers: withCookies(headers, cookies) };
+  return new Response(empty ? null : answer.body, init);
+}
+
+/**
+ * Each of a worker's cookies must reach the caller as its own `Set-Cookie` line
+ * (cookies cannot be joined with commas), which a plain record cannot say; only
+ * then do the headers become pairs. The plain record is the common case and the
+ * fast one: @hono/node-server hands it to Node as it is.
+ */
+function withCookies(
+  headers: Record<string, string>,
+  cookies: readonly string[] | undefined,
+): Record<string, string> | [string, string][] {
+  if (cookies === undefined) return headers;
+  return [...Object.entries(headers), ...cookies.map((c): [string, string] => ['set-cookie', c])];
 }

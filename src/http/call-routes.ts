@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { bodySizeCheck } from './body-limit.js';
-import { callAndRespond } from './call-handler.js';
+import type { AppOptions } from './app.js';
+import { callAndRespond, callRouteOptions } from './call-handler.js';
 
 const PREFIX = '/call/';
 
@@ -10,15 +10,15 @@ const PREFIX = '/call/';
  * The job carries the method, the path below the service and the query, and shares
  * the service's queue with `POST /service/:name`.
  */
-export function callRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
+export function callRoutes(hub: Hub, options: AppOptions): Hono {
   const routes = new Hono();
-  const checkBody = bodySizeCheck(limits.maxBodyBytes);
+  const call = callRouteOptions(options);
   for (const pattern of ['/:service', '/:service/*']) {
     routes.all(pattern, (c) =>
       callAndRespond(hub, c, c.req.param('service') ?? '', {
+        ...call,
         path: pathBelowService(rawPath(c.req.url)),
         strictJson: false,
-        checkBody,
       }),
     );
   }

@@ -28,6 +28,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.QueueFull]: 503,
   [ErrorCode.NoWorkers]: 503,
   [ErrorCode.HubFull]: 503,
+  [ErrorCode.ServiceFull]: 503,
   [ErrorCode.TooManyServices]: 503,
   [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.Internal]: 500,
@@ -38,6 +39,7 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.QueueFull]: 1,
   [ErrorCode.NoWorkers]: 1,
   [ErrorCode.HubFull]: 1,
+  [ErrorCode.ServiceFull]: 1,
   [ErrorCode.TooManyServices]: 1,
   [ErrorCode.ShuttingDown]: 1,
 };

@@ -1,3 +1,5 @@
+import type { AnswerHeaders } from '../core/types.js';
+
 /**
  * Which headers cross the hub, in one place. docs/protocol.md ([P-FORWARD],
  * [P-ANSWER-HEADERS]) is the prose version of these two functions.
@@ -41,6 +43,14 @@ export interface HeaderSource {
   forEach(visit: (value: string, name: string) => void): void;
 }
 
+/** A `HeaderSource` that can also list a repeated header's values one by one. */
+export interface DistinctHeaderSource extends HeaderSource {
+  distinct(name: string): string[];
+}
+
+/** Headers whose values cannot be joined with commas: each travels on its own line. */
+const UNJOINABLE = 'set-cookie';
+
 export function forwardedRequestHeaders(headers: HeaderSource): Record<string, string> {
   const forwarded: Record<string, string> = {};
   headers.forEach((value, name) => {
@@ -54,24 +64,36 @@ export function forwardedRequestHeaders(headers: HeaderSource): Record<string, s
  * gives the caller `Cache-Control: no-store`. The worker's other request headers (its own
  * User-Agent, Host, ...) are not the caller's business. A worker cannot forge `Hub-*` headers.
  */
-export function returnedAnswerHeaders(headers: HeaderSource): Record<string, string> {
-  const returned: Record<string, string> = {};
+export function returnedAnswerHeaders(headers: DistinctHeaderSource): AnswerHeaders {
+  const returned: Record<string, string | string[]> = {};
   headers.forEach((value, name) => {
     if (!name.startsWith(RETURN_PREFIX)) return;
     const target = name.slice(RETURN_PREFIX.length);
-    if (isReturnable(target)) returned[target] = value;
+    if (!isReturnable(target)) return;
+    returned[target] = target === UNJOINABLE ? headers.distinct(name) : value;
   });
   return returned;
 }
 
-/** An answer batch names the caller's headers without the prefix; the same ones are dropped. */
+/**
+ * An answer batch names the caller's headers without the prefix; the same ones
+ * are dropped. A value may be a list (each `Set-Cookie`), and names that differ
+ * only in case are one header: their values are kept together, in order.
+ */
 export function batchAnswerHeaders(
-  headers: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const returned: Record<string, string> = {};
+  headers: Readonly<Record<string, string | readonly string[]>>,
+): AnswerHeaders {
+  const returned: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     const target = name.toLowerCase();
-    if (isReturnable(target)) returned[target] = value;
+    if (!isReturnable(target)) continue;
+    const before = returned[target];
+    if (before === undefined) {
+      returned[target] = typeof value === 'string' ? value : [...value];
+    } else {
+      const values = [...(typeof before === 'string' ? [before] : before), ...value];
+      returned[target] = target === UNJOINABLE ? values : values.join(', ');
+    }
   }
   return returned;
 }

@@ -1,9 +1,10 @@
 import { type Context, Hono } from 'hono';
-import type { Hub } from '../core/hub.js';
+import type { DeliveryAnswer, Hub } from '../core/hub.js';
 import type { Failure } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { parseAnswerBatch } from './answer-batch.js';
+import type { AppOptions } from './app.js';
 import { refusedAnswers } from './auth-middleware.js';
 import { bodySizeCheck } from './body-limit.js';
 import { resultResponse } from './call-handler.js';
@@ -31,7 +32,7 @@ const MAX_FAILURE_BYTES = 16 * 1024;
  * `/jobs/:id/response` is AstroHub's test worker's spelling. `/jobs/:id/heartbeat`
  * extends the lease, `/jobs/:id/fail` reports a failure. `:id` is the delivery's id.
  */
-export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
+export function jobRoutes(hub: Hub, limits: AppOptions): Hono {
   const routes = new Hono();
   const checkBody = bodySizeCheck(limits.maxBodyBytes);
   const checkFailureBody = bodySizeCheck(MAX_FAILURE_BYTES);
@@ -43,7 +44,7 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     if (counting) await counting;
     const status = parseStatus(headers.get(Header.Status));
     const next = c.req.query('next');
-    const take = next === undefined ? undefined : takeOptions(c, headers);
+    const take = next === undefined ? undefined : takeOptions(c, limits, headers);
     if (take?.max !== undefined) {
       throw new HubError(
         ErrorCode.InvalidBatch,
@@ -77,15 +78,18 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
     const counting = checkBatchBody(c, headers);
     if (counting) await counting;
     const next = c.req.query('next');
-    const take = takeOptions(c, headers);
-    const answers = parseAnswerBatch(
+    const take = takeOptions(c, limits, headers);
+    const items = parseAnswerBatch(
       headers.get('content-type'),
       new Uint8Array(await c.req.arrayBuffer()),
       limits.maxBodyBytes,
     );
-    const refused = await refusedAnswers(c.get('grant'), hub, answers);
+    const refused = await refusedAnswers(c.get('grant'), hub, items);
+    items.forEach((item, i) => {
+      if (item.error) refused.set(i, item.error);
+    });
     const { outcomes, jobs } = await hub.answerBatch(
-      answers.filter((_, i) => !refused.has(i)),
+      items.filter((item, i): item is DeliveryAnswer => !refused.has(i) && !item.error),
       next === undefined
         ? undefined
         : {
@@ -95,9 +99,9 @@ export function jobRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
       requestGone(c),
     );
     // The hub's outcomes follow the answers it was given; refused ones slot back in.
-    const inOrder = answers.map((_, i) => refused.get(i) ?? outcomes.shift());
+    const inOrder = items.map((_, i) => refused.get(i) ?? outcomes.shift());
     return batchResponse(
-      answers.map((a) => a.id),
+      items.map((a) => a.id),
       inOrder,
       jobs,
       take,

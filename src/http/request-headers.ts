@@ -11,12 +11,27 @@ import type { Context } from 'hono';
  * headers are used.
  */
 export class RequestHeaders {
+  readonly #incoming: HttpBindings['incoming'] | undefined;
   readonly #node: IncomingHttpHeaders | undefined;
   readonly #fetch: () => Headers;
 
   constructor(c: Context) {
-    this.#node = (c.env as Partial<HttpBindings> | undefined)?.incoming?.headers;
+    this.#incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    this.#node = this.#incoming?.headers;
     this.#fetch = () => c.req.raw.headers;
+  }
+
+  /**
+   * A repeated header's values one by one, as the client sent them (Node joins
+   * them with ", " in `headers`). Fetch `Headers` keep them apart only for
+   * `Set-Cookie` itself, so under `app.request()` others come back joined.
+   */
+  distinct(name: string): string[] {
+    if (!this.#incoming) {
+      const value = this.#fetch().get(name);
+      return value === null ? [] : [value];
+    }
+    return this.#incoming.headersDistinct[name] ?? [];
   }
 
   /** One header by its lower-case name; repeated values joined with ", ". */

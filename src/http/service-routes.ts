@@ -1,32 +1,38 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { bodySizeCheck } from './body-limit.js';
-import { callAndRespond } from './call-handler.js';
+import type { AppOptions } from './app.js';
+import { callAndRespond, callRouteOptions } from './call-handler.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { requestGone } from './request-gone.js';
 import { jobResponse, jobsResponse, takeOptions } from './take-handler.js';
 
 /** `/service/:name` (callers, AstroHub's form) and `/service/:name/jobs` (workers). */
-export function serviceRoutes(hub: Hub, limits: { maxBodyBytes: number }): Hono {
+export function serviceRoutes(hub: Hub, options: AppOptions): Hono {
   const routes = new Hono();
 
-  const checkBody = bodySizeCheck(limits.maxBodyBytes);
+  const call = callRouteOptions(options);
+  // AstroHub carried any body as bytes; here a body that claims JSON must be JSON.
+  const strictJson = options.compat !== 'astrohub';
   routes.post('/:name', (c) =>
-    callAndRespond(hub, c, c.req.param('name'), { path: '/', strictJson: true, checkBody }),
+    callAndRespond(hub, c, c.req.param('name'), { ...call, path: '/', strictJson }),
   );
   routes.all('/:name', methodNotAllowed('POST'));
 
+  const headNotAllowed = methodNotAllowed('GET');
   routes.get('/:name/jobs', async (c) => {
-    const options = takeOptions(c);
+    // Hono runs GET handlers for HEAD and drops the body: a HEAD poll would take a
+    // job and throw it away. It takes nothing.
+    if (c.req.method === 'HEAD') return headNotAllowed(c, async () => {});
+    const asked = takeOptions(c, options);
     const take = {
       service: c.req.param('name'),
-      timeoutMs: options.timeoutMs,
-      workerId: options.workerId,
+      timeoutMs: asked.timeoutMs,
+      workerId: asked.workerId,
     };
-    if (options.max !== undefined) {
-      return jobsResponse(await hub.takeBatch(take, options.max, requestGone(c)), options);
+    if (asked.max !== undefined) {
+      return jobsResponse(await hub.takeBatch(take, asked.max, requestGone(c)), asked);
     }
-    return jobResponse(await hub.take(take, requestGone(c)), options);
+    return jobResponse(await hub.take(take, requestGone(c)), asked);
   });
   routes.all('/:name/jobs', methodNotAllowed('GET'));
 

@@ -15,17 +15,23 @@ export interface TakeOptions {
   readonly max: number | undefined;
 }
 
-/** Reads `Hub-Timeout` (or `?timeout`) and `?encoding` from a poll or an answer-and-take. */
+/**
+ * Reads `Hub-Timeout` (or `?timeout`) and `?encoding` from a poll or an
+ * answer-and-take. In AstroHub's compatibility mode every body travels as base64,
+ * which is what AstroHub's Go workers decode into their `[]byte`.
+ */
 export function takeOptions(
   c: Context,
+  hubOptions: { compat: '' | 'astrohub' },
   headers: RequestHeaders = new RequestHeaders(c),
 ): TakeOptions {
+  const base64 = wantsBase64(c.req.query('encoding'));
   return {
     timeoutMs: parseMilliseconds(
       headers.get(Header.Timeout) ?? c.req.query('timeout'),
       'Hub-Timeout (or ?timeout)',
     ),
-    base64: wantsBase64(c.req.query('encoding')),
+    base64: base64 || hubOptions.compat === 'astrohub',
     workerId: parseWorkerId(headers.get(Header.Worker)),
     max: parseBatchSize(c.req.query('max')),
   };

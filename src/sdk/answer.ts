@@ -1,11 +1,12 @@
 /** What a handler may return, and how each becomes the answer the caller gets. */
+import { answerHeaderProblem } from '../protocol.js';
 
 /** A handler's result as the worker sends it to the hub in an answer batch. */
 export interface WorkerAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
-  /** Headers returned to the caller (lower-case names). */
-  readonly headers: Record<string, string>;
+  /** Headers returned to the caller (lower-case names); each `Set-Cookie` its own value. */
+  readonly headers: Record<string, string | string[]>;
   readonly body: Uint8Array;
 }
 
@@ -27,7 +28,7 @@ const EMPTY = new Uint8Array(0);
  * - anything else: 200 with the value as JSON.
  */
 export async function toWorkerAnswer(result: unknown): Promise<WorkerAnswer> {
-  if (result instanceof Response) return fromResponse(result);
+  if (result instanceof Response) return checked(await fromResponse(result));
   if (result === undefined)
     return { status: 204, contentType: undefined, headers: {}, body: EMPTY };
   if (result instanceof Uint8Array) {
@@ -52,11 +53,25 @@ export function failureAnswer(error: unknown): WorkerAnswer {
   };
 }
 
+/**
+ * A header that the hub would refuse (fetch's `Headers` accepts some that Node
+ * will not send) fails this answer alone, as the handler's error: the caller
+ * hears a 500 at once, and the batch it travels in still counts.
+ */
+function checked(answer: WorkerAnswer): WorkerAnswer {
+  const problem = answerHeaderProblem(answer.contentType, answer.headers);
+  if (problem === undefined) return answer;
+  return failureAnswer(new Error(`the handler's response cannot be sent: ${problem}`));
+}
+
 async function fromResponse(response: Response): Promise<WorkerAnswer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name)) headers[name] = value;
+    if (!NOT_RETURNED.has(name) && name !== 'set-cookie') headers[name] = value;
   });
+  // Each cookie on its own: joined with commas they would be one broken cookie.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
   return {
     status: response.status,
     contentType: response.headers.get('content-type') ?? undefined,

@@ -28,6 +28,12 @@ export interface MemoryStoreOptions {
   readonly leaseMs: number;
   /** How long a worker counts as present after its last request (`no_workers`, `GET /services`). */
   readonly workerWindowMs: number;
+  /**
+   * AstroHub's workers never heartbeat: a job is then leased only from its
+   * worker's first heartbeat on, and until then held until its caller's deadline,
+   * never handed out again behind a slow worker's back. @default false
+   */
+  readonly leaseAfterFirstHeartbeat?: boolean;
 }
 
 /** The id of workers that do not name themselves with `Hub-Worker`. */
@@ -40,7 +46,8 @@ interface Claim {
 
 interface HandOut {
   readonly id: string;
-  readonly lease: LeaseNode<JobRecord>;
+  /** None while a hand-out waits for its first heartbeat (`leaseAfterFirstHeartbeat`). */
+  lease: LeaseNode<JobRecord> | undefined;
   readonly worker: WorkerEntry;
 }
 
@@ -217,7 +224,10 @@ export class MemoryStore implements JobStore {
   async heartbeat(deliveryId: string): Promise<number> {
     const record = this.#held(deliveryId);
     // biome-ignore lint/style/noNonNullAssertion: #held returns only records with a hand-out
-    return this.#leases.renew(record.handOut!.lease);
+    const handOut = record.handOut!;
+    if (handOut.lease) return this.#leases.renew(handOut.lease);
+    handOut.lease = this.#leases.grant(record);
+    return handOut.lease.value.expiresAt;
   }
 
   async fail(deliveryId: string, failure: Failure): Promise<FailOutcome> {
@@ -316,11 +326,13 @@ export class MemoryStore implements JobStore {
     const id = nanoid();
     record.queued = undefined;
     record.attempts++;
-    record.handOut = { id, lease: this.#leases.grant(record), worker };
+    const lease = this.#options.leaseAfterFirstHeartbeat ? undefined : this.#leases.grant(record);
+    record.handOut = { id, lease, worker };
     record.service.inFlight++;
     worker.inFlight++;
     this.#deliveries.set(id, record);
-    return { id, job: record.job, attempt: record.attempts, leaseMs: this.#leases.leaseMs };
+    const leaseMs = lease ? this.#leases.leaseMs : Math.max(0, record.job.deadline - Date.now());
+    return { id, job: record.job, attempt: record.attempts, leaseMs };
   }
 
   /** Ends the current hand-out, remembering its id as `state` for late requests. */
@@ -328,7 +340,7 @@ export class MemoryStore implements JobStore {
     const handOut = record.handOut;
     if (!handOut) return;
     this.#deliveries.delete(handOut.id);
-    this.#leases.end(handOut.lease);
+    if (handOut.lease) this.#leases.end(handOut.lease);
     handOut.worker.inFlight--;
     record.service.inFlight--;
     record.handOut = undefined;

@@ -149,7 +149,8 @@ describe('async calls: Prefer: respond-async and GET /jobs/:id', () => {
       await Promise.all(ids.map(async (id) => (await byCount.request(`/jobs/${id}`)).status)),
       [404, 200, 200],
     );
-    const byBytes = testApp({ maxResultBytes: 10 }).app;
+    // Each answer keeps 6 body bytes and its 24-byte content type (text/plain;charset=UTF-8).
+    const byBytes = testApp({ maxResultBytes: 50 }).app;
     const first = await finish(byBytes, '123456');
     const second = await finish(byBytes, '123456');
     assert.equal((await byBytes.request(`/jobs/${first}`)).status, 404);
@@ -236,5 +237,54 @@ describe('Idempotency-Key', () => {
       await call(app, '1', { prefer: 'respond-async', 'idempotency-key': 'k' })
     ).json()) as { id: string };
     assert.equal(a.id, b.id);
+  });
+});
+
+describe('[P-IDEMPOTENCY] whose key it is', () => {
+  // Issue 11, finding 8: behind one gateway, users are told apart by a forwarded
+  // identity header (and, with auth off, their own Authorization).
+  test('[P-IDEMPOTENCY] the same key from two users (X-User-Id, or Authorization) runs two jobs; one user reusing it differently is 422', async () => {
+    const { app } = testApp();
+    const keyed = (user: Record<string, string>, body = '{"n":1}') =>
+      call(app, body, { 'idempotency-key': 'k', ...user });
+    for (const [alice, bob] of [
+      [{ 'x-user-id': 'alice' }, { 'x-user-id': 'bob' }],
+      [{ authorization: 'Bearer alice-session' }, { authorization: 'Bearer bob-session' }],
+    ]) {
+      const first = keyed(alice ?? {});
+      const aliceJob = await take(app);
+      assert.ok(aliceJob);
+      await answer(app, aliceJob.id, 'for alice');
+      assert.equal(await (await first).text(), 'for alice');
+      const second = keyed(bob ?? {});
+      const bobJob = await take(app);
+      assert.ok(bobJob, "bob's call is a job of its own");
+      await answer(app, bobJob.id, 'for bob');
+      assert.equal(await (await second).text(), 'for bob');
+      const conflict = await keyed(alice ?? {}, '{"n":2}');
+      assert.equal(conflict.status, 422);
+      assert.equal(conflict.headers.get('hub-error'), 'idempotency_key_reused');
+    }
+  });
+
+  test('[P-IDEMPOTENCY] HUB_IDEMPOTENCY_SCOPE_HEADERS names the identity headers', async () => {
+    const { app } = testApp({ idempotencyScopeHeaders: ['x-tenant'] });
+    const first = call(app, '1', { 'idempotency-key': 'k', 'x-tenant': 'a' });
+    const job = await take(app);
+    assert.ok(job);
+    await answer(app, job.id, 'tenant a');
+    await first;
+    // X-User-Id is no longer part of the scope; X-Tenant is.
+    const sameTenant = await call(app, '1', {
+      'idempotency-key': 'k',
+      'x-tenant': 'a',
+      'x-user-id': 'z',
+    });
+    assert.equal(await sameTenant.text(), 'tenant a');
+    const otherTenant = call(app, '1', { 'idempotency-key': 'k', 'x-tenant': 'b' });
+    const second = await take(app);
+    assert.ok(second, 'another tenant runs its own job');
+    await answer(app, second.id, 'tenant b');
+    assert.equal(await (await otherTenant).text(), 'tenant b');
   });
 });

@@ -248,3 +248,110 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
     assert.equal(loadTokens({ authFile: '', authTokens: '' }), undefined);
   });
 });
+
+// Issue 11, finding 2: HEAD runs the GET handler, and HEAD /jobs/<id> skipped the
+// check that the reader calls the job's service.
+describe('[P-AUTH] HEAD is authorised exactly as GET is', () => {
+  test('[P-AUTH] every route with a GET gives HEAD the same status for every token', async () => {
+    const { app } = testApp({ authTokens });
+    const accepted = await app.request('/service/add', {
+      method: 'POST',
+      body: '{}',
+      headers: as(TOKENS.callerAdd, {
+        'content-type': 'application/json',
+        prefer: 'respond-async',
+      }),
+    });
+    assert.equal(accepted.status, 202);
+    const { id } = (await accepted.json()) as { id: string };
+    const routes = [
+      `/jobs/${id}`,
+      `/jobs/${id}?wait=50`,
+      '/status',
+      '/services',
+      '/call/add/x',
+      '/healthz',
+      '/readyz',
+    ];
+    for (const path of routes) {
+      for (const token of [undefined, ...Object.values(TOKENS)]) {
+        const get = await app.request(path, { headers: as(token, { 'hub-timeout': '50' }) });
+        const head = await app.request(path, {
+          method: 'HEAD',
+          headers: as(token, { 'hub-timeout': '50' }),
+        });
+        assert.equal(head.status, get.status, `HEAD ${path} as ${token}`);
+        assert.equal(head.headers.get('hub-error'), get.headers.get('hub-error'), path);
+      }
+    }
+    // The case the audit found: a worker of another service reads nothing of add's result.
+    const head = await app.request(`/jobs/${id}`, {
+      method: 'HEAD',
+      headers: as(TOKENS.workerMul),
+    });
+    assert.equal(head.status, 403);
+  });
+
+  test('[P-AUTH] HEAD on a poll is refused by role like GET, and takes no job with any token', async () => {
+    const { app, hub } = testApp({ authTokens });
+    const pending = callAs(app, TOKENS.callerAdd);
+    for (const token of [TOKENS.callerAdd, TOKENS.workerMul]) {
+      const head = await app.request('/service/add/jobs?timeout=0', {
+        method: 'HEAD',
+        headers: as(token),
+      });
+      assert.equal(head.status, 403);
+    }
+    const head = await app.request('/service/add/jobs?timeout=0', {
+      method: 'HEAD',
+      headers: as(TOKENS.workerAdd),
+    });
+    assert.equal(head.status, 405);
+    assert.equal((await hub.status()).total.queued, 1, 'the job is still queued');
+    const job = await takeAs(app, TOKENS.workerAdd);
+    await app.request(`/jobs/${job.id}`, {
+      method: 'POST',
+      body: '3',
+      headers: as(TOKENS.workerAdd),
+    });
+    assert.equal((await pending).status, 200);
+  });
+});
+
+// Issue 11, finding 8: two tokens shared one space of idempotency keys.
+describe('[P-IDEMPOTENCY] keys are scoped per token', () => {
+  test('[P-IDEMPOTENCY] two callers with the same key and request get their own jobs and answers', async () => {
+    const callerTokens = JSON.stringify({
+      tokens: [
+        { name: 'alice', token: 'alice-token-0123456789', role: 'caller' },
+        { name: 'bob', token: 'bob-token-0123456789', role: 'caller' },
+        { name: 'adder', token: TOKENS.workerAdd, role: 'worker' },
+      ],
+    });
+    const { app } = testApp({ authTokens: callerTokens });
+    const keyed = (token: string) =>
+      app.request('/service/add', {
+        method: 'POST',
+        body: '{"order":1}',
+        headers: as(token, { 'content-type': 'application/json', 'idempotency-key': 'k-1' }),
+      });
+    const alice = keyed('alice-token-0123456789');
+    const first = await takeAs(app, TOKENS.workerAdd);
+    await app.request(`/jobs/${first.id}`, {
+      method: 'POST',
+      body: 'alice',
+      headers: as(TOKENS.workerAdd),
+    });
+    assert.equal(await (await alice).text(), 'alice');
+    const bob = keyed('bob-token-0123456789');
+    const second = await takeAs(app, TOKENS.workerAdd);
+    await app.request(`/jobs/${second.id}`, {
+      method: 'POST',
+      body: 'bob',
+      headers: as(TOKENS.workerAdd),
+    });
+    assert.equal(await (await bob).text(), 'bob', "bob's call ran, and never saw alice's answer");
+    // Within one token the key still coalesces.
+    assert.equal(await (await keyed('alice-token-0123456789')).text(), 'alice');
+  });
+});

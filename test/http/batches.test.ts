@@ -137,17 +137,9 @@ describe('[P-BATCH] POST /jobs: an answer batch', () => {
       ['head line not an array', `${JSON.stringify({ ...good, length: 1 })}\nx`],
       ['head not an object', '[42]\n'],
       ['no id', batchBody([{ head: { id: undefined }, body: 'x' }])],
-      ['status not an integer', batchBody([{ head: { ...good, status: '200' }, body: 'x' }])],
       ['negative length', batchBody([{ head: { ...good, length: -1 } }])],
       ['length past the end', batchBody([{ head: { ...good, length: 5 }, body: 'x' }])],
       ['bytes after the last body', batchBody([{ head: { ...good, length: 1 }, body: 'xy' }])],
-      ['invalid header name', batchBody([{ head: { ...good, headers: { 'a b': '1' } } }])],
-      [
-        'header value with a newline',
-        batchBody([{ head: { ...good, headers: { a: '1\r\nb: 2' } } }]),
-      ],
-      ['header value not a string', batchBody([{ head: { ...good, headers: { a: 1 } } }])],
-      ['content type with a newline', batchBody([{ head: { ...good, contentType: 'a\nb' } }])],
       [
         'too many heads',
         `${JSON.stringify(Array.from({ length: 1001 }, () => ({ ...good, length: 0 })))}\n`,
@@ -181,6 +173,48 @@ describe('[P-BATCH] POST /jobs: an answer batch', () => {
 });
 
 describe('[P-BATCH-OUTCOMES] each answer of a batch succeeds or fails on its own', () => {
+  // Issue 11, finding 10: one bad header used to refuse the whole batch, so every
+  // caller in it waited for its lease.
+  test('[P-BATCH-OUTCOMES] an answer with a bad status or header is refused alone; the rest count and it can answer again', async () => {
+    const { app } = testApp();
+    const bad: [string, Record<string, unknown>, string][] = [
+      ['status not an integer', { status: '200' }, 'invalid_status'],
+      ['invalid header name', { headers: { 'a b': '1' } }, 'invalid_header'],
+      ['header value with a control byte', { headers: { a: 'a\u0001b' } }, 'invalid_header'],
+      ['header value with a newline', { headers: { a: '1\r\nb: 2' } }, 'invalid_header'],
+      ['header value not a string', { headers: { a: 1 } }, 'invalid_header'],
+      ['an empty list of values', { headers: { 'set-cookie': [] } }, 'invalid_header'],
+      ['headers not an object', { headers: 'a: 1' }, 'invalid_header'],
+      ['content type with a newline', { contentType: 'a\nb' }, 'invalid_header'],
+    ];
+    const calls = [0, ...bad.keys()].map((n) => call(app, String(n)));
+    const jobs = await takeBatch(app, `max=${calls.length}&timeout=0`);
+    assert.equal(jobs.length, calls.length);
+    const [good, ...rest] = jobs;
+    assert.ok(good);
+    const res = await postBatch(
+      app,
+      batchBody([
+        { head: { id: good.id }, body: 'good' },
+        ...bad.map(([, head], i) => ({ head: { id: rest[i]?.id, ...head }, body: 'x' })),
+      ]),
+    );
+    assert.equal(res.status, 200);
+    const { outcomes } = (await res.json()) as WireBatchResult;
+    assert.deepEqual(
+      outcomes.map((o) => o.error?.code),
+      [undefined, ...bad.map(([, , code]) => code)],
+    );
+    assert.equal(await (await calls[0])?.text(), 'good');
+    // Each refused answer left its job in flight: a corrected answer reaches its caller.
+    const again = await postBatch(
+      app,
+      batchBody(rest.map((job, i) => ({ head: { id: job.id }, body: `fixed ${i}` }))),
+    );
+    assert.ok(((await again.json()) as WireBatchResult).outcomes.every((o) => !o.error));
+    assert.equal(await (await calls[3])?.text(), 'fixed 2');
+  });
+
   test('[P-BATCH-OUTCOMES] refused answers are listed with their codes, in order, and the rest count', async () => {
     const { app } = testApp();
     const calls = [1, 2, 3].map((n) => call(app, String(n)));

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
 import { type RunningServer, startServer } from '../../src/http/server.js';
+import { ANSWER_BATCH_TYPE, type WireBatchResult, type WireJob } from '../../src/protocol.js';
 import { type HubWorker, serveFetch } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
+import { send } from '../support/http.js';
+
+/** An Expires date, with the comma that breaks cookies joined into one header. */
+const COOKIE_EXPIRES = new Date(Date.now() + 24 * 60 * 60 * 1000);
 
 /** An ordinary Hono app with several routes, knowing nothing of Switchboard. */
 function usersApp(): Hono {
@@ -39,6 +45,13 @@ function usersApp(): Hono {
     });
   });
   app.post('/echo-raw', async (c) => c.text(await c.req.text()));
+  app.post('/login', (c) => {
+    setCookie(c, 'session', 'abc', { httpOnly: true, expires: COOKIE_EXPIRES });
+    setCookie(c, 'theme', 'dark', { path: '/' });
+    return c.text('welcome');
+  });
+  // fetch's Headers take a control byte that Node refuses to send.
+  app.get('/bad-header', () => new Response('x', { headers: { 'x-bad': 'a\u0001b' } }));
   return app;
 }
 
@@ -140,5 +153,72 @@ describe('serveFetch', () => {
     } finally {
       await add.stop();
     }
+  });
+
+  // Issue 11, finding 9: two cookies reached the caller as one.
+  test('[P-ANSWER-HEADERS] every Set-Cookie of a Hono app reaches the caller as its own header', async () => {
+    const expected = (await direct.request('/login', { method: 'POST' })).headers.getSetCookie();
+    assert.equal(expected.length, 2);
+    const viaHub = await fetch(`${server.url}/call/users/login`, { method: 'POST' });
+    assert.deepEqual(viaHub.headers.getSetCookie(), expected);
+    assert.equal(await viaHub.text(), 'welcome');
+  });
+
+  // Issue 11, finding 10: the hub refused the whole batch for one such header.
+  test('a response with a header the hub would refuse answers 500 worker_error alone', async () => {
+    const [bad, good] = await Promise.all([
+      fetch(`${server.url}/call/users/bad-header`),
+      fetch(`${server.url}/call/users/users/1`),
+    ]);
+    assert.equal(bad.status, 500);
+    assert.equal(bad.headers.get('hub-error'), null, "it is the worker's error, not the hub's");
+    const { error } = (await bad.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'worker_error');
+    assert.match(error.message, /x-bad/);
+    assert.equal(good.status, 200);
+  });
+});
+
+describe('[P-ANSWER-HEADERS] repeated Set-Cookie over plain HTTP', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig());
+  });
+  after(() => server.close());
+
+  async function answered(deliver: (job: WireJob) => Promise<unknown>): Promise<string[]> {
+    const caller = fetch(`${server.url}/service/cookies`, { method: 'POST', body: '1' });
+    const poll = await fetch(`${server.url}/service/cookies/jobs?timeout=2000`);
+    await deliver((await poll.json()) as WireJob);
+    return (await caller).headers.getSetCookie();
+  }
+
+  test('[P-ANSWER-HEADERS] two Hub-Header-Set-Cookie lines on POST /jobs/:id give two Set-Cookie lines', async () => {
+    const cookies = await answered(
+      (job) =>
+        send(`${server.url}/jobs/${job.id}`, {
+          method: 'POST',
+          headers: {
+            'hub-header-set-cookie': ['a=1; Expires=Wed, 01 Jan 2031 00:00:00 GMT', 'b=2'],
+          },
+          body: 'ok',
+        }).reply,
+    );
+    assert.deepEqual(cookies, ['a=1; Expires=Wed, 01 Jan 2031 00:00:00 GMT', 'b=2']);
+  });
+
+  test('[P-ANSWER-HEADERS] a batch head lists cookies, and Set-Cookie in any case joins set-cookie', async () => {
+    const cookies = await answered(async (job) => {
+      const head = [
+        { id: job.id, length: 0, headers: { 'Set-Cookie': 'a=1', 'set-cookie': ['b=2', 'c=3'] } },
+      ];
+      const res = await fetch(`${server.url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': ANSWER_BATCH_TYPE },
+        body: `${JSON.stringify(head)}\n`,
+      });
+      assert.deepEqual(((await res.json()) as WireBatchResult).outcomes, [{ id: job.id }]);
+    });
+    assert.deepEqual(cookies, ['a=1', 'b=2', 'c=3']);
   });
 });

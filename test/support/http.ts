@@ -15,7 +15,11 @@ export interface Sent {
 /** One request on its own connection (no agent), so `disconnect()` really closes a socket. */
 export function send(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string | string[]>;
+    body?: string | Buffer;
+  } = {},
 ): Sent {
   const request = http.request(url, {
     method: options.method ?? 'GET',

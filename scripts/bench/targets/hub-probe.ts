@@ -7,7 +7,12 @@ import { startServer } from '../../../src/http/server.js';
 
 const server = await startServer(
   loadConfig({
-    env: { PORT: '0', HUB_MAX_PARKED: '100000', HUB_MAX_CALL_TIMEOUT_MS: '600000' },
+    env: {
+      PORT: '0',
+      HUB_MAX_PARKED: '100000',
+      HUB_MAX_PARKED_PER_SERVICE: '100000',
+      HUB_MAX_CALL_TIMEOUT_MS: '600000',
+    },
     argv: [],
   }),
 );

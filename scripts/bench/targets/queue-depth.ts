@@ -11,6 +11,7 @@ const hub = createHub({
   ...loadConfig({ env: {}, argv: [] }),
   maxQueuedPerService: depth + rounds + 10,
   maxParked: depth + rounds + 10,
+  maxParkedPerService: depth + rounds + 10,
   callTimeoutMs: 600_000,
   // No worker polls here: without this every call would be refused with no_workers.
   noWorkersMs: 0,
