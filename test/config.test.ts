@@ -45,6 +45,17 @@ test('[P-CONFIG] loadConfig() - bad values are a ConfigError naming the setting 
     [{ HOST: ' ' }, [], /HOST/],
     [{}, ['--bogus'], /bogus/],
     [{}, ['positional'], /positional/],
+    [
+      { HUB_COMPAT: 'gearman' },
+      [],
+      /^Invalid HUB_COMPAT: expected 'astrohub' or nothing, got 'gearman'$/,
+    ],
+    [{}, ['--compat', 'AstroHub'], /HUB_COMPAT/],
+    [
+      { HUB_IDEMPOTENCY_SCOPE_HEADERS: 'x-user-id, bad header' },
+      [],
+      /HUB_IDEMPOTENCY_SCOPE_HEADERS.*'bad header'/,
+    ],
   ];
   for (const [env, argv, message] of cases) {
     assert.throws(
@@ -53,4 +64,20 @@ test('[P-CONFIG] loadConfig() - bad values are a ConfigError naming the setting 
       `${JSON.stringify(env)} ${argv.join(' ')}`,
     );
   }
+});
+
+test('[P-CONFIG] loadConfig() - the AstroHub setting and the idempotency scope headers', () => {
+  const defaults = loadConfig({ env: {}, argv: [] });
+  assert.equal(defaults.compat, '');
+  assert.deepEqual(defaults.idempotencyScopeHeaders, ['x-user-id']);
+  const set = loadConfig({
+    env: { HUB_IDEMPOTENCY_SCOPE_HEADERS: ' X-User-Id, X-Tenant ,' },
+    argv: ['--compat', 'astrohub'],
+  });
+  assert.equal(set.compat, 'astrohub');
+  assert.deepEqual(set.idempotencyScopeHeaders, ['x-user-id', 'x-tenant']);
+  assert.deepEqual(
+    loadConfig({ env: { HUB_IDEMPOTENCY_SCOPE_HEADERS: '' }, argv: [] }).idempotencyScopeHeaders,
+    [],
+  );
 });

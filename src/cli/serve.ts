@@ -20,7 +20,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw error;
   }
-  console.log(`switchboard: listening on ${server.url}`);
+  const compat = config.compat ? ` (compatibility: ${config.compat})` : '';
+  console.log(`switchboard: listening on ${server.url}${compat}`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
