@@ -480,6 +480,16 @@ export function hubUrlFromEnv(
   return env.SWITCHBOARD_URL || 'http://127.0.0.1:8080';
 }
 
+/**
+ * The bearer token the CLI's client commands send: `SWITCHBOARD_TOKEN`, so it
+ * stays out of `ps` output (a `--token` flag wins over it).
+ */
+export function hubTokenFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env.SWITCHBOARD_TOKEN || undefined;
+}
+
 /** `--help` text, generated from the same table the loader reads. */
 export function configHelp(): string {
   const rows = [

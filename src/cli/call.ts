@@ -2,15 +2,17 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { HubClient } from '../sdk/client.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubUrl, parseOrExit, wholeNumber } from './options.js';
+import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
 
-export const CALL_HELP = `Usage: switchboard call <service> [json | -] [--timeout ms] [--hub url]
+export const CALL_HELP = `Usage: switchboard call <service> [json | -] [--timeout ms] [--hub url] [--token t]
 
 Calls a service through the hub and prints the worker's answer body.
 The body is a JSON argument, '-' for JSON on standard input, or nothing.
 
 Exit codes: 0 answered 2xx, 1 the worker answered non-2xx (body still printed),
-2 bad arguments, 3 a hub error (timeout, queue_full, ...), 4 hub unreachable.
+2 bad arguments, 3 a hub error (timeout, queue_full, ...), 4 hub unreachable,
+5 the hub refused the token (401/403). The token comes from --token or, kept out
+of ps output, SWITCHBOARD_TOKEN; the hub from --hub or SWITCHBOARD_URL.
 
 Examples:
   switchboard call add '{"first": 1, "second": 2}'
@@ -42,7 +44,7 @@ export async function callCommand(args: string[]): Promise<number> {
     json === undefined ? undefined : parseJson(json === '-' ? await text(process.stdin) : json);
 
   try {
-    const client = new HubClient({ url: hubUrl(values.hub) });
+    const client = new HubClient(hubOptions(values));
     const response = await client.call(service, body, timeout === undefined ? {} : { timeout });
     process.stdout.write(response.bytes);
     if (process.stdout.isTTY && response.bytes.at(-1) !== 0x0a) process.stdout.write('\n');

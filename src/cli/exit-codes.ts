@@ -9,6 +9,12 @@ export const ExitCode = {
   HubError: 3,
   /** No answer from the hub at all. */
   Unreachable: 4,
+  /** The hub refused the token: 401 `unauthorized` or 403 `forbidden`. Retrying cannot help. */
+  Refused: 5,
+  /** `serve`: the hub cannot listen on its port (in use, or not allowed). */
+  CannotListen: 6,
+  /** `work`: a second Ctrl-C ended the jobs in hand (128 + SIGINT, as shells report it). */
+  Interrupted: 130,
 } as const;
 
 /** A failure that ends the command with `code` after printing `message` on one line. */

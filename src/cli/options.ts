@@ -1,10 +1,11 @@
-import { hubUrlFromEnv } from '../config.js';
+import { hubTokenFromEnv, hubUrlFromEnv } from '../config.js';
 import { HUB_UNREACHABLE, isHubClientError } from '../sdk/errors.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 
 /** Flags every client command takes. */
 export const COMMON_OPTIONS = {
   hub: { type: 'string' },
+  token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -23,8 +24,12 @@ export function parseOrExit<T>(parse: () => T): T {
   }
 }
 
-export function hubUrl(flag: string | undefined): string {
-  return flag ?? hubUrlFromEnv();
+/** Where the hub is and how to authenticate: `--hub`/`SWITCHBOARD_URL`, `--token`/`SWITCHBOARD_TOKEN`. */
+export function hubOptions(values: { hub?: string | undefined; token?: string | undefined }): {
+  url: string;
+  token: string | undefined;
+} {
+  return { url: values.hub ?? hubUrlFromEnv(), token: values.token ?? hubTokenFromEnv() };
 }
 
 /** Parses a whole number flag, or exits with a usage error naming it. */
@@ -44,6 +49,12 @@ export function wholeNumber(
 export function exitFor(error: unknown): CliExit {
   if (error instanceof CliExit) return error;
   if (isHubClientError(error)) {
+    if (error.status === 401 || error.status === 403) {
+      return new CliExit(
+        ExitCode.Refused,
+        `${error.code}: ${error.message} (check --token or SWITCHBOARD_TOKEN)`,
+      );
+    }
     const code = error.code === HUB_UNREACHABLE ? ExitCode.Unreachable : ExitCode.HubError;
     return new CliExit(
       code,

@@ -12,7 +12,13 @@ const STDERR_TAIL_BYTES = 2048;
 
 /**
  * Runs `command` with `input` on its standard input and collects its output.
- * Aborting `signal` sends SIGTERM. Rejects only when the command cannot start.
+ * Aborting `signal` sends SIGTERM to the command and everything it started.
+ * Rejects only when the command cannot start.
+ *
+ * The command runs in a process group of its own: Ctrl-C in a terminal signals
+ * the terminal's foreground group, which is the worker, and the worker decides
+ * what the jobs in hand get (they finish), rather than each command dying of
+ * the same SIGINT and its caller getting a 500.
  */
 export function runCommand(
   command: string,
@@ -20,10 +26,14 @@ export function runCommand(
   options: { input: Uint8Array; env: NodeJS.ProcessEnv; signal: AbortSignal },
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const stdout: Buffer[] = [];
     let stderr = Buffer.alloc(0);
-    const kill = () => child.kill('SIGTERM');
+    const kill = () => killGroup(child.pid);
     options.signal.addEventListener('abort', kill, { once: true });
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
@@ -46,4 +56,14 @@ export function runCommand(
       });
     });
   });
+}
+
+/** SIGTERM to a process group (the command and its children), if it is still there. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
 }

@@ -2,6 +2,22 @@ import { ConfigError, configHelp, loadConfig } from '../config.js';
 import { startServer } from '../http/server.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 
+/** A port that cannot be had is a setting to change, worth one line, not a stack trace. */
+function listenFailure(
+  error: unknown,
+  config: { port: number; host: string },
+): CliExit | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return undefined;
+  const where = `port ${config.port} on ${config.host}`;
+  return new CliExit(
+    ExitCode.CannotListen,
+    code === 'EADDRINUSE'
+      ? `${where} is already in use: stop what holds it, or pick another port with --port or PORT`
+      : `not allowed to listen on ${where}: ports below 1024 need privileges; pick another with --port or PORT`,
+  );
+}
+
 /**
  * Runs the hub until SIGTERM or SIGINT, then shuts down gracefully and exits 0.
  * A second signal exits at once with 1.
@@ -12,13 +28,19 @@ export async function serveCommand(args: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   let config: ReturnType<typeof loadConfig>;
-  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     config = loadConfig({ argv: args });
-    server = await startServer(config);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw error;
+  }
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    // Malformed token settings are found while the app is built.
+    if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
+    throw listenFailure(error, config) ?? error;
   }
   const compat = config.compat ? ` (compatibility: ${config.compat})` : '';
   console.log(`switchboard: listening on ${server.url}${compat}`);

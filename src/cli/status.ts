@@ -3,9 +3,9 @@ import type { HubStatus } from '../core/hub.js';
 import type { ServiceStats } from '../core/types.js';
 import { HubClient } from '../sdk/client.js';
 import { ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubUrl, parseOrExit, wholeNumber } from './options.js';
+import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
 
-export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] [--json] [--hub url]
+export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] [--json] [--hub url] [--token t]
 
 Shows each service's queue, jobs in flight, waiting workers and counters.
 --watch redraws every --interval ms (default 1000) until Ctrl-C; --json prints
@@ -48,7 +48,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     process.stdout.write(STATUS_HELP);
     return ExitCode.Ok;
   }
-  const client = new HubClient({ url: hubUrl(values.hub) });
+  const client = new HubClient(hubOptions(values));
   const intervalMs = wholeNumber(values.interval, 'interval', 100) ?? 1000;
   try {
     do {

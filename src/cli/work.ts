@@ -1,11 +1,13 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReceivedJob } from '../sdk/received-job.js';
 import { HubWorker } from '../sdk/worker.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, hubUrl, parseOrExit, wholeNumber } from './options.js';
-import { runCommand } from './run-command.js';
+import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
+import { type CommandResult, runCommand } from './run-command.js';
 
-export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--hub url] -- <command> [args...]
+export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--hub url] [--token t] -- <command> [args...]
 
 Makes any program a worker: for each job, runs <command> with the request body on
 standard input, and answers with what it prints. Exit 0 answers 200; any other
@@ -16,7 +18,8 @@ SWITCHBOARD_DEADLINE (epoch ms) in its environment, and SIGTERM at the deadline.
 
 The answer's Content-Type is --content-type, or application/json when the output
 is valid JSON, else text/plain. Runs until SIGINT or SIGTERM, then finishes the
-jobs in hand and exits 0.
+jobs in hand and exits 0. Exits 5 at once if the hub refuses the token (from
+--token or, kept out of ps output, SWITCHBOARD_TOKEN).
 
 Examples:
   switchboard work add -- jq '{answer: (.first + .second)}'
@@ -52,23 +55,39 @@ export async function workCommand(args: string[]): Promise<number> {
   }
   const concurrency = wholeNumber(values.concurrency, 'concurrency', 1) ?? 1;
   const fixedType = values['content-type'];
+  checkProgram(command);
+  // A second Ctrl-C: stop waiting for the jobs in hand, end their commands, exit.
+  const forceStop = new AbortController();
 
   const worker = new HubWorker({
-    url: hubUrl(values.hub),
+    ...hubOptions(values),
     services: service,
     concurrency,
     exactBodies: true,
     logger: { info: (m) => console.error(m), warn: (m) => console.error(m) },
     handler: async (job, { signal }) => {
-      const result = await runCommand(command, commandArgs, {
-        input: job.body,
-        env: commandEnv(job),
-        signal,
-      });
+      let result: CommandResult;
+      try {
+        result = await runCommand(command, commandArgs, {
+          input: job.body,
+          env: commandEnv(job),
+          signal: AbortSignal.any([signal, forceStop.signal]),
+        });
+      } catch (error) {
+        console.error(
+          `switchboard work: job ${job.id}: cannot run ${command}: ${(error as Error).message}`,
+        );
+        throw error;
+      }
       if (result.exitCode !== 0) {
         const how = result.signal
           ? `was killed by ${result.signal}`
           : `exited with ${result.exitCode}`;
+        // The caller hears of it in its 500; whoever runs the worker, here.
+        const firstLine = result.stderrTail.split('\n', 1)[0] ?? '';
+        console.error(
+          `switchboard work: job ${job.id}: ${command} ${how}${firstLine ? `: ${firstLine}` : ''}`,
+        );
         throw new Error(`${command} ${how}${result.stderrTail ? `: ${result.stderrTail}` : ''}`);
       }
       const contentType =
@@ -80,13 +99,55 @@ export async function workCommand(args: string[]): Promise<number> {
     `switchboard work: serving '${service}' with ${command} (concurrency ${concurrency})`,
   );
   worker.start();
-  const signal = await new Promise<string>((resolve) => {
+  const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  console.error(`switchboard work: ${signal}, finishing the jobs in hand`);
-  await worker.stop();
-  return ExitCode.Ok;
+  // The worker stops by itself only when the hub refuses its token: exit 5 then.
+  const refused = worker.closed.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => error,
+  );
+  const ended = await Promise.race([signal, refused]);
+  if (typeof ended !== 'string') throw exitFor(ended);
+  console.error(
+    `switchboard work: ${ended}, finishing the jobs in hand (${ended} again to stop them now)`,
+  );
+  const again = new Promise<number>((resolve) => {
+    process.once(ended as NodeJS.Signals, () => {
+      console.error(`switchboard work: second ${ended}, ending the jobs in hand`);
+      forceStop.abort();
+      resolve(ExitCode.Interrupted);
+    });
+  });
+  return Promise.race([worker.stop().then(() => ExitCode.Ok), again]);
+}
+
+/**
+ * Checks at start that the program can run at all, so a typo fails in the
+ * terminal that started the worker rather than in every caller's 500.
+ */
+function checkProgram(command: string): void {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
+  const found = candidates.find((path) => statSync(path, { throwIfNoEntry: false })?.isFile());
+  if (found === undefined) {
+    throw new CliExit(
+      ExitCode.Usage,
+      command.includes('/')
+        ? `cannot run ${command}: no such file`
+        : `cannot run ${command}: not found on PATH`,
+    );
+  }
+  try {
+    accessSync(found, constants.X_OK);
+  } catch {
+    throw new CliExit(
+      ExitCode.Usage,
+      `cannot run ${found}: it is not executable (chmod +x ${found})`,
+    );
+  }
 }
 
 /** The command inherits this process's environment, plus the job's facts. */

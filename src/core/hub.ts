@@ -265,7 +265,7 @@ export class Hub {
       try {
         return await wait.settled;
       } catch (error) {
-        return await this.#afterFailedWait(job, ticket, error);
+        return await this.#afterFailedWait(job, ticket, error, timeoutMs);
       }
     } finally {
       clearTimeout(queueTimer);
@@ -281,13 +281,46 @@ export class Hub {
    * A wait ended by a deadline, an abort or shutdown: give the job up in the store,
    * unless its answer won the race after all.
    */
-  async #afterFailedWait(job: Job, ticket: Ticket, error: unknown): Promise<Answer> {
+  async #afterFailedWait(
+    job: Job,
+    ticket: Ticket,
+    error: unknown,
+    timeoutMs: number,
+  ): Promise<Answer> {
     const reason = callFailure(error);
     // Anything else came from the ticket: the store has already ended the job.
     if (!GIVE_UP_CODES.has(reason.code)) throw reason;
     const outcome = await this.#store.giveUp(job.id, reason);
     if (outcome === 'settled') return await ticket.answer;
+    if (reason.code === ErrorCode.Timeout) throw await this.#timeoutError(job, outcome, timeoutMs);
     throw reason;
+  }
+
+  /**
+   * A 504 that says which case it was: the job never taken (and when a worker of
+   * the service was last seen, since a call parks for a while after one was), or
+   * taken by a worker that never answered.
+   */
+  async #timeoutError(
+    job: Job,
+    outcome: 'withdrawn' | 'abandoned',
+    timeoutMs: number,
+  ): Promise<HubError> {
+    if (outcome === 'abandoned') {
+      return new HubError(
+        ErrorCode.Timeout,
+        `a worker of '${job.service}' took the job but did not answer within the call's ${timeoutMs} ms deadline`,
+      );
+    }
+    const lastSeenAt = await this.#store.workerLastSeenAt(job.service);
+    const seen =
+      lastSeenAt === undefined
+        ? `no worker of '${job.service}' was seen recently`
+        : `a worker of '${job.service}' was last seen ${Date.now() - lastSeenAt} ms ago`;
+    return new HubError(
+      ErrorCode.Timeout,
+      `no worker took the job within the call's ${timeoutMs} ms deadline; ${seen}`,
+    );
   }
 
   /** A queue timeout: the ticket rejects with it, unless a worker took the job first. */

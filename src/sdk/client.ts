@@ -5,6 +5,8 @@ import { hubErrorFrom, unreachable } from './errors.js';
 export interface HubClientOptions {
   /** The hub's base URL. @example 'http://127.0.0.1:8080' */
   readonly url: string;
+  /** A bearer token, when the hub has auth on (docs/protocol.md, Authentication). */
+  readonly token?: string | undefined;
 }
 
 export interface CallOptions {
@@ -36,9 +38,11 @@ export interface HubResponse<T = unknown> {
  */
 export class HubClient {
   readonly #url: string;
+  readonly #auth: Record<string, string>;
 
   constructor(options: HubClientOptions) {
     this.#url = options.url.replace(/\/+$/, '');
+    this.#auth = authorizationHeader(options.token);
   }
 
   /**
@@ -55,6 +59,7 @@ export class HubClient {
     const isBytes = body instanceof Uint8Array;
     const headers: Record<string, string> = {
       'content-type': isBytes ? 'application/octet-stream' : 'application/json',
+      ...this.#auth,
       ...lowerCaseKeys(options.headers),
     };
     if (options.timeout !== undefined) headers['hub-timeout'] = String(options.timeout);
@@ -78,7 +83,7 @@ export class HubClient {
 
   /** The hub's `GET /status`. */
   async status(): Promise<HubStatus> {
-    const response = await this.#fetch('/status', {});
+    const response = await this.#fetch('/status', { headers: this.#auth });
     if (!response.ok) throw await hubErrorFrom(response);
     return (await response.json()) as HubStatus;
   }
@@ -91,6 +96,11 @@ export class HubClient {
       throw unreachable(this.#url, error);
     }
   }
+}
+
+/** `Authorization: Bearer <token>`, or no header without a token. */
+export function authorizationHeader(token: string | undefined): Record<string, string> {
+  return token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
 }
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> = {}): Record<string, string> {

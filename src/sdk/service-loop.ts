@@ -2,7 +2,7 @@ import { MAX_BATCH_JOBS, type WireBatchResult, type WireJob } from '../protocol.
 import type { WorkerAnswer } from './answer.js';
 import { nextBatch, type ReadyAnswer } from './answer-batch.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
-import { isHubClientError } from './errors.js';
+import { type HubClientError, isHubClientError } from './errors.js';
 import { ReceivedJob } from './received-job.js';
 
 /** What a service loop needs from its worker: the HTTP exchanges, the handler, the signals. */
@@ -25,6 +25,8 @@ export interface LoopHost {
   run(job: ReceivedJob): Promise<WorkerAnswer | undefined>;
   /** Told after each exchange whether the hub answered. */
   reachable(ok: boolean, error?: unknown): void;
+  /** The hub refused the worker's token (401) or its scope (403): retrying cannot help. */
+  refused(error: HubClientError): void;
   warn(message: string): void;
 }
 
@@ -154,6 +156,10 @@ export class ServiceLoop {
    */
   async #failed(batch: ReadyAnswer[], error: unknown): Promise<void> {
     const status = isHubClientError(error) ? error.status : undefined;
+    if (status === 401 || status === 403) {
+      this.#host.refused(error as HubClientError);
+      return;
+    }
     if (status !== undefined && status < 500 && batch.length > 0) {
       this.#host.warn(`switchboard worker: answer batch refused: ${(error as Error).message}`);
       return;

@@ -6,6 +6,7 @@ import { type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protoc
 import { failureAnswer, toWorkerAnswer, type WorkerAnswer } from './answer.js';
 import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
 import type { BackoffOptions } from './backoff.js';
+import { authorizationHeader } from './client.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
 import { JobSignal } from './job-signal.js';
@@ -26,11 +27,15 @@ export type JobHandler = (job: ReceivedJob, context: JobContext) => unknown;
 export interface WorkerLogger {
   info(message: string): void;
   warn(message: string): void;
+  /** For the error that stops the worker; `warn` when absent. */
+  error?(message: string): void;
 }
 
 export interface HubWorkerOptions {
   /** The hub's base URL. @example 'http://127.0.0.1:8080' */
   readonly url: string;
+  /** A bearer token with the worker role, when the hub has auth on. */
+  readonly token?: string | undefined;
   /** The service, or services, to take jobs for. */
   readonly services: string | readonly string[];
   /** Handles one job; see `toWorkerAnswer` for what it may return. A throw answers 500. */
@@ -49,7 +54,7 @@ export interface HubWorkerOptions {
   readonly id?: string;
 }
 
-const silent: WorkerLogger = { info() {}, warn() {} };
+const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 
 /** The longest an answer batch waits for the next jobs before the worker falls back to a plain poll. */
 const NEXT_WAIT_MS = 1000;
@@ -85,8 +90,9 @@ export class HubWorker {
   readonly #log: WorkerLogger;
   /** Keeps the leases of the jobs handlers are running. */
   readonly #heartbeats = new Heartbeats((id) => this.#heartbeat(id));
-  /** Sent as `Hub-Worker` on every request that can take a job. */
+  /** `Hub-Worker` (and the token) on every request that can take a job. */
   readonly #takeHeaders: Record<string, string>;
+  readonly #heartbeatHeaders: Record<string, string>;
   /** Aborted by stop(): ends parked polls and backoff pauses. */
   readonly #stopping = new AbortController();
   /** Aborted when stop()'s grace period ends: handlers still running are told to give up. */
@@ -94,6 +100,17 @@ export class HubWorker {
   #loops: Promise<void>[] = [];
   #reachable = true;
   #stopped: Promise<void> | undefined;
+  /** Why the worker stopped by itself: the hub refused its token. */
+  #refusal: HubClientError | undefined;
+  #settleClosed!: (error?: HubClientError) => void;
+  /**
+   * Resolves once the worker has stopped; rejects with a `HubClientError`
+   * (`unauthorized` or `forbidden`) when it stopped because the hub refused its
+   * token, which no retry can fix.
+   */
+  readonly closed: Promise<void> = new Promise((resolve, reject) => {
+    this.#settleClosed = (error) => (error ? reject(error) : resolve());
+  });
 
   constructor(options: HubWorkerOptions) {
     this.#url = options.url.replace(/\/+$/, '');
@@ -110,7 +127,11 @@ export class HubWorker {
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
     this.#takeHeaders = {
       'hub-worker': options.id ?? `${hostname()}-${process.pid}-${nanoid(6)}`,
+      ...authorizationHeader(options.token),
     };
+    this.#heartbeatHeaders = authorizationHeader(options.token);
+    // Rejecting is how `closed` reports a refused token; a caller that never reads it must not crash.
+    this.closed.catch(() => {});
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
       throw new TypeError(
         `Expected \`concurrency\` to be a whole number >= 1, got ${options.concurrency}`,
@@ -134,6 +155,7 @@ export class HubWorker {
       send: (batch, next) => this.#send(batch, next),
       run: (job) => this.#run(job),
       reachable: (ok, error) => this.#markReachable(ok, error),
+      refused: (error) => this.#refused(error),
       warn: (message) => this.#log.warn(message),
     };
     this.#loops = this.#services.map((service) => new ServiceLoop(service, host).run());
@@ -158,6 +180,19 @@ export class HubWorker {
     clearTimeout(grace);
     this.#heartbeats.close();
     await this.#pool.close();
+    this.#settleClosed(this.#refusal);
+  }
+
+  /** The hub refused the token: say so once, plainly, and stop; retrying cannot help. */
+  #refused(error: HubClientError): void {
+    if (this.#refusal) return;
+    this.#refusal = error;
+    const log = this.#log.error ?? this.#log.warn;
+    log.call(
+      this.#log,
+      `switchboard worker: the hub at ${this.#url} refused this worker (${error.status} ${error.code}: ${error.message}); stopping, since retrying cannot fix a token. Check the worker's token and its services.`,
+    );
+    void this.stop({ graceMs: 0 });
   }
 
   /** A long poll for up to `max` jobs. stop() cuts it while it waits. */
@@ -258,6 +293,7 @@ export class HubWorker {
       const response = await this.#pool.request({
         method: 'POST',
         path: `${this.#base.path}/jobs/${id}/heartbeat`,
+        headers: this.#heartbeatHeaders,
       });
       await response.body.dump();
       return response.statusCode === 200 || response.statusCode >= 500;
@@ -282,6 +318,7 @@ export class HubWorker {
 const consoleLogger: WorkerLogger = {
   info: (message) => console.info(message),
   warn: (message) => console.warn(message),
+  error: (message) => console.error(message),
 };
 
 /** Reads a hub error response into a HubClientError. */

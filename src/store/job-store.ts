@@ -133,6 +133,12 @@ export interface JobStore {
   /** Whether a live job is waiting for a worker or held by one; undefined once it has ended. */
   jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined>;
 
+  /**
+   * When a worker of the service last polled, answered, heartbeated or failed a
+   * job (epoch ms), as far as the store still remembers; undefined when none has.
+   */
+  workerLastSeenAt(service: string): Promise<number | undefined>;
+
   /** The service of a current delivery; undefined when it is not current. For authorization. */
   serviceOf(deliveryId: string): Promise<string | undefined>;
 

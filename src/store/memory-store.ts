@@ -262,6 +262,11 @@ export class MemoryStore implements JobStore {
     return record.queued ? 'queued' : 'in_flight';
   }
 
+  async workerLastSeenAt(service: string): Promise<number | undefined> {
+    const lastSeenAt = this.#services.get(service)?.workers.lastSeenAt ?? 0;
+    return lastSeenAt > 0 ? lastSeenAt : undefined;
+  }
+
   async serviceOf(deliveryId: string): Promise<string | undefined> {
     return this.#deliveries.get(deliveryId)?.job.service;
   }

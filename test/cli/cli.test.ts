@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ServiceStats } from '../../src/core/types.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
@@ -10,6 +14,15 @@ import { runCli } from '../support/process.js';
 const ADD_SH = fileURLToPath(new URL('../../examples/add.sh', import.meta.url));
 
 describe('the switchboard CLI, run as a child process', () => {
+  /** Waits until the hub's figures for `service` satisfy `check`. */
+  const untilService = (service: string, check: (s: ServiceStats) => boolean) =>
+    until(
+      async () => {
+        const stats = (await server.hub.status()).services.find((s) => s.service === service);
+        return stats !== undefined && check(stats);
+      },
+      { what: `service ${service}`, timeoutMs: 10_000 },
+    );
   let server: RunningServer;
   let worker: HubWorker;
   let hub: string[];
@@ -107,6 +120,90 @@ describe('the switchboard CLI, run as a child process', () => {
         (await server.hub.status()).services.find((s) => s.service === 'add-sh')?.waitingWorkers ===
         0,
     );
+  });
+
+  // Issue 12, item 3: a terminal's Ctrl-C reached the job's command too, and its
+  // caller got 500 'sh was killed by SIGINT'.
+  test('work: Ctrl-C (SIGINT to its whole process group) lets the job in hand finish and answer', async () => {
+    // The command marks when it runs, so the signal comes while it does.
+    const started = join(mkdtempSync(join(tmpdir(), 'sb-work-')), 'started');
+    const script = 'echo > "$0"; sleep 0.3; cat';
+    const run = runCli(['work', 'slow-echo', ...hub, '--', 'sh', '-c', script, started], {
+      ownGroup: true,
+    });
+    await untilService('slow-echo', (s) => s.waitingWorkers === 1);
+    const client = new HubClient({ url: server.url });
+    const caller = client.call('slow-echo', { n: 7 }, { timeout: 5000 });
+    await until(() => existsSync(started), { what: 'the command to start', timeoutMs: 5000 });
+    process.kill(-(run.child.pid ?? 0), 'SIGINT');
+    const answered = await caller;
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.deepEqual(answered.body, { n: 7 });
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.match(run.stderr(), /SIGINT, finishing the jobs in hand/);
+  });
+
+  test('work: a second Ctrl-C ends the jobs in hand at once and exits 130', async () => {
+    const started = join(mkdtempSync(join(tmpdir(), 'sb-work-')), 'started');
+    const script = 'echo > "$0"; sleep 30; cat';
+    const run = runCli(['work', 'stuck', ...hub, '--', 'sh', '-c', script, started], {
+      ownGroup: true,
+    });
+    await untilService('stuck', (s) => s.waitingWorkers === 1);
+    const caller = new HubClient({ url: server.url })
+      .call('stuck', {}, { timeout: 1000 })
+      .catch(() => undefined);
+    await until(() => existsSync(started), { what: 'the command to start', timeoutMs: 5000 });
+    const group = -(run.child.pid ?? 0);
+    process.kill(group, 'SIGINT');
+    await until(() => run.stderr().includes('finishing the jobs in hand'));
+    process.kill(group, 'SIGINT');
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.match(run.stderr(), /second SIGINT, ending the jobs in hand/);
+    await caller;
+  });
+
+  // Issue 12, item 5: a missing program used to start "serving" and fail every job.
+  test('work checks its program at start: missing or not executable exits 2 with one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-work-'));
+    const plain = join(dir, 'not-executable.sh');
+    writeFileSync(plain, '#!/bin/sh\ncat\n');
+    for (const [program, message] of [
+      ['./no-such-program', /cannot run \.\/no-such-program: no such file/],
+      ['no-such-program-on-path', /cannot run no-such-program-on-path: not found on PATH/],
+      [plain, /is not executable \(chmod \+x/],
+    ] as const) {
+      const run = runCli(['work', 'x', ...hub, '--', program]);
+      assert.equal(await run.exited, 2, program);
+      assert.match(run.stderr(), message);
+      assert.equal(run.stderr().trim().split('\n').length, 1, run.stderr());
+    }
+  });
+
+  test('work logs each failed run in its own terminal: exit code or signal, first line of stderr', async () => {
+    const run = runCli([
+      'work',
+      'failing',
+      ...hub,
+      '--',
+      'sh',
+      '-c',
+      'echo boom >&2; echo more >&2; exit 3',
+    ]);
+    try {
+      await untilService('failing', (s) => s.waitingWorkers === 1);
+      const failed = await new HubClient({ url: server.url }).call(
+        'failing',
+        {},
+        { timeout: 5000 },
+      );
+      assert.equal(failed.status, 500);
+      await until(() => run.stderr().includes('exited with 3'));
+      assert.match(run.stderr(), /job \S+: sh exited with 3: boom\n/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    await run.exited;
   });
 
   test('status prints a table, or the raw status with --json', async () => {

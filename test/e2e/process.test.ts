@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
 import { send, until } from '../support/http.js';
 import { runMain, startHubProcess } from '../support/process.js';
 
@@ -65,6 +67,23 @@ describe('the hub process (src/main.ts, as npm start runs it)', () => {
       const lines = run.stderr().trim().split('\n');
       assert.equal(lines.length, 1, run.stderr());
       assert.match(lines[0] ?? '', mentions);
+    }
+  });
+
+  // Issue 12, item 4: a busy port printed listen EADDRINUSE and ten lines of stack.
+  test('[P-CONFIG] a port already in use stops start-up with one line naming it, and exit code 6', async () => {
+    const holder = await startServer(testConfig());
+    try {
+      const run = runMain(['--port', String(holder.port)]);
+      assert.equal(await run.exited, 6, run.stderr());
+      const lines = run.stderr().trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr());
+      assert.match(
+        lines[0] ?? '',
+        new RegExp(`port ${holder.port} on 127\\.0\\.0\\.1 is already in use.*--port or PORT`),
+      );
+    } finally {
+      await holder.close();
     }
   });
 

@@ -189,6 +189,39 @@ describe('HTTP round trip: POST /service/:name, GET /service/:name/jobs, POST /j
     assert.equal(late.headers.get('hub-error'), 'caller_gone');
   });
 
+  // Issue 12, item 6: a quick-start call waited 30 s for a 504 that did not say why.
+  test('[P-TIMEOUT] the 504 says which case it was: never taken (and when a worker was last seen), or taken and not answered', async () => {
+    const { app } = testApp({ noWorkersMs: 10_000 });
+    const message = async (res: Response) => {
+      assert.equal(res.status, 504);
+      return ((await res.json()) as { error: { message: string } }).error.message;
+    };
+    const post = (service: string, headers: Record<string, string> = {}) =>
+      app.request(`/service/${service}`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'hub-timeout': '50', ...headers },
+      });
+    // No worker ever: parked only because the caller asked for it.
+    assert.match(
+      await message(await post('nobody', { 'hub-no-workers': 'queue' })),
+      /^no worker took the job within the call's 50 ms deadline; no worker of 'nobody' was seen recently$/,
+    );
+    // A worker polled a moment ago and went away: the call parks, and the 504 says when.
+    assert.equal((await app.request('/service/gone/jobs?timeout=0')).status, 204);
+    assert.match(
+      await message(await post('gone')),
+      /^no worker took the job within the call's 50 ms deadline; a worker of 'gone' was last seen \d+ ms ago$/,
+    );
+    // Taken by a worker that never answered.
+    const taken = post('add');
+    await takeJob(app);
+    assert.match(
+      await message(await taken),
+      /^a worker of 'add' took the job but did not answer within the call's 50 ms deadline$/,
+    );
+  });
+
   test('[P-POLL-TIMEOUT] a poll that ends without a job is 204 with no body; ?timeout works like Hub-Timeout', async () => {
     const { app } = testApp();
     const byQuery = await app.request('/service/add/jobs?timeout=10');

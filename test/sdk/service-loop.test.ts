@@ -43,6 +43,7 @@ function fakeHost({
   jobs = [] as WireJob[][],
   hold = new Map<string, Promise<void>>(),
   sendFails = [] as unknown[],
+  takeFails = [] as unknown[],
 } = {}) {
   const stopping = new AbortController();
   const graceOver = new AbortController();
@@ -50,6 +51,7 @@ function fakeHost({
   const sent: Sent[] = [];
   const warnings: string[] = [];
   const started: string[] = [];
+  const refusals: HubClientError[] = [];
   const host: LoopHost = {
     concurrency,
     stopping: stopping.signal,
@@ -57,6 +59,8 @@ function fakeHost({
     backoff: { initialMs: 1, maxMs: 1 },
     async take(_service, max) {
       takes.push(max);
+      const failure = takeFails.shift();
+      if (failure) throw failure;
       const next = jobs.shift();
       if (next) return next;
       await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve));
@@ -78,9 +82,13 @@ function fakeHost({
       return answerOf(`done ${job.id}`);
     },
     reachable() {},
+    refused(error) {
+      refusals.push(error);
+      stopping.abort();
+    },
     warn: (message) => warnings.push(message),
   };
-  return { host, stopping, takes, sent, warnings, started };
+  return { host, stopping, takes, sent, warnings, started, refusals };
 }
 
 function released() {
@@ -200,5 +208,26 @@ describe('nextBatch()', () => {
       ['j0', 'j1', 'j2'],
     );
     assert.deepEqual(nextBatch([]), []);
+  });
+});
+
+describe('ServiceLoop: a refused token', () => {
+  // Issue 12, item 1: a 401 or 403 was retried with backoff for ever.
+  test('a take refused with 401 or 403 is reported once and never retried', async () => {
+    for (const [status, code] of [
+      [401, 'unauthorized'],
+      [403, 'forbidden'],
+    ] as const) {
+      const { host, takes, refusals, warnings } = fakeHost({
+        takeFails: [new HubClientError(code, 'no', { status })],
+      });
+      await new ServiceLoop('svc', host).run();
+      assert.deepEqual(takes, [4], 'one take, no retry');
+      assert.deepEqual(
+        refusals.map((e) => e.code),
+        [code],
+      );
+      assert.deepEqual(warnings, []);
+    }
   });
 });

@@ -378,6 +378,19 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       );
     });
 
+    test('[P-TIMEOUT] workerLastSeenAt tells when a worker of the service last showed itself', async () => {
+      const store = makeStore();
+      assert.equal(await store.workerLastSeenAt('svc'), undefined);
+      const before = Date.now();
+      const poll = new AbortController();
+      const parked = store.claim('svc', poll.signal, 'w');
+      poll.abort();
+      await parked;
+      const seen = await store.workerLastSeenAt('svc');
+      assert.ok(seen !== undefined && seen >= before && seen <= Date.now(), String(seen));
+      assert.equal(await store.workerLastSeenAt('other'), undefined);
+    });
+
     test('[P-LIMITS] at maxServices an idle service is forgotten; if none is idle, too_many_services', async () => {
       const store = makeStore({ maxServices: 2 });
       await store.enqueue(job('a'), anyWorkers);

@@ -21,15 +21,17 @@ export function runMain(args: string[], env: Record<string, string> = {}) {
 /** Runs the `switchboard` command as a user would, optionally feeding `input` on stdin. */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; ownGroup?: boolean } = {},
 ) {
-  return runNode([CLI, ...args], options.env ?? {}, options.input);
+  return runNode([CLI, ...args], options.env ?? {}, options.input, options.ownGroup);
 }
 
-function runNode(args: string[], env: Record<string, string>, input?: string) {
+/** `ownGroup`: a process group of its own, as a shell gives a foreground job; signal it with `process.kill(-pid)`. */
+function runNode(args: string[], env: Record<string, string>, input?: string, ownGroup = false) {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   if (input !== undefined) child.stdin?.end(input);
   let stdout = '';

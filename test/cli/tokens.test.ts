@@ -1,0 +1,148 @@
+/**
+ * Issue 12, item 1: the project's own clients against a hub with auth on. Each
+ * takes a token; a refused token is a clear, final error, never a retry loop.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { HubClient, HubWorker, isHubClientError, serveFetch } from '../../src/sdk/index.js';
+import { testConfig } from '../support/config.js';
+import { runCli } from '../support/process.js';
+
+const ADD_SH = fileURLToPath(new URL('../../examples/add.sh', import.meta.url));
+
+const CALLER = 'caller-token-0123456789';
+const WORKER = 'worker-token-0123456789';
+const ADMIN = 'admin-token-0123456789';
+const OTHER_WORKER = 'other-worker-0123456789';
+
+const authTokens = JSON.stringify({
+  tokens: [
+    { name: 'gateway', token: CALLER, role: 'caller' },
+    { name: 'adder', token: WORKER, role: 'worker', services: ['add', 'web'] },
+    { name: 'other', token: OTHER_WORKER, role: 'worker', services: ['other'] },
+    { name: 'ops', token: ADMIN, role: 'admin' },
+  ],
+});
+
+/** Collects what a worker logs, to count its complaints. */
+function recordingLogger() {
+  const lines: string[] = [];
+  return {
+    lines,
+    logger: {
+      info: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(`ERROR ${m}`),
+    },
+  };
+}
+
+describe('tokens in the SDK and the CLI', () => {
+  let server: RunningServer;
+  let hub: string;
+  before(async () => {
+    server = await startServer(testConfig({ authTokens }));
+    hub = server.url;
+  });
+  after(() => server.close());
+
+  test('HubWorker, serveFetch and HubClient work against an auth-enabled hub with their tokens', async () => {
+    const worker = new HubWorker({
+      url: hub,
+      token: WORKER,
+      services: 'add',
+      logger: false,
+      handler: (job) => {
+        const { first, second } = job.json<{ first: number; second: number }>();
+        return { answer: first + second };
+      },
+    }).start();
+    const web = serveFetch(() => new Response('hello'), {
+      hub,
+      token: WORKER,
+      service: 'web',
+      logger: false,
+    });
+    try {
+      const client = new HubClient({ url: hub, token: CALLER });
+      const { body } = await client.call('add', { first: 40, second: 2 });
+      assert.deepEqual(body, { answer: 42 });
+      const page = await fetch(`${hub}/call/web/`, {
+        headers: { authorization: `Bearer ${CALLER}` },
+      });
+      assert.equal(await page.text(), 'hello');
+      const admin = new HubClient({ url: hub, token: ADMIN });
+      assert.ok((await admin.status()).total.answered >= 2);
+    } finally {
+      await Promise.all([worker.stop(), web.stop()]);
+    }
+  });
+
+  test('a worker whose token is refused says so once and stops: closed rejects, no retry loop', async () => {
+    for (const [token, code] of [
+      ['not-a-known-token-at-all', 'unauthorized'],
+      [OTHER_WORKER, 'forbidden'],
+    ] as const) {
+      const { lines, logger } = recordingLogger();
+      const worker = new HubWorker({ url: hub, token, services: 'add', logger, handler: () => 1 });
+      worker.start();
+      await assert.rejects(
+        worker.closed,
+        (error: unknown) => isHubClientError(error) && error.code === code,
+      );
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0] ?? '', new RegExp(`^ERROR .*refused this worker.*${code}`));
+      assert.doesNotMatch(lines[0] ?? '', /retrying with backoff/);
+    }
+  });
+
+  test('a HubClient with a refused token throws unauthorized or forbidden', async () => {
+    await assert.rejects(
+      new HubClient({ url: hub, token: 'not-a-known-token-at-all' }).call('add', {}),
+      (error: unknown) => isHubClientError(error) && error.code === 'unauthorized',
+    );
+    await assert.rejects(
+      new HubClient({ url: hub, token: CALLER }).status(),
+      (error: unknown) => isHubClientError(error) && error.code === 'forbidden',
+    );
+  });
+
+  test('call and status take --token or SWITCHBOARD_TOKEN; a refused one exits 5', async () => {
+    const worker = new HubWorker({
+      url: hub,
+      token: WORKER,
+      services: 'add',
+      logger: false,
+      handler: () => ({ answer: 3 }),
+    }).start();
+    try {
+      const byFlag = runCli(['call', 'add', '{}', '--hub', hub, '--token', CALLER]);
+      assert.equal(await byFlag.exited, 0, byFlag.stderr());
+      assert.deepEqual(JSON.parse(byFlag.stdout()), { answer: 3 });
+      const byEnv = runCli(['status', '--json', '--hub', hub], {
+        env: { SWITCHBOARD_TOKEN: ADMIN },
+      });
+      assert.equal(await byEnv.exited, 0, byEnv.stderr());
+      assert.equal(JSON.parse(byEnv.stdout()).ready, true);
+      const none = runCli(['call', 'add', '{}', '--hub', hub]);
+      assert.equal(await none.exited, 5);
+      assert.match(none.stderr(), /unauthorized.*SWITCHBOARD_TOKEN/);
+      const wrongRole = runCli(['status', '--hub', hub], { env: { SWITCHBOARD_TOKEN: CALLER } });
+      assert.equal(await wrongRole.exited, 5);
+      assert.match(wrongRole.stderr(), /forbidden/);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('work with a refused token exits 5 at once with one line, instead of retrying for ever', async () => {
+    const run = runCli(['work', 'add', '--hub', hub, '--', ADD_SH], {
+      env: { SWITCHBOARD_TOKEN: 'not-a-known-token-at-all' },
+    });
+    assert.equal(await run.exited, 5);
+    assert.match(run.stderr(), /unauthorized/);
+    assert.doesNotMatch(run.stderr(), /retrying with backoff/);
+  });
+});
