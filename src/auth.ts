@@ -81,12 +81,13 @@ export function loadTokens(config: {
   let text: string;
   let source: string;
   if (config.authFile !== '') {
-    source = 'HUB_AUTH_FILE';
+    // The same setting comes from the flag or the variable: the message names both.
+    source = '--auth-file (HUB_AUTH_FILE)';
     try {
       text = readFileSync(config.authFile, 'utf8');
     } catch (error) {
       throw new ConfigError(
-        `Invalid HUB_AUTH_FILE: cannot read ${config.authFile} (${(error as Error).message})`,
+        `Invalid ${source}: cannot read ${config.authFile} (${(error as Error).message})`,
       );
     }
   } else if (config.authTokens !== '') {

@@ -436,11 +436,36 @@ function parseFlags(argv: readonly string[]): Record<string, string | undefined>
   for (const option of STRING_OPTIONS) if (option.flag) options[option.flag] = { type: 'string' };
   for (const option of INT_OPTIONS) options[option.flag] = { type: 'string' };
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | undefined>;
+    return parseArgs({
+      args: attachDashValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new ConfigError((error as Error).message.split('\n', 1)[0] ?? 'invalid arguments');
   }
+}
+
+/**
+ * `--max-body-bytes -5`: parseArgs takes a value that starts with a dash for a
+ * flag and refuses it as "ambiguous". Every setting takes a value, so the next
+ * argument is the value: written `--flag=-5`, it reaches the range check, whose
+ * message says what is wrong.
+ */
+function attachDashValues(argv: readonly string[], options: Record<string, unknown>): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && arg.slice(2) in options && next?.startsWith('-')) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
 }
 
 function parseHeaderList(raw: string): string[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { INT_OPTIONS, STRING_OPTIONS } from '../src/config.js';
@@ -83,4 +83,21 @@ test('[P-CONFIG] the README configuration table lists every setting with its fla
     const row = new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*${flag}\\s*\\|\\s*${value}\\b`);
     assert.match(readme, row, `README row for ${env}`);
   }
+});
+
+// Issue 12, item 8: the README linked ../shared/STYLE.md, outside the repository.
+test('every relative link in README.md and docs/ points at a file in the repository', () => {
+  const pages = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)].filter(
+    (f) => f.endsWith('.md'),
+  );
+  const broken: string[] = [];
+  for (const page of pages) {
+    for (const [, target = ''] of read(page).matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+      const path = join(root, dirname(page), target.split('#', 1)[0] ?? '');
+      if (!path.startsWith(root) || !existsSync(path)) broken.push(`${page}: ${target}`);
+    }
+    if (/\.\.\/shared\//.test(read(page))) broken.push(`${page}: mentions ../shared/`);
+  }
+  assert.deepEqual(broken, []);
 });

@@ -29,7 +29,13 @@ export function hubOptions(values: { hub?: string | undefined; token?: string | 
   url: string;
   token: string | undefined;
 } {
-  return { url: values.hub ?? hubUrlFromEnv(), token: values.token ?? hubTokenFromEnv() };
+  const url = values.hub ?? hubUrlFromEnv();
+  // A malformed URL is a bad argument (exit 2), not an unreachable hub (exit 4).
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    const from = values.hub === undefined ? 'SWITCHBOARD_URL' : '--hub';
+    throw new CliExit(ExitCode.Usage, `${from} must be an http:// or https:// URL, got '${url}'`);
+  }
+  return { url, token: values.token ?? hubTokenFromEnv() };
 }
 
 /** Parses a whole number flag, or exits with a usage error naming it. */

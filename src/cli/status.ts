@@ -9,7 +9,7 @@ export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] 
 
 Shows each service's queue, jobs in flight, waiting workers and counters.
 --watch redraws every --interval ms (default 1000) until Ctrl-C; --json prints
-the hub's raw /status for scripts.
+the hub's raw /status for scripts (with --watch, one JSON document a line).
 
 Examples:
   switchboard status
@@ -53,9 +53,10 @@ export async function statusCommand(args: string[]): Promise<number> {
   try {
     do {
       const status = await client.status();
-      const output = values.json ? `${JSON.stringify(status)}\n` : formatStatus(status);
-      // Clear the screen between redraws, as watch(1) does.
-      process.stdout.write(values.watch ? `\x1b[H\x1b[2J${output}` : output);
+      // --json --watch prints one JSON document a line, for scripts; the table
+      // clears the screen between redraws, as watch(1) does.
+      if (values.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+      else process.stdout.write(`${values.watch ? '\x1b[H\x1b[2J' : ''}${formatStatus(status)}`);
       if (values.watch) await new Promise((resolve) => setTimeout(resolve, intervalMs));
     } while (values.watch);
   } catch (error) {

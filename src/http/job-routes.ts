@@ -45,7 +45,8 @@ export function jobRoutes(hub: Hub, limits: AppOptions): Hono {
     const status = parseStatus(headers.get(Header.Status));
     const next = c.req.query('next');
     const take = next === undefined ? undefined : takeOptions(c, limits, headers);
-    if (take?.max !== undefined) {
+    // ?max is the batch form's, with or without ?next: never silently ignored.
+    if (c.req.query('max') !== undefined) {
       throw new HubError(
         ErrorCode.InvalidBatch,
         '?max takes a batch: answer with POST /jobs to take one; POST /jobs/:id takes one job',

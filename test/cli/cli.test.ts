@@ -224,6 +224,26 @@ describe('the switchboard CLI, run as a child process', () => {
     assert.ok(run.stdout().includes('\x1b[2J'), 'the screen is cleared between redraws');
   });
 
+  // Issue 12, item 8.
+  test('status --watch --json prints one JSON document a line, with no screen codes', async () => {
+    const run = runCli(['status', '--watch', '--json', '--interval', '100', ...hub]);
+    await until(() => run.stdout().split('\n').length > 2, { what: 'two documents' });
+    run.child.kill('SIGINT');
+    await run.exited;
+    assert.ok(!run.stdout().includes('\x1b'), 'no escape codes');
+    const lines = run.stdout().trim().split('\n');
+    for (const line of lines) assert.equal(JSON.parse(line).ready, true);
+  });
+
+  test('a --hub or SWITCHBOARD_URL that is not an http URL is a bad argument: exit 2, not 4', async () => {
+    const byFlag = runCli(['call', 'echo', '{}', '--hub', 'not-a-url']);
+    assert.equal(await byFlag.exited, 2);
+    assert.match(byFlag.stderr(), /--hub must be an http:\/\/ or https:\/\/ URL, got 'not-a-url'/);
+    const byEnv = runCli(['status'], { env: { SWITCHBOARD_URL: 'ftp://hub' } });
+    assert.equal(await byEnv.exited, 2);
+    assert.match(byEnv.stderr(), /SWITCHBOARD_URL must be/);
+  });
+
   test('every command has --help with an example', async () => {
     for (const command of ['call', 'work', 'status']) {
       const run = runCli([command, '--help']);

@@ -58,7 +58,16 @@ describe('the hub process (src/main.ts, as npm start runs it)', () => {
       [['--port', '70000'], {}, /--port/],
       [['--no-such-flag'], {}, /no-such-flag/],
       [[], { HUB_CALL_TIMEOUT_MS: '600000' }, /HUB_MAX_CALL_TIMEOUT_MS/],
-      [['--auth-file', '/no/such/tokens.json'], {}, /HUB_AUTH_FILE/],
+      [
+        ['--auth-file', '/no/such/tokens.json'],
+        {},
+        /^switchboard: Invalid --auth-file \(HUB_AUTH_FILE\)/,
+      ],
+      [
+        ['--max-body-bytes', '-5'],
+        {},
+        /Invalid --max-body-bytes: expected a whole number from 1 to \d+, got '-5'/,
+      ],
       [[], { HUB_AUTH_TOKENS: '{"tokens": []}' }, /HUB_AUTH_TOKENS/],
     ];
     for (const [args, env, mentions] of cases) {

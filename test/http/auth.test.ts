@@ -41,6 +41,17 @@ async function takeAs(app: App, token: string, service = 'add'): Promise<WireJob
   return (await res.json()) as WireJob;
 }
 
+/** An async call to `add` as `token`; resolves the job id of its 202. */
+async function submitAs(app: App, token: string, body: string): Promise<string> {
+  const accepted = await app.request('/service/add', {
+    method: 'POST',
+    body,
+    headers: as(token, { 'content-type': 'application/json', prefer: 'respond-async' }),
+  });
+  assert.equal(accepted.status, 202);
+  return ((await accepted.json()) as { id: string }).id;
+}
+
 function callAs(app: App, token: string | undefined, service = 'add') {
   return app.request(`/service/${service}`, {
     method: 'POST',
@@ -201,15 +212,7 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
         ],
       }),
     });
-    const accepted = await app.request('/service/add', {
-      method: 'POST',
-      body: '1',
-      headers: as(TOKENS.callerAdd, {
-        'content-type': 'application/json',
-        prefer: 'respond-async',
-      }),
-    });
-    const { id } = (await accepted.json()) as { id: string };
+    const id = await submitAs(app, TOKENS.callerAdd, '1');
     assert.equal((await app.request(`/jobs/${id}`, { headers: as(TOKENS.callerAdd) })).status, 202);
     await expectError(
       await app.request(`/jobs/${id}`, { headers: as('caller-mul-0123456789') }),
@@ -254,16 +257,7 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
 describe('[P-AUTH] HEAD is authorised exactly as GET is', () => {
   test('[P-AUTH] every route with a GET gives HEAD the same status for every token', async () => {
     const { app } = testApp({ authTokens });
-    const accepted = await app.request('/service/add', {
-      method: 'POST',
-      body: '{}',
-      headers: as(TOKENS.callerAdd, {
-        'content-type': 'application/json',
-        prefer: 'respond-async',
-      }),
-    });
-    assert.equal(accepted.status, 202);
-    const { id } = (await accepted.json()) as { id: string };
+    const id = await submitAs(app, TOKENS.callerAdd, '{}');
     const routes = [
       `/jobs/${id}`,
       `/jobs/${id}?wait=50`,

@@ -270,9 +270,12 @@ describe('POST /jobs/:id?next=<service> - answer and take the next job in one ex
       'next=add&timeout=-1',
       'next=add&encoding=hex',
       'next=add&max=5',
+      // Issue 12, item 8: ?max without ?next was accepted and ignored.
+      'max=2',
     ]) {
       const res = await app.request(`/jobs/${job.id}?${query}`, { method: 'POST', body: 'x' });
       assert.equal(res.status, 400, query);
+      if (query.includes('max')) assert.equal(res.headers.get('hub-error'), 'invalid_batch');
     }
     assert.equal((await answer(app, job.id, 'fine')).status, 200, 'the job was still unanswered');
     assert.equal(await (await call).text(), 'fine');

@@ -27,7 +27,12 @@ export function runCli(
 }
 
 /** `ownGroup`: a process group of its own, as a shell gives a foreground job; signal it with `process.kill(-pid)`. */
-function runNode(args: string[], env: Record<string, string>, input?: string, ownGroup = false) {
+export function runNode(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  ownGroup = false,
+) {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
