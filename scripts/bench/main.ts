@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { type MeasureOptions, measure, measureAlternating, type Row } from './measure.js';
 import { renderReport } from './report.js';
 import { runScaleChecks } from './scale.js';
-import { bullmq, direct, nats, switchboard } from './systems.js';
+import { bullmq, direct, nats, switchboard, switchboardPlain } from './systems.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, 'write-docs': { type: 'boolean' } },
@@ -42,11 +42,13 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const rows: Row[] = [];
   const skipped: string[] = [];
-  // The hub against direct HTTP, the ratio that matters most: in alternating rounds.
-  console.error(`direct and ${switchboard.name}, ${plan.rounds} alternating rounds`);
+  // The hub against direct HTTP, the ratio that matters most, with the SDK's
+  // batching worker and with a plain one-job-per-poll worker: in alternating rounds.
+  const hubs = [direct, switchboard, switchboardPlain];
+  console.error(`${hubs.map((s) => s.name).join(', ')}: ${plan.rounds} alternating rounds`);
   const pairAt = (options: MeasureOptions) =>
     measureAlternating(
-      [direct, switchboard].map((system) => ({ system, options })),
+      hubs.map((system) => ({ system, options })),
       plan.rounds,
       logRow,
     );
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
     },
     node: process.version,
     plan,
-    hubWorkers: 'one worker process, a HubWorker with concurrency min(C, 128)',
+    hubWorkers:
+      'one worker process: a HubWorker with concurrency min(C, 128) (long-poll), or min(C, 128) plain polls of one job each (plain worker)',
     rows,
     scale,
     skipped,

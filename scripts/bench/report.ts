@@ -15,6 +15,7 @@ export interface Report {
 }
 
 const HUB = 'switchboard long-poll';
+const PLAIN = 'switchboard plain worker';
 const fmt = (value: number | undefined, digits = 2) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
@@ -48,10 +49,16 @@ export function renderReport(report: Report): string {
   ].sort((a, b) => a - b);
   const payloads = payloadSizes.flatMap((bytes) => {
     const base = directAt(16, bytes);
-    const hub = report.rows.find(
-      (r) =>
-        r.system === HUB && r.concurrency === 16 && r.payloadBytes === bytes && r.services === 1,
-    );
+    const at = (system: string) =>
+      report.rows.find(
+        (r) =>
+          r.system === system &&
+          r.concurrency === 16 &&
+          r.payloadBytes === bytes &&
+          r.services === 1,
+      );
+    const hub = at(HUB);
+    const plain = at(PLAIN);
     if (!base || !hub) return [];
     return [
       [
@@ -59,8 +66,11 @@ export function renderReport(report: Report): string {
         fmt(base.reqPerSec, 0),
         fmt(hub.reqPerSec, 0),
         fmt(hub.reqPerSec / base.reqPerSec),
+        fmt(plain?.reqPerSec, 0),
+        plain ? fmt(plain.reqPerSec / base.reqPerSec) : 'n/a',
         fmt(base.p50Ms),
         fmt(hub.p50Ms),
+        fmt(plain?.p50Ms),
       ],
     ];
   });
@@ -93,12 +103,23 @@ export function renderReport(report: Report): string {
     ),
     '',
     'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server). ' +
-      '`runs`: req/s of each alternating round of direct and the hub; the row shows the median round.',
+      '`runs`: req/s of each alternating round of direct and the hub with each worker; the row shows the median round. ' +
+      '`switchboard long-poll` is the SDK worker (batches); `switchboard plain worker` takes one job per poll and answers with one `POST /jobs/<id>`, as curl, Go and Python workers do.',
     '',
     '### Payloads (C=16)',
     '',
     table(
-      ['body', 'direct req/s', 'hub req/s', 'hub ÷ direct', 'direct p50 ms', 'hub p50 ms'],
+      [
+        'body',
+        'direct req/s',
+        'hub (SDK) req/s',
+        'SDK ÷ direct',
+        'hub (plain) req/s',
+        'plain ÷ direct',
+        'direct p50 ms',
+        'SDK p50 ms',
+        'plain p50 ms',
+      ],
       payloads,
     ),
     '',
@@ -149,6 +170,34 @@ function targets(report: Report): string[][] {
         (v) => v > 1,
       );
   }
+  for (const c of [16]) {
+    const plain = at(PLAIN, c);
+    const base = at('direct', c);
+    if (plain && base)
+      add(
+        `plain worker req/s ≥ 0.3 × direct at C=${c}`,
+        plain.reqPerSec / base.reqPerSec,
+        (v) => v >= 0.3,
+      );
+  }
+  for (const c of [1, 16, 64, 256]) {
+    const plain = at(PLAIN, c);
+    const hub = at(HUB, c);
+    if (plain && hub)
+      add(
+        `plain worker ≥ 0.5 × the SDK worker at C=${c} (plain ÷ SDK)`,
+        plain.reqPerSec / hub.reqPerSec,
+        (v) => v >= 0.5,
+      );
+  }
+  const plain1 = at(PLAIN, 1);
+  const direct1ForPlain = at('direct', 1);
+  if (plain1 && direct1ForPlain)
+    add(
+      'plain worker p50 at C=1 within 0.3 ms of direct (ms above)',
+      plain1.p50Ms - direct1ForPlain.p50Ms,
+      (v) => v <= 0.3,
+    );
   const hub1 = at(HUB, 1);
   const direct1 = at('direct', 1);
   if (hub1 && direct1)

@@ -66,38 +66,54 @@ export function hubWorkerConcurrency(concurrency: number): number {
   return Math.min(concurrency, 128);
 }
 
-export const switchboard: System = {
-  name: 'switchboard long-poll',
-  unavailable: async () => undefined,
-  async start({ concurrency, services }) {
-    // The built hub, as the Docker image runs it (main.ts builds it first).
-    const hub = await startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
-      PORT: '0',
-      HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
-      HUB_MAX_PARKED: '100000',
-    });
-    const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
-    const worker = await startChild(
-      `${TARGETS}/hub-worker.ts`,
-      [hub.ready, String(perService), String(services)],
-      /(READY)/,
-    );
-    // A worker keeps one take waiting per service, whatever its concurrency.
-    await waitForWorkers(hub.ready, services);
-    const pool = new Pool(hub.ready, { connections: concurrency });
-    let next = 0;
-    return {
-      request: (body) =>
-        postJson(pool, `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`, body),
-      measuredPid: hub.process.pid,
-      async stop() {
-        await pool.close();
-        await worker.stop();
-        await hub.stop();
-      },
-    };
-  },
-};
+/**
+ * The hub, run the way `npm start` runs it, with one worker process: `workerFile`
+ * started with the hub's URL, its polls or concurrency per service, and the
+ * number of services.
+ */
+function hubSystem(name: string, workerFile: string): System {
+  return {
+    name,
+    unavailable: async () => undefined,
+    async start({ concurrency, services }) {
+      // The built hub, as the Docker image runs it (main.ts builds it first).
+      const hub = await startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
+        PORT: '0',
+        HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
+        HUB_MAX_PARKED: '100000',
+      });
+      const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
+      const worker = await startChild(
+        `${TARGETS}/${workerFile}`,
+        [hub.ready, String(perService), String(services)],
+        /(READY)/,
+      );
+      // A worker keeps at least one take waiting per service, whatever its concurrency.
+      await waitForWorkers(hub.ready, services);
+      const pool = new Pool(hub.ready, { connections: concurrency });
+      let next = 0;
+      return {
+        request: (body) =>
+          postJson(pool, `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`, body),
+        measuredPid: hub.process.pid,
+        async stop() {
+          await pool.close();
+          await worker.stop();
+          await hub.stop();
+        },
+      };
+    },
+  };
+}
+
+/** The SDK's HubWorker: one take in flight per service, jobs and answers in batches. */
+export const switchboard = hubSystem('switchboard long-poll', 'hub-worker.ts');
+
+/**
+ * A plain worker, as most non-SDK workers are: min(C, 128) polls in flight, one
+ * job per poll, one `POST /jobs/<id>` per answer (one service only).
+ */
+export const switchboardPlain = hubSystem('switchboard plain worker', 'plain-worker.ts');
 
 async function waitForWorkers(hubUrl: string, parked: number): Promise<void> {
   const deadline = Date.now() + 20_000;
