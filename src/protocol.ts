@@ -139,36 +139,32 @@ export function encodeJobs(
   return Buffer.concat(parts);
 }
 
-/** A job's JSON as pieces: the fields, then the caller's body as it came (when JSON). */
+/**
+ * A job's JSON as pieces: the fields, then the caller's body as it came (when
+ * JSON). One template string: ids (nanoid), service names (their pattern) and
+ * methods (HTTP tokens) hold no character JSON would escape, so only the
+ * caller's path, query, headers and content type go through JSON.stringify.
+ */
 function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }): Uint8Array[] {
   const { job } = delivery;
   const { payload } = job;
-  const fields = [
-    `{"id":${JSON.stringify(delivery.id)}`,
-    `"service":${JSON.stringify(job.service)}`,
-    `"attempt":${delivery.attempt}`,
-    `"deadline":${job.deadline}`,
-    `"remainingMs":${Math.max(0, job.deadline - Date.now())}`,
-    `"leaseMs":${delivery.leaseMs}`,
-    `"method":${JSON.stringify(payload.method)}`,
-    `"path":${JSON.stringify(payload.path)}`,
-    `"query":${JSON.stringify(payload.query)}`,
-    `"headers":${JSON.stringify(payload.headers)}`,
-  ];
-  if (payload.contentType !== undefined) {
-    fields.push(`"contentType":${JSON.stringify(payload.contentType)}`);
-  }
+  const contentType =
+    payload.contentType === undefined
+      ? ''
+      : `,"contentType":${JSON.stringify(payload.contentType)}`;
+  const fields =
+    `{"id":"${delivery.id}","service":"${job.service}","attempt":${delivery.attempt}` +
+    `,"deadline":${job.deadline},"remainingMs":${Math.max(0, job.deadline - Date.now())}` +
+    `,"leaseMs":${delivery.leaseMs},"method":"${payload.method}"` +
+    `,"path":${JSON.stringify(payload.path)},"query":${JSON.stringify(payload.query)}` +
+    `,"headers":${JSON.stringify(payload.headers)}${contentType}`;
   if (base64 || !payload.isJson) {
     const { buffer, byteOffset, byteLength } = payload.body;
     const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');
-    fields.push('"encoding":"base64"', `"originalRequest":"${encoded}"}`);
-    return [Buffer.from(fields.join(','))];
+    return [Buffer.from(`${fields},"encoding":"base64","originalRequest":"${encoded}"}`)];
   }
-  if (payload.body.byteLength === 0) {
-    fields.push('"originalRequest":null}');
-    return [Buffer.from(fields.join(','))];
-  }
-  return [Buffer.from(`${fields.join(',')},"originalRequest":`), payload.body, CLOSE_BRACE];
+  if (payload.body.byteLength === 0) return [Buffer.from(`${fields},"originalRequest":null}`)];
+  return [Buffer.from(`${fields},"originalRequest":`), payload.body, CLOSE_BRACE];
 }
 
 const CLOSE_BRACE = Buffer.from('}');
