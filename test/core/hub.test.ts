@@ -192,8 +192,11 @@ describe('Hub#call() and Hub#take()', () => {
 
 describe('Hub#takeBatch() and Hub#answerBatch()', () => {
   /** Runs microtasks, never timers or I/O, until `done`: the event loop stays in its turn. */
+  /** Waits, in microtasks only (the turn does not end), until `done`; fails rather than spin for ever. */
   async function withinTurn(done: () => Promise<boolean>): Promise<void> {
-    while (!(await done())) {}
+    for (let tries = 0; !(await done()); tries++) {
+      if (tries > 10_000) throw new Error('the condition never held within the turn');
+    }
     for (let i = 0; i < 20; i++) await Promise.resolve();
   }
   const inFlight = async (hub: Hub) => (await hub.status()).services[0]?.inFlight === 1;

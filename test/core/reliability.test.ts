@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hub } from '../../src/core/hub.js';
 import type { Answer, Delivery } from '../../src/core/types.js';
 import { ErrorCode, type HubError } from '../../src/errors.js';
+import { mockClock } from '../support/clock.js';
 import { jsonPayload, testHub } from '../support/config.js';
 
 const ok: Answer = { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from('ok') };
@@ -26,14 +27,17 @@ function call(hub: Hub, options: { maxAttempts?: number; timeoutMs?: number } = 
 }
 
 describe('leases and redelivery', () => {
-  test('[P-LEASE] a job whose lease expires goes to the next worker as attempt 2 with a new id', async () => {
+  test('[P-LEASE] a job whose lease expires goes to the next worker as attempt 2 with a new id', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub({ leaseMs: 30 });
     const pending = call(hub);
     const first = await taken(hub);
     assert.equal(first.attempt, 1);
     assert.equal(first.leaseMs, 30);
     // Nothing from the first worker: the lease runs out and the job is handed out again.
-    const second = await taken(hub);
+    const next = taken(hub);
+    tick(30);
+    const second = await next;
     assert.equal(second.attempt, 2);
     assert.notEqual(second.id, first.id);
     assert.equal(second.job.id, first.job.id);
@@ -42,11 +46,14 @@ describe('leases and redelivery', () => {
     assert.equal((await hub.status()).total.redelivered, 1);
   });
 
-  test('[P-LATE-ANSWER] an answer from an earlier attempt gets lease_lost and never reaches the caller', async () => {
+  test('[P-LATE-ANSWER] an answer from an earlier attempt gets lease_lost and never reaches the caller', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub({ leaseMs: 30 });
     const pending = call(hub);
     const first = await taken(hub);
-    const second = await taken(hub);
+    const next = taken(hub);
+    tick(30);
+    const second = await next;
     await assert.rejects(
       hub.answer(first.id, { ...ok, body: Buffer.from('late') }),
       hasCode(ErrorCode.LeaseLost),
@@ -57,12 +64,13 @@ describe('leases and redelivery', () => {
     await assert.rejects(hub.answer(second.id, ok), hasCode(ErrorCode.AlreadyAnswered));
   });
 
-  test('[P-LEASE] a redelivered job goes to the head of its queue', async () => {
+  test('[P-LEASE] a redelivered job goes to the head of its queue', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub({ leaseMs: 30 });
     const a = call(hub);
     const first = await taken(hub);
     const b = call(hub);
-    await sleep(50);
+    tick(30);
     const next = await taken(hub);
     assert.equal(next.job.id, first.job.id, 'the redelivered job comes before the newer one');
     await hub.answer(next.id, ok);
@@ -70,20 +78,19 @@ describe('leases and redelivery', () => {
     await Promise.all([a, b]);
   });
 
-  test('[P-HEARTBEAT] heartbeats keep a job past its lease; the answer of the same attempt counts', async () => {
+  test('[P-HEARTBEAT] heartbeats keep a job past its lease; the answer of the same attempt counts', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub({ leaseMs: 40 });
     const pending = call(hub);
     const delivery = await taken(hub);
+    // 180 ms in all, four and a half leases, each heartbeat within the lease before it.
     for (let i = 0; i < 6; i++) {
-      await sleep(15);
-      const leaseUntil = await hub.heartbeat(delivery.id);
-      assert.ok(leaseUntil > Date.now() && leaseUntil <= Date.now() + 40);
+      tick(30);
+      assert.equal(await hub.heartbeat(delivery.id), Date.now() + 40);
     }
-    assert.equal(
-      await hub.take({ service: 'svc', timeoutMs: 0 }),
-      undefined,
-      'not handed out again',
-    );
+    const shortPoll = hub.take({ service: 'svc', timeoutMs: 0 });
+    tick(1);
+    assert.equal(await shortPoll, undefined, 'not handed out again');
     await hub.answer(delivery.id, ok);
     assert.deepEqual(await pending, ok);
     assert.equal((await hub.status()).total.redelivered, 0);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WireJob } from '../../src/protocol.js';
+import { mockClock } from '../support/clock.js';
 import { testApp } from '../support/config.js';
 
 type App = ReturnType<typeof testApp>['app'];
@@ -115,7 +116,8 @@ describe('async calls: Prefer: respond-async and GET /jobs/:id', () => {
     assert.equal(unknown.headers.get('hub-error'), 'unknown_job');
   });
 
-  test('[P-RESULTS] outcomes are kept for HUB_RESULT_TTL_MS, then 404', async () => {
+  test('[P-RESULTS] outcomes are kept for HUB_RESULT_TTL_MS, then 404', async (t) => {
+    const tick = mockClock(t);
     const { app } = testApp({ resultTtlMs: 40 });
     const { id } = (await (await call(app, '1', { prefer: 'respond-async' })).json()) as {
       id: string;
@@ -123,8 +125,9 @@ describe('async calls: Prefer: respond-async and GET /jobs/:id', () => {
     const job = await take(app);
     assert.ok(job);
     await answer(app, job.id, 'x');
+    tick(39);
     assert.equal((await app.request(`/jobs/${id}`)).status, 200);
-    await sleep(60);
+    tick(1);
     assert.equal((await app.request(`/jobs/${id}`)).status, 404);
   });
 

@@ -9,6 +9,7 @@ import type { Answer, Delivery, Job } from '../../src/core/types.js';
 import { ErrorCode, HubError } from '../../src/errors.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import type { MemoryStoreOptions } from '../../src/store/memory-store.js';
+import { mockClock } from '../support/clock.js';
 import { jsonPayload } from '../support/config.js';
 
 export type StoreFactory = (options?: Partial<MemoryStoreOptions>) => JobStore;
@@ -314,13 +315,16 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await waiting;
     });
 
-    test('[P-LEASE] an expired lease hands the job out again at the head, as the next attempt with a new id', async () => {
+    test('[P-LEASE] an expired lease hands the job out again at the head, as the next attempt with a new id', async (t) => {
+      const tick = mockClock(t);
       const store = makeStore({ leaseMs: 20 });
       const first = job();
       const ticket = await store.enqueue(first, anyWorkers);
       const lost = await claimed(store);
       await store.enqueue(job(), anyWorkers);
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      tick(19);
+      assert.equal((await serviceStats(store, 'svc')).redelivered, 0, 'not before the lease ends');
+      tick(1);
       const again = await claimed(store);
       assert.deepEqual([again.job.id, again.attempt], [first.id, 2]);
       assert.notEqual(again.id, lost.id);
@@ -330,14 +334,16 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.close();
     });
 
-    test('[P-HEARTBEAT] a heartbeat restarts the lease and resolves its new end', async () => {
+    test('[P-HEARTBEAT] a heartbeat restarts the lease and resolves its new end', async (t) => {
+      const tick = mockClock(t);
       const store = makeStore({ leaseMs: 30 });
       await store.enqueue(job(), anyWorkers);
       const held = await claimed(store);
       for (let i = 0; i < 4; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 15));
-        assert.ok((await store.heartbeat(held.id)) > Date.now());
+        tick(20);
+        assert.equal(await store.heartbeat(held.id), Date.now() + 30);
       }
+      // 80 ms in, past two whole leases: the heartbeats kept it.
       assert.equal((await serviceStats(store, 'svc')).redelivered, 0);
       await store.answer(held.id, answer());
       await assert.rejects(store.heartbeat(held.id), hasCode(ErrorCode.AlreadyAnswered));
