@@ -26,13 +26,7 @@ export class Budget {
     this.#options = options;
   }
 
-  /** Held now, in all. */
-  get used(): number {
-    return this.#used;
-  }
-
-  /** Held now by one service. */
-  usedBy(service: string): number {
+  #usedBy(service: string): number {
     return this.#byService.get(service) ?? 0;
   }
 
@@ -45,7 +39,7 @@ export class Budget {
         `the hub already holds ${this.#used} ${unit} (${totalSetting} is ${total})`,
       );
     }
-    const held = this.usedBy(service);
+    const held = this.#usedBy(service);
     if (held + amount > perService) {
       throw new HubError(
         ErrorCode.ServiceFull,
@@ -59,7 +53,7 @@ export class Budget {
   /** Gives back what `take` took. */
   give(service: string, amount: number): void {
     this.#used -= amount;
-    const left = this.usedBy(service) - amount;
+    const left = this.#usedBy(service) - amount;
     // A service that holds nothing leaves no entry, so the map stays as small as the traffic.
     if (left <= 0) this.#byService.delete(service);
     else this.#byService.set(service, left);

@@ -159,11 +159,6 @@ export class Hub {
     return this.#async.result(id, waitMs, signal);
   }
 
-  /** The longest `result` wait, the same as a poll's. */
-  get maxResultWaitMs(): number {
-    return this.#options.maxPollTimeoutMs;
-  }
-
   /** The service of a job the hub keeps a result for; for authorization. */
   resultService(id: string): string | undefined {
     return this.#async.serviceOf(id);

@@ -65,11 +65,6 @@ export class Runs {
     this.#options = options;
   }
 
-  /** Bytes of answers the finished runs keep now. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** Starts tracking a job whose answer `answer` will bring. */
   track(
     id: string,
