@@ -51,3 +51,11 @@ export class HubError extends Error {
 export function isHubError(value: unknown): value is HubError {
   return value instanceof HubError;
 }
+
+/**
+ * A client's value as an error message repeats it: cut to 40 characters, so a
+ * hostile value cannot make an error body large, yet enough to recognise it.
+ */
+export function echoed(value: string): string {
+  return value.slice(0, 40);
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
-import { ErrorCode, HubError } from '../errors.js';
+import { ErrorCode, echoed, HubError } from '../errors.js';
 import { CallWait } from './call-wait.js';
 import type { Cancel, CancelSignal } from './cancel.js';
 import type { CallInput } from './hub-types.js';
@@ -128,7 +128,7 @@ export class AsyncCalls {
         if (existing.fingerprint !== idempotency.fingerprint) {
           throw new HubError(
             ErrorCode.IdempotencyKeyReused,
-            `Idempotency-Key '${input.idempotencyKey.slice(0, 40)}' was used for a different request to '${input.service}'`,
+            `Idempotency-Key '${echoed(input.idempotencyKey)}' was used for a different request to '${input.service}'`,
           );
         }
         return existing;

@@ -1,8 +1,7 @@
 import { ErrorCode, HubError } from '../errors.js';
+import { noop } from '../util/noop.js';
 import type { CancelSignal } from './cancel.js';
 import type { Answer } from './types.js';
-
-function noop(): void {}
 
 /** The error of a caller that went away: the client disconnected, or its signal aborted. */
 export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the caller went away');

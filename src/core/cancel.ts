@@ -1,3 +1,5 @@
+import { noop } from '../util/noop.js';
+
 /**
  * What the core needs of a signal that a caller or worker has gone: the part of
  * `AbortSignal` it uses. An AbortSignal is one; so is the cheaper `Cancel`.
@@ -73,5 +75,3 @@ export function linkAbort(
   parent.addEventListener('abort', onAbort, { once: true });
   return () => parent.removeEventListener('abort', onAbort);
 }
-
-function noop(): void {}

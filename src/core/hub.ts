@@ -2,6 +2,7 @@ import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
+import { noop } from '../util/noop.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
@@ -29,8 +30,6 @@ export type {
 
 /** Resolves after the I/O callbacks of the current turn of the event loop have run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function noop(): void {}
 
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;

@@ -1,4 +1,4 @@
-import { ErrorCode, HubError } from '../errors.js';
+import { ErrorCode, echoed, HubError } from '../errors.js';
 import { WORKER_ID_PATTERN } from '../protocol.js';
 
 const DIGITS = /^[0-9]{1,15}$/;
@@ -12,7 +12,7 @@ export function parseMilliseconds(raw: string | undefined, source: string): numb
   if (!DIGITS.test(raw)) {
     throw new HubError(
       ErrorCode.InvalidTimeout,
-      `${source} must be a whole number of milliseconds, got '${raw.slice(0, 40)}'`,
+      `${source} must be a whole number of milliseconds, got '${echoed(raw)}'`,
     );
   }
   return Number(raw);
@@ -24,7 +24,7 @@ export function parseCount(raw: string | undefined, source: string): number | un
   if (!DIGITS.test(raw)) {
     throw new HubError(
       ErrorCode.InvalidHeader,
-      `${source} must be a whole number, got '${raw.slice(0, 40)}'`,
+      `${source} must be a whole number, got '${echoed(raw)}'`,
     );
   }
   return Number(raw);
@@ -36,7 +36,7 @@ export function parseBatchSize(raw: string | undefined): number | undefined {
   if (!DIGITS.test(raw)) {
     throw new HubError(
       ErrorCode.InvalidBatch,
-      `?max must be a whole number of jobs, got '${raw.slice(0, 40)}'`,
+      `?max must be a whole number of jobs, got '${echoed(raw)}'`,
     );
   }
   return Number(raw);
@@ -48,7 +48,7 @@ export function parseQueueWithoutWorkers(raw: string | undefined): boolean {
   if (raw === 'queue') return true;
   throw new HubError(
     ErrorCode.InvalidHeader,
-    `Hub-No-Workers must be 'queue' or 'fail', got '${raw.slice(0, 40)}'`,
+    `Hub-No-Workers must be 'queue' or 'fail', got '${echoed(raw)}'`,
   );
 }
 
@@ -98,7 +98,7 @@ export function parseStatus(raw: string | undefined): number {
   if (!/^[0-9]{3}$/.test(raw)) {
     throw new HubError(
       ErrorCode.InvalidStatus,
-      `Hub-Status must be a three-digit status code, got '${raw.slice(0, 40)}'`,
+      `Hub-Status must be a three-digit status code, got '${echoed(raw)}'`,
     );
   }
   return Number(raw);

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Delivery } from '../core/types.js';
-import { ErrorCode, HubError } from '../errors.js';
+import { ErrorCode, echoed, HubError } from '../errors.js';
 import { encodeJob, encodeJobs, Header } from '../protocol.js';
 import { parseBatchSize, parseMilliseconds, parseWorkerId } from './headers.js';
 import { RequestHeaders } from './request-headers.js';
@@ -82,6 +82,6 @@ function wantsBase64(encoding: string | undefined): boolean {
   if (encoding === 'base64') return true;
   throw new HubError(
     ErrorCode.InvalidEncoding,
-    `?encoding accepts only 'base64', got '${encoding.slice(0, 40)}'`,
+    `?encoding accepts only 'base64', got '${echoed(encoding)}'`,
   );
 }

@@ -2,6 +2,7 @@ import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../core/cancel.js';
 import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { noop } from '../util/noop.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
 import type {
   EnqueueOptions,
@@ -96,8 +97,6 @@ function countGiveUp(service: ServiceState, reason: HubError): void {
   else if (reason.code === ErrorCode.Cancelled) service.cancelled++;
   else service.rejected++;
 }
-
-function noop(): void {}
 
 /** The embedded, single-process store: everything lives in this process's memory. */
 export class MemoryStore implements JobStore {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Hub } from '../../src/core/hub.js';
 import type { Answer } from '../../src/core/types.js';
-import { ErrorCode, type HubError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import { jsonPayload, testHub, tick } from '../support/config.js';
+import { hasCode } from '../support/errors.js';
 
 const ok: Answer = {
   status: 200,
@@ -11,10 +12,6 @@ const ok: Answer = {
   headers: {},
   body: Buffer.from('{"answer":3}'),
 };
-
-function hasCode(code: string) {
-  return (error: unknown) => (error as HubError).code === code;
-}
 
 /** Every path must leave the tables of parked calls and polls empty. */
 function assertNothingParked(hub: Hub): void {

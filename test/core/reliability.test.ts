@@ -4,17 +4,12 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hub } from '../../src/core/hub.js';
 import type { Answer, Delivery } from '../../src/core/types.js';
-import { ErrorCode, type HubError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import { mockClock } from '../support/clock.js';
 import { jsonPayload, testHub } from '../support/config.js';
+import { hasCode } from '../support/errors.js';
 
 const ok: Answer = { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from('ok') };
-
-function hasCode(code: string, message?: RegExp) {
-  return (error: unknown) =>
-    (error as HubError).code === code &&
-    (message === undefined || message.test((error as Error).message));
-}
 
 async function taken(hub: Hub, service = 'svc', timeoutMs = 1000): Promise<Delivery> {
   const delivery = await hub.take({ service, timeoutMs });

@@ -11,6 +11,7 @@ import type { JobStore } from '../../src/store/job-store.js';
 import type { MemoryStoreOptions } from '../../src/store/memory-store.js';
 import { mockClock } from '../support/clock.js';
 import { jsonPayload } from '../support/config.js';
+import { hasCode } from '../support/errors.js';
 
 export type StoreFactory = (options?: Partial<MemoryStoreOptions>) => JobStore;
 
@@ -49,10 +50,6 @@ const never = new AbortController().signal;
 
 /** claimQueued's limits with no byte limit. */
 const any = (count: number) => ({ count, bytes: Number.POSITIVE_INFINITY });
-
-function hasCode(code: string) {
-  return (error: unknown) => (error as HubError).code === code;
-}
 
 /** Claims the next job of `service`, which must be there. */
 async function claimed(store: JobStore, service = 'svc'): Promise<Delivery> {
