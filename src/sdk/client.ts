@@ -1,5 +1,5 @@
 import type { HubStatus } from '../core/hub.js';
-import { isJsonMediaType } from '../protocol.js';
+import { Header, isJsonMediaType } from '../protocol.js';
 import { hubErrorFrom, unreachable } from './errors.js';
 
 export interface HubClientOptions {
@@ -62,7 +62,7 @@ export class HubClient {
       ...this.#auth,
       ...lowerCaseKeys(options.headers),
     };
-    if (options.timeout !== undefined) headers['hub-timeout'] = String(options.timeout);
+    if (options.timeout !== undefined) headers[Header.Timeout] = String(options.timeout);
     const init: RequestInit = {
       method: 'POST',
       headers,
@@ -70,7 +70,7 @@ export class HubClient {
     };
     if (options.signal) init.signal = options.signal;
     const response = await this.#fetch(`/service/${encodeURIComponent(service)}`, init);
-    if (response.headers.has('hub-error')) throw await hubErrorFrom(response);
+    if (response.headers.has(Header.Error)) throw await hubErrorFrom(response);
     const bytes = new Uint8Array(await response.arrayBuffer());
     return {
       status: response.status,

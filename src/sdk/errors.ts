@@ -1,3 +1,5 @@
+import { Header } from '../protocol.js';
+
 /**
  * Errors the SDK throws. A hub error keeps the hub's stable code (from `Hub-Error`,
  * see docs/errors.md); `hub_unreachable` means no HTTP answer came at all. A
@@ -31,7 +33,7 @@ export async function hubErrorFrom(response: Response): Promise<HubClientError> 
   } catch {
     // The code is what matters; a body we cannot read leaves the generic message.
   }
-  return hubError(response.status, response.headers.get('hub-error') ?? undefined, body);
+  return hubError(response.status, response.headers.get(Header.Error) ?? undefined, body);
 }
 
 /** Builds the error from a hub error response's parts, whichever HTTP client read them. */

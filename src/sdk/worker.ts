@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
 import { linkAbort } from '../core/cancel.js';
-import { type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
+import { Header, type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
 import { failureAnswer, toWorkerAnswer, type WorkerAnswer } from './answer.js';
 import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
 import type { BackoffOptions } from './backoff.js';
@@ -126,7 +126,7 @@ export class HubWorker {
     this.#backoffOptions = options.backoff ?? {};
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
     this.#takeHeaders = {
-      'hub-worker': options.id ?? `${hostname()}-${process.pid}-${nanoid(6)}`,
+      [Header.Worker]: options.id ?? `${hostname()}-${process.pid}-${nanoid(6)}`,
       ...authorizationHeader(options.token),
     };
     this.#heartbeatHeaders = authorizationHeader(options.token);
@@ -138,7 +138,7 @@ export class HubWorker {
       );
     }
     if (this.#services.length === 0) throw new TypeError('Expected at least one service');
-    if (!WORKER_ID_PATTERN.test(this.#takeHeaders['hub-worker'] ?? '')) {
+    if (!WORKER_ID_PATTERN.test(this.#takeHeaders[Header.Worker] ?? '')) {
       throw new TypeError('Expected `id` to be 1 to 128 visible ASCII characters');
     }
   }
@@ -323,7 +323,7 @@ const consoleLogger: WorkerLogger = {
 
 /** Reads a hub error response into a HubClientError. */
 async function errorFrom(response: Dispatcher.ResponseData): Promise<HubClientError> {
-  const code = response.headers['hub-error'];
+  const code = response.headers[Header.Error];
   const body = await response.body.json().catch(() => undefined);
   return hubError(response.statusCode, typeof code === 'string' ? code : undefined, body);
 }
