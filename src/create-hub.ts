@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
-import { ASTROHUB_SERVICE_NAME_PATTERN } from './core/service-name.js';
+import { ASTROHUB_SERVICE_NAME_PATTERN } from './protocol.js';
 import { MemoryStore } from './store/memory-store.js';
 
 /** How long `GET /services` lists a worker after its last request when no-responders is off. */

@@ -1,13 +1,11 @@
 /**
- * The wire format shared by the HTTP server and (later) the WebSocket channel and
- * the SDK: header names, the job a worker receives, and the error body.
+ * The wire contract shared by the hub's HTTP server (and the WebSocket channel to
+ * come) and the SDK: header names, names and limits, which headers cross the hub,
+ * the job a worker receives, answer batches, the error body and the status
+ * figures. A leaf: it imports nothing of ours, so the SDK carries no hub code.
  * docs/protocol.md is the prose version of this file.
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { Delivery } from './core/types.js';
-
-export { SERVICE_NAME_PATTERN } from './core/service-name.js';
-export { BATCH_COMPANION_BYTES, MAX_BATCH_JOBS } from './core/types.js';
 
 /** Header names, lower-case as Node delivers them. */
 export const Header = {
@@ -33,6 +31,76 @@ export const Header = {
 
 /** A worker's `Hub-Worker` name: 1 to 128 visible ASCII characters. */
 export const WORKER_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** Letters, digits, `.`, `_` and `-`; starts with a letter or digit; 1 to 128 characters. */
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** AstroHub routed any path segment; its users named services such as `math:add`. */
+export const ASTROHUB_SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The most jobs one batch take hands out, and the most answers the SDK puts in one batch. */
+export const MAX_BATCH_JOBS = 100;
+
+/**
+ * Bytes of bodies a batch carries beside its first job or answer: small ones
+ * travel together, a large one travels with few others, and a batch of large
+ * bodies never becomes one huge message that holds up the jobs behind it.
+ */
+export const BATCH_COMPANION_BYTES = 64 * 1024;
+
+/**
+ * Room in an answer batch beyond the body limit: the SDK puts at most one large
+ * answer in a batch, with small ones and their heads up to `BATCH_COMPANION_BYTES`
+ * beside it.
+ */
+export const BATCH_FRAMING_BYTES = 256 * 1024;
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing the hub redoes itself. */
+const CONNECTION_HEADERS = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+];
+
+/**
+ * Request headers a worker never sees: connection headers, `Host` and `Expect`,
+ * `Content-Type` (it travels as the job's `contentType`), and credentials meant
+ * for the hub or the gateway. `Hub-*` headers are instructions to the hub.
+ */
+const WITHHELD_REQUEST_HEADERS = new Set([
+  ...CONNECTION_HEADERS,
+  'host',
+  'expect',
+  'content-type',
+  'authorization',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'cookie',
+]);
+
+/** Answer headers a worker cannot return: connection headers, and `Content-Type`, which has its own field. */
+const WITHHELD_ANSWER_HEADERS = new Set([...CONNECTION_HEADERS, 'content-type']);
+
+/** [P-FORWARD]: whether a caller's request header (lower-case) reaches the worker. */
+export function isForwardedRequestHeader(name: string): boolean {
+  return !WITHHELD_REQUEST_HEADERS.has(name) && !name.startsWith('hub-');
+}
+
+/** [P-ANSWER-HEADERS]: whether a worker may return this header (lower-case) to its caller. */
+export function isReturnableAnswerHeader(name: string): boolean {
+  return name !== '' && !WITHHELD_ANSWER_HEADERS.has(name) && !name.startsWith('hub-');
+}
+
+/** A plain answer returns a header to its caller by prefixing it: `Hub-Header-Cache-Control`. */
+export const RETURNED_HEADER_PREFIX = 'hub-header-';
+
+/** A header whose values cannot be joined with commas: each value travels on its own line. */
+export const UNJOINABLE_HEADER = 'set-cookie';
 
 /** True for `application/json` and any `+json` media type, whatever its parameters. */
 export function isJsonMediaType(contentType: string): boolean {
@@ -114,65 +182,6 @@ export interface WireJob {
 }
 
 /**
- * Serializes a job for a worker. A JSON body is spliced in as it came, never
- * parsed and re-encoded; any other body, or every body when the worker asks for
- * `base64` (to get the caller's exact bytes), travels as base64.
- */
-export function encodeJob(delivery: Delivery, options: { base64?: boolean } = {}): Buffer {
-  return Buffer.concat(jobParts(delivery, options));
-}
-
-/**
- * Serializes a batch take's jobs as a JSON array, each as `encodeJob` writes it.
- * The parts of every job are joined in one copy, so a body is copied once.
- */
-export function encodeJobs(
-  deliveries: readonly Delivery[],
-  options: { base64?: boolean } = {},
-): Buffer {
-  const parts: Uint8Array[] = [OPEN_BRACKET];
-  deliveries.forEach((delivery, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(...jobParts(delivery, options));
-  });
-  parts.push(CLOSE_BRACKET);
-  return Buffer.concat(parts);
-}
-
-/**
- * A job's JSON as pieces: the fields, then the caller's body as it came (when
- * JSON). One template string: ids (nanoid), service names (their pattern) and
- * methods (HTTP tokens) hold no character JSON would escape, so only the
- * caller's path, query, headers and content type go through JSON.stringify.
- */
-function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }): Uint8Array[] {
-  const { job } = delivery;
-  const { payload } = job;
-  const contentType =
-    payload.contentType === undefined
-      ? ''
-      : `,"contentType":${JSON.stringify(payload.contentType)}`;
-  const fields =
-    `{"id":"${delivery.id}","service":"${job.service}","attempt":${delivery.attempt}` +
-    `,"deadline":${job.deadline},"remainingMs":${Math.max(0, job.deadline - Date.now())}` +
-    `,"leaseMs":${delivery.leaseMs},"method":"${payload.method}"` +
-    `,"path":${JSON.stringify(payload.path)},"query":${JSON.stringify(payload.query)}` +
-    `,"headers":${JSON.stringify(payload.headers)}${contentType}`;
-  if (base64 || !payload.isJson) {
-    const { buffer, byteOffset, byteLength } = payload.body;
-    const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');
-    return [Buffer.from(`${fields},"encoding":"base64","originalRequest":"${encoded}"}`)];
-  }
-  if (payload.body.byteLength === 0) return [Buffer.from(`${fields},"originalRequest":null}`)];
-  return [Buffer.from(`${fields},"originalRequest":`), payload.body, CLOSE_BRACE];
-}
-
-const CLOSE_BRACE = Buffer.from('}');
-const OPEN_BRACKET = Buffer.from('[');
-const CLOSE_BRACKET = Buffer.from(']');
-const COMMA = Buffer.from(',');
-
-/**
  * The media type of an answer batch (`POST /jobs`): one line of JSON, an array of
  * `WireAnswerHead`, then a newline, then the answers' bodies back to back, each
  * exactly `length` bytes. Bodies travel as they are: no escaping, no base64.
@@ -199,4 +208,43 @@ export interface WireAnswerHead {
 export interface WireBatchResult {
   readonly outcomes: readonly { readonly id: string; readonly error?: ErrorBody['error'] }[];
   readonly jobs: readonly WireJob[];
+}
+
+/**
+ * The counters `GET /status` keeps for each service and in total, in the order
+ * `switchboard status` shows them. `redelivered`: hand-outs whose lease expired or
+ * whose worker reported a retryable failure; `failed`: calls that ended in
+ * `worker_failed`; `rejected`: calls refused before they were queued.
+ */
+export const SERVICE_COUNTERS = [
+  'calls',
+  'answered',
+  'timedOut',
+  'cancelled',
+  'rejected',
+  'redelivered',
+  'failed',
+] as const;
+
+export type ServiceCounter = (typeof SERVICE_COUNTERS)[number];
+
+/** What `GET /status` shows of each service now: jobs queued, jobs held by workers, polls parked. */
+export const SERVICE_GAUGES = ['queued', 'inFlight', 'waitingWorkers'] as const;
+
+/** The figures of `GET /status`: each gauge and counter, summed over services for `total`. */
+export const SERVICE_FIGURES = [...SERVICE_GAUGES, ...SERVICE_COUNTERS] as const;
+
+export type ServiceFigure = (typeof SERVICE_FIGURES)[number];
+
+/** Per-service figures, as `GET /status` shows them. */
+export type ServiceStats = { readonly service: string } & { readonly [K in ServiceFigure]: number };
+
+/** The body of `GET /status`. */
+export interface HubStatus {
+  readonly ready: boolean;
+  /** Callers waiting for an answer (sync calls, and async ones waiting with `Prefer: wait`). */
+  readonly parkedCalls: number;
+  readonly parkedPolls: number;
+  readonly total: Omit<ServiceStats, 'service'>;
+  readonly services: ServiceStats[];
 }

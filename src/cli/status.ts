@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { HubStatus } from '../core/hub.js';
-import type { ServiceStats } from '../core/types.js';
+import { type HubStatus, SERVICE_FIGURES, type ServiceFigure } from '../protocol.js';
 import { HubClient } from '../sdk/client.js';
 import { ExitCode } from './exit-codes.js';
 import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
@@ -17,18 +16,19 @@ Examples:
   switchboard status --json | jq '.total.queued'
 `;
 
-const COLUMNS: [string, (s: Omit<ServiceStats, 'service'>) => number][] = [
-  ['QUEUED', (s) => s.queued],
-  ['IN FLIGHT', (s) => s.inFlight],
-  ['WORKERS', (s) => s.waitingWorkers],
-  ['CALLS', (s) => s.calls],
-  ['ANSWERED', (s) => s.answered],
-  ['TIMED OUT', (s) => s.timedOut],
-  ['CANCELLED', (s) => s.cancelled],
-  ['REJECTED', (s) => s.rejected],
-  ['REDELIVERED', (s) => s.redelivered],
-  ['FAILED', (s) => s.failed],
-];
+/** Column headings; typed by protocol.ts's figures, so a new figure needs one here. */
+const HEADINGS: Record<ServiceFigure, string> = {
+  queued: 'QUEUED',
+  inFlight: 'IN FLIGHT',
+  waitingWorkers: 'WORKERS',
+  calls: 'CALLS',
+  answered: 'ANSWERED',
+  timedOut: 'TIMED OUT',
+  cancelled: 'CANCELLED',
+  rejected: 'REJECTED',
+  redelivered: 'REDELIVERED',
+  failed: 'FAILED',
+};
 
 export async function statusCommand(args: string[]): Promise<number> {
   const { values } = parseOrExit(() =>
@@ -68,9 +68,9 @@ export async function statusCommand(args: string[]): Promise<number> {
 /** A fixed-width table: one row per service, then the total. */
 export function formatStatus(status: HubStatus): string {
   const rows: string[][] = [
-    ['SERVICE', ...COLUMNS.map(([title]) => title)],
-    ...status.services.map((s) => [s.service, ...COLUMNS.map(([, value]) => String(value(s)))]),
-    ['(total)', ...COLUMNS.map(([, value]) => String(value(status.total)))],
+    ['SERVICE', ...SERVICE_FIGURES.map((figure) => HEADINGS[figure])],
+    ...status.services.map((s) => [s.service, ...SERVICE_FIGURES.map((f) => String(s[f]))]),
+    ['(total)', ...SERVICE_FIGURES.map((figure) => String(status.total[figure]))],
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   const lines = rows.map((row) =>

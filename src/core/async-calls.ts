@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
+import type { Cancel, CancelSignal } from '../domain/cancel.js';
+import type { Answer, CallPayload } from '../domain/job.js';
 import { ErrorCode, echoed, HubError } from '../errors.js';
 import { CallWait } from './call-wait.js';
-import type { Cancel, CancelSignal } from './cancel.js';
 import type { CallInput } from './hub-types.js';
 import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
-import type { Answer, CallPayload } from './types.js';
 
 /** Where an async call's job is, or how it ended. */
 export type JobResult =

@@ -1,7 +1,7 @@
+import type { CancelSignal } from '../domain/cancel.js';
+import type { Answer } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { noop } from '../util/noop.js';
-import type { CancelSignal } from './cancel.js';
-import type { Answer } from './types.js';
 
 /** The error of a caller that went away: the client disconnected, or its signal aborted. */
 export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the caller went away');

@@ -3,7 +3,7 @@
  * batch answer, its status. `hub.ts` re-exports them; they live apart so that
  * file is about behaviour.
  */
-import type { Answer, CallPayload, ServiceStats } from './types.js';
+import type { Answer, CallPayload } from '../domain/job.js';
 
 export interface HubOptions {
   /** A call's deadline when the caller names none. */
@@ -74,12 +74,4 @@ export interface TakeInput {
 export interface DeliveryAnswer {
   readonly id: string;
   readonly answer: Answer;
-}
-
-export interface HubStatus {
-  readonly ready: boolean;
-  readonly parkedCalls: number;
-  readonly parkedPolls: number;
-  readonly total: Omit<ServiceStats, 'service'>;
-  readonly services: ServiceStats[];
 }

@@ -1,32 +1,32 @@
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
+import { Cancel, type CancelSignal, linkAbort } from '../domain/cancel.js';
+import {
+  type Answer,
+  BODYLESS_STATUSES,
+  type Delivery,
+  type Failure,
+  type Job,
+} from '../domain/job.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import {
+  BATCH_COMPANION_BYTES,
+  type HubStatus,
+  SERVICE_FIGURES,
+  SERVICE_NAME_PATTERN,
+  type ServiceFigure,
+} from '../protocol.js';
 import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
 import { noop } from '../util/noop.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
-import { Cancel, type CancelSignal, linkAbort } from './cancel.js';
-import type { CallInput, DeliveryAnswer, HubOptions, HubStatus, TakeInput } from './hub-types.js';
+import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 import { checkBatchSize, checkMaxAttempts, checkTimeout } from './limits.js';
-import { assertServiceName, SERVICE_NAME_PATTERN } from './service-name.js';
-import {
-  type Answer,
-  BATCH_COMPANION_BYTES,
-  BODYLESS_STATUSES,
-  type Delivery,
-  type Failure,
-  type Job,
-} from './types.js';
+import { assertServiceName } from './service-name.js';
 
 export type { JobResult } from './async-calls.js';
-export type {
-  CallInput,
-  DeliveryAnswer,
-  HubOptions,
-  HubStatus,
-  TakeInput,
-} from './hub-types.js';
+export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 
 /** Resolves after the I/O callbacks of the current turn of the event loop have run. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -475,28 +475,10 @@ export class Hub {
 
   async status(): Promise<HubStatus> {
     const services = await this.#store.stats();
-    const total = {
-      queued: 0,
-      inFlight: 0,
-      waitingWorkers: 0,
-      calls: 0,
-      answered: 0,
-      timedOut: 0,
-      cancelled: 0,
-      rejected: 0,
-      redelivered: 0,
-      failed: 0,
-    };
-    for (const s of services) {
-      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += s[key];
-    }
-    return {
-      ready: this.ready,
-      parkedCalls: this.#parkedCalls.size,
-      parkedPolls: this.#parkedPolls.size,
-      total,
-      services,
-    };
+    const total = {} as Record<ServiceFigure, number>;
+    for (const key of SERVICE_FIGURES) total[key] = services.reduce((sum, s) => sum + s[key], 0);
+    const { calls, polls } = this.parked;
+    return { ready: this.ready, parkedCalls: calls, parkedPolls: polls, total, services };
   }
 
   /** The service of a job a worker holds, by its delivery id; undefined if none is held under it. */

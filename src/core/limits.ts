@@ -4,7 +4,7 @@
  * out of range is a client's mistake worth hearing about.
  */
 import { ErrorCode, HubError } from '../errors.js';
-import { MAX_BATCH_JOBS } from './types.js';
+import { MAX_BATCH_JOBS } from '../protocol.js';
 
 /** A millisecond count from `min` to `max`; `fallback` when absent. */
 export function checkTimeout(

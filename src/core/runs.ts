@@ -1,6 +1,6 @@
+import type { Answer } from '../domain/job.js';
 import type { HubError } from '../errors.js';
-import { LinkedQueue, type QueueNode } from '../store/linked-queue.js';
-import type { Answer } from './types.js';
+import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
 
 /** How a job ended, as its caller would have been told. */
 export type Outcome = { readonly answer: Answer } | { readonly error: HubError };

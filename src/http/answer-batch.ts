@@ -1,7 +1,7 @@
 import type { DeliveryAnswer } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { ANSWER_BATCH_TYPE, answerHeaderProblem, type WireAnswerHead } from '../protocol.js';
-import { batchAnswerHeaders } from './header-rules.js';
+import { batchAnswerHeaders } from './crossing-headers.js';
 
 /** The most answers one batch carries; the body limit bounds their bytes. */
 export const MAX_BATCH_ANSWERS = 1000;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
-import { type Answer, BODYLESS_STATUSES } from '../core/types.js';
+import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
 import { Header } from '../protocol.js';
 import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
@@ -13,7 +13,7 @@ import {
   parseMilliseconds,
   parsePrefer,
   parseQueueWithoutWorkers,
-} from './headers.js';
+} from './header-parsers.js';
 import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
-import type { CallPayload } from '../core/types.js';
+import type { CallPayload } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { isJsonMediaType } from '../protocol.js';
-import { forwardedRequestHeaders } from './header-rules.js';
+import { forwardedRequestHeaders } from './crossing-headers.js';
 import type { RequestHeaders } from './request-headers.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where

@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import type { DeliveryAnswer, Hub } from '../core/hub.js';
-import type { Failure } from '../core/types.js';
+import type { Failure } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { parseAnswerBatch } from './answer-batch.js';
@@ -8,12 +8,13 @@ import type { AppOptions } from './app.js';
 import { refusedAnswers } from './auth-middleware.js';
 import { bodySizeCheck } from './body-limit.js';
 import { resultResponse } from './call-handler.js';
-import { returnedAnswerHeaders } from './header-rules.js';
-import { parseMilliseconds, parseStatus } from './headers.js';
+import { returnedAnswerHeaders } from './crossing-headers.js';
+import { parseMilliseconds, parseStatus } from './header-parsers.js';
+import { batchResponse, jobResponse } from './job-responses.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { requestGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
-import { batchResponse, jobResponse, takeOptions } from './take-handler.js';
+import { takeOptions } from './take-options.js';
 
 /** A zero-length body, so the acknowledgement says Content-Length: 0 rather than chunked. */
 const EMPTY = new Uint8Array(0);

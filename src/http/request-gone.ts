@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import { Cancel, type CancelSignal } from '../core/cancel.js';
+import { Cancel, type CancelSignal } from '../domain/cancel.js';
 
 /**
  * Fires when the client goes away before its response has been sent. On Node it

@@ -2,9 +2,10 @@ import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import type { AppOptions } from './app.js';
 import { callAndRespond, callRouteOptions } from './call-handler.js';
+import { jobResponse, jobsResponse } from './job-responses.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { requestGone } from './request-gone.js';
-import { jobResponse, jobsResponse, takeOptions } from './take-handler.js';
+import { takeOptions } from './take-options.js';
 
 /** `/service/:name` (callers, AstroHub's form) and `/service/:name/jobs` (workers). */
 export function serviceRoutes(hub: Hub, options: AppOptions): Hono {

@@ -1,5 +1,5 @@
 /** What a handler may return, and how each becomes the answer the caller gets. */
-import { answerHeaderProblem } from '../protocol.js';
+import { answerHeaderProblem, isReturnableAnswerHeader, UNJOINABLE_HEADER } from '../protocol.js';
 
 /** A handler's result as the worker sends it to the hub in an answer batch. */
 export interface WorkerAnswer {
@@ -9,15 +9,6 @@ export interface WorkerAnswer {
   readonly headers: Record<string, string | string[]>;
   readonly body: Uint8Array;
 }
-
-/** Headers the hub refuses to return or sets itself; not worth sending. */
-const NOT_RETURNED = new Set([
-  'content-type',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-]);
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,11 +58,12 @@ function checked(answer: WorkerAnswer): WorkerAnswer {
 async function fromResponse(response: Response): Promise<WorkerAnswer> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name) && name !== 'set-cookie') headers[name] = value;
+    // The hub would drop the others; Content-Type travels in its own field.
+    if (isReturnableAnswerHeader(name) && name !== UNJOINABLE_HEADER) headers[name] = value;
   });
   // Each cookie on its own: joined with commas they would be one broken cookie.
   const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (cookies.length > 0) headers[UNJOINABLE_HEADER] = cookies;
   return {
     status: response.status,
     contentType: response.headers.get('content-type') ?? undefined,

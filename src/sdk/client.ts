@@ -1,5 +1,4 @@
-import type { HubStatus } from '../core/hub.js';
-import { Header, isJsonMediaType } from '../protocol.js';
+import { Header, type HubStatus, isJsonMediaType } from '../protocol.js';
 import { hubErrorFrom, unreachable } from './errors.js';
 
 export interface HubClientOptions {

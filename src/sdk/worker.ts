@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type Dispatcher, Pool } from 'undici';
-import { linkAbort } from '../core/cancel.js';
 import { Header, type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
 import { failureAnswer, toWorkerAnswer, type WorkerAnswer } from './answer.js';
 import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
@@ -199,8 +198,13 @@ export class HubWorker {
   async #take(service: string, max: number): Promise<WireJob[]> {
     const query = this.#takeQuery(this.#pollTimeoutMs, max);
     const path = `${this.#base.path}/service/${encodeURIComponent(service)}/jobs?${query}`;
+    // Its own signal, cut by stop() only until the headers are in (below); one
+    // listener on the worker's stop signal per poll, removed when the poll ends.
     const controller = new AbortController();
-    const unlink = linkAbort(this.#stopping.signal, controller, () => 'worker stopping');
+    const stopping = this.#stopping.signal;
+    const cut = () => controller.abort('worker stopping');
+    if (stopping.aborted) cut();
+    else stopping.addEventListener('abort', cut, { once: true });
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#pool.request({
@@ -212,7 +216,7 @@ export class HubWorker {
     } catch (error) {
       throw unreachable(this.#url, error);
     } finally {
-      unlink();
+      stopping.removeEventListener('abort', cut);
     }
     // Once the headers are in, the jobs are read and handled even if stop() comes now.
     if (response.statusCode === 204) {

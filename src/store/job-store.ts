@@ -1,6 +1,7 @@
-import type { CancelSignal } from '../core/cancel.js';
-import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
+import type { CancelSignal } from '../domain/cancel.js';
+import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { HubError } from '../errors.js';
+import type { ServiceStats } from '../protocol.js';
 
 /** Where a job was when its caller gave up. */
 export type GiveUpOutcome =

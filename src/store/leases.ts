@@ -1,4 +1,4 @@
-import { LinkedQueue, type QueueNode } from './linked-queue.js';
+import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
 
 interface Lease<T> {
   readonly value: T;

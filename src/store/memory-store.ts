@@ -1,7 +1,9 @@
 import { nanoid } from 'nanoid';
-import type { CancelSignal } from '../core/cancel.js';
-import type { Answer, Delivery, Failure, Job, ServiceStats } from '../core/types.js';
+import type { CancelSignal } from '../domain/cancel.js';
+import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { SERVICE_COUNTERS, type ServiceCounter, type ServiceStats } from '../protocol.js';
+import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
 import { noop } from '../util/noop.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
 import type {
@@ -13,7 +15,6 @@ import type {
   Ticket,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
-import { LinkedQueue, type QueueNode } from './linked-queue.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
 export interface MemoryStoreOptions {
@@ -72,13 +73,7 @@ class ServiceState {
   readonly claims = new LinkedQueue<Claim>();
   readonly workers: WorkerTable;
   inFlight = 0;
-  calls = 0;
-  answered = 0;
-  timedOut = 0;
-  cancelled = 0;
-  rejected = 0;
-  redelivered = 0;
-  failed = 0;
+  readonly counts: Record<ServiceCounter, number> = zeroCounts();
 
   constructor(
     readonly name: string,
@@ -92,10 +87,16 @@ class ServiceState {
   }
 }
 
+function zeroCounts(): Record<ServiceCounter, number> {
+  const counts = {} as Record<ServiceCounter, number>;
+  for (const counter of SERVICE_COUNTERS) counts[counter] = 0;
+  return counts;
+}
+
 function countGiveUp(service: ServiceState, reason: HubError): void {
-  if (reason.code === ErrorCode.Timeout) service.timedOut++;
-  else if (reason.code === ErrorCode.Cancelled) service.cancelled++;
-  else service.rejected++;
+  if (reason.code === ErrorCode.Timeout) service.counts.timedOut++;
+  else if (reason.code === ErrorCode.Cancelled) service.counts.cancelled++;
+  else service.counts.rejected++;
 }
 
 /** The embedded, single-process store: everything lives in this process's memory. */
@@ -124,7 +125,7 @@ export class MemoryStore implements JobStore {
     if (options.requireWorkers) this.#checkWorkers(job.service);
     const service = this.#service(job.service);
     if (service.claims.size === 0 && service.queue.size >= this.#options.maxQueuedPerService) {
-      service.rejected++;
+      service.counts.rejected++;
       throw new HubError(
         ErrorCode.QueueFull,
         `service '${job.service}' already has ${service.queue.size} queued jobs`,
@@ -149,7 +150,7 @@ export class MemoryStore implements JobStore {
       attempts: 0,
     };
     this.#jobs.set(job.id, record);
-    service.calls++;
+    service.counts.calls++;
     this.#handOutOrQueue(record, 'tail');
     return { answer };
   }
@@ -216,7 +217,7 @@ export class MemoryStore implements JobStore {
   async answer(deliveryId: string, answer: Answer): Promise<void> {
     const record = this.#held(deliveryId);
     this.#finish(record, 'answered');
-    record.service.answered++;
+    record.service.counts.answered++;
     record.resolve(answer);
   }
 
@@ -250,7 +251,7 @@ export class MemoryStore implements JobStore {
     const record = this.#jobs.get(jobId);
     if (!record?.queued) return false;
     this.#finish(record, 'caller_gone');
-    record.service.rejected++;
+    record.service.counts.rejected++;
     record.reject(reason);
     return true;
   }
@@ -276,13 +277,7 @@ export class MemoryStore implements JobStore {
       queued: s.queue.size,
       inFlight: s.inFlight,
       waitingWorkers: s.claims.size,
-      calls: s.calls,
-      answered: s.answered,
-      timedOut: s.timedOut,
-      cancelled: s.cancelled,
-      rejected: s.rejected,
-      redelivered: s.redelivered,
-      failed: s.failed,
+      ...s.counts,
     }));
   }
 
@@ -366,14 +361,14 @@ export class MemoryStore implements JobStore {
       return 'failed';
     }
     this.#endHandOut(record, 'lease_lost');
-    record.service.redelivered++;
+    record.service.counts.redelivered++;
     this.#handOutOrQueue(record, 'head');
     return 'retrying';
   }
 
   #failFinally(record: JobRecord, message: string): void {
     this.#finish(record, 'lease_lost');
-    record.service.failed++;
+    record.service.counts.failed++;
     record.reject(new HubError(ErrorCode.WorkerFailed, message));
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Hub } from '../../src/core/hub.js';
-import type { Answer } from '../../src/core/types.js';
+import type { Answer } from '../../src/domain/job.js';
 import { ErrorCode } from '../../src/errors.js';
 import { jsonPayload, testHub, tick } from '../support/config.js';
 import { hasCode } from '../support/errors.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hub } from '../../src/core/hub.js';
-import type { Answer, Delivery } from '../../src/core/types.js';
+import type { Answer, Delivery } from '../../src/domain/job.js';
 import { ErrorCode } from '../../src/errors.js';
 import { mockClock } from '../support/clock.js';
 import { jsonPayload, testHub } from '../support/config.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HubStatus } from '../../src/core/hub.js';
+import type { HubStatus } from '../../src/protocol.js';
 import { testApp } from '../support/config.js';
 
 test('[P-STATUS] GET /status reports each service and the totals', async () => {
@@ -41,6 +41,28 @@ test('[P-STATUS] GET /status reports each service and the totals', async () => {
   assert.equal(status.parkedPolls, 1);
   assert.equal((await queued).status, 504);
   assert.equal((await poll).status, 204);
+});
+
+test('[P-STATUS] parkedCalls counts what hub_full counts: the job the hub waits on and each caller sharing it (issue 13)', async () => {
+  const { app, hub } = testApp();
+  const call = () =>
+    app.request('/service/a', {
+      method: 'POST',
+      body: '1',
+      headers: { 'idempotency-key': 'k1', 'hub-timeout': '300' },
+    });
+  const first = call();
+  const second = call();
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+
+  const status = (await (await app.request('/status')).json()) as HubStatus;
+  assert.equal(status.services.find((s) => s.service === 'a')?.queued, 1, 'one job for both');
+  // The keyed job's own wait, and the two callers waiting on it.
+  assert.equal(status.parkedCalls, 3);
+  assert.equal(hub.parked.calls, 3);
+  const job = (await (await app.request('/service/a/jobs')).json()) as { id: string };
+  await app.request(`/jobs/${job.id}`, { method: 'POST', body: 'ok' });
+  assert.deepEqual([(await first).status, (await second).status], [200, 200]);
 });
 
 test('[P-HEALTH] /healthz is always 200; /readyz turns 503 shutting_down once shutdown begins', async () => {

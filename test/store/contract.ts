@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nanoid } from 'nanoid';
-import type { Answer, Delivery, Job } from '../../src/core/types.js';
+import type { Answer, Delivery, Job } from '../../src/domain/job.js';
 import { ErrorCode, HubError } from '../../src/errors.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import type { MemoryStoreOptions } from '../../src/store/memory-store.js';

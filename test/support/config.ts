@@ -1,7 +1,7 @@
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Hub } from '../../src/core/hub.js';
-import type { CallPayload } from '../../src/core/types.js';
 import { createHub } from '../../src/create-hub.js';
+import type { CallPayload } from '../../src/domain/job.js';
 import { createApp } from '../../src/http/app.js';
 
 /** Defaults with short timeouts, so tests that wait for a deadline finish in milliseconds. */

@@ -1,42 +1,16 @@
-import type { AnswerHeaders } from '../core/types.js';
+import type { AnswerHeaders } from '../domain/job.js';
+import {
+  isForwardedRequestHeader,
+  isReturnableAnswerHeader,
+  RETURNED_HEADER_PREFIX,
+  UNJOINABLE_HEADER,
+} from '../protocol.js';
 
 /**
- * Which headers cross the hub, in one place. docs/protocol.md ([P-FORWARD],
- * [P-ANSWER-HEADERS]) is the prose version of these two functions.
+ * Reads which headers cross the hub out of a request, by protocol.ts's rules
+ * ([P-FORWARD], [P-ANSWER-HEADERS]): a caller's headers into its job, a worker's
+ * `Hub-Header-*` headers or answer batch heads into its caller's response.
  */
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing the hub redoes itself. */
-const CONNECTION_HEADERS = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-];
-
-/**
- * Request headers a worker never sees: connection headers, `Host` and `Expect`,
- * `Content-Type` (it travels as the job's `contentType`), and credentials meant
- * for the hub or the gateway. `Hub-*` headers are instructions to the hub.
- */
-const WITHHELD_REQUEST_HEADERS = new Set([
-  ...CONNECTION_HEADERS,
-  'host',
-  'expect',
-  'content-type',
-  'authorization',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'cookie',
-]);
-
-/** Answer headers that `Hub-Header-*` cannot set: connection headers, and `Content-Type`, which has its own header. */
-const WITHHELD_ANSWER_HEADERS = new Set([...CONNECTION_HEADERS, 'content-type']);
-
-const RETURN_PREFIX = 'hub-header-';
 
 /** Anything that lists headers as (value, lower-case name): fetch `Headers` or `RequestHeaders`. */
 export interface HeaderSource {
@@ -48,13 +22,10 @@ export interface DistinctHeaderSource extends HeaderSource {
   distinct(name: string): string[];
 }
 
-/** Headers whose values cannot be joined with commas: each travels on its own line. */
-const UNJOINABLE = 'set-cookie';
-
 export function forwardedRequestHeaders(headers: HeaderSource): Record<string, string> {
   const forwarded: Record<string, string> = {};
   headers.forEach((value, name) => {
-    if (!WITHHELD_REQUEST_HEADERS.has(name) && !name.startsWith('hub-')) forwarded[name] = value;
+    if (isForwardedRequestHeader(name)) forwarded[name] = value;
   });
   return forwarded;
 }
@@ -67,10 +38,10 @@ export function forwardedRequestHeaders(headers: HeaderSource): Record<string, s
 export function returnedAnswerHeaders(headers: DistinctHeaderSource): AnswerHeaders {
   const returned: Record<string, string | string[]> = {};
   headers.forEach((value, name) => {
-    if (!name.startsWith(RETURN_PREFIX)) return;
-    const target = name.slice(RETURN_PREFIX.length);
-    if (!isReturnable(target)) return;
-    returned[target] = target === UNJOINABLE ? headers.distinct(name) : value;
+    if (!name.startsWith(RETURNED_HEADER_PREFIX)) return;
+    const target = name.slice(RETURNED_HEADER_PREFIX.length);
+    if (!isReturnableAnswerHeader(target)) return;
+    returned[target] = target === UNJOINABLE_HEADER ? headers.distinct(name) : value;
   });
   return returned;
 }
@@ -86,18 +57,14 @@ export function batchAnswerHeaders(
   const returned: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     const target = name.toLowerCase();
-    if (!isReturnable(target)) continue;
+    if (!isReturnableAnswerHeader(target)) continue;
     const before = returned[target];
     if (before === undefined) {
       returned[target] = typeof value === 'string' ? value : [...value];
     } else {
       const values = [...(typeof before === 'string' ? [before] : before), ...value];
-      returned[target] = target === UNJOINABLE ? values : values.join(', ');
+      returned[target] = target === UNJOINABLE_HEADER ? values : values.join(', ');
     }
   }
   return returned;
-}
-
-function isReturnable(name: string): boolean {
-  return name !== '' && !WITHHELD_ANSWER_HEADERS.has(name) && !name.startsWith('hub-');
 }

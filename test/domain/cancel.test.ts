@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Cancel, linkAbort } from '../../src/core/cancel.js';
+import { Cancel, linkAbort } from '../../src/domain/cancel.js';
 
 test('Cancel - runs each listener once, in order; removed ones and ones added after the abort never run', () => {
   const cancel = new Cancel();

@@ -49,16 +49,6 @@ export interface Failure {
 /** Statuses that cannot carry a body (RFC 9110): an answer with one must be empty. */
 export const BODYLESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
-/** The most jobs one batch take hands out, and the most answers the SDK puts in one batch. */
-export const MAX_BATCH_JOBS = 100;
-
-/**
- * Bytes of bodies a batch carries beside its first job or answer: small ones
- * travel together, a large one travels with few others, and a batch of large
- * bodies never becomes one huge message that holds up the jobs behind it.
- */
-export const BATCH_COMPANION_BYTES = 64 * 1024;
-
 /** A worker's answer, handed back to the caller as its HTTP response. */
 export interface Answer {
   readonly status: number;
@@ -73,20 +63,3 @@ export interface Answer {
  * cannot be joined with commas (`Set-Cookie`) keeps each value: an array.
  */
 export type AnswerHeaders = Readonly<Record<string, string | readonly string[]>>;
-
-/** Per-service figures, as `GET /status` shows them. */
-export interface ServiceStats {
-  readonly service: string;
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly waitingWorkers: number;
-  readonly calls: number;
-  readonly answered: number;
-  readonly timedOut: number;
-  readonly cancelled: number;
-  readonly rejected: number;
-  /** Hand-outs whose lease expired or whose worker reported a retryable failure. */
-  readonly redelivered: number;
-  /** Calls that ended in `worker_failed`. */
-  readonly failed: number;
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LinkedQueue } from '../../src/store/linked-queue.js';
+import { LinkedQueue } from '../../src/util/linked-queue.js';
 
 test('LinkedQueue - shifts in push order and unshift puts a value first', () => {
   const queue = new LinkedQueue<number>();

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// Issue 13: the arrows between src/ folders run one way. A module may import its
+// own folder and the places listed for its folder; nothing else of ours.
+const LEAVES = ['protocol.ts', 'errors.ts', 'config.ts'];
+const ALLOWED: Record<string, readonly string[]> = {
+  'protocol.ts': [],
+  'errors.ts': [],
+  'config.ts': [],
+  util: [],
+  domain: ['util', 'protocol.ts', 'errors.ts'],
+  store: ['domain', 'util', 'protocol.ts', 'errors.ts'],
+  // The core sees the store through its interface only.
+  core: ['domain', 'store/job-store.ts', 'util', 'protocol.ts', 'errors.ts'],
+  http: [
+    'core',
+    'domain',
+    'util',
+    'protocol.ts',
+    'errors.ts',
+    'auth.ts',
+    'config.ts',
+    'create-hub.ts',
+  ],
+  sdk: ['protocol.ts'],
+  cli: ['sdk', 'protocol.ts', 'config.ts', 'http/server.ts'],
+  'auth.ts': ['config.ts', 'errors.ts'],
+};
+// The composition roots wire everything together: index.ts, main.ts, create-hub.ts.
+const ROOTS = new Set(['index.ts', 'main.ts', 'create-hub.ts']);
+
+const src = fileURLToPath(new URL('../src', import.meta.url));
+
+function sourceFiles(dir = src): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [relative(src, path)] : [];
+  });
+}
+
+/** The src-relative `.ts` paths a file imports (static, dynamic and type-only imports). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(src, file), 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)\.js'/g)].map((m) =>
+    relative(src, join(dirname(join(src, file)), `${m[1]}.ts`)),
+  );
+}
+
+/** The folder a file belongs to, or the file itself when it sits at the top. */
+const placeOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : file);
+
+function allowed(file: string, target: string): boolean {
+  const from = placeOf(file);
+  if (ROOTS.has(from) || placeOf(target) === from) return true;
+  const places = ALLOWED[from];
+  assert.ok(places, `src/${file} is in no place the layout test knows: add it to ALLOWED`);
+  return places.some((place) => target === place || placeOf(target) === place);
+}
+
+test('every import between src/ folders follows an allowed arrow', () => {
+  const wrong: string[] = [];
+  const files = sourceFiles();
+  assert.ok(files.length > 50, `found only ${files.length} files`);
+  for (const file of files) {
+    for (const target of importsOf(file)) {
+      if (!allowed(file, target)) wrong.push(`src/${file} imports src/${target}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('protocol.ts, errors.ts and config.ts are leaves: they import nothing of ours', () => {
+  for (const leaf of LEAVES) assert.deepEqual(importsOf(leaf), [], leaf);
+});
+
+test('the layout test notices a wrong arrow', () => {
+  assert.equal(allowed('sdk/worker.ts', 'core/hub.ts'), false);
+  assert.equal(allowed('store/memory-store.ts', 'core/hub.ts'), false);
+  assert.equal(allowed('core/hub.ts', 'store/memory-store.ts'), false);
+  assert.equal(allowed('core/hub.ts', 'store/job-store.ts'), true);
+  assert.deepEqual(importsOf('sdk/worker.ts').includes('protocol.ts'), true);
+});
