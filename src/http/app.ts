@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { loadTokens } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
-import { authMiddleware } from './auth-middleware.js';
+import { Access } from './access.js';
 import { callRoutes } from './call-routes.js';
 import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
@@ -27,14 +27,16 @@ export interface AppOptions {
  */
 export function createApp(hub: Hub, options: AppOptions): Hono {
   const app = new Hono();
-  const tokens = loadTokens(options);
-  if (tokens) app.use('*', authMiddleware(tokens, hub));
-  app.route('/service', serviceRoutes(hub, options));
-  app.route('/call', callRoutes(hub, options));
-  app.route('/jobs', jobRoutes(hub, options));
-  app.route('/', healthRoutes(hub));
-  app.notFound((c) =>
-    errorResponse(new HubError(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)),
+  const access = new Access(loadTokens(options));
+  app.route('/service', serviceRoutes(hub, options, access));
+  app.route('/call', callRoutes(hub, options, access));
+  app.route('/jobs', jobRoutes(hub, options, access));
+  app.route('/', healthRoutes(hub, access));
+  // With auth on, only an operator learns which paths do not exist.
+  app.notFound(
+    async (c) =>
+      (await access.refusal(c, 'admin')) ??
+      errorResponse(new HubError(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)),
   );
   app.onError((error) => {
     // A HubError is an answer; anything else is a bug worth a stack trace.

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
+import { type Access, pathService } from './access.js';
 import type { AppOptions } from './app.js';
 import { callAndRespond, callRouteOptions } from './call-handler.js';
 
@@ -10,18 +11,17 @@ const PREFIX = '/call/';
  * The job carries the method, the path below the service and the query, and shares
  * the service's queue with `POST /service/:name`.
  */
-export function callRoutes(hub: Hub, options: AppOptions): Hono {
+export function callRoutes(hub: Hub, options: AppOptions, access: Access): Hono {
   const routes = new Hono();
   const call = callRouteOptions(options);
-  for (const pattern of ['/:service', '/:service/*']) {
-    routes.all(pattern, (c) =>
-      callAndRespond(hub, c, c.req.param('service') ?? '', {
-        ...call,
-        path: pathBelowService(rawPath(c.req.url)),
-        strictJson: false,
-      }),
-    );
-  }
+  const handler = access.guard('caller', [pathService('service')], (c) =>
+    callAndRespond(hub, c, c.req.param('service') ?? '', {
+      ...call,
+      path: pathBelowService(rawPath(c.req.url)),
+      strictJson: false,
+    }),
+  );
+  for (const pattern of ['/:service', '/:service/*']) routes.all(pattern, handler);
   return routes;
 }
 

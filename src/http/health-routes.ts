@@ -1,22 +1,34 @@
-import { Hono } from 'hono';
+import { type Handler, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
+import type { Access } from './access.js';
 import { errorResponse } from './error-status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /** `/status` and `/services` for people, dashboards and autoscalers, `/healthz` and `/readyz` for orchestrators. */
-export function healthRoutes(hub: Hub): Hono {
+export function healthRoutes(hub: Hub, access: Access): Hono {
   const routes = new Hono();
+  const admin = (handler: Handler) => access.guard('admin', [], handler);
 
-  routes.get('/status', async (c) => c.json(await hub.status()));
-  routes.get('/services', async (c) => c.json({ services: await hub.services() }));
+  routes.get(
+    '/status',
+    admin(async (c) => c.json(await hub.status())),
+  );
+  routes.get(
+    '/services',
+    admin(async (c) => c.json({ services: await hub.services() })),
+  );
+  routes.all('/status', admin(methodNotAllowed('GET')));
+  routes.all('/services', admin(methodNotAllowed('GET')));
+
+  // The probes stay open: an orchestrator has no token.
   routes.get('/healthz', (c) => c.json({ status: 'ok' }));
   routes.get('/readyz', (c) =>
     hub.ready
       ? c.json({ status: 'ready' })
       : errorResponse(new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down')),
   );
-  for (const path of ['/status', '/services', '/healthz', '/readyz'])
-    routes.all(path, methodNotAllowed('GET'));
+  routes.all('/healthz', methodNotAllowed('GET'));
+  routes.all('/readyz', methodNotAllowed('GET'));
   return routes;
 }

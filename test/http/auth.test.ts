@@ -89,6 +89,19 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
     }
   });
 
+  test('[P-AUTH] every route the app declares, but the probes, refuses a request without a token (issue 13: routes own their auth)', async () => {
+    const { app } = testApp({ authTokens });
+    const probes = new Set(['/healthz', '/readyz']);
+    const declared = app.routes.filter((route) => !probes.has(route.path) && route.path !== '/*');
+    assert.ok(declared.length >= 20, `found only ${declared.length} routes`);
+    for (const { method, path } of declared) {
+      const concrete = path.replace(/:[A-Za-z]+/g, 'x').replace(/\*/g, 'x');
+      const res = await app.request(concrete, { method: method === 'ALL' ? 'PUT' : method });
+      await expectError(res, 401, 'unauthorized');
+    }
+    for (const path of probes) assert.equal((await app.request(path)).status, 200);
+  });
+
   test('[P-AUTH] a caller token calls its services only, and cannot poll or read status', async () => {
     const { app } = testApp({ authTokens });
     const call = callAs(app, TOKENS.callerAdd);

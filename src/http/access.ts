@@ -1,0 +1,92 @@
+import type { Context, Handler } from 'hono';
+import { type Grant, type Role, requireRole, type TokenTable } from '../auth.js';
+import { type HubError, isHubError } from '../errors.js';
+import { errorResponse } from './error-status.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The caller's grant, set by the route's access check; undefined when auth is off. */
+    grant: Grant | undefined;
+  }
+}
+
+/** The service a request acts on, read from it; undefined checks the role alone. */
+export type ServiceOf = (c: Context) => string | undefined | Promise<string | undefined>;
+
+/** The service named by a path parameter (`:name`). */
+export const pathService =
+  (param: string): ServiceOf =>
+  (c) =>
+    c.req.param(param);
+
+/**
+ * Who may use each route, declared where the route is declared ([P-AUTH]), as
+ * Hono's `bearerAuth` is: `routes.post('/:name', access.guard('caller',
+ * [pathService('name')], handler))`. Every route of every sub-app is guarded but
+ * the probes; test/http/auth.test.ts tries each route without a token. With auth
+ * off a guard is the handler itself: requests pay nothing.
+ */
+export class Access {
+  readonly #tokens: TokenTable | undefined;
+
+  constructor(tokens: TokenTable | undefined) {
+    this.#tokens = tokens;
+  }
+
+  /**
+   * `handler`, run only for a token whose role is `role` (or admin) and whose
+   * services cover each service that `services` read from the request: 401
+   * `unauthorized` without a known token, 403 `forbidden` beyond its grant. HEAD
+   * runs the GET route's guard, so it is authorised exactly as GET.
+   */
+  guard(role: Role, services: readonly ServiceOf[], handler: Handler): Handler {
+    if (!this.#tokens) return handler;
+    return async (c, next) => (await this.refusal(c, role, services)) ?? handler(c, next);
+  }
+
+  /** The 401/403 response that `role` on `services` refuses this request with, if any. */
+  async refusal(c: Context, role: Role, services: readonly ServiceOf[] = []) {
+    if (!this.#tokens) return undefined;
+    try {
+      const grant = this.#tokens.authenticate(c.req.header('authorization'));
+      c.set('grant', grant);
+      requireRole(grant, role);
+      for (const serviceOf of services) {
+        const service = await serviceOf(c);
+        if (service !== undefined) requireRole(grant, role, service);
+      }
+      return undefined;
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      return errorResponse(
+        error,
+        error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {},
+      );
+    }
+  }
+}
+
+/**
+ * The answers of a batch whose jobs belong to services outside the worker's grant,
+ * by their index in the batch, each with its `forbidden` error: the rest of the
+ * batch still counts. No grant (auth off) refuses nothing.
+ */
+export async function refusedAnswers(
+  grant: Grant | undefined,
+  serviceOf: (deliveryId: string) => Promise<string | undefined>,
+  answers: readonly { readonly id: string }[],
+): Promise<Map<number, HubError>> {
+  const refused = new Map<number, HubError>();
+  if (!grant) return refused;
+  for (const [index, { id }] of answers.entries()) {
+    const service = await serviceOf(id);
+    if (service === undefined) continue;
+    try {
+      requireRole(grant, 'worker', service);
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      refused.set(index, error);
+    }
+  }
+  return refused;
+}

@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import type { Hub } from '../core/hub.js';
+import type { Access, ServiceOf } from './access.js';
+import { resultResponse } from './call-handler.js';
+import { parseMilliseconds } from './header-parsers.js';
+import { requestGone } from './request-gone.js';
+
+/**
+ * `GET /jobs/:jobId`: an async call's result ([P-ASYNC]), by the job id its caller
+ * was given (a job id, where the worker routes take a delivery id), read by
+ * callers of the job's service.
+ */
+export function resultRoutes(hub: Hub, access: Access): Hono {
+  const routes = new Hono();
+  const resultService: ServiceOf = (c) => hub.resultService(c.req.param('jobId') ?? '');
+
+  routes.get(
+    '/:jobId',
+    access.guard('caller', [resultService], async (c) => {
+      const jobId = c.req.param('jobId') ?? '';
+      const waitMs = parseMilliseconds(c.req.query('wait'), '?wait') ?? 0;
+      return resultResponse(jobId, await hub.result(jobId, waitMs, requestGone(c)));
+    }),
+  );
+
+  return routes;
+}
