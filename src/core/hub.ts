@@ -10,7 +10,6 @@ import {
 } from '../domain/job.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import {
-  BATCH_COMPANION_BYTES,
   type HubStatus,
   SERVICE_FIGURES,
   SERVICE_NAME_PATTERN,
@@ -19,17 +18,15 @@ import {
 import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
 import { noop } from '../util/noop.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
+import { Batching } from './batching.js';
 import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
-import { checkBatchSize, checkMaxAttempts, checkTimeout } from './limits.js';
+import { checkMaxAttempts, checkTimeout } from './limits.js';
 import { assertServiceName } from './service-name.js';
 
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
-
-/** Resolves after the I/O callbacks of the current turn of the event loop have run. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;
@@ -50,6 +47,7 @@ export class Hub {
   readonly #parkedPolls = new Set<Cancel>();
   /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
   readonly #async: AsyncCalls;
+  readonly #batching: Batching;
   /** Parked calls, polls and waits, in all and per service: `HUB_MAX_PARKED(_PER_SERVICE)`. */
   readonly #parkedBudget: Budget;
   /** Bytes of call bodies held by live jobs: `HUB_MAX_QUEUED_BYTES(_PER_SERVICE)`. */
@@ -77,6 +75,7 @@ export class Hub {
       perService: options.maxQueuedBytesPerService,
       perServiceSetting: 'HUB_MAX_QUEUED_BYTES_PER_SERVICE',
     });
+    this.#batching = new Batching(this, store);
     this.#async = new AsyncCalls(
       {
         startCall: (input, id, onEnqueued) => this.#call(input, undefined, id, onEnqueued),
@@ -333,7 +332,7 @@ export class Hub {
    * claimed just as the worker went away goes back to the head of its queue.
    */
   async take(input: TakeInput, signal?: CancelSignal): Promise<Delivery | undefined> {
-    const waitMs = this.#checkTake(input);
+    const waitMs = this.checkTake(input);
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
@@ -353,80 +352,30 @@ export class Hub {
   }
 
   /**
-   * Up to `max` jobs in one take: waits for the first as `take` does, then adds
-   * what is queued. A busy service so fills the batch, and its worker makes one
-   * exchange for many jobs instead of one each.
+   * Up to `max` jobs in one take; see `Batching#takeBatch`. A busy service so fills
+   * the batch, and its worker makes one exchange for many jobs instead of one each.
    */
-  async takeBatch(input: TakeInput, max: number, signal?: CancelSignal): Promise<Delivery[]> {
-    checkBatchSize(max);
-    const first = await this.take(input, signal);
-    if (!first) return [];
-    if (max === 1) return [first];
-    // The call that woke this take was read in the same turn of the event loop as
-    // others; waiting out that turn lets them queue and join the batch.
-    await nextTurn();
-    const batch = [
-      first,
-      ...(await this.#store.claimQueued(
-        input.service,
-        { count: max - 1, bytes: BATCH_COMPANION_BYTES },
-        input.workerId,
-      )),
-    ];
-    if (signal?.aborted) {
-      // The worker left during the pause and never saw these jobs. Each goes back to
-      // the head of the queue, so the last goes first and the order is kept.
-      for (const delivery of batch.reverse()) await this.#store.release(delivery.id);
-      return [];
-    }
-    return batch;
+  takeBatch(input: TakeInput, max: number, signal?: CancelSignal): Promise<Delivery[]> {
+    return this.#batching.takeBatch(input, max, signal);
   }
 
-  /**
-   * Answers several jobs, each on its own, then with `next` takes a batch as
-   * `takeBatch` does. `outcomes` follows the order of `answers`: `undefined` for an
-   * answer handed over, the `HubError` of one refused. `next` is checked first, so
-   * a malformed request changes nothing.
-   */
-  async answerBatch(
+  /** Answers several jobs, each on its own, then with `next` takes a batch; see `Batching#answerBatch`. */
+  answerBatch(
     answers: readonly DeliveryAnswer[],
     next?: { take: TakeInput; max: number },
     signal?: CancelSignal,
   ): Promise<{ outcomes: (HubError | undefined)[]; jobs: Delivery[] }> {
-    if (next) {
-      this.#checkTake(next.take);
-      checkBatchSize(next.max);
-    }
-    const outcomes: (HubError | undefined)[] = [];
-    for (const { id, answer } of answers) {
-      try {
-        await this.answer(id, answer);
-        outcomes.push(undefined);
-      } catch (error) {
-        if (!isHubError(error)) throw error;
-        outcomes.push(error);
-      }
-    }
-    if (!next) return { outcomes, jobs: [] };
-    const jobs = await this.#takeAfterAnswers(
-      () => this.takeBatch(next.take, next.max, signal),
-      [],
-    );
-    return { outcomes, jobs };
+    return this.#batching.answerBatch(answers, next, signal);
   }
 
-  /**
-   * The answers are in; a take that cannot be served now (shutting down, hub
-   * full) ends empty rather than failing the exchange and losing their outcomes.
-   * The worker's next plain poll hears the error.
-   */
-  async #takeAfterAnswers<T>(take: () => Promise<T>, empty: T): Promise<T> {
-    try {
-      return await take();
-    } catch (error) {
-      if (isHubError(error)) return empty;
-      throw error;
-    }
+  /** Answers a job, then takes the next one: one exchange instead of two; see `Batching#answerAndTake`. */
+  answerAndTake(
+    id: string,
+    answer: Answer,
+    next: TakeInput,
+    signal?: CancelSignal,
+  ): Promise<Delivery | undefined> {
+    return this.#batching.answerAndTake(id, answer, next, signal);
   }
 
   /** Hands a worker's answer to the job's caller; `id` is the delivery's. */
@@ -455,22 +404,6 @@ export class Hub {
   fail(id: string, failure: Failure): Promise<FailOutcome> {
     const message = failure.message.slice(0, MAX_FAILURE_MESSAGE);
     return this.#store.fail(id, { message, retry: failure.retry });
-  }
-
-  /**
-   * Answers a job, then takes the next one as `take` would: one exchange instead of
-   * two for a busy worker. `next` is checked before the answer is handed over, so a
-   * malformed request changes nothing.
-   */
-  async answerAndTake(
-    id: string,
-    answer: Answer,
-    next: TakeInput,
-    signal?: CancelSignal,
-  ): Promise<Delivery | undefined> {
-    this.#checkTake(next);
-    await this.answer(id, answer);
-    return this.#takeAfterAnswers(() => this.take(next, signal), undefined);
   }
 
   async status(): Promise<HubStatus> {
@@ -518,8 +451,8 @@ export class Hub {
     await this.#store.close();
   }
 
-  /** Validates a take's service and wait; returns the wait in milliseconds. */
-  #checkTake(input: TakeInput): number {
+  /** Validates a take's service and wait, as `take` does; returns the wait in milliseconds. */
+  checkTake(input: TakeInput): number {
     this.#assertService(input.service);
     return checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
       fallback: this.#options.pollTimeoutMs,

@@ -1,0 +1,126 @@
+import type { CancelSignal } from '../domain/cancel.js';
+import type { Answer, Delivery } from '../domain/job.js';
+import { type HubError, isHubError } from '../errors.js';
+import { BATCH_COMPANION_BYTES } from '../protocol.js';
+import type { JobStore } from '../store/job-store.js';
+import type { DeliveryAnswer, TakeInput } from './hub-types.js';
+import { checkBatchSize } from './limits.js';
+
+/** What batching builds on: the hub's one-job take and answer, and its check of a take. */
+export interface SingleJobs {
+  take(input: TakeInput, signal?: CancelSignal): Promise<Delivery | undefined>;
+  answer(id: string, answer: Answer): Promise<void>;
+  checkTake(input: TakeInput): number;
+}
+
+/** Resolves after the I/O callbacks of the current turn of the event loop have run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Many jobs per exchange ([P-BATCH], [P-ANSWER-NEXT]): batch takes, answer
+ * batches, and an answer that carries the next poll. Built on the hub's one-job
+ * operations, so each job in a batch follows exactly the rules of one alone; the
+ * hub delegates to it and it never reaches into the hub.
+ */
+export class Batching {
+  readonly #hub: SingleJobs;
+  readonly #store: Pick<JobStore, 'claimQueued' | 'release'>;
+
+  constructor(hub: SingleJobs, store: Pick<JobStore, 'claimQueued' | 'release'>) {
+    this.#hub = hub;
+    this.#store = store;
+  }
+
+  /**
+   * Up to `max` jobs in one take: waits for the first as `take` does, then adds
+   * what is queued. A busy service so fills the batch, and its worker makes one
+   * exchange for many jobs instead of one each.
+   */
+  async takeBatch(input: TakeInput, max: number, signal?: CancelSignal): Promise<Delivery[]> {
+    checkBatchSize(max);
+    const first = await this.#hub.take(input, signal);
+    if (!first) return [];
+    if (max === 1) return [first];
+    // The call that woke this take was read in the same turn of the event loop as
+    // others; waiting out that turn lets them queue and join the batch.
+    await nextTurn();
+    const batch = [
+      first,
+      ...(await this.#store.claimQueued(
+        input.service,
+        { count: max - 1, bytes: BATCH_COMPANION_BYTES },
+        input.workerId,
+      )),
+    ];
+    if (signal?.aborted) {
+      // The worker left during the pause and never saw these jobs. Each goes back to
+      // the head of the queue, so the last goes first and the order is kept.
+      for (const delivery of batch.reverse()) await this.#store.release(delivery.id);
+      return [];
+    }
+    return batch;
+  }
+
+  /**
+   * Answers several jobs, each on its own, then with `next` takes a batch as
+   * `takeBatch` does. `outcomes` follows the order of `answers`: `undefined` for an
+   * answer handed over, the `HubError` of one refused. `next` is checked first, so
+   * a malformed request changes nothing.
+   */
+  async answerBatch(
+    answers: readonly DeliveryAnswer[],
+    next?: { take: TakeInput; max: number },
+    signal?: CancelSignal,
+  ): Promise<{ outcomes: (HubError | undefined)[]; jobs: Delivery[] }> {
+    if (next) {
+      this.#hub.checkTake(next.take);
+      checkBatchSize(next.max);
+    }
+    const outcomes: (HubError | undefined)[] = [];
+    for (const { id, answer } of answers) {
+      try {
+        await this.#hub.answer(id, answer);
+        outcomes.push(undefined);
+      } catch (error) {
+        if (!isHubError(error)) throw error;
+        outcomes.push(error);
+      }
+    }
+    if (!next) return { outcomes, jobs: [] };
+    const jobs = await this.#takeAfterAnswers(
+      () => this.takeBatch(next.take, next.max, signal),
+      [],
+    );
+    return { outcomes, jobs };
+  }
+
+  /**
+   * The answers are in; a take that cannot be served now (shutting down, hub
+   * full) ends empty rather than failing the exchange and losing their outcomes.
+   * The worker's next plain poll hears the error.
+   */
+  async #takeAfterAnswers<T>(take: () => Promise<T>, empty: T): Promise<T> {
+    try {
+      return await take();
+    } catch (error) {
+      if (isHubError(error)) return empty;
+      throw error;
+    }
+  }
+
+  /**
+   * Answers a job, then takes the next one as `take` would: one exchange instead of
+   * two for a busy worker. `next` is checked before the answer is handed over, so a
+   * malformed request changes nothing.
+   */
+  async answerAndTake(
+    id: string,
+    answer: Answer,
+    next: TakeInput,
+    signal?: CancelSignal,
+  ): Promise<Delivery | undefined> {
+    this.#hub.checkTake(next);
+    await this.#hub.answer(id, answer);
+    return this.#takeAfterAnswers(() => this.#hub.take(next, signal), undefined);
+  }
+}
