@@ -20,7 +20,7 @@ const EMPTY = new Uint8Array(0);
 export const heldService =
   (hub: Hub): ServiceOf =>
   (c) =>
-    hub.serviceOf(c.req.param('deliveryId') ?? '');
+    hub.serviceOf(c.req.param('id') ?? '');
 
 /** `?next=<service>`: the service whose next job an answer also takes. */
 const nextService: ServiceOf = (c) => c.req.query('next');
@@ -52,7 +52,7 @@ export function answerRoutes(hub: Hub, options: AppOptions, access: Access): Hon
       );
     }
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const deliveryId = c.req.param('deliveryId') ?? '';
+    const deliveryId = c.req.param('id') ?? '';
     const workerAnswer = {
       status,
       contentType: headers.get('content-type'),
@@ -71,8 +71,8 @@ export function answerRoutes(hub: Hub, options: AppOptions, access: Access): Hon
     );
     return jobResponse(job, take);
   });
-  routes.post('/:deliveryId', answer);
-  routes.post('/:deliveryId/response', answer);
+  routes.post('/:id', answer);
+  routes.post('/:id/response', answer);
 
   // An answer batch, with `?next=` also the next batch take ([P-BATCH]). Each
   // answer's own service is checked below, answer by answer.

@@ -20,20 +20,20 @@ export function leaseRoutes(hub: Hub, access: Access): Hono {
   const checkFailureBody = bodySizeCheck(MAX_FAILURE_BYTES);
 
   routes.post(
-    '/:deliveryId/heartbeat',
+    '/:id/heartbeat',
     access.guard('worker', held, async (c) => {
-      const leaseUntil = await hub.heartbeat(c.req.param('deliveryId') ?? '');
+      const leaseUntil = await hub.heartbeat(c.req.param('id') ?? '');
       return c.json({ leaseUntil, leaseMs: Math.max(0, leaseUntil - Date.now()) });
     }),
   );
 
   routes.post(
-    '/:deliveryId/fail',
+    '/:id/fail',
     access.guard('worker', held, async (c) => {
       const counting = checkFailureBody(c, new RequestHeaders(c));
       if (counting) await counting;
       const failure = parseFailure(await c.req.text());
-      return c.json({ outcome: await hub.fail(c.req.param('deliveryId') ?? '', failure) });
+      return c.json({ outcome: await hub.fail(c.req.param('id') ?? '', failure) });
     }),
   );
 

@@ -12,12 +12,12 @@ import { requestGone } from './request-gone.js';
  */
 export function resultRoutes(hub: Hub, access: Access): Hono {
   const routes = new Hono();
-  const resultService: ServiceOf = (c) => hub.resultService(c.req.param('jobId') ?? '');
+  const resultService: ServiceOf = (c) => hub.resultService(c.req.param('id') ?? '');
 
   routes.get(
-    '/:jobId',
+    '/:id',
     access.guard('caller', [resultService], async (c) => {
-      const jobId = c.req.param('jobId') ?? '';
+      const jobId = c.req.param('id') ?? '';
       const waitMs = parseMilliseconds(c.req.query('wait'), '?wait') ?? 0;
       return resultResponse(jobId, await hub.result(jobId, waitMs, requestGone(c)));
     }),
