@@ -28,6 +28,8 @@ export interface Config {
   readonly maxQueuedBytesPerService: number;
   /** Services tracked at once (idle ones are forgotten first). @default 10000 */
   readonly maxServices: number;
+  /** Workers remembered per service for `GET /services` (the longest unseen go first). @default 100 */
+  readonly maxWorkersPerService: number;
   /** A call's deadline when it names none. @default 30 s */
   readonly callTimeoutMs: number;
   /** The longest deadline a caller may ask for. @default 5 min */
@@ -157,6 +159,15 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 1,
     max: 10_000_000,
     help: 'services tracked at once',
+  },
+  {
+    key: 'maxWorkersPerService',
+    env: 'HUB_MAX_WORKERS_PER_SERVICE',
+    flag: 'max-workers-per-service',
+    default: 100,
+    min: 1,
+    max: 100_000,
+    help: 'workers remembered per service for GET /services',
   },
   {
     key: 'callTimeoutMs',

@@ -17,6 +17,7 @@ export function createHub(config: Config): Hub {
   const store = new MemoryStore({
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,
+    maxWorkersPerService: config.maxWorkersPerService,
     finishedJobTtlMs: config.finishedJobTtlMs,
     maxFinishedJobs: config.maxFinishedJobs,
     leaseMs: config.leaseMs,

@@ -1,14 +1,23 @@
 /** One job a handler is running, as the heartbeat sweep sees it. */
 export interface RunningJob {
   readonly id: string;
-  readonly leaseMs: number | undefined;
-  /** Aborted when the hub says the job is no longer this worker's. */
+  readonly leaseMs: number;
   /** Told when the hub says the job is no longer this worker's. */
   readonly signal: { abort(): void };
   lastBeatAt: number;
   /** True once the hub has said the job went to another worker or its caller left. */
   lost: boolean;
 }
+
+/** Heartbeats per lease: two may be lost or late before the lease ends. */
+const BEATS_PER_LEASE = 3;
+
+/**
+ * How much sooner than a full beat interval a job is beaten anyway: the sweep's
+ * timer and the job's start are not in step, and a job just short of its interval
+ * would otherwise wait a whole extra sweep.
+ */
+const SWEEP_SLACK_MS = 5;
 
 /**
  * Heartbeats the jobs a worker's handlers are running, so a long handler keeps
@@ -27,12 +36,12 @@ export class Heartbeats {
     this.#beat = beat;
   }
 
-  start(id: string, leaseMs: number | undefined, signal: { abort(): void }): RunningJob {
+  start(id: string, leaseMs: number, signal: { abort(): void }): RunningJob {
     const job: RunningJob = { id, leaseMs, signal, lastBeatAt: Date.now(), lost: false };
     this.#running.add(job);
-    // Jobs from one hub share a lease length; sweep at a third of the shortest seen.
-    if (leaseMs !== undefined && leaseMs > 0 && leaseMs / 3 < this.#everyMs) {
-      this.#everyMs = leaseMs / 3;
+    // Jobs from one hub share a lease length; sweep as often as the shortest needs.
+    if (leaseMs > 0 && leaseMs / BEATS_PER_LEASE < this.#everyMs) {
+      this.#everyMs = leaseMs / BEATS_PER_LEASE;
       clearInterval(this.#timer);
       this.#timer = setInterval(() => this.#sweep(), this.#everyMs);
       this.#timer.unref();
@@ -53,7 +62,7 @@ export class Heartbeats {
   #sweep(): void {
     const now = Date.now();
     for (const job of this.#running) {
-      if (job.leaseMs === undefined || now - job.lastBeatAt < job.leaseMs / 3 - 5) continue;
+      if (now - job.lastBeatAt < job.leaseMs / BEATS_PER_LEASE - SWEEP_SLACK_MS) continue;
       job.lastBeatAt = now;
       void this.#beat(job.id).then((kept) => {
         if (kept || !this.#running.has(job)) return;

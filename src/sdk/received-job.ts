@@ -7,10 +7,10 @@ export class ReceivedJob {
   readonly attempt: number;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline: number;
-  /** Milliseconds the caller still waited when the job was sent (absent from hubs before leases). */
-  readonly remainingMs: number | undefined;
+  /** Milliseconds the caller still waited when the job was sent. */
+  readonly remainingMs: number;
   /** The lease: the SDK heartbeats every third of it while the handler runs. */
-  readonly leaseMs: number | undefined;
+  readonly leaseMs: number;
   readonly method: string;
   /** The path below the service, percent-encoded, starting with `/`. */
   readonly path: string;

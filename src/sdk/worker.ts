@@ -41,7 +41,7 @@ export interface HubWorkerOptions {
   readonly handler: JobHandler;
   /** Handlers run at once, per service; each take asks for as many jobs as are free. @default 1 */
   readonly concurrency?: number;
-  /** How long each long poll waits for a job, in milliseconds. @default 30000 */
+  /** How long each long poll waits for a job, in milliseconds. @default the hub's `HUB_POLL_TIMEOUT_MS` (30000 unless set) */
   readonly pollTimeoutMs?: number;
   /** Ask for every body as base64, so `job.body` is the caller's exact bytes. @default false */
   readonly exactBodies?: boolean;
@@ -83,7 +83,8 @@ export class HubWorker {
   readonly #services: readonly string[];
   readonly #handler: JobHandler;
   readonly #concurrency: number;
-  readonly #pollTimeoutMs: number;
+  /** Undefined: the hub's own default, so the SDK keeps no copy of it. */
+  readonly #pollTimeoutMs: number | undefined;
   readonly #exactBodies: boolean;
   readonly #backoffOptions: BackoffOptions;
   readonly #log: WorkerLogger;
@@ -120,7 +121,7 @@ export class HubWorker {
       typeof options.services === 'string' ? [options.services] : [...options.services];
     this.#handler = options.handler;
     this.#concurrency = options.concurrency ?? 1;
-    this.#pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
+    this.#pollTimeoutMs = options.pollTimeoutMs;
     this.#exactBodies = options.exactBodies ?? false;
     this.#backoffOptions = options.backoff ?? {};
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
@@ -236,7 +237,7 @@ export class HubWorker {
     next: { service: string; max: number } | undefined,
   ): Promise<WireBatchResult> {
     const query = next
-      ? `?next=${encodeURIComponent(next.service)}&${this.#takeQuery(Math.min(this.#pollTimeoutMs, NEXT_WAIT_MS), next.max)}`
+      ? `?next=${encodeURIComponent(next.service)}&${this.#takeQuery(Math.min(this.#pollTimeoutMs ?? NEXT_WAIT_MS, NEXT_WAIT_MS), next.max)}`
       : '';
     const { contentType, body } = encodeAnswerBatch(batch);
     let response: Dispatcher.ResponseData;
@@ -255,8 +256,9 @@ export class HubWorker {
   }
 
   /** The query of a take: its wait, its size, and base64 bodies for `exactBodies` workers. */
-  #takeQuery(timeoutMs: number, max: number): string {
-    return `timeout=${timeoutMs}&max=${max}${this.#exactBodies ? '&encoding=base64' : ''}`;
+  #takeQuery(timeoutMs: number | undefined, max: number): string {
+    const wait = timeoutMs === undefined ? '' : `timeout=${timeoutMs}&`;
+    return `${wait}max=${max}${this.#exactBodies ? '&encoding=base64' : ''}`;
   }
 
   /**
@@ -265,10 +267,7 @@ export class HubWorker {
    * nobody takes that answer any more, and the hub would only refuse it.
    */
   async #run(job: ReceivedJob): Promise<WorkerAnswer | undefined> {
-    const jobSignal = new JobSignal(
-      job.remainingMs ?? job.deadline - Date.now(),
-      this.#graceOver.signal,
-    );
+    const jobSignal = new JobSignal(job.remainingMs, this.#graceOver.signal);
     const running = this.#heartbeats.start(job.id, job.leaseMs, jobSignal);
     const context: JobContext = {
       get signal() {

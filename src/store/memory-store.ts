@@ -22,6 +22,8 @@ export interface MemoryStoreOptions {
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */
   readonly maxServices: number;
+  /** Workers each service remembers; the longest unseen are forgotten first. */
+  readonly maxWorkersPerService: number;
   /** How long a finished delivery's id is remembered, for precise late-answer errors. */
   readonly finishedJobTtlMs: number;
   /** How many finished delivery ids are remembered at most. */
@@ -78,8 +80,9 @@ class ServiceState {
   constructor(
     readonly name: string,
     workerWindowMs: number,
+    maxWorkers: number,
   ) {
-    this.workers = new WorkerTable(workerWindowMs);
+    this.workers = new WorkerTable(workerWindowMs, maxWorkers);
   }
 
   get idle(): boolean {
@@ -412,7 +415,11 @@ export class MemoryStore implements JobStore {
     const known = this.#services.get(name);
     if (known) return known;
     if (this.#services.size >= this.#options.maxServices) this.#forgetAnIdleService(name);
-    const created = new ServiceState(name, this.#options.workerWindowMs);
+    const created = new ServiceState(
+      name,
+      this.#options.workerWindowMs,
+      this.#options.maxWorkersPerService,
+    );
     this.#services.set(name, created);
     return created;
   }

@@ -6,12 +6,6 @@ export interface WorkerEntry {
 }
 
 /**
- * The most workers remembered per service; the longest unseen goes first. With
- * HUB_MAX_SERVICES services this bounds the table whatever ids workers send.
- */
-const MAX_WORKERS = 100;
-
-/**
  * The workers a service has seen within `windowMs`, for no-responders and
  * `GET /services`. The map is kept in order of last sighting (a sighting moves
  * its entry to the end), so forgetting stale entries only ever looks at the front.
@@ -19,10 +13,16 @@ const MAX_WORKERS = 100;
 export class WorkerTable {
   readonly #entries = new Map<string, WorkerEntry>();
   readonly #windowMs: number;
+  readonly #maxWorkers: number;
   #newest: WorkerEntry | undefined;
 
-  constructor(windowMs: number) {
+  /**
+   * `maxWorkers`: the most remembered, the longest unseen going first; with
+   * HUB_MAX_SERVICES services it bounds the table whatever ids workers send.
+   */
+  constructor(windowMs: number, maxWorkers: number) {
     this.#windowMs = windowMs;
+    this.#maxWorkers = maxWorkers;
   }
 
   /** When any worker was last seen; 0 if none has been. */
@@ -57,7 +57,7 @@ export class WorkerTable {
   #forgetStale(now: number): void {
     for (const [id, entry] of this.#entries) {
       const stale = now - entry.lastSeenAt > this.#windowMs && entry.inFlight === 0;
-      if (!stale && this.#entries.size <= MAX_WORKERS) return;
+      if (!stale && this.#entries.size <= this.#maxWorkers) return;
       this.#entries.delete(id);
       if (entry === this.#newest) this.#newest = undefined;
     }

@@ -22,6 +22,7 @@ export const defaultStoreOptions: MemoryStoreOptions = {
   maxFinishedJobs: 1000,
   leaseMs: 60_000,
   workerWindowMs: 60_000,
+  maxWorkersPerService: 100,
 };
 
 function job(service = 'svc', { maxAttempts = 3, deadlineMs = 60_000 } = {}): Job {
