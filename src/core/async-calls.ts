@@ -1,34 +1,19 @@
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
-import type { Cancel, CancelSignal } from '../domain/cancel.js';
+import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, CallPayload } from '../domain/job.js';
 import { ErrorCode, echoed, HubError } from '../errors.js';
+import type { JobStore } from '../store/job-store.js';
 import { CallWait } from './call-wait.js';
+import type { Calls } from './calls.js';
 import type { CallInput } from './hub-types.js';
+import type { Parking } from './parking.js';
 import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
 
 /** Where an async call's job is, or how it ended. */
 export type JobResult =
   | { readonly state: 'queued' | 'in_flight' }
   | { readonly state: 'done'; readonly outcome: Outcome };
-
-/** What `AsyncCalls` needs of the hub that owns it. */
-export interface AsyncCallsHost {
-  /** Starts a call under `id` with no caller of its own; `onEnqueued` runs once its job is queued. */
-  startCall(input: CallInput, id: string, onEnqueued: () => void): Promise<Answer>;
-  /** Parks a poll-like wait that ends after `waitMs`, when `signal` aborts, or at shutdown. */
-  park(
-    service: string,
-    waitMs: number,
-    signal: CancelSignal | undefined,
-  ): { signal: Cancel; end(): void };
-  /** Takes a parked slot of the service, or throws `hub_full` / `service_full`; returns its release. */
-  reserveParked(service: string): () => void;
-  /** A call's deadline in milliseconds, validated; the default when undefined. */
-  callTimeout(value: number | undefined): number;
-  /** Whether a live job waits for a worker or is held by one. */
-  jobState(id: string): Promise<'queued' | 'in_flight' | undefined>;
-}
 
 /**
  * Calls the hub waits for on its callers' behalf: `Prefer: respond-async` (the
@@ -39,10 +24,19 @@ export class AsyncCalls {
   /** Callers waiting on a keyed job; they count as parked calls, and shutdown fails them. */
   readonly waiters = new Set<CallWait>();
   readonly #runs: Runs;
-  readonly #host: AsyncCallsHost;
+  readonly #calls: Calls;
+  readonly #parking: Parking;
+  readonly #store: Pick<JobStore, 'jobState'>;
 
-  constructor(host: AsyncCallsHost, options: RunsOptions) {
-    this.#host = host;
+  constructor(
+    calls: Calls,
+    parking: Parking,
+    store: Pick<JobStore, 'jobState'>,
+    options: RunsOptions,
+  ) {
+    this.#calls = calls;
+    this.#parking = parking;
+    this.#store = store;
     this.#runs = new Runs(options);
   }
 
@@ -82,7 +76,7 @@ export class AsyncCalls {
 
   async #stateOf(run: Run): Promise<JobResult> {
     if (run.outcome) return { state: 'done', outcome: run.outcome };
-    return { state: (await this.#host.jobState(run.id)) ?? 'in_flight' };
+    return { state: (await this.#store.jobState(run.id)) ?? 'in_flight' };
   }
 
   /** The service of a job whose outcome is kept. */
@@ -92,8 +86,8 @@ export class AsyncCalls {
 
   /** A call with an idempotency key: joins the job holding the key, or starts it. */
   async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
-    const timeoutMs = this.#host.callTimeout(input.timeoutMs);
-    const release = this.#host.reserveParked(input.service);
+    const timeoutMs = this.#calls.timeoutOf(input.timeoutMs);
+    const release = this.#parking.reserve(input.service);
     let run: Run;
     try {
       run = await this.#startRun(input);
@@ -139,7 +133,7 @@ export class AsyncCalls {
     const queued = new Promise<void>((resolve) => {
       enqueued = resolve;
     });
-    const answer = this.#host.startCall(input, id, enqueued);
+    const answer = this.#calls.run(input, undefined, id, enqueued);
     // Indexed before the first await, so a concurrent call with the same key joins this run.
     const run = this.#runs.track(id, input.service, answer, idempotency);
     try {
@@ -153,7 +147,7 @@ export class AsyncCalls {
 
   /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
   async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
-    const wait = this.#host.park(run.service, waitMs, signal);
+    const wait = this.#parking.park(run.service, waitMs, signal);
     try {
       const ended = new Promise<void>((resolve) =>
         wait.signal.addEventListener('abort', () => resolve(), { once: true }),

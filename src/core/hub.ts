@@ -1,28 +1,20 @@
 import { nanoid } from 'nanoid';
-import pTimeout from 'p-timeout';
-import { Cancel, type CancelSignal, linkAbort } from '../domain/cancel.js';
-import {
-  type Answer,
-  BODYLESS_STATUSES,
-  type Delivery,
-  type Failure,
-  type Job,
-} from '../domain/job.js';
-import { ErrorCode, HubError, isHubError } from '../errors.js';
+import type { CancelSignal } from '../domain/cancel.js';
+import { type Answer, BODYLESS_STATUSES, type Delivery, type Failure } from '../domain/job.js';
+import { ErrorCode, HubError } from '../errors.js';
 import {
   type HubStatus,
   SERVICE_FIGURES,
   SERVICE_NAME_PATTERN,
   type ServiceFigure,
 } from '../protocol.js';
-import type { FailOutcome, JobStore, ServiceDetail, Ticket } from '../store/job-store.js';
-import { noop } from '../util/noop.js';
+import type { FailOutcome, JobStore, ServiceDetail } from '../store/job-store.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
-import { Budget } from './budget.js';
-import { CallWait, cancelledError } from './call-wait.js';
+import { Calls, shuttingDown } from './calls.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
-import { checkMaxAttempts, checkTimeout } from './limits.js';
+import { checkTimeout } from './limits.js';
+import { Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 
 export type { JobResult } from './async-calls.js';
@@ -31,67 +23,42 @@ export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-typ
 /** The longest failure message a worker may send; longer ones are cut. */
 const MAX_FAILURE_MESSAGE = 1000;
 
-const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
-
 /**
  * The transport-agnostic heart of Switchboard: callers `call`, workers `take` and
- * `answer`. It validates input, owns deadlines and shutdown, and keeps the table of
- * parked calls and polls; the store keeps the jobs.
+ * `answer`. It validates input and owns shutdown, and composes the parts that
+ * each keep one thing, each depending only on those below it: `Parking` (parked
+ * slots and waits), `Calls` (calls in progress and their deadlines), `AsyncCalls`
+ * (async and idempotent calls and their kept outcomes), `Batching` (many jobs per
+ * exchange, on the hub's one-job operations). The store keeps the jobs.
  */
 export class Hub {
   readonly #store: JobStore;
   readonly #options: HubOptions;
-  /** Parked calls by job id; shutdown fails their waits. */
-  readonly #parkedCalls = new Map<string, CallWait>();
-  /** Parked polls and waits for results; aborting one ends its wait. */
-  readonly #parkedPolls = new Set<Cancel>();
+  readonly #serviceNames: RegExp;
+  /** Parked requests: every call, poll and wait holds a slot; polls and waits end at shutdown. */
+  readonly #parking: Parking;
+  /** Calls in progress, each parked until its answer, deadline or caller's departure. */
+  readonly #calls: Calls;
   /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
   readonly #async: AsyncCalls;
   readonly #batching: Batching;
-  /** Parked calls, polls and waits, in all and per service: `HUB_MAX_PARKED(_PER_SERVICE)`. */
-  readonly #parkedBudget: Budget;
-  /** Bytes of call bodies held by live jobs: `HUB_MAX_QUEUED_BYTES(_PER_SERVICE)`. */
-  readonly #bytesBudget: Budget;
-  readonly #serviceNames: RegExp;
   #closing = false;
   #closed: Promise<void> | undefined;
-  #onCallsDrained: (() => void) | undefined;
 
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
     this.#options = options;
     this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
-    this.#parkedBudget = new Budget({
-      unit: 'parked requests',
-      total: options.maxParked,
-      totalSetting: 'HUB_MAX_PARKED',
-      perService: options.maxParkedPerService,
-      perServiceSetting: 'HUB_MAX_PARKED_PER_SERVICE',
-    });
-    this.#bytesBudget = new Budget({
-      unit: 'bytes of queued and in-flight calls',
-      total: options.maxQueuedBytes,
-      totalSetting: 'HUB_MAX_QUEUED_BYTES',
-      perService: options.maxQueuedBytesPerService,
-      perServiceSetting: 'HUB_MAX_QUEUED_BYTES_PER_SERVICE',
+    this.#parking = new Parking(options);
+    this.#calls = new Calls(store, this.#parking, { ...options, serviceNames: this.#serviceNames });
+    this.#async = new AsyncCalls(this.#calls, this.#parking, store, {
+      ttlMs: options.resultTtlMs,
+      maxResults: options.maxResults,
+      maxBytes: options.maxResultBytes,
+      maxResultsPerService: options.maxResultsPerService,
+      maxBytesPerService: options.maxResultBytesPerService,
     });
     this.#batching = new Batching(this, store);
-    this.#async = new AsyncCalls(
-      {
-        startCall: (input, id, onEnqueued) => this.#call(input, undefined, id, onEnqueued),
-        park: (service, waitMs, signal) => this.#park(service, waitMs, signal),
-        reserveParked: (service) => this.#reserveParked(service),
-        callTimeout: (value) => this.#callTimeout(value),
-        jobState: (id) => this.#store.jobState(id),
-      },
-      {
-        ttlMs: options.resultTtlMs,
-        maxResults: options.maxResults,
-        maxBytes: options.maxResultBytes,
-        maxResultsPerService: options.maxResultsPerService,
-        maxBytesPerService: options.maxResultBytesPerService,
-      },
-    );
   }
 
   /** False once `close()` has begun: load balancers should send no new calls. */
@@ -102,8 +69,8 @@ export class Hub {
   /** How many calls and polls are parked now; 0 and 0 once every path has cleaned up. */
   get parked(): { calls: number; polls: number } {
     return {
-      calls: this.#parkedCalls.size + this.#async.waiters.size,
-      polls: this.#parkedPolls.size,
+      calls: this.#calls.parked + this.#async.waiters.size,
+      polls: this.#parking.waits,
     };
   }
 
@@ -114,7 +81,7 @@ export class Hub {
    * validation code.
    */
   call(input: CallInput, signal?: CancelSignal): Promise<Answer> {
-    if (input.idempotencyKey === undefined) return this.#call(input, signal, nanoid());
+    if (input.idempotencyKey === undefined) return this.#calls.run(input, signal, nanoid());
     return this.#callIdempotent(input, signal);
   }
 
@@ -162,167 +129,8 @@ export class Hub {
     return this.#async.serviceOf(id);
   }
 
-  /**
-   * Parks a poll-like wait: its signal aborts after `waitMs`, when `signal` aborts,
-   * or at shutdown. `end()` must run on every path.
-   */
-  #park(
-    service: string,
-    waitMs: number,
-    signal: CancelSignal | undefined,
-  ): { signal: Cancel; end(): void } {
-    // A zero wait (a short poll) ends within this turn: it holds no parked slot.
-    const release = waitMs > 0 ? this.#reserveParked(service) : noop;
-    const wait = new Cancel();
-    const unlink = linkAbort(signal, wait, cancelledError);
-    const timer = setTimeout(() => wait.abort(), waitMs);
-    this.#parkedPolls.add(wait);
-    return {
-      signal: wait,
-      end: () => {
-        clearTimeout(timer);
-        unlink();
-        this.#parkedPolls.delete(wait);
-        release();
-      },
-    };
-  }
-
-  /** Takes a parked slot of `service` (or throws `hub_full` / `service_full`); the function gives it back. */
-  #reserveParked(service: string): () => void {
-    this.#parkedBudget.take(service, 1);
-    return () => this.#parkedBudget.give(service, 1);
-  }
-
   #assertService(name: string): void {
     assertServiceName(name, this.#serviceNames);
-  }
-
-  #callTimeout(value: number | undefined): number {
-    return checkTimeout(value, 1, this.#options.maxCallTimeoutMs, {
-      fallback: this.#options.callTimeoutMs,
-      what: 'call timeout',
-    });
-  }
-
-  async #call(
-    input: CallInput,
-    signal: CancelSignal | undefined,
-    id: string,
-    onEnqueued?: () => void,
-  ): Promise<Answer> {
-    this.#assertService(input.service);
-    const timeoutMs = this.#callTimeout(input.timeoutMs);
-    const queueTimeoutMs =
-      input.queueTimeoutMs === undefined
-        ? undefined
-        : checkTimeout(input.queueTimeoutMs, 1, timeoutMs, {
-            fallback: timeoutMs,
-            what: 'queue timeout',
-          });
-    const maxAttempts = checkMaxAttempts(input.maxAttempts, this.#options.maxAttempts);
-    if (this.#closing) throw shuttingDown();
-    if (signal?.aborted) throw cancelledError();
-    const bytes = input.payload.body.byteLength;
-    const releaseParked = this.#reserveParked(input.service);
-    try {
-      this.#bytesBudget.take(input.service, bytes);
-    } catch (error) {
-      releaseParked();
-      throw error;
-    }
-
-    const job: Job = {
-      id,
-      service: input.service,
-      deadline: Date.now() + timeoutMs,
-      maxAttempts,
-      payload: input.payload,
-    };
-    const wait = new CallWait(timeoutMs, signal);
-    // Parked from before the enqueue, so the capacity check counts calls still being queued.
-    this.#parkedCalls.set(job.id, wait);
-    let queueTimer: NodeJS.Timeout | undefined;
-    try {
-      const ticket = await this.#store.enqueue(job, {
-        requireWorkers: this.#options.noWorkersMs > 0 && !input.queueWithoutWorkers,
-      });
-      wait.answerWith(ticket.answer);
-      onEnqueued?.();
-      if (queueTimeoutMs !== undefined) {
-        queueTimer = setTimeout(
-          () => void this.#withdrawIfQueued(job, queueTimeoutMs),
-          queueTimeoutMs,
-        );
-      }
-      try {
-        return await wait.settled;
-      } catch (error) {
-        return await this.#afterFailedWait(job, ticket, error, timeoutMs);
-      }
-    } finally {
-      clearTimeout(queueTimer);
-      wait.dispose();
-      this.#parkedCalls.delete(job.id);
-      releaseParked();
-      this.#bytesBudget.give(input.service, bytes);
-      if (this.#closing && this.#parkedCalls.size === 0) this.#onCallsDrained?.();
-    }
-  }
-
-  /**
-   * A wait ended by a deadline, an abort or shutdown: give the job up in the store,
-   * unless its answer won the race after all.
-   */
-  async #afterFailedWait(
-    job: Job,
-    ticket: Ticket,
-    error: unknown,
-    timeoutMs: number,
-  ): Promise<Answer> {
-    const reason = callFailure(error);
-    // Anything else came from the ticket: the store has already ended the job.
-    if (!GIVE_UP_CODES.has(reason.code)) throw reason;
-    const outcome = await this.#store.giveUp(job.id, reason);
-    if (outcome === 'settled') return await ticket.answer;
-    if (reason.code === ErrorCode.Timeout) throw await this.#timeoutError(job, outcome, timeoutMs);
-    throw reason;
-  }
-
-  /**
-   * A 504 that says which case it was: the job never taken (and when a worker of
-   * the service was last seen, since a call parks for a while after one was), or
-   * taken by a worker that never answered.
-   */
-  async #timeoutError(
-    job: Job,
-    outcome: 'withdrawn' | 'abandoned',
-    timeoutMs: number,
-  ): Promise<HubError> {
-    if (outcome === 'abandoned') {
-      return new HubError(
-        ErrorCode.Timeout,
-        `a worker of '${job.service}' took the job but did not answer within the call's ${timeoutMs} ms deadline`,
-      );
-    }
-    const lastSeenAt = await this.#store.workerLastSeenAt(job.service);
-    const seen =
-      lastSeenAt === undefined
-        ? `no worker of '${job.service}' was seen recently`
-        : `a worker of '${job.service}' was last seen ${Date.now() - lastSeenAt} ms ago`;
-    return new HubError(
-      ErrorCode.Timeout,
-      `no worker took the job within the call's ${timeoutMs} ms deadline; ${seen}`,
-    );
-  }
-
-  /** A queue timeout: the ticket rejects with it, unless a worker took the job first. */
-  async #withdrawIfQueued(job: Job, queueTimeoutMs: number): Promise<void> {
-    const error = new HubError(
-      ErrorCode.QueueTimeout,
-      `no worker took the job within its ${queueTimeoutMs} ms queue timeout`,
-    );
-    await this.#store.withdrawQueued(job.id, error);
   }
 
   /**
@@ -337,7 +145,7 @@ export class Hub {
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
 
-    const wait = this.#park(input.service, waitMs, signal);
+    const wait = this.#parking.park(input.service, waitMs, signal);
     try {
       const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
       if (delivery && signal?.aborted) {
@@ -437,16 +245,8 @@ export class Hub {
 
   async #close(graceMs: number): Promise<void> {
     this.#closing = true;
-    for (const poll of this.#parkedPolls) poll.abort();
-    // A withdrawn job's ticket rejects with shutting_down, which ends its call.
-    for (const id of this.#parkedCalls.keys()) await this.#store.withdrawQueued(id, shuttingDown());
-    if (this.#parkedCalls.size > 0) {
-      const drained = new Promise<void>((resolve) => {
-        this.#onCallsDrained = resolve;
-      });
-      await pTimeout(drained, { milliseconds: Math.max(graceMs, 1), message: false });
-    }
-    for (const call of this.#parkedCalls.values()) call.fail(shuttingDown());
+    this.#parking.endAll();
+    await this.#calls.close(graceMs);
     for (const waiter of this.#async.waiters) waiter.fail(shuttingDown());
     await this.#store.close();
   }
@@ -460,16 +260,3 @@ export class Hub {
     });
   }
 }
-
-/** Turns whatever ended a call's wait into the error its caller gets. */
-function callFailure(error: unknown): HubError {
-  if (isHubError(error)) return error;
-  return new HubError(ErrorCode.Internal, 'the call failed inside the hub', { cause: error });
-}
-
-/** Failures that end a wait from outside the store: the store must be told to give the job up. */
-const GIVE_UP_CODES: ReadonlySet<ErrorCode> = new Set([
-  ErrorCode.Timeout,
-  ErrorCode.Cancelled,
-  ErrorCode.ShuttingDown,
-]);
