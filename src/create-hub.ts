@@ -18,6 +18,13 @@ export function createHub(config: Config): Hub {
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,
     maxWorkersPerService: config.maxWorkersPerService,
+    results: {
+      ttlMs: config.resultTtlMs,
+      maxResults: config.maxResults,
+      maxBytes: config.maxResultBytes,
+      maxResultsPerService: config.maxResultsPerService,
+      maxBytesPerService: config.maxResultBytesPerService,
+    },
     finishedJobTtlMs: config.finishedJobTtlMs,
     maxFinishedJobs: config.maxFinishedJobs,
     leaseMs: config.leaseMs,

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
-import type { Answer, CallPayload } from '../domain/job.js';
+import type { Answer, CallPayload, Outcome } from '../domain/job.js';
 import { ErrorCode, echoed, HubError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
+import type { ResultStore, RunRecord } from '../store/result-store.js';
 import { CallWait } from './call-wait.js';
 import type { Calls } from './calls.js';
 import type { CallInput } from './hub-types.js';
 import type { Parking } from './parking.js';
-import { type Outcome, type Run, Runs, type RunsOptions } from './runs.js';
 
 /** Where an async call's job is, or how it ended. */
 export type JobResult =
@@ -18,26 +18,22 @@ export type JobResult =
 /**
  * Calls the hub waits for on its callers' behalf: `Prefer: respond-async` (the
  * caller asks for the outcome later) and `Idempotency-Key` (callers with the same
- * key share one job). Outcomes are kept in `Runs`.
+ * key share one job). Their outcomes and keys are kept in the store's
+ * `ResultStore`.
  */
 export class AsyncCalls {
   /** Callers waiting on a keyed job; they count as parked calls, and shutdown fails them. */
   readonly waiters = new Set<CallWait>();
-  readonly #runs: Runs;
   readonly #calls: Calls;
   readonly #parking: Parking;
-  readonly #store: Pick<JobStore, 'jobState'>;
+  readonly #store: Pick<JobStore, 'jobState' | 'results'>;
+  readonly #results: ResultStore;
 
-  constructor(
-    calls: Calls,
-    parking: Parking,
-    store: Pick<JobStore, 'jobState'>,
-    options: RunsOptions,
-  ) {
+  constructor(calls: Calls, parking: Parking, store: Pick<JobStore, 'jobState' | 'results'>) {
     this.#calls = calls;
     this.#parking = parking;
     this.#store = store;
-    this.#runs = new Runs(options);
+    this.#results = store.results;
   }
 
   /** Queues the job and resolves its id (that of the job already holding the key, if any). */
@@ -47,7 +43,7 @@ export class AsyncCalls {
 
   /** Where the job is or how it ended, after waiting up to `waitMs` for it to end. */
   async result(id: string, waitMs: number, signal: CancelSignal | undefined): Promise<JobResult> {
-    const run = this.#runs.get(id);
+    const run = await this.#results.get(id);
     if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
     if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
     return this.#stateOf(run);
@@ -62,7 +58,7 @@ export class AsyncCalls {
     waitMs: number,
     signal: CancelSignal | undefined,
   ): Promise<JobResult> {
-    const run = this.#runs.get(id);
+    const run = await this.#results.get(id);
     if (!run) return { state: 'in_flight' };
     if (!run.outcome && waitMs > 0 && !signal?.aborted) {
       try {
@@ -74,21 +70,23 @@ export class AsyncCalls {
     return this.#stateOf(run);
   }
 
-  async #stateOf(run: Run): Promise<JobResult> {
-    if (run.outcome) return { state: 'done', outcome: run.outcome };
-    return { state: (await this.#store.jobState(run.id)) ?? 'in_flight' };
+  async #stateOf({ id }: RunRecord): Promise<JobResult> {
+    // Read again: the run may have ended during a wait.
+    const outcome = (await this.#results.get(id))?.outcome;
+    if (outcome) return { state: 'done', outcome };
+    return { state: (await this.#store.jobState(id)) ?? 'in_flight' };
   }
 
   /** The service of a job whose outcome is kept. */
-  serviceOf(id: string): string | undefined {
-    return this.#runs.get(id)?.service;
+  async serviceOf(id: string): Promise<string | undefined> {
+    return (await this.#results.get(id))?.service;
   }
 
   /** A call with an idempotency key: joins the job holding the key, or starts it. */
   async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
     const timeoutMs = this.#calls.timeoutOf(input.timeoutMs);
     const release = this.#parking.reserve(input.service);
-    let run: Run;
+    let run: RunRecord;
     try {
       run = await this.#startRun(input);
     } catch (error) {
@@ -100,7 +98,7 @@ export class AsyncCalls {
     const wait = new CallWait(timeoutMs, signal);
     this.waiters.add(wait);
     try {
-      wait.answerWith(run.ended.then(answerOf));
+      wait.answerWith(this.#results.ended(run.id).then(answerOf));
       return await wait.settled;
     } finally {
       wait.dispose();
@@ -110,49 +108,60 @@ export class AsyncCalls {
   }
 
   /** Runs a call on the hub's own behalf, or joins the run that holds its idempotency key. */
-  async #startRun(input: CallInput): Promise<Run> {
-    let idempotency: { key: string; fingerprint: string } | undefined;
-    if (input.idempotencyKey !== undefined) {
-      idempotency = {
-        key: `${input.idempotencyScope ?? ''}\n${input.service}\n${input.idempotencyKey}`,
-        fingerprint: fingerprintOf(input.payload),
-      };
-      const existing = this.#runs.byKey(idempotency.key);
-      if (existing) {
-        if (existing.fingerprint !== idempotency.fingerprint) {
-          throw new HubError(
-            ErrorCode.IdempotencyKeyReused,
-            `Idempotency-Key '${echoed(input.idempotencyKey)}' was used for a different request to '${input.service}'`,
-          );
-        }
-        return existing;
-      }
-    }
+  async #startRun(input: CallInput): Promise<RunRecord> {
     const id = nanoid();
+    const idempotency =
+      input.idempotencyKey === undefined
+        ? undefined
+        : {
+            key: `${input.idempotencyScope ?? ''}\n${input.service}\n${input.idempotencyKey}`,
+            fingerprint: fingerprintOf(input.payload),
+          };
+    // Atomic in the store: of two calls with one key, one begins and the other joins.
+    const existing = await this.#results.begin({ id, service: input.service, idempotency });
+    if (existing) {
+      if (existing.fingerprint !== idempotency?.fingerprint) {
+        throw new HubError(
+          ErrorCode.IdempotencyKeyReused,
+          `Idempotency-Key '${echoed(input.idempotencyKey ?? '')}' was used for a different request to '${input.service}'`,
+        );
+      }
+      return existing;
+    }
     let enqueued!: () => void;
     const queued = new Promise<void>((resolve) => {
       enqueued = resolve;
     });
     const answer = this.#calls.run(input, undefined, id, enqueued);
-    // Indexed before the first await, so a concurrent call with the same key joins this run.
-    const run = this.#runs.track(id, input.service, answer, idempotency);
+    const ended = answer.then(
+      (value): Outcome => ({ answer: value }),
+      (error: HubError): Outcome => ({ error }),
+    );
     try {
       await Promise.race([queued, answer]);
     } catch (error) {
-      this.#runs.discard(run);
+      // Never queued: forgotten, and callers that joined it hear why.
+      await this.#results.discard(id, await ended);
       throw error;
     }
-    return run;
+    void ended.then((outcome) => this.#results.finish(id, outcome));
+    return {
+      id,
+      service: input.service,
+      fingerprint: idempotency?.fingerprint,
+      outcome: undefined,
+    };
   }
 
   /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
-  async #waitForEnd(run: Run, waitMs: number, signal: CancelSignal | undefined): Promise<void> {
+  async #waitForEnd(
+    run: RunRecord,
+    waitMs: number,
+    signal: CancelSignal | undefined,
+  ): Promise<void> {
     const wait = this.#parking.park(run.service, waitMs, signal);
     try {
-      const ended = new Promise<void>((resolve) =>
-        wait.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
-      await Promise.race([run.ended, ended]);
+      await this.#results.ended(run.id, wait.signal);
     } finally {
       wait.end();
     }
@@ -160,7 +169,8 @@ export class AsyncCalls {
 }
 
 /** The answer of an outcome, or its error thrown. */
-function answerOf(outcome: Outcome): Answer {
+function answerOf(outcome: Outcome | undefined): Answer {
+  if (!outcome) throw new HubError(ErrorCode.UnknownJob, "the job's outcome is no longer kept");
   if ('answer' in outcome) return outcome.answer;
   throw outcome.error;
 }

@@ -27,14 +27,6 @@ export interface HubOptions {
   readonly maxAttempts: number;
   /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
   readonly noWorkersMs: number;
-  /** How long the outcome of an async or idempotent call is kept. */
-  readonly resultTtlMs: number;
-  /** Outcomes kept at most, and bytes of answer bodies kept at most; the oldest go first. */
-  readonly maxResults: number;
-  readonly maxResultBytes: number;
-  /** The same bounds for one service: it drops its own oldest outcomes, never another's. */
-  readonly maxResultsPerService: number;
-  readonly maxResultBytesPerService: number;
   /** Which service names are valid. @default SERVICE_NAME_PATTERN */
   readonly serviceNamePattern?: RegExp | undefined;
 }

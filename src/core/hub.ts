@@ -51,13 +51,7 @@ export class Hub {
     this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
     this.#parking = new Parking(options);
     this.#calls = new Calls(store, this.#parking, { ...options, serviceNames: this.#serviceNames });
-    this.#async = new AsyncCalls(this.#calls, this.#parking, store, {
-      ttlMs: options.resultTtlMs,
-      maxResults: options.maxResults,
-      maxBytes: options.maxResultBytes,
-      maxResultsPerService: options.maxResultsPerService,
-      maxBytesPerService: options.maxResultBytesPerService,
-    });
+    this.#async = new AsyncCalls(this.#calls, this.#parking, store);
     this.#batching = new Batching(this, store);
   }
 
@@ -125,7 +119,7 @@ export class Hub {
   }
 
   /** The service of a job the hub keeps a result for; for authorization. */
-  resultService(id: string): string | undefined {
+  resultService(id: string): Promise<string | undefined> {
     return this.#async.serviceOf(id);
   }
 

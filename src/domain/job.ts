@@ -1,3 +1,5 @@
+import type { HubError } from '../errors.js';
+
 /** What a caller sent, as the core carries it to a worker. */
 export interface CallPayload {
   /** The caller's HTTP method: `POST` for `/service/:name`, any for `/call/:name/...`. */
@@ -63,3 +65,6 @@ export interface Answer {
  * cannot be joined with commas (`Set-Cookie`) keeps each value: an array.
  */
 export type AnswerHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+/** How a job ended, as its caller would have been told. */
+export type Outcome = { readonly answer: Answer } | { readonly error: HubError };

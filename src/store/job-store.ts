@@ -2,6 +2,7 @@ import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { HubError } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
+import type { ResultStore } from './result-store.js';
 
 /** Where a job was when its caller gave up. */
 export type GiveUpOutcome =
@@ -71,6 +72,12 @@ export interface ServiceDetail
  *   keeps only its counters, and at most `maxServices` services are tracked.
  */
 export interface JobStore {
+  /**
+   * The outcomes of async and idempotent calls and their idempotency keys: kept
+   * with the jobs, so that replicas sharing a store share them too.
+   */
+  readonly results: ResultStore;
+
   /**
    * Adds a job at the tail of its service's queue, or hands it to the claim that has
    * waited longest. Throws `HubError` `queue_full`, `too_many_services` or `no_workers`.

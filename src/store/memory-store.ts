@@ -15,6 +15,8 @@ import type {
   Ticket,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
+import { MemoryResultStore } from './memory-results.js';
+import type { ResultStoreOptions } from './result-store.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
 export interface MemoryStoreOptions {
@@ -22,6 +24,8 @@ export interface MemoryStoreOptions {
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */
   readonly maxServices: number;
+  /** How long, and how many, outcomes of async and idempotent calls are kept. */
+  readonly results: ResultStoreOptions;
   /** Workers each service remembers; the longest unseen are forgotten first. */
   readonly maxWorkersPerService: number;
   /** How long a finished delivery's id is remembered, for precise late-answer errors. */
@@ -104,6 +108,7 @@ function countGiveUp(service: ServiceState, reason: HubError): void {
 
 /** The embedded, single-process store: everything lives in this process's memory. */
 export class MemoryStore implements JobStore {
+  readonly results: MemoryResultStore;
   readonly #options: MemoryStoreOptions;
   readonly #services = new Map<string, ServiceState>();
   /** Live jobs by job id: queued or held. */
@@ -116,6 +121,7 @@ export class MemoryStore implements JobStore {
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
+    this.results = new MemoryResultStore(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,
       maxEntries: options.maxFinishedJobs,

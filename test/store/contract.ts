@@ -23,6 +23,13 @@ export const defaultStoreOptions: MemoryStoreOptions = {
   leaseMs: 60_000,
   workerWindowMs: 60_000,
   maxWorkersPerService: 100,
+  results: {
+    ttlMs: 60_000,
+    maxResults: 1000,
+    maxBytes: 1024 * 1024,
+    maxResultsPerService: 1000,
+    maxBytesPerService: 1024 * 1024,
+  },
 };
 
 function job(service = 'svc', { maxAttempts = 3, deadlineMs = 60_000 } = {}): Job {
@@ -393,6 +400,108 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const seen = await store.workerLastSeenAt('svc');
       assert.ok(seen !== undefined && seen >= before && seen <= Date.now(), String(seen));
       assert.equal(await store.workerLastSeenAt('other'), undefined);
+    });
+
+    describe('results (ResultStore)', () => {
+      const key = (k: string, fingerprint = 'f1') => ({ key: k, fingerprint });
+
+      test('[P-IDEMPOTENCY] begin is atomic per key: a second run with the key gets the first, and nothing begins', async () => {
+        const { results } = makeStore();
+        assert.equal(
+          await results.begin({ id: 'a', service: 's', idempotency: key('k') }),
+          undefined,
+        );
+        const joined = await results.begin({ id: 'b', service: 's', idempotency: key('k', 'f2') });
+        assert.deepEqual(
+          { id: joined?.id, fingerprint: joined?.fingerprint },
+          { id: 'a', fingerprint: 'f1' },
+        );
+        assert.equal(await results.get('b'), undefined, 'the second run never began');
+        assert.equal(await results.begin({ id: 'c', service: 's' }), undefined, 'no key: begins');
+      });
+
+      test('[P-ASYNC] finish keeps the outcome, and tells the runs waiting for it', async () => {
+        const { results } = makeStore();
+        await results.begin({ id: 'a', service: 's' });
+        assert.equal((await results.get('a'))?.outcome, undefined);
+        const waiting = results.ended('a');
+        await results.finish('a', { answer: answer('done') });
+        const outcome = await waiting;
+        assert.ok(outcome && 'answer' in outcome);
+        assert.equal(Buffer.from(outcome.answer.body).toString(), 'done');
+        const kept = (await results.get('a'))?.outcome;
+        assert.ok(kept && 'answer' in kept && kept.answer.status === 200);
+        assert.equal(await results.ended('unknown'), undefined, 'an unknown run ends at once');
+      });
+
+      test('[P-ASYNC] ended resolves undefined when its signal aborts first', async () => {
+        const { results } = makeStore();
+        await results.begin({ id: 'a', service: 's' });
+        const stop = new AbortController();
+        const waiting = results.ended('a', stop.signal);
+        stop.abort();
+        assert.equal(await waiting, undefined);
+      });
+
+      test('[P-IDEMPOTENCY] an answered run keeps its key; a failed one frees it, so a retry runs again', async () => {
+        const { results } = makeStore();
+        await results.begin({ id: 'a', service: 's', idempotency: key('ok') });
+        await results.finish('a', { answer: answer() });
+        assert.equal(
+          (await results.begin({ id: 'x', service: 's', idempotency: key('ok') }))?.id,
+          'a',
+        );
+        await results.begin({ id: 'b', service: 's', idempotency: key('bad') });
+        await results.finish('b', { error: gaveUp.timeout });
+        assert.equal(
+          await results.begin({ id: 'y', service: 's', idempotency: key('bad') }),
+          undefined,
+        );
+      });
+
+      test('[P-IDEMPOTENCY] discard forgets a run never queued, and its waiters hear why', async () => {
+        const { results } = makeStore();
+        await results.begin({ id: 'a', service: 's', idempotency: key('k') });
+        const waiting = results.ended('a');
+        const refused = new HubError(ErrorCode.QueueFull, 'full');
+        await results.discard('a', { error: refused });
+        assert.deepEqual(await waiting, { error: refused });
+        assert.equal(await results.get('a'), undefined);
+        assert.equal(
+          await results.begin({ id: 'b', service: 's', idempotency: key('k') }),
+          undefined,
+        );
+      });
+
+      test('[P-RESULTS] outcomes are kept for ttlMs, then forgotten with their keys', async (t) => {
+        const tick = mockClock(t);
+        const { results } = makeStore({ results: { ...defaultStoreOptions.results, ttlMs: 1000 } });
+        await results.begin({ id: 'a', service: 's', idempotency: key('k') });
+        await results.finish('a', { answer: answer() });
+        tick(999);
+        assert.ok(await results.get('a'));
+        tick(1);
+        assert.equal(await results.get('a'), undefined);
+        assert.equal(
+          await results.begin({ id: 'b', service: 's', idempotency: key('k') }),
+          undefined,
+        );
+      });
+
+      test("[P-SHARES] past its own count cap a service drops its oldest outcomes, never another service's", async () => {
+        const options = { ...defaultStoreOptions.results, maxResults: 10, maxResultsPerService: 2 };
+        const { results } = makeStore({ results: options });
+        await results.begin({ id: 'other', service: 'quiet' });
+        await results.finish('other', { answer: answer() });
+        for (const id of ['a', 'b', 'c']) {
+          await results.begin({ id, service: 'busy' });
+          await results.finish(id, { answer: answer() });
+        }
+        assert.equal(await results.get('a'), undefined, "busy's oldest went");
+        assert.ok(await results.get('b'));
+        assert.ok(await results.get('c'));
+        assert.ok(await results.get('other'), "quiet's outcome stayed");
+      });
     });
 
     test('[P-LIMITS] at maxServices an idle service is forgotten; if none is idle, too_many_services', async () => {

@@ -1,24 +1,18 @@
-import type { Answer } from '../domain/job.js';
-import type { HubError } from '../errors.js';
+import type { CancelSignal } from '../domain/cancel.js';
+import type { Answer, Outcome } from '../domain/job.js';
 import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
+import type { NewRun, ResultStore, ResultStoreOptions, RunRecord } from './result-store.js';
 
-/** How a job ended, as its caller would have been told. */
-export type Outcome = { readonly answer: Answer } | { readonly error: HubError };
-
-/** A job the hub itself waits for: an async call, or a call with an idempotency key. */
-export interface Run {
-  readonly id: string;
-  readonly service: string;
-  /** Idempotent runs: the key as indexed, and a digest of the request it was made with. */
+interface MemoryRun extends RunRecord {
+  /** The idempotency key as indexed, if any. */
   readonly key: string | undefined;
-  readonly fingerprint: string | undefined;
-  /** Resolves once, when the job ends; never rejects. */
-  readonly ended: Promise<Outcome>;
   outcome: Outcome | undefined;
+  /** Told the outcome when the run ends; made on the first wait. */
+  waiters: Set<(outcome: Outcome) => void> | undefined;
 }
 
 interface Finished {
-  readonly run: Run;
+  readonly run: MemoryRun;
   readonly bytes: number;
   readonly expiresAt: number;
   /** Its places in the queue of all finished runs and in its service's own. */
@@ -32,85 +26,85 @@ interface ServiceShare {
   bytes: number;
 }
 
-export interface RunsOptions {
-  /** How long a finished run's outcome is kept. */
-  readonly ttlMs: number;
-  /** Finished runs kept at most; the oldest go first. */
-  readonly maxResults: number;
-  /** Bytes of answers kept at most; the oldest go first. */
-  readonly maxBytes: number;
-  /** Finished runs one service may keep; its own oldest go first. */
-  readonly maxResultsPerService: number;
-  /** Bytes of answers one service may keep; its own oldest go first. */
-  readonly maxBytesPerService: number;
-}
-
 /**
- * Jobs the hub waits for on its callers' behalf, and their outcomes for a while
- * after. Unfinished runs are parked calls, bounded by `HUB_MAX_PARKED`; finished
- * ones are bounded by count, bytes and age, in all and per service, so one busy
- * service evicts its own outcomes, never another's. Every finished run lives
- * equally long, so the queue in finishing order is also the queue in expiry
- * order: expired and excess runs leave from its head, with no timer and no scan.
+ * The in-memory `ResultStore`. Unfinished runs are parked calls, bounded by
+ * `HUB_MAX_PARKED`; finished ones are bounded by count, bytes and age, in all and
+ * per service, so one busy service evicts its own outcomes, never another's.
+ * Every finished run lives equally long, so the queue in finishing order is also
+ * the queue in expiry order: expired and excess runs leave from its head, with no
+ * timer and no scan.
  */
-export class Runs {
-  readonly #options: RunsOptions;
-  readonly #runs = new Map<string, Run>();
-  readonly #byKey = new Map<string, Run>();
+export class MemoryResultStore implements ResultStore {
+  readonly #options: ResultStoreOptions;
+  readonly #runs = new Map<string, MemoryRun>();
+  readonly #byKey = new Map<string, MemoryRun>();
   readonly #finished = new LinkedQueue<Finished>();
   readonly #shares = new Map<string, ServiceShare>();
   #bytes = 0;
 
-  constructor(options: RunsOptions) {
+  constructor(options: ResultStoreOptions) {
     this.#options = options;
   }
 
-  /** Starts tracking a job whose answer `answer` will bring. */
-  track(
-    id: string,
-    service: string,
-    answer: Promise<Answer>,
-    idempotency?: { key: string; fingerprint: string },
-  ): Run {
+  async begin({ id, service, idempotency }: NewRun): Promise<RunRecord | undefined> {
     this.#dropExpired();
-    const ended = answer.then(
-      (value): Outcome => ({ answer: keepable(value) }),
-      (error: HubError): Outcome => ({ error }),
-    );
-    const run: Run = {
+    if (idempotency) {
+      const existing = this.#byKey.get(idempotency.key);
+      if (existing) return existing;
+    }
+    const run: MemoryRun = {
       id,
       service,
       key: idempotency?.key,
       fingerprint: idempotency?.fingerprint,
-      ended,
       outcome: undefined,
+      waiters: undefined,
     };
     this.#runs.set(id, run);
     if (run.key !== undefined) this.#byKey.set(run.key, run);
-    void ended.then((outcome) => this.#finish(run, outcome));
-    return run;
+    return undefined;
   }
 
-  get(id: string): Run | undefined {
+  async get(id: string): Promise<RunRecord | undefined> {
     this.#dropExpired();
     return this.#runs.get(id);
   }
 
-  /** The live or recently answered run made with this idempotency key. */
-  byKey(key: string): Run | undefined {
-    this.#dropExpired();
-    return this.#byKey.get(key);
+  ended(id: string, signal?: CancelSignal): Promise<Outcome | undefined> {
+    const run = this.#runs.get(id);
+    if (!run) return Promise.resolve(undefined);
+    if (run.outcome) return Promise.resolve(run.outcome);
+    if (signal?.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      run.waiters ??= new Set();
+      const waiters = run.waiters;
+      const onAbort = () => {
+        waiters.delete(tell);
+        resolve(undefined);
+      };
+      const tell = (outcome: Outcome) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      waiters.add(tell);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
-  /** Forgets a run whose job was never queued (refused, or invalid). */
-  discard(run: Run): void {
-    if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
+  async discard(id: string, outcome: Outcome): Promise<void> {
+    const run = this.#runs.get(id);
+    if (!run) return;
+    this.#runs.delete(id);
     if (run.key !== undefined && this.#byKey.get(run.key) === run) this.#byKey.delete(run.key);
+    tellWaiters(run, outcome);
   }
 
-  #finish(run: Run, outcome: Outcome): void {
+  async finish(id: string, result: Outcome): Promise<void> {
+    const run = this.#runs.get(id);
+    if (!run || run.outcome) return;
+    const outcome = 'answer' in result ? { answer: keepable(result.answer) } : result;
     run.outcome = outcome;
-    if (this.#runs.get(run.id) !== run) return;
+    tellWaiters(run, outcome);
     // A retry after a hub-side failure (timeout, worker_failed, ...) should run the
     // work again, so only answers stay bound to their key.
     if ('error' in outcome && run.key !== undefined && this.#byKey.get(run.key) === run) {
@@ -177,6 +171,12 @@ export class Runs {
     this.#runs.delete(run.id);
     if (run.key !== undefined && this.#byKey.get(run.key) === run) this.#byKey.delete(run.key);
   }
+}
+
+function tellWaiters(run: MemoryRun, outcome: Outcome): void {
+  const waiters = run.waiters;
+  run.waiters = undefined;
+  if (waiters) for (const tell of waiters) tell(outcome);
 }
 
 /**
