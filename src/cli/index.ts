@@ -11,7 +11,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   status: statusCommand,
 };
 
-export const HELP = `Usage: switchboard <command> [options]
+const HELP = `Usage: switchboard <command> [options]
 
 Commands:
   serve     run the hub (the same as npm start); serve --help lists its settings

@@ -66,7 +66,7 @@ export async function statusCommand(args: string[]): Promise<number> {
 }
 
 /** A fixed-width table: one row per service, then the total. */
-export function formatStatus(status: HubStatus): string {
+function formatStatus(status: HubStatus): string {
   const rows: string[][] = [
     ['SERVICE', ...SERVICE_FIGURES.map((figure) => HEADINGS[figure])],
     ...status.services.map((s) => [s.service, ...SERVICE_FIGURES.map((f) => String(s[f]))]),

@@ -4,7 +4,7 @@ import { ANSWER_BATCH_TYPE, answerHeaderProblem, type WireAnswerHead } from '../
 import { batchAnswerHeaders } from './crossing-headers.js';
 
 /** The most answers one batch carries; the body limit bounds their bytes. */
-export const MAX_BATCH_ANSWERS = 1000;
+const MAX_BATCH_ANSWERS = 1000;
 
 const NEWLINE = 0x0a;
 

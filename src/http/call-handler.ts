@@ -112,7 +112,7 @@ export function resultResponse(id: string, result: JobResult): Response {
 }
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
-export function answerResponse(answer: Answer): Response {
+function answerResponse(answer: Answer): Response {
   const headers: Record<string, string> = {};
   let cookies: readonly string[] | undefined;
   for (const [name, value] of Object.entries(answer.headers)) {

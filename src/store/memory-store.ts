@@ -45,7 +45,7 @@ export interface MemoryStoreOptions {
 }
 
 /** The id of workers that do not name themselves with `Hub-Worker`. */
-export const ANONYMOUS_WORKER = 'anonymous';
+const ANONYMOUS_WORKER = 'anonymous';
 
 interface Claim {
   readonly worker: WorkerEntry;
