@@ -30,6 +30,17 @@ export interface Config {
   readonly maxServices: number;
   /** Workers remembered per service for `GET /services` (the longest unseen go first). @default 100 */
   readonly maxWorkersPerService: number;
+  /** Largest WebSocket frame, in bytes; a larger one closes the socket (1009). @default 4 MiB */
+  readonly wsMaxFrameBytes: number;
+  /** Most jobs one WebSocket worker may hold at once (its credit). @default 1000 */
+  readonly wsMaxCredit: number;
+  /** Most requests in flight on one WebSocket. @default 1000 */
+  readonly wsMaxInFlight: number;
+  /** WebSockets open at once, in all and per token. @default 10000, 1000 */
+  readonly wsMaxSockets: number;
+  readonly wsMaxSocketsPerToken: number;
+  /** How often the hub pings each WebSocket; one that has not answered the last ping is closed. @default 15 s */
+  readonly wsPingMs: number;
   /** A call's deadline when it names none. @default 30 s */
   readonly callTimeoutMs: number;
   /** The longest deadline a caller may ask for. @default 5 min */
@@ -168,6 +179,61 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 1,
     max: 100_000,
     help: 'workers remembered per service for GET /services',
+  },
+  {
+    key: 'wsMaxFrameBytes',
+    env: 'HUB_WS_MAX_FRAME_BYTES',
+    flag: 'ws-max-frame-bytes',
+    // A body at HUB_MAX_BODY_BYTES as base64 fits with room to spare.
+    default: 4 * MiB,
+    min: 1024,
+    max: 2048 * MiB,
+    help: 'largest WebSocket frame, bytes',
+  },
+  {
+    key: 'wsMaxCredit',
+    env: 'HUB_WS_MAX_CREDIT',
+    flag: 'ws-max-credit',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+    help: 'most jobs one WebSocket worker may hold at once',
+  },
+  {
+    key: 'wsMaxInFlight',
+    env: 'HUB_WS_MAX_IN_FLIGHT',
+    flag: 'ws-max-in-flight',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+    help: 'most requests in flight on one WebSocket',
+  },
+  {
+    key: 'wsMaxSockets',
+    env: 'HUB_WS_MAX_SOCKETS',
+    flag: 'ws-max-sockets',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    help: 'WebSockets open at once',
+  },
+  {
+    key: 'wsMaxSocketsPerToken',
+    env: 'HUB_WS_MAX_SOCKETS_PER_TOKEN',
+    flag: 'ws-max-sockets-per-token',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    help: 'WebSockets open at once per token (auth on)',
+  },
+  {
+    key: 'wsPingMs',
+    env: 'HUB_WS_PING_MS',
+    flag: 'ws-ping-ms',
+    default: 15 * SECOND,
+    min: 10,
+    max: 60 * MINUTE,
+    help: 'ping interval for WebSockets; a silent socket is closed after two, ms',
   },
   {
     key: 'callTimeoutMs',

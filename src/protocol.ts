@@ -102,6 +102,30 @@ export const RETURNED_HEADER_PREFIX = 'hub-header-';
 /** A header whose values cannot be joined with commas: each value travels on its own line. */
 export const UNJOINABLE_HEADER = 'set-cookie';
 
+/**
+ * The caller's headers of an answer that names them without the `Hub-Header-`
+ * prefix (an answer batch's head, a WebSocket answer frame); the same ones are
+ * dropped. A value may be a list (each `Set-Cookie`), and names that differ
+ * only in case are one header: their values are kept together, in order.
+ */
+export function answerHeadersOf(
+  headers: Readonly<Record<string, string | readonly string[]>>,
+): Record<string, string | string[]> {
+  const returned: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const target = name.toLowerCase();
+    if (!isReturnableAnswerHeader(target)) continue;
+    const before = returned[target];
+    if (before === undefined) {
+      returned[target] = typeof value === 'string' ? value : [...value];
+    } else {
+      const values = [...(typeof before === 'string' ? [before] : before), ...value];
+      returned[target] = target === UNJOINABLE_HEADER ? values : values.join(', ');
+    }
+  }
+  return returned;
+}
+
 /** True for `application/json` and any `+json` media type, whatever its parameters. */
 export function isJsonMediaType(contentType: string): boolean {
   const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();

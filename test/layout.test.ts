@@ -25,6 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   http: [
     'core',
+    'ws',
     'domain',
     'util',
     'protocol.ts',
@@ -33,6 +34,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'config.ts',
     'create-hub.ts',
   ],
+  // The WebSocket channel: frames in, the core's operations, frames out.
+  ws: ['core', 'domain', 'util', 'protocol.ts', 'errors.ts', 'auth.ts'],
   sdk: ['protocol.ts'],
   cli: ['sdk', 'protocol.ts', 'config.ts', 'http/server.ts'],
   'auth.ts': ['config.ts', 'errors.ts'],

@@ -34,22 +34,30 @@ export class Access {
   }
 
   /**
-   * `handler`, run only for a token whose role is `role` (or admin) and whose
+   * `handler`, run only for a token whose role is `role` (or admin; `any`: any
+   * known token) and whose
    * services cover each service that `services` read from the request: 401
    * `unauthorized` without a known token, 403 `forbidden` beyond its grant. HEAD
    * runs the GET route's guard, so it is authorised exactly as GET.
    */
-  guard(role: Role, services: readonly ServiceOf[], handler: Handler): Handler {
+  guard(role: Role | 'any', services: readonly ServiceOf[], handler: Handler): Handler {
     if (!this.#tokens) return handler;
     return async (c, next) => (await this.refusal(c, role, services)) ?? handler(c, next);
   }
 
+  /** Checks an `Authorization` value (throws `unauthorized`); undefined when auth is off. */
+  get authenticate(): ((authorization: string) => Grant) | undefined {
+    const tokens = this.#tokens;
+    return tokens && ((authorization) => tokens.authenticate(authorization));
+  }
+
   /** The 401/403 response that `role` on `services` refuses this request with, if any. */
-  async refusal(c: Context, role: Role, services: readonly ServiceOf[] = []) {
+  async refusal(c: Context, role: Role | 'any', services: readonly ServiceOf[] = []) {
     if (!this.#tokens) return undefined;
     try {
       const grant = this.#tokens.authenticate(c.req.header('authorization'));
       c.set('grant', grant);
+      if (role === 'any') return undefined;
       requireRole(grant, role);
       for (const serviceOf of services) {
         const service = await serviceOf(c);

@@ -1,7 +1,11 @@
 import type { DeliveryAnswer } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { ANSWER_BATCH_TYPE, answerHeaderProblem, type WireAnswerHead } from '../protocol.js';
-import { batchAnswerHeaders } from './crossing-headers.js';
+import {
+  ANSWER_BATCH_TYPE,
+  answerHeaderProblem,
+  answerHeadersOf,
+  type WireAnswerHead,
+} from '../protocol.js';
 
 /** The most answers one batch carries; the body limit bounds their bytes. */
 const MAX_BATCH_ANSWERS = 1000;
@@ -99,7 +103,7 @@ function itemOf(head: Record<string, unknown> & { id: string }, body: Uint8Array
     answer: {
       status: status as number,
       contentType: type,
-      headers: batchAnswerHeaders(returned ?? {}),
+      headers: answerHeadersOf(returned ?? {}),
       body,
     },
   };

@@ -8,6 +8,7 @@ import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import { serviceRoutes } from './service-routes.js';
+import { wsRoutes } from './ws-routes.js';
 
 export interface AppOptions {
   /** Largest request or answer body, in bytes. */
@@ -16,6 +17,11 @@ export interface AppOptions {
   readonly idempotencyScopeHeaders: readonly string[];
   /** `astrohub`: every job's body as base64, any call body carried as bytes (docs/astrohub.md). */
   readonly compat: '' | 'astrohub';
+  /** The WebSocket channel's limits (docs/websocket.md). */
+  readonly wsMaxCredit: number;
+  readonly wsMaxInFlight: number;
+  readonly wsMaxSockets: number;
+  readonly wsMaxSocketsPerToken: number;
   /** Bearer tokens: a file, or the JSON inline; both empty turns auth off. */
   readonly authFile: string;
   readonly authTokens: string;
@@ -32,6 +38,10 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   app.route('/call', callRoutes(hub, options, access));
   app.route('/jobs', jobRoutes(hub, options, access));
   app.route('/', healthRoutes(hub, access));
+  app.route(
+    '/ws',
+    wsRoutes(hub, options, access, (request) => app.fetch(request)),
+  );
   // With auth on, only an operator learns which paths do not exist.
   app.notFound(
     async (c) =>

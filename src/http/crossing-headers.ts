@@ -45,26 +45,3 @@ export function returnedAnswerHeaders(headers: DistinctHeaderSource): AnswerHead
   });
   return returned;
 }
-
-/**
- * An answer batch names the caller's headers without the prefix; the same ones
- * are dropped. A value may be a list (each `Set-Cookie`), and names that differ
- * only in case are one header: their values are kept together, in order.
- */
-export function batchAnswerHeaders(
-  headers: Readonly<Record<string, string | readonly string[]>>,
-): AnswerHeaders {
-  const returned: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const target = name.toLowerCase();
-    if (!isReturnableAnswerHeader(target)) continue;
-    const before = returned[target];
-    if (before === undefined) {
-      returned[target] = typeof value === 'string' ? value : [...value];
-    } else {
-      const values = [...(typeof before === 'string' ? [before] : before), ...value];
-      returned[target] = target === UNJOINABLE_HEADER ? values : values.join(', ');
-    }
-  }
-  return returned;
-}

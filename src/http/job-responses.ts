@@ -1,6 +1,6 @@
 import type { Delivery } from '../domain/job.js';
+import { encodeJob, encodeJobs } from '../domain/job-json.js';
 import type { HubError } from '../errors.js';
-import { encodeJob, encodeJobs } from './job-json.js';
 
 /** 200 with the job as JSON, or 204 with no body when the wait ended empty. */
 export function jobResponse(

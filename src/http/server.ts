@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type WebSocketServerLike } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
 import { createHub } from '../create-hub.js';
+import { CloseCode, WS_SUBPROTOCOL } from '../ws/channel.js';
 import { createApp } from './app.js';
 
 export interface RunningServer {
@@ -26,9 +28,18 @@ export async function startServer(
   hub: Hub = createHub(config),
 ): Promise<RunningServer> {
   const app = createApp(hub, config);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.wsMaxFrameBytes,
+    handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  });
+  const stopPings = pingSockets(wss, config.wsPingMs);
   // Without createServer/http2 options, serve() makes a node:http server.
   const server = serve({
     fetch: app.fetch,
+    // ws's own types and @hono/node-server's structural WebSocketServerLike differ in
+    // detail (optional options, listener signatures); the object is what it expects.
+    websocket: { server: wss as unknown as WebSocketServerLike },
     port: config.port,
     hostname: config.host,
     serverOptions: {
@@ -48,6 +59,9 @@ export async function startServer(
   const close = async () => {
     // Keep listening during the grace period: workers may open new connections to answer.
     await hub.close();
+    stopPings();
+    // Upgraded sockets are no longer the HTTP server's connections: close them here.
+    for (const socket of wss.clients) socket.close(CloseCode.GoingAway, 'the hub is shutting down');
     const closed = once(server, 'close');
     server.close();
     // Keep-alive connections turn idle one by one as their last responses finish
@@ -69,4 +83,29 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/**
+ * Pings every WebSocket each `everyMs`; one that has not answered the previous
+ * ping by the next is cut, so a half-open socket (a worker's machine gone) is
+ * found within two intervals and its jobs are handed on. Returns the stop.
+ */
+function pingSockets(wss: WebSocketServer, everyMs: number): () => void {
+  const answered = new WeakSet<object>();
+  wss.on('connection', (socket) => {
+    answered.add(socket);
+    socket.on('pong', () => answered.add(socket));
+  });
+  const timer = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!answered.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      answered.delete(socket);
+      socket.ping();
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,4 +1,4 @@
-import type { Delivery } from '../domain/job.js';
+import type { Delivery } from './job.js';
 
 /**
  * Serializes a job for a worker. A JSON body is spliced in as it came, never

@@ -1,0 +1,112 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { WebSocket } from 'ws';
+import type { Hub } from '../core/hub.js';
+import { ErrorCode, HubError } from '../errors.js';
+import type { Dispatch } from '../ws/caller-session.js';
+import { Channel, CloseCode, WS_SUBPROTOCOL } from '../ws/channel.js';
+import type { Access } from './access.js';
+import type { AppOptions } from './app.js';
+import { errorResponse } from './error-status.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+type WsOptions = Pick<
+  AppOptions,
+  'wsMaxCredit' | 'wsMaxInFlight' | 'wsMaxSockets' | 'wsMaxSocketsPerToken'
+>;
+
+/**
+ * `GET /ws`: the WebSocket channel ([P-WS], docs/websocket.md), for workers and
+ * callers alike. The upgrade is authenticated here when it carries a token (any
+ * role: each frame is authorised by what it does); without one, where auth is on,
+ * the socket's first frame must be `auth`.
+ */
+export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch: Dispatch): Hono {
+  const routes = new Hono();
+  let open = 0;
+  const perToken = new Map<string, number>();
+
+  routes.get(
+    '/',
+    (c, next) => {
+      const offered = (c.req.header('sec-websocket-protocol') ?? '')
+        .split(',')
+        .map((p) => p.trim());
+      if (!offered.includes(WS_SUBPROTOCOL)) {
+        return errorResponse(
+          new HubError(
+            ErrorCode.InvalidHeader,
+            `offer the subprotocol ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
+          ),
+        );
+      }
+      // Any role may open a socket (each frame is authorised by what it does):
+      // only a token that is not known is refused here.
+      const authorization = c.req.header('authorization');
+      const authenticate = access.authenticate;
+      if (authenticate && authorization !== undefined) {
+        try {
+          c.set('grant', authenticate(authorization));
+        } catch (error) {
+          if (!(error instanceof HubError)) throw error;
+          return errorResponse(error, { 'www-authenticate': 'Bearer' });
+        }
+      }
+      const token = c.get('grant')?.name ?? '';
+      if (
+        open >= options.wsMaxSockets ||
+        (perToken.get(token) ?? 0) >= options.wsMaxSocketsPerToken
+      ) {
+        return errorResponse(
+          new HubError(
+            ErrorCode.HubFull,
+            'too many WebSockets are open (HUB_WS_MAX_SOCKETS, HUB_WS_MAX_SOCKETS_PER_TOKEN)',
+          ),
+        );
+      }
+      return next();
+    },
+    upgradeWebSocket((c) => {
+      const grant = c.get('grant');
+      const token = grant?.name ?? '';
+      let channel: Channel | undefined;
+      return {
+        onOpen(_event, ws) {
+          open++;
+          perToken.set(token, (perToken.get(token) ?? 0) + 1);
+          channel = new Channel(
+            hub,
+            dispatch,
+            {
+              send: (frame) => (ws.raw as WebSocket).send(frame, { binary: false }),
+              close: (code, reason) => ws.close(code, reason),
+            },
+            {
+              maxCredit: options.wsMaxCredit,
+              maxInFlight: options.wsMaxInFlight,
+              authenticate: access.authenticate,
+              grant,
+              authorization: grant ? c.req.header('authorization') : undefined,
+            },
+          );
+        },
+        onMessage(event, ws) {
+          if (typeof event.data !== 'string') {
+            ws.close(CloseCode.UnsupportedData, 'frames are JSON text');
+            return;
+          }
+          channel?.receive(event.data);
+        },
+        onClose() {
+          open--;
+          const left = (perToken.get(token) ?? 1) - 1;
+          if (left === 0) perToken.delete(token);
+          else perToken.set(token, left);
+          void channel?.closed();
+        },
+      };
+    }),
+  );
+  routes.all('/', access.guard('any', [], methodNotAllowed('GET')));
+  return routes;
+}

@@ -1,0 +1,159 @@
+import type { Grant } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
+import { type Frame, FrameError, parseFrame } from './frames.js';
+import { errorFrame, WorkerSession } from './worker-session.js';
+
+/** The versioned subprotocol a client must offer ([P-WS]). */
+export const WS_SUBPROTOCOL = 'switchboard.v1';
+
+/** Close codes the hub uses (docs/websocket.md). */
+export const CloseCode = {
+  /** The hub is shutting down. */
+  GoingAway: 1001,
+  /** A binary frame: the channel speaks JSON text frames only. */
+  UnsupportedData: 1003,
+  /** A frame larger than `HUB_WS_MAX_FRAME_BYTES` (ws closes with it itself). */
+  TooBig: 1009,
+  /** No token, or an unknown one, where auth is on. */
+  Unauthorized: 4401,
+} as const;
+
+/** The socket as a channel uses it. */
+export interface Peer {
+  send(frame: string | Buffer): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ChannelOptions {
+  readonly maxCredit: number;
+  readonly maxInFlight: number;
+  /** Checks a token (`auth` frame); undefined when auth is off. */
+  readonly authenticate: ((authorization: string) => Grant) | undefined;
+}
+
+/**
+ * One WebSocket: its frames in, routed to the worker side (serve, credit,
+ * answer, fail, heartbeat) or the caller side (wsrest request frames). A frame
+ * that is wrong on its own gets an error frame and changes nothing; a socket
+ * that must authenticate first and does not is closed.
+ */
+export class Channel {
+  readonly #peer: Peer;
+  readonly #options: ChannelOptions;
+  readonly #worker: WorkerSession;
+  readonly #caller: CallerSession;
+  #grant: Grant | undefined;
+  #authorization: string | undefined;
+  #authenticated: boolean;
+
+  constructor(
+    hub: Hub,
+    dispatch: Dispatch,
+    peer: Peer,
+    options: ChannelOptions & { grant: Grant | undefined; authorization: string | undefined },
+  ) {
+    this.#peer = peer;
+    this.#options = options;
+    this.#grant = options.grant;
+    this.#authorization = options.authorization;
+    // Auth off, or a token on the upgrade: ready. Else the first frame must be `auth`.
+    this.#authenticated = !options.authenticate || options.grant !== undefined;
+    this.#worker = new WorkerSession(hub, peer, options.maxCredit);
+    this.#caller = new CallerSession(dispatch, peer, {
+      maxInFlight: options.maxInFlight,
+      authorization: () => this.#authorization,
+    });
+  }
+
+  /** Jobs held and requests in flight; for tests. */
+  get load(): { held: number; inFlight: number } {
+    return { held: this.#worker.held, inFlight: this.#caller.inFlight };
+  }
+
+  receive(data: string): void {
+    let frame: Frame;
+    try {
+      frame = parseFrame(data);
+    } catch (error) {
+      this.#refuse(error, undefined);
+      return;
+    }
+    if (!this.#authenticated) {
+      this.#authenticate(frame);
+      return;
+    }
+    void this.#handle(frame).catch((error: unknown) => this.#refuse(error, frame));
+  }
+
+  /** The socket closed: callers' requests are cancelled, held jobs handed on. */
+  async closed(): Promise<void> {
+    this.#caller.close();
+    await this.#worker.close();
+  }
+
+  #authenticate(frame: Frame): void {
+    const authenticate = this.#options.authenticate;
+    if (frame.type !== 'auth' || !authenticate) {
+      this.#peer.close(
+        CloseCode.Unauthorized,
+        'send an auth frame first, or a token on the upgrade',
+      );
+      return;
+    }
+    try {
+      this.#authorization = `Bearer ${frame.token}`;
+      this.#grant = authenticate(this.#authorization);
+      this.#authenticated = true;
+      this.#peer.send(JSON.stringify({ type: 'ready' }));
+    } catch {
+      this.#peer.close(CloseCode.Unauthorized, 'unknown token');
+    }
+  }
+
+  async #handle(frame: Frame): Promise<void> {
+    switch (frame.type) {
+      case 'request':
+        return this.#caller.request(frame);
+      case 'serve':
+        return this.#worker.serve(frame, this.#grant);
+      case 'credit':
+        return this.#worker.credit(frame);
+      case 'answer':
+        return this.#worker.answer(frame);
+      case 'fail': {
+        const outcome = await this.#worker.fail(frame);
+        this.#peer.send(JSON.stringify({ type: 'failed', id: frame.id, outcome }));
+        return;
+      }
+      case 'heartbeat': {
+        const leaseUntil = await this.#worker.heartbeat(frame);
+        const leaseMs = Math.max(0, leaseUntil - Date.now());
+        this.#peer.send(JSON.stringify({ type: 'lease', id: frame.id, leaseUntil, leaseMs }));
+        return;
+      }
+      case 'auth':
+        throw new HubError(ErrorCode.InvalidFrame, 'this socket is already authenticated');
+    }
+  }
+
+  /** An error frame for a frame refused on its own; a request frame's caller gets a response frame. */
+  #refuse(error: unknown, frame: Frame | undefined): void {
+    if (!isHubError(error)) {
+      console.error(error);
+      error = new HubError(ErrorCode.Internal, 'the frame failed inside the hub', { cause: error });
+    }
+    const refused = error as HubError;
+    if (refused instanceof FrameError) {
+      this.#peer.send(errorResponseFrame(refused.uid, {}, 400, refused));
+    } else if (frame?.type === 'request') {
+      this.#peer.send(
+        errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, 400, refused),
+      );
+    } else {
+      const id = frame && 'id' in frame ? frame.id : undefined;
+      this.#peer.send(errorFrame(refused, id === undefined ? undefined : { id }));
+    }
+  }
+}

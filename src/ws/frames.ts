@@ -1,0 +1,225 @@
+import { ErrorCode, HubError } from '../errors.js';
+
+/**
+ * The frames of the WebSocket channel (docs/websocket.md), JSON text frames all.
+ * Worker frames carry `type`; caller frames are wsrest's request frames, which
+ * carry `uid`, `m` and `r` and no `type`.
+ */
+
+/** A worker says which services it serves and how many jobs it can hold at once. */
+export interface ServeFrame {
+  readonly type: 'serve';
+  readonly services: readonly string[];
+  readonly credit: number;
+  readonly worker: string | undefined;
+}
+
+/** A new number of jobs the socket can hold at once. */
+export interface CreditFrame {
+  readonly type: 'credit';
+  readonly credit: number;
+}
+
+/** A worker's answer to a job it holds: `POST /jobs/:id` as a frame. */
+export interface AnswerFrame {
+  readonly type: 'answer';
+  readonly id: string;
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly headers: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly body: Uint8Array;
+}
+
+export interface FailFrame {
+  readonly type: 'fail';
+  readonly id: string;
+  readonly message: string;
+  readonly retry: boolean;
+}
+
+export interface HeartbeatFrame {
+  readonly type: 'heartbeat';
+  readonly id: string;
+}
+
+/** For a client that cannot set headers on the upgrade: the token, as the socket's first frame. */
+export interface AuthFrame {
+  readonly type: 'auth';
+  readonly token: string;
+}
+
+/** A call, as wsrest frames one: an HTTP request of the caller routes. */
+export interface RequestFrame {
+  readonly type: 'request';
+  readonly uid: string;
+  readonly method: string;
+  readonly route: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array | undefined;
+}
+
+export type Frame =
+  | ServeFrame
+  | CreditFrame
+  | AnswerFrame
+  | FailFrame
+  | HeartbeatFrame
+  | AuthFrame
+  | RequestFrame;
+
+/** The longest uid, job id or message a frame may carry, in characters. */
+const MAX_ID = 256;
+const MAX_MESSAGE = 1000;
+
+function invalid(message: string): HubError {
+  return new HubError(ErrorCode.InvalidFrame, message);
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function text(frame: Record<string, unknown>, field: string, max = MAX_ID): string {
+  const value = frame[field];
+  if (typeof value !== 'string' || value === '' || value.length > max) {
+    throw invalid(`'${field}' must be a string of 1 to ${max} characters`);
+  }
+  return value;
+}
+
+function count(frame: Record<string, unknown>, field: string): number {
+  const value = frame[field];
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw invalid(`'${field}' must be a whole number from 0`);
+  }
+  return value as number;
+}
+
+/**
+ * A body as a frame carries it: `body` a JSON value (sent as JSON text), or
+ * `body64` the exact bytes in base64. `undefined` when neither is there.
+ */
+function bodyOf(frame: Record<string, unknown>, jsonField: string, base64Field: string) {
+  const base64 = frame[base64Field];
+  if (base64 !== undefined) {
+    if (typeof base64 !== 'string') throw invalid(`'${base64Field}' must be a base64 string`);
+    return { bytes: Buffer.from(base64, 'base64'), isJson: false };
+  }
+  if (!(jsonField in frame)) return undefined;
+  return { bytes: Buffer.from(JSON.stringify(frame[jsonField])), isJson: true };
+}
+
+function stringRecord(value: unknown, field: string): Record<string, string> {
+  if (value === undefined) return {};
+  const headers = record(value);
+  if (!headers || !Object.values(headers).every((v) => typeof v === 'string')) {
+    throw invalid(`'${field}' must be an object of header names to strings`);
+  }
+  return headers as Record<string, string>;
+}
+
+/** Parses one text frame; throws `invalid_json` or `invalid_frame` (with the uid, if it has one). */
+export function parseFrame(data: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new HubError(ErrorCode.InvalidJson, 'a frame must be one JSON object');
+  }
+  const frame = record(value);
+  if (!frame) throw invalid('a frame must be a JSON object');
+  if (frame.type === undefined && 'uid' in frame) return requestFrame(frame);
+  switch (frame.type) {
+    case 'serve': {
+      const services = frame.services;
+      if (!Array.isArray(services) || services.length === 0 || services.length > 100) {
+        throw invalid("'services' must be a list of 1 to 100 service names");
+      }
+      if (!services.every((s) => typeof s === 'string')) throw invalid("'services' must be names");
+      const worker = frame.worker === undefined ? undefined : text(frame, 'worker', 128);
+      return {
+        type: 'serve',
+        services: [...new Set(services)],
+        credit: count(frame, 'credit'),
+        worker,
+      };
+    }
+    case 'credit':
+      return { type: 'credit', credit: count(frame, 'credit') };
+    case 'answer': {
+      const status = frame.status ?? 200;
+      if (!Number.isInteger(status)) throw invalid("'status' must be a whole number");
+      const contentType = frame.contentType;
+      if (contentType !== undefined && typeof contentType !== 'string') {
+        throw invalid("'contentType' must be a string");
+      }
+      const body = bodyOf(frame, 'body', 'body64');
+      return {
+        type: 'answer',
+        id: text(frame, 'id'),
+        status: status as number,
+        contentType: contentType ?? (body?.isJson ? 'application/json' : undefined),
+        headers: frame.headers as AnswerFrame['headers'],
+        body: body?.bytes ?? new Uint8Array(0),
+      };
+    }
+    case 'fail': {
+      const { message = 'the worker reported a failure', retry = false } = frame;
+      if (typeof message !== 'string' || typeof retry !== 'boolean') {
+        throw invalid("a fail frame has 'message' (string) and 'retry' (boolean)");
+      }
+      return { type: 'fail', id: text(frame, 'id'), message: message.slice(0, MAX_MESSAGE), retry };
+    }
+    case 'heartbeat':
+      return { type: 'heartbeat', id: text(frame, 'id') };
+    case 'auth':
+      return { type: 'auth', token: text(frame, 'token', 4096) };
+    default:
+      throw invalid(
+        `unknown frame type '${String(frame.type).slice(0, 40)}': use serve, credit, answer, fail, heartbeat, auth, or a request frame with uid, m and r`,
+      );
+  }
+}
+
+/** wsrest's request frame: `{"uid", "m", "r", "h", "d" | "d64"}`. */
+function requestFrame(frame: Record<string, unknown>): RequestFrame {
+  const uid = text(frame, 'uid');
+  const method = frame.m ?? 'POST';
+  if (typeof method !== 'string' || !/^[A-Za-z]{1,16}$/.test(method)) {
+    throw new FrameError(uid, "'m' must be an HTTP method");
+  }
+  const route = frame.r;
+  if (typeof route !== 'string' || !route.startsWith('/') || route.length > 8192) {
+    throw new FrameError(uid, "'r' must be a route starting with '/'");
+  }
+  try {
+    const headers = stringRecord(frame.h, 'h');
+    const body = bodyOf(frame, 'd', 'd64');
+    if (body?.isJson && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    return {
+      type: 'request',
+      uid,
+      method: method.toUpperCase(),
+      route,
+      headers,
+      body: body?.bytes,
+    };
+  } catch (error) {
+    if (error instanceof HubError) throw new FrameError(uid, error.message);
+    throw error;
+  }
+}
+
+/** A request frame that is malformed, with its uid, so the caller's answer can say so. */
+export class FrameError extends HubError {
+  readonly uid: string;
+
+  constructor(uid: string, message: string) {
+    super(ErrorCode.InvalidFrame, message);
+    this.uid = uid;
+  }
+}

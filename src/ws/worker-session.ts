@@ -1,0 +1,222 @@
+import { type Grant, requireRole } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { Cancel } from '../domain/cancel.js';
+import type { Delivery } from '../domain/job.js';
+import { encodeJob } from '../domain/job-json.js';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { answerHeaderProblem, answerHeadersOf, MAX_BATCH_JOBS } from '../protocol.js';
+import type { AnswerFrame, CreditFrame, FailFrame, HeartbeatFrame, ServeFrame } from './frames.js';
+
+/** Where a session sends its frames: the socket, as the channel wraps it. */
+export interface FrameSink {
+  send(frame: string | Buffer): void;
+}
+
+/** How long a take refused as full (`hub_full`, `service_full`) waits before it tries again. */
+const FULL_RETRY_MS = 100;
+
+/** The message a redelivered job's failure carries when its socket closed. */
+const SOCKET_CLOSED = "the worker's WebSocket closed while it held the job";
+
+/**
+ * The worker side of one socket ([P-WS-WORKER]): it parks one take per service it
+ * serves while the socket has credit (room for more jobs than it holds), pushes
+ * each job as a frame, and takes answers, failures and heartbeats for the jobs it
+ * holds. When the socket closes, every job it holds is handed on at once
+ * (attempts permitting), not one lease later.
+ */
+export class WorkerSession {
+  readonly #hub: Hub;
+  readonly #sink: FrameSink;
+  readonly #maxCredit: number;
+  /** Aborted when the socket closes: ends the parked takes. */
+  readonly #gone = new Cancel();
+  /** The jobs this socket holds, by delivery id. */
+  readonly #held = new Set<string>();
+  #services: readonly string[] = [];
+  #worker: string | undefined;
+  #credit = 0;
+  /** Slots promised to takes parked now: credit is never exceeded, whatever arrives. */
+  #reserved = 0;
+  /** Woken when room may have opened (an answer, a failure, more credit). */
+  #wake: (() => void) | undefined;
+
+  constructor(hub: Hub, sink: FrameSink, maxCredit: number) {
+    this.#hub = hub;
+    this.#sink = sink;
+    this.#maxCredit = maxCredit;
+  }
+
+  /** Jobs held now; for tests and status. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  serve(frame: ServeFrame, grant: Grant | undefined): void {
+    if (this.#services.length > 0)
+      throw invalidFrame('a socket sends serve once; send credit to change its credit');
+    // Every check before any change: a refused serve leaves the socket as it was.
+    this.#checkCredit(frame.credit);
+    if (grant) for (const service of frame.services) requireRole(grant, 'worker', service);
+    for (const service of frame.services) this.#hub.checkTake({ service });
+    this.#worker = frame.worker;
+    this.#services = frame.services;
+    this.#setCredit(frame.credit);
+    for (const service of this.#services) void this.#takeLoop(service);
+  }
+
+  credit(frame: CreditFrame): void {
+    if (this.#services.length === 0) throw invalidFrame('send serve before credit');
+    this.#setCredit(frame.credit);
+  }
+
+  async answer(frame: AnswerFrame): Promise<void> {
+    this.#checkHeld(frame.id);
+    const problem = answerHeaderProblem(frame.contentType, frame.headers);
+    if (problem !== undefined) throw new HubError(ErrorCode.InvalidHeader, problem);
+    await this.#release(frame.id, () =>
+      this.#hub.answer(frame.id, {
+        status: frame.status,
+        contentType: frame.contentType,
+        headers: answerHeadersOf(frame.headers ?? {}),
+        body: frame.body,
+      }),
+    );
+  }
+
+  async fail(frame: FailFrame): Promise<string> {
+    this.#checkHeld(frame.id);
+    let outcome = '';
+    await this.#release(frame.id, async () => {
+      outcome = await this.#hub.fail(frame.id, { message: frame.message, retry: frame.retry });
+    });
+    return outcome;
+  }
+
+  heartbeat(frame: HeartbeatFrame): Promise<number> {
+    this.#checkHeld(frame.id);
+    return this.#hub.heartbeat(frame.id);
+  }
+
+  /** The socket closed: stop taking, and hand on every job still held. */
+  async close(): Promise<void> {
+    this.#gone.abort();
+    this.#wake?.();
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const id of held) {
+      try {
+        await this.#hub.fail(id, { message: SOCKET_CLOSED, retry: true });
+      } catch (error) {
+        // Answered, expired or given up meanwhile: nothing left to hand on.
+        if (!isHubError(error)) throw error;
+      }
+    }
+  }
+
+  #checkCredit(credit: number): void {
+    if (credit > this.#maxCredit) {
+      throw invalidFrame(
+        `credit is at most ${this.#maxCredit} jobs per socket (HUB_WS_MAX_CREDIT)`,
+      );
+    }
+  }
+
+  #setCredit(credit: number): void {
+    this.#checkCredit(credit);
+    this.#credit = credit;
+    this.#wake?.();
+  }
+
+  #checkHeld(id: string): void {
+    if (!this.#held.has(id)) {
+      throw new HubError(ErrorCode.NotHeld, `this socket holds no job '${id.slice(0, 40)}'`);
+    }
+  }
+
+  /** Ends the hold on a job once `settle` has run, whatever it did, and opens its slot. */
+  async #release(id: string, settle: () => Promise<void>): Promise<void> {
+    try {
+      await settle();
+      this.#held.delete(id);
+    } catch (error) {
+      // Refused for good (late, lease lost, caller gone): the slot is free either way.
+      if (isHubError(error) && error.code !== ErrorCode.InvalidStatus) this.#held.delete(id);
+      throw error;
+    } finally {
+      this.#wake?.();
+    }
+  }
+
+  #room(): number {
+    return this.#credit - this.#held.size - this.#reserved;
+  }
+
+  async #takeLoop(service: string): Promise<void> {
+    while (!this.#gone.aborted) {
+      const room = this.#room();
+      if (room <= 0) {
+        await new Promise<void>((resolve) => {
+          const before = this.#wake;
+          this.#wake = () => {
+            before?.();
+            this.#wake = undefined;
+            resolve();
+          };
+        });
+        continue;
+      }
+      // One service takes what the credit allows; several take one job each per
+      // take, so no service's parked take can promise away the others' room.
+      const max = this.#services.length === 1 ? Math.min(room, MAX_BATCH_JOBS) : 1;
+      this.#reserved += max;
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.#hub.takeBatch(
+          { service, workerId: this.#worker },
+          max,
+          this.#gone,
+        );
+      } catch (error) {
+        this.#reserved -= max;
+        const refused = callError(error);
+        this.#sink.send(errorFrame(refused, undefined));
+        // Shutting down: the channel closes the socket. Full: try again shortly.
+        if (refused.code === ErrorCode.ShuttingDown) return;
+        await new Promise((resolve) => setTimeout(resolve, FULL_RETRY_MS));
+        continue;
+      }
+      this.#reserved -= max;
+      for (const delivery of deliveries) {
+        this.#held.add(delivery.id);
+        this.#sink.send(jobFrame(delivery));
+      }
+    }
+  }
+}
+
+function callError(error: unknown): HubError {
+  return isHubError(error)
+    ? error
+    : new HubError(ErrorCode.Internal, 'taking a job failed inside the hub', { cause: error });
+}
+
+function invalidFrame(message: string): HubError {
+  return new HubError(ErrorCode.InvalidFrame, message);
+}
+
+/** `{"type":"job","job":{...}}`, the job exactly as a poll returns it. */
+function jobFrame(delivery: Delivery): Buffer {
+  return Buffer.concat([JOB_FRAME_START, encodeJob(delivery), CLOSE_BRACE]);
+}
+
+const JOB_FRAME_START = Buffer.from('{"type":"job","job":');
+const CLOSE_BRACE = Buffer.from('}');
+
+/** `{"type":"error", "id"?, "uid"?, "code", "message"}`. */
+export function errorFrame(
+  error: HubError,
+  about: { id?: string; uid?: string } | undefined,
+): string {
+  return JSON.stringify({ type: 'error', ...about, code: error.code, message: error.message });
+}

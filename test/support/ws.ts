@@ -1,0 +1,104 @@
+import WebSocket from 'ws';
+
+/** A frame the hub sent, parsed. */
+export type Received = Record<string, unknown> & { type?: string; uid?: string };
+
+/**
+ * A test's WebSocket client: frames are queued as they arrive and taken with
+ * `next(match)`, which waits (bounded) for the first frame that matches.
+ */
+export class WsClient {
+  readonly socket: WebSocket;
+  readonly #frames: Received[] = [];
+  #waiter: (() => void) | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      this.#frames.push(JSON.parse(String(data)) as Received);
+      this.#waiter?.();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+  }
+
+  /** Opens a socket to `/ws` of `baseUrl`, with the subprotocol and, if given, a token. */
+  static async open(
+    baseUrl: string,
+    { token, protocol = 'switchboard.v1' }: { token?: string; protocol?: string | null } = {},
+  ): Promise<WsClient> {
+    const socket = new WebSocket(
+      `${baseUrl.replace('http', 'ws')}/ws`,
+      protocol === null ? [] : [protocol],
+      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
+    const client = new WsClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return client;
+  }
+
+  /** The status of a refused upgrade (the socket never opens). */
+  static async refusal(
+    baseUrl: string,
+    options: { token?: string; protocol?: string | null } = {},
+  ): Promise<number> {
+    const { token, protocol = 'switchboard.v1' } = options;
+    const socket = new WebSocket(
+      `${baseUrl.replace('http', 'ws')}/ws`,
+      protocol === null ? [] : [protocol],
+      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
+    return new Promise((resolve, reject) => {
+      socket.once('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once('open', () => reject(new Error('the upgrade was accepted')));
+      socket.once('error', () => {});
+    });
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The first queued or arriving frame that matches; fails after `timeoutMs`. */
+  async next(
+    match: (frame: Received) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.#frames.findIndex(match);
+      if (index >= 0) return this.#frames.splice(index, 1)[0] as Received;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Frames received and not yet taken. */
+  get pending(): readonly Received[] {
+    return this.#frames;
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.socket.close();
+    return this.closed;
+  }
+}
+
+export const isJob = (frame: Received) => frame.type === 'job';
+export const jobOf = (frame: Received) =>
+  frame.job as { id: string; attempt: number; originalRequest: unknown; service: string };

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Config } from '../../src/config.js';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
+import { isJob, jobOf, WsClient } from '../support/ws.js';
+
+async function serverWith(overrides: Partial<Config> = {}): Promise<RunningServer> {
+  return startServer(testConfig(overrides));
+}
+
+function call(server: RunningServer, service: string, value: unknown, headers = {}) {
+  return fetch(`${server.url}/service/${service}`, {
+    method: 'POST',
+    body: JSON.stringify(value),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/** Waits until the hub has `polls` parked polls (a socket's takes are parked polls). */
+async function parkedPolls(server: RunningServer, polls: number): Promise<void> {
+  for (let i = 0; i < 500 && server.hub.parked.polls < polls; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(server.hub.parked.polls >= polls, `only ${server.hub.parked.polls} polls parked`);
+}
+
+describe('[P-WS-WORKER] workers over WebSocket', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await serverWith();
+  });
+  after(() => server.close());
+
+  test('[P-WS-WORKER] an HTTP caller is answered by a WebSocket worker: job frame in, answer frame out', async () => {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['add'], credit: 4, worker: 'ws-1' });
+    await parkedPolls(server, 1);
+    const answered = call(server, 'add', { first: 1, second: 2 });
+    const job = jobOf(await worker.next(isJob));
+    assert.deepEqual(job.originalRequest, { first: 1, second: 2 });
+    worker.send({
+      type: 'answer',
+      id: job.id,
+      status: 201,
+      headers: { 'x-sum': '3' },
+      body: { answer: 3 },
+    });
+    const response = await answered;
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('x-sum'), '3');
+    assert.equal(response.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await response.json(), { answer: 3 });
+    await worker.close();
+  });
+
+  test('[P-WS-CREDIT] the hub never pushes more jobs than the credit; an answer frees a slot, a credit frame resizes', async () => {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['credit'], credit: 2 });
+    await parkedPolls(server, 1);
+    const calls = Array.from({ length: 5 }, (_, i) => call(server, 'credit', { i }));
+    const first = [jobOf(await worker.next(isJob)), jobOf(await worker.next(isJob))];
+    // Two held, credit 2: the rest stay queued, whatever time passes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(worker.pending.filter(isJob).length, 0);
+    const queued = (await server.hub.status()).services.find((s) => s.service === 'credit');
+    assert.equal(queued?.queued, 3);
+
+    worker.send({ type: 'answer', id: first[0]?.id, body: 'done' });
+    const third = jobOf(await worker.next(isJob));
+    worker.send({ type: 'credit', credit: 4 });
+    const rest = [jobOf(await worker.next(isJob)), jobOf(await worker.next(isJob))];
+    for (const job of [first[1], third, ...rest])
+      worker.send({ type: 'answer', id: job?.id, body: 'done' });
+    const statuses = (await Promise.all(calls)).map((r) => r.status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+    await worker.close();
+  });
+
+  test('[P-WS-REDELIVER] when a worker socket closes, its held job goes to another worker at once, not a lease later', async () => {
+    // A lease far past the call's deadline: only the socket's close can hand the job on in time.
+    const own = await serverWith({ leaseMs: 60_000, callTimeoutMs: 5000 });
+    try {
+      const lost = await WsClient.open(own.url);
+      lost.send({ type: 'serve', services: ['add'], credit: 1 });
+      await parkedPolls(own, 1);
+      const answered = call(own, 'add', { first: 2, second: 2 });
+      const taken = jobOf(await lost.next(isJob));
+      lost.socket.terminate();
+
+      const poll = await fetch(`${own.url}/service/add/jobs?timeout=4000`);
+      assert.equal(poll.status, 200);
+      const again = (await poll.json()) as { id: string; attempt: number };
+      assert.equal(again.attempt, 2);
+      assert.notEqual(again.id, taken.id);
+      await fetch(`${own.url}/jobs/${again.id}`, { method: 'POST', body: '4' });
+      assert.equal((await answered).status, 200);
+      assert.equal(own.hub.parked.polls, 0, 'the closed socket left no parked take');
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('[P-WS-WORKER] heartbeat and fail frames act on held jobs and say what they did', async () => {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['hb'], credit: 1 });
+    await parkedPolls(server, 1);
+    const failed = call(server, 'hb', {}, { 'hub-max-attempts': '1' });
+    const job = jobOf(await worker.next(isJob));
+    worker.send({ type: 'heartbeat', id: job.id });
+    const lease = await worker.next((f) => f.type === 'lease');
+    assert.equal(lease.id, job.id);
+    assert.ok((lease.leaseMs as number) > 0);
+    worker.send({ type: 'fail', id: job.id, message: 'cannot', retry: true });
+    assert.deepEqual(await worker.next((f) => f.type === 'failed'), {
+      type: 'failed',
+      id: job.id,
+      outcome: 'failed',
+    });
+    assert.equal((await failed).headers.get('hub-error'), 'worker_failed');
+    await worker.close();
+  });
+
+  test('[P-WS-WORKER] a mixed fleet: HTTP and WebSocket workers share one queue, HTTP and WebSocket callers are each answered once', async () => {
+    let done = false;
+    const wsWorker = await WsClient.open(server.url);
+    wsWorker.send({ type: 'serve', services: ['mixed'], credit: 8 });
+    const wsWorking = (async () => {
+      while (!done) {
+        const frame = await wsWorker.next(isJob, 100).catch(() => undefined);
+        if (!frame) continue;
+        const job = jobOf(frame);
+        wsWorker.send({
+          type: 'answer',
+          id: job.id,
+          body: { by: 'ws', echo: job.originalRequest },
+        });
+      }
+    })();
+    const httpWorking = (async () => {
+      while (!done) {
+        const poll = await fetch(`${server.url}/service/mixed/jobs?timeout=100`);
+        if (poll.status !== 200) continue;
+        const job = (await poll.json()) as { id: string; originalRequest: unknown };
+        await fetch(`${server.url}/jobs/${job.id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ by: 'http', echo: job.originalRequest }),
+        });
+      }
+    })();
+    await parkedPolls(server, 2);
+    const wsCaller = await WsClient.open(server.url);
+    const httpCalls = Array.from({ length: 20 }, (_, i) => call(server, 'mixed', { http: i }));
+    for (let i = 0; i < 20; i++) {
+      wsCaller.send({ uid: `c${i}`, m: 'POST', r: '/service/mixed', d: { ws: i } });
+    }
+    const byHttp = await Promise.all(
+      httpCalls.map(
+        async (r) => (await (await r).json()) as { by: string; echo: { http: number } },
+      ),
+    );
+    const byWs = [];
+    for (let i = 0; i < 20; i++) byWs.push(await wsCaller.next((f) => typeof f.uid === 'string'));
+    done = true;
+    await Promise.all([wsWorking, httpWorking]);
+
+    // Each caller got the answer to its own request, once.
+    assert.deepEqual(
+      byHttp.map((a) => a.echo.http),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    for (const frame of byWs) {
+      assert.equal(frame.c, 200);
+      assert.equal(
+        (frame.d as { echo: { ws: number } }).echo.ws,
+        Number(String(frame.uid).slice(1)),
+      );
+    }
+    assert.equal(new Set(byWs.map((f) => f.uid)).size, 20);
+    assert.equal(wsCaller.pending.length, 0, 'no second answer');
+    const by = [...byHttp, ...byWs.map((f) => f.d as { by: string })].map((a) => a.by);
+    assert.ok(by.includes('ws') && by.includes('http'), `served by ${[...new Set(by)]}`);
+    await wsCaller.close();
+    await wsWorker.close();
+  });
+});
+
+describe('[P-WS] the channel', () => {
+  test('[P-WS] shutdown closes every socket with 1001, after the hub has closed', async () => {
+    const server = await serverWith();
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['add'], credit: 1 });
+    await parkedPolls(server, 1);
+    await server.close();
+    assert.equal((await worker.closed).code, 1001);
+    assert.deepEqual(server.hub.parked, { calls: 0, polls: 0 });
+  });
+});
