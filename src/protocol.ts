@@ -27,7 +27,28 @@ export const Header = {
   Status: 'hub-status',
   /** Present on every error the hub itself produces, with its code. */
   Error: 'hub-error',
+  /** A call's flow id ([P-FLOW]): taken from the caller, or made; on the job and the response. */
+  FlowId: 'hub-flow-id',
+  /** W3C Trace Context: its trace id is a call's flow id. */
+  TraceParent: 'traceparent',
 } as const;
+
+/** A `Hub-Flow-Id` a caller may send: 1 to 128 visible ASCII characters. */
+export const FLOW_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** A W3C `traceparent`: version, trace id, parent id, flags; its trace id is not all zeros. */
+const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
+
+/**
+ * A call's flow id ([P-FLOW]): the trace id of a valid `traceparent`, else a
+ * valid `Hub-Flow-Id`, else undefined (the hub then makes one).
+ */
+export function flowIdOf(traceparent: string | undefined, flowId: string | undefined) {
+  const traceId =
+    traceparent === undefined ? undefined : TRACEPARENT_PATTERN.exec(traceparent)?.[1];
+  if (traceId !== undefined && !/^0+$/.test(traceId)) return traceId;
+  return flowId !== undefined && FLOW_ID_PATTERN.test(flowId) ? flowId : undefined;
+}
 
 /** A worker's `Hub-Worker` name: 1 to 128 visible ASCII characters. */
 export const WORKER_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -203,6 +224,8 @@ export interface WireJob {
   readonly encoding?: 'base64';
   readonly contentType?: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The call's flow id ([P-FLOW]), for the worker's own logs and onward calls. */
+  readonly flowId: string;
 }
 
 /**

@@ -44,7 +44,7 @@ function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }):
     `,"deadline":${job.deadline},"remainingMs":${Math.max(0, job.deadline - Date.now())}` +
     `,"leaseMs":${delivery.leaseMs},"method":"${payload.method}"` +
     `,"path":${JSON.stringify(payload.path)},"query":${JSON.stringify(payload.query)}` +
-    `,"headers":${JSON.stringify(payload.headers)}${contentType}`;
+    `,"headers":${JSON.stringify(payload.headers)},"flowId":${JSON.stringify(payload.flowId)}${contentType}`;
   if (base64 || !payload.isJson) {
     const { buffer, byteOffset, byteLength } = payload.body;
     const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');

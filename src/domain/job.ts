@@ -16,6 +16,8 @@ export interface CallPayload {
   readonly isJson: boolean;
   /** Request headers that are safe to hand to a worker (lower-case names). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Follows the call through the hub and its worker: the caller's trace id, or one made for it. */
+  readonly flowId: string;
 }
 
 /** One unit of work: a call waiting for a worker's answer. */

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
+import { isHubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
@@ -64,12 +65,19 @@ export async function callAndRespond(
         : idempotencyScope(c.get('grant'), headers, options.scopeHeaders),
   };
   const preferences = prefer === undefined ? undefined : parsePrefer(prefer);
-  if (preferences?.respondAsync) {
-    const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
-    const { id, result } = await hub.submitAndWait(input, waitMs, requestGone(c));
-    return resultResponse(id, result);
+  const flow = { [Header.FlowId]: payload.flowId };
+  try {
+    if (preferences?.respondAsync) {
+      const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
+      const { id, result } = await hub.submitAndWait(input, waitMs, requestGone(c));
+      return resultResponse(id, result, flow);
+    }
+    return answerResponse(await hub.call(input, requestGone(c)), flow);
+  } catch (error) {
+    // The caller learns its flow id on errors too ([P-FLOW]).
+    if (isHubError(error)) return errorResponse(error, flow);
+    throw error;
   }
-  return answerResponse(await hub.call(input, requestGone(c)));
 }
 
 /**
@@ -95,14 +103,21 @@ function idempotencyScope(
  * An async job's response: once it has ended, exactly what a synchronous caller
  * would have got; before that, 202 with where it is and where to ask again.
  */
-export function resultResponse(id: string, result: JobResult): Response {
+export function resultResponse(
+  id: string,
+  result: JobResult,
+  extraHeaders: Record<string, string> = {},
+): Response {
   if (result.state === 'done') {
     const { outcome } = result;
-    return 'answer' in outcome ? answerResponse(outcome.answer) : errorResponse(outcome.error);
+    return 'answer' in outcome
+      ? answerResponse(outcome.answer, extraHeaders)
+      : errorResponse(outcome.error, extraHeaders);
   }
   return new Response(JSON.stringify({ id, state: result.state }), {
     status: 202,
     headers: {
+      ...extraHeaders,
       'content-type': 'application/json',
       location: `/jobs/${id}`,
       'preference-applied': 'respond-async',
@@ -112,8 +127,9 @@ export function resultResponse(id: string, result: JobResult): Response {
 }
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
-function answerResponse(answer: Answer): Response {
-  const headers: Record<string, string> = {};
+function answerResponse(answer: Answer, extraHeaders: Record<string, string> = {}): Response {
+  // The hub's own headers first: a worker's answer cannot set Hub-* headers.
+  const headers: Record<string, string> = { ...extraHeaders };
   let cookies: readonly string[] | undefined;
   for (const [name, value] of Object.entries(answer.headers)) {
     if (typeof value === 'string') headers[name] = value;

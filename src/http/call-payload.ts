@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { CallPayload } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { isJsonMediaType } from '../protocol.js';
+import { flowIdOf, Header, isJsonMediaType } from '../protocol.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
 import type { RequestHeaders } from './request-headers.js';
 
@@ -53,6 +54,9 @@ export async function readCallPayload(
     contentType,
     isJson,
     headers: forwardedRequestHeaders(headers),
+    flowId:
+      flowIdOf(headers.get(Header.TraceParent), headers.get(Header.FlowId)) ??
+      randomUUID().replaceAll('-', ''),
   };
 }
 

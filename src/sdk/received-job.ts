@@ -18,6 +18,8 @@ export class ReceivedJob {
   readonly query: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly contentType: string | undefined;
+  /** The call's flow id: log it, and send it on as `Hub-Flow-Id` in calls this job makes. */
+  readonly flowId: string;
   readonly #wire: WireJob;
   #bytes: Uint8Array | undefined;
 
@@ -34,6 +36,7 @@ export class ReceivedJob {
     this.query = wire.query;
     this.headers = wire.headers;
     this.contentType = wire.contentType;
+    this.flowId = wire.flowId;
   }
 
   /**

@@ -4,22 +4,7 @@ import { loadTokens } from '../../src/auth.js';
 import { ConfigError } from '../../src/config.js';
 import type { WireJob } from '../../src/protocol.js';
 import { testApp } from '../support/config.js';
-
-const TOKENS = {
-  callerAdd: 'caller-add-0123456789',
-  workerAdd: 'worker-add-0123456789',
-  workerMul: 'worker-mul-0123456789',
-  admin: 'admin-token-0123456789',
-};
-
-const authTokens = JSON.stringify({
-  tokens: [
-    { name: 'gateway', token: TOKENS.callerAdd, role: 'caller', services: ['add'] },
-    { name: 'adder', token: TOKENS.workerAdd, role: 'worker', services: ['add'] },
-    { name: 'multiplier', token: TOKENS.workerMul, role: 'worker', services: ['mul'] },
-    { name: 'ops', token: TOKENS.admin, role: 'admin' },
-  ],
-});
+import { authTokens, TOKENS } from '../support/tokens.js';
 
 type App = ReturnType<typeof testApp>['app'];
 

@@ -56,6 +56,8 @@ function usersApp(): Hono {
 }
 
 const IGNORED_HEADERS = new Set([
+  // The hub's own: the call's flow id ([P-FLOW]).
+  'hub-flow-id',
   'date',
   'connection',
   'keep-alive',

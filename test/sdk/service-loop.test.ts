@@ -18,6 +18,7 @@ function wireJob(id: string): WireJob {
     leaseMs: 10_000,
     method: 'POST',
     path: '/',
+    flowId: 'flow',
     query: '',
     originalRequest: id,
     headers: {},

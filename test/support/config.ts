@@ -38,6 +38,7 @@ export function jsonPayload(value: unknown): CallPayload {
     contentType: 'application/json',
     isJson: true,
     headers: {},
+    flowId: 'test-flow',
   };
 }
 

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
+import { authTokens, TOKENS } from '../support/tokens.js';
 import { isJob, jobOf, WsClient } from '../support/ws.js';
-
-const TOKENS = {
-  caller: 'caller-add-0123456789',
-  worker: 'worker-add-0123456789',
-};
-const authTokens = JSON.stringify({
-  tokens: [
-    { name: 'gateway', token: TOKENS.caller, role: 'caller', services: ['add'] },
-    { name: 'adder', token: TOKENS.worker, role: 'worker', services: ['add'] },
-  ],
-});
 
 const isError = (code: string) => (f: { type?: string; code?: unknown }) =>
   f.type === 'error' && f.code === code;
@@ -187,13 +177,13 @@ describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
     anonymous.send({ type: 'serve', services: ['add'], credit: 1 });
     assert.equal((await anonymous.closed).code, 4401);
     const late = await WsClient.open(server.url);
-    late.send({ type: 'auth', token: TOKENS.worker });
+    late.send({ type: 'auth', token: TOKENS.workerAdd });
     await late.next((f) => f.type === 'ready');
     late.send({ type: 'serve', services: ['add'], credit: 1 });
     const called = fetch(`${server.url}/service/add`, {
       method: 'POST',
       body: '{}',
-      headers: { authorization: `Bearer ${TOKENS.caller}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TOKENS.callerAdd}`, 'content-type': 'application/json' },
     });
     const job = jobOf(await late.next(isJob));
     late.send({ type: 'answer', id: job.id, body: 1 });
@@ -202,10 +192,10 @@ describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
   });
 
   test('[P-WS-AUTH] each frame is authorised by what it does: serve needs a worker token for the service, requests the caller rules', async () => {
-    const caller = await WsClient.open(server.url, { token: TOKENS.caller });
+    const caller = await WsClient.open(server.url, { token: TOKENS.callerAdd });
     caller.send({ type: 'serve', services: ['add'], credit: 1 });
     await caller.next(isError('forbidden'));
-    const worker = await WsClient.open(server.url, { token: TOKENS.worker });
+    const worker = await WsClient.open(server.url, { token: TOKENS.workerAdd });
     worker.send({ type: 'serve', services: ['mul'], credit: 1 });
     await worker.next(isError('forbidden'));
     worker.send({ uid: 'w', m: 'POST', r: '/service/add', d: {} });
@@ -215,7 +205,7 @@ describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
       uid: 'x',
       m: 'POST',
       r: '/service/add',
-      h: { authorization: `Bearer ${TOKENS.caller}` },
+      h: { authorization: `Bearer ${TOKENS.callerAdd}` },
       d: {},
     });
     assert.equal((await worker.next((f) => f.uid === 'x')).c, 403);

@@ -37,8 +37,11 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     worker.send({ type: 'serve', services: ['add'], credit: 4, worker: 'ws-1' });
     await parkedPolls(server, 1);
     const answered = call(server, 'add', { first: 1, second: 2 });
-    const job = jobOf(await worker.next(isJob));
+    const frame = await worker.next(isJob);
+    const job = jobOf(frame);
     assert.deepEqual(job.originalRequest, { first: 1, second: 2 });
+    // [P-FLOW] on this channel too.
+    assert.match(String((frame.job as { flowId: string }).flowId), /^[0-9a-f]{32}$/);
     worker.send({
       type: 'answer',
       id: job.id,

@@ -24,6 +24,7 @@ const payload = {
   contentType: undefined,
   isJson: true,
   headers: {},
+  flowId: 'bench',
 };
 const quiet = () => {};
 // No abort signal: one signal shared by every call would measure EventTarget's listener list instead.
