@@ -1,5 +1,7 @@
+import { Cancel } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { isJsonMediaType } from '../protocol.js';
+import { FrameRequest } from './frame-request.js';
 import type { RequestFrame } from './frames.js';
 import type { FrameSink } from './worker-session.js';
 
@@ -22,7 +24,7 @@ export class CallerSession {
   readonly #maxInFlight: number;
   /** The socket's own `Authorization`, given to every request it sends. */
   readonly #authorization: () => string | undefined;
-  readonly #inFlight = new Map<string, AbortController>();
+  readonly #inFlight = new Map<string, Cancel>();
 
   constructor(
     dispatch: Dispatch,
@@ -52,22 +54,23 @@ export class CallerSession {
         `at most ${this.#maxInFlight} requests are in flight per socket (HUB_WS_MAX_IN_FLIGHT)`,
       );
     }
-    const controller = new AbortController();
-    this.#inFlight.set(frame.uid, controller);
+    const gone = new Cancel();
+    this.#inFlight.set(frame.uid, gone);
     try {
       const headers = new Headers(frame.headers);
       // The socket's credentials, never a frame's own: one socket, one token.
       headers.delete('authorization');
       const authorization = this.#authorization();
       if (authorization !== undefined) headers.set('authorization', authorization);
-      const response = await this.#dispatch(
-        new Request(FRAME_ORIGIN + frame.route, {
-          method: frame.method,
-          headers,
-          body: frame.body && frame.method !== 'GET' && frame.method !== 'HEAD' ? frame.body : null,
-          signal: controller.signal,
-        }),
-      );
+      const body = frame.method === 'GET' || frame.method === 'HEAD' ? undefined : frame.body;
+      const request = new FrameRequest(FRAME_ORIGIN + frame.route, {
+        method: frame.method,
+        headers,
+        body,
+        signal: gone,
+      });
+      // The route table reads only what FrameRequest has (see there).
+      const response = await this.#dispatch(request as unknown as Request);
       this.#sink.send(await responseFrame(frame, response));
     } finally {
       this.#inFlight.delete(frame.uid);
@@ -76,7 +79,7 @@ export class CallerSession {
 
   /** The socket closed: its callers have gone. */
   close(): void {
-    for (const controller of this.#inFlight.values()) controller.abort();
+    for (const gone of this.#inFlight.values()) gone.abort();
     this.#inFlight.clear();
   }
 }
