@@ -10,7 +10,15 @@ import { parseArgs } from 'node:util';
 import { type MeasureOptions, measure, measureAlternating, type Row } from './measure.js';
 import { renderReport } from './report.js';
 import { runScaleChecks } from './scale.js';
-import { bullmq, direct, nats, switchboard, switchboardPlain } from './systems.js';
+import {
+  bullmq,
+  direct,
+  nats,
+  switchboard,
+  switchboardPlain,
+  switchboardWs,
+  switchboardWsBoth,
+} from './systems.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, 'write-docs': { type: 'boolean' } },
@@ -43,8 +51,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const skipped: string[] = [];
   // The hub against direct HTTP, the ratio that matters most, with the SDK's
-  // batching worker and with a plain one-job-per-poll worker: in alternating rounds.
-  const hubs = [direct, switchboard, switchboardPlain];
+  // batching worker, a plain one-job-per-poll worker and the WebSocket channel:
+  // in alternating rounds.
+  const hubs = [direct, switchboard, switchboardPlain, switchboardWs, switchboardWsBoth];
   console.error(`${hubs.map((s) => s.name).join(', ')}: ${plan.rounds} alternating rounds`);
   const pairAt = (options: MeasureOptions) =>
     measureAlternating(

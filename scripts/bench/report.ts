@@ -16,6 +16,8 @@ export interface Report {
 
 const HUB = 'switchboard long-poll';
 const PLAIN = 'switchboard plain worker';
+const WS = 'switchboard WebSocket worker';
+const WS_BOTH = 'switchboard WebSocket both';
 const fmt = (value: number | undefined, digits = 2) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
@@ -104,7 +106,8 @@ export function renderReport(report: Report): string {
     '',
     'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server). ' +
       '`runs`: req/s of each alternating round of direct and the hub with each worker; the row shows the median round. ' +
-      '`switchboard long-poll` is the SDK worker (batches); `switchboard plain worker` takes one job per poll and answers with one `POST /jobs/<id>`, as curl, Go and Python workers do.',
+      '`switchboard long-poll` is the SDK worker (batches); `switchboard plain worker` takes one job per poll and answers with one `POST /jobs/<id>`, as curl, Go and Python workers do; ' +
+      '`switchboard WebSocket worker` is a worker on one WebSocket (credit min(C, 128)) with HTTP callers; `switchboard WebSocket both` adds callers on one WebSocket, every call in flight on it (docs/websocket.md).',
     '',
     '### Payloads (C=16)',
     '',
@@ -202,6 +205,40 @@ function targets(report: Report): string[][] {
         (v) => v <= limitMs,
       );
   }
+  // The WebSocket channel (issue 14).
+  const ws16 = at(WS, 16);
+  const direct16ForWs = at('direct', 16);
+  if (ws16 && direct16ForWs)
+    add(
+      'WebSocket workers req/s ≥ 0.7 × direct at C=16',
+      ws16.reqPerSec / direct16ForWs.reqPerSec,
+      (v) => v >= 0.7,
+    );
+  for (const c of [1, 16]) {
+    const ws = at(WS, c);
+    const natsRow = at('NATS request/reply', c);
+    if (ws && natsRow)
+      add(
+        `WebSocket workers ahead of NATS at C=${c} (WS ÷ NATS)`,
+        ws.reqPerSec / natsRow.reqPerSec,
+        (v) => v > 1,
+      );
+  }
+  const both64 = at(WS_BOTH, 64);
+  const direct64 = at('direct', 64);
+  if (both64 && direct64)
+    add(
+      'WebSocket callers and workers ≥ direct at C=64 (÷ direct)',
+      both64.reqPerSec / direct64.reqPerSec,
+      (v) => v >= 1,
+    );
+  const ws1 = at(WS, 1);
+  if (ws1 && direct1)
+    add(
+      'WebSocket workers p50 at C=1 within 0.15 ms of direct (ms above)',
+      ws1.p50Ms - direct1.p50Ms,
+      (v) => v <= 0.15,
+    );
   const hub16 = at(HUB, 16);
   const direct16 = at('direct', 16);
   if (hub16?.cpuPerCallUs && direct16?.cpuPerCallUs) {

@@ -2,9 +2,12 @@
  * The systems the benchmark compares, each started fresh for one row: the servers
  * and workers in child processes, the callers in the benchmark's own process.
  */
+
+import { once } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { Pool } from 'undici';
+import WebSocket from 'ws';
 import { type Child, pidOf, startChild } from './proc.js';
 import type { AddRequest } from './targets/add.js';
 
@@ -71,7 +74,7 @@ export function hubWorkerConcurrency(concurrency: number): number {
  * started with the hub's URL, its polls or concurrency per service, and the
  * number of services.
  */
-function hubSystem(name: string, workerFile: string): System {
+function hubSystem(name: string, workerFile: string, callers: 'http' | 'ws' = 'http'): System {
   return {
     name,
     unavailable: async () => undefined,
@@ -90,6 +93,18 @@ function hubSystem(name: string, workerFile: string): System {
       );
       // A worker keeps at least one take waiting per service, whatever its concurrency.
       await waitForWorkers(hub.ready, services);
+      if (callers === 'ws') {
+        const socket = await WsCaller.open(hub.ready);
+        return {
+          request: (body) => socket.call('/service/add', body),
+          measuredPid: hub.process.pid,
+          async stop() {
+            await socket.close();
+            await worker.stop();
+            await hub.stop();
+          },
+        };
+      }
       const pool = new Pool(hub.ready, { connections: concurrency });
       let next = 0;
       return {
@@ -114,6 +129,62 @@ export const switchboard = hubSystem('switchboard long-poll', 'hub-worker.ts');
  * job per poll, one `POST /jobs/<id>` per answer (one service only).
  */
 export const switchboardPlain = hubSystem('switchboard plain worker', 'plain-worker.ts');
+
+/** A WebSocket worker (frames, credit min(C, 128)) with HTTP callers. */
+export const switchboardWs = hubSystem('switchboard WebSocket worker', 'ws-worker.ts');
+
+/** WebSocket callers (one socket, every call in flight on it) and a WebSocket worker. */
+export const switchboardWsBoth = hubSystem('switchboard WebSocket both', 'ws-worker.ts', 'ws');
+
+/** The benchmark's callers on one WebSocket: wsrest request frames, answered by uid. */
+class WsCaller {
+  readonly #socket: WebSocket;
+  readonly #waiting = new Map<
+    string,
+    { body: AddRequest; resolve(): void; reject(e: Error): void }
+  >();
+  #next = 0;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as {
+        uid?: string;
+        c?: number;
+        d?: { answer?: number };
+      };
+      const waiting = frame.uid === undefined ? undefined : this.#waiting.get(frame.uid);
+      if (!waiting || frame.uid === undefined) return;
+      this.#waiting.delete(frame.uid);
+      try {
+        if (frame.c !== 200) throw new Error(`status ${frame.c}: ${JSON.stringify(frame.d)}`);
+        check(waiting.body, frame.d ?? {});
+        waiting.resolve();
+      } catch (error) {
+        waiting.reject(error as Error);
+      }
+    });
+  }
+
+  static async open(hubUrl: string): Promise<WsCaller> {
+    const socket = new WebSocket(`${hubUrl.replace('http', 'ws')}/ws`, 'switchboard.v1');
+    await once(socket, 'open');
+    return new WsCaller(socket);
+  }
+
+  call(route: string, body: AddRequest): Promise<void> {
+    const uid = String(this.#next++);
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(uid, { body, resolve, reject });
+      this.#socket.send(JSON.stringify({ uid, m: 'POST', r: route, d: body }));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#socket.close();
+    await once(this.#socket, 'close');
+  }
+}
 
 async function waitForWorkers(hubUrl: string, parked: number): Promise<void> {
   const deadline = Date.now() + 20_000;
