@@ -69,6 +69,15 @@ export const MAX_BATCH_JOBS = 100;
  */
 export const BATCH_COMPANION_BYTES = 64 * 1024;
 
+/** The most answers one answer batch (`POST /jobs`) carries; the body limit bounds their bytes. */
+export const MAX_BATCH_ANSWERS = 1000;
+
+/** The longest failure report (`POST /jobs/:id/fail`) read, in bytes. */
+export const MAX_FAILURE_BYTES = 16 * 1024;
+
+/** The longest failure message kept; a longer one is cut to this many characters. */
+export const MAX_FAILURE_MESSAGE = 1000;
+
 /**
  * Room in an answer batch beyond the body limit: the SDK puts at most one large
  * answer in a batch, with small ones and their heads up to `BATCH_COMPANION_BYTES`

@@ -4,6 +4,7 @@ import { type Answer, BODYLESS_STATUSES, type Delivery, type Failure } from '../
 import { ErrorCode, HubError } from '../errors.js';
 import {
   type HubStatus,
+  MAX_FAILURE_MESSAGE,
   SERVICE_FIGURES,
   SERVICE_NAME_PATTERN,
   type ServiceFigure,
@@ -19,9 +20,6 @@ import { assertServiceName } from './service-name.js';
 
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
-
-/** The longest failure message a worker may send; longer ones are cut. */
-const MAX_FAILURE_MESSAGE = 1000;
 
 /**
  * The transport-agnostic heart of Switchboard: callers `call`, workers `take` and

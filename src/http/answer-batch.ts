@@ -4,11 +4,9 @@ import {
   ANSWER_BATCH_TYPE,
   answerHeaderProblem,
   answerHeadersOf,
+  MAX_BATCH_ANSWERS,
   type WireAnswerHead,
 } from '../protocol.js';
-
-/** The most answers one batch carries; the body limit bounds their bytes. */
-const MAX_BATCH_ANSWERS = 1000;
 
 const NEWLINE = 0x0a;
 

@@ -2,13 +2,11 @@ import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import type { Failure } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { MAX_FAILURE_BYTES } from '../protocol.js';
 import type { Access } from './access.js';
 import { heldService } from './answer-routes.js';
 import { bodySizeCheck } from './body-limit.js';
 import { RequestHeaders } from './request-headers.js';
-
-/** The longest failure report read; a message is cut to 1000 characters anyway. */
-const MAX_FAILURE_BYTES = 16 * 1024;
 
 /**
  * A worker's hold on a job it has not answered: `POST /jobs/:deliveryId/heartbeat`

@@ -1,4 +1,5 @@
 import { ErrorCode, HubError } from '../errors.js';
+import { MAX_FAILURE_MESSAGE } from '../protocol.js';
 
 /**
  * The frames of the WebSocket channel (docs/websocket.md), JSON text frames all.
@@ -69,7 +70,6 @@ export type Frame =
 
 /** The longest uid, job id or message a frame may carry, in characters. */
 const MAX_ID = 256;
-const MAX_MESSAGE = 1000;
 
 function invalid(message: string): HubError {
   return new HubError(ErrorCode.InvalidFrame, message);
@@ -170,7 +170,12 @@ export function parseFrame(data: string): Frame {
       if (typeof message !== 'string' || typeof retry !== 'boolean') {
         throw invalid("a fail frame has 'message' (string) and 'retry' (boolean)");
       }
-      return { type: 'fail', id: text(frame, 'id'), message: message.slice(0, MAX_MESSAGE), retry };
+      return {
+        type: 'fail',
+        id: text(frame, 'id'),
+        message: message.slice(0, MAX_FAILURE_MESSAGE),
+        retry,
+      };
     }
     case 'heartbeat':
       return { type: 'heartbeat', id: text(frame, 'id') };
