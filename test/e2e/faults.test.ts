@@ -14,6 +14,7 @@ import { Pool } from 'undici';
 import { startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { send } from '../support/http.js';
+import { WsClient } from '../support/ws.js';
 
 const WORKER = fileURLToPath(new URL('../support/add-worker.mjs', import.meta.url));
 const CALL_TIMEOUT_MS = 3000;
@@ -27,9 +28,9 @@ const CUT_POLLS = 20;
 
 let started = 0;
 
-/** Every other worker takes and answers in batches of up to 4. */
+/** Workers take turns: one job per poll, batches of up to 4, a WebSocket. */
 async function startWorker(url: string): Promise<ChildProcess> {
-  const mode = started++ % 2 === 0 ? 'single' : 'batch';
+  const mode = ['single', 'batch', 'ws'][started++ % 3] ?? 'single';
   const child = spawn(process.execPath, [WORKER, url, '2', mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -37,19 +38,25 @@ async function startWorker(url: string): Promise<ChildProcess> {
   return child;
 }
 
-test('[P-LEASE] [P-BATCH] faults: workers SIGKILLed mid-job (some holding batches) and polls cut at random lose no call', {
+test('[P-LEASE] [P-BATCH] [P-WS-REDELIVER] faults: workers SIGKILLed mid-job (some holding batches, some on WebSockets) and polls and sockets cut at random lose no call', {
   timeout: 60_000,
 }, async (t) => {
   const server = await startServer(
     testConfig({ leaseMs: 150, maxAttempts: 10, callTimeoutMs: CALL_TIMEOUT_MS }),
   );
-  const workers = await Promise.all([startWorker(server.url), startWorker(server.url)]);
+  const workers = await Promise.all([
+    startWorker(server.url),
+    startWorker(server.url),
+    startWorker(server.url),
+  ]);
   const pool = new Pool(server.url, { connections: 8 });
   const outcomes = new Map<string, number>();
   let slowest = 0;
   let kills = 0;
   let cutPolls = 0;
   let batchAnswers = 0;
+  let socketAnswers = 0;
+  let cutSockets = 0;
   let chaosOver = false;
 
   const caller = async (loop: number) => {
@@ -64,6 +71,7 @@ test('[P-LEASE] [P-BATCH] faults: workers SIGKILLed mid-job (some holding batche
       });
       const text = await response.body.text();
       if (response.headers['x-answered-by'] === 'batch') batchAnswers++;
+      if (response.headers['x-answered-by'] === 'ws') socketAnswers++;
       slowest = Math.max(slowest, Date.now() - started);
       const outcome =
         response.statusCode === 200
@@ -85,13 +93,22 @@ test('[P-LEASE] [P-BATCH] faults: workers SIGKILLed mid-job (some holding batche
     }
   };
 
-  // Polls that vanish at a random moment: parked, or just after a job was handed to them.
+  // Polls that vanish at a random moment: parked, or just after a job was handed
+  // to them; every third, a WebSocket worker's socket, cut with the jobs it holds.
   const cutter = async () => {
     while (cutPolls < CUT_POLLS || kills < KILLS) {
-      const batch = cutPolls % 2 === 0 ? '' : '&max=4';
-      const poll = send(`${server.url}/service/add/jobs?timeout=1000${batch}`);
-      await sleep(Math.random() * 40);
-      poll.disconnect();
+      if (cutPolls % 3 === 2) {
+        const socket = await WsClient.open(server.url);
+        socket.send({ type: 'serve', services: ['add'], credit: 2 });
+        await sleep(Math.random() * 40);
+        socket.socket.terminate();
+        cutSockets++;
+      } else {
+        const batch = cutPolls % 2 === 0 ? '' : '&max=4';
+        const poll = send(`${server.url}/service/add/jobs?timeout=1000${batch}`);
+        await sleep(Math.random() * 40);
+        poll.disconnect();
+      }
       cutPolls++;
     }
   };
@@ -103,11 +120,12 @@ test('[P-LEASE] [P-BATCH] faults: workers SIGKILLed mid-job (some holding batche
     await Promise.all([caller(1), caller(2), caller(3), caller(4), chaos]);
     const calls = [...outcomes.values()].reduce((a, b) => a + b, 0);
     const status = await server.hub.status();
-    const summary = `${calls} calls (${batchAnswers} answered in batches), ${kills} kills, ${cutPolls} cut polls, ${status.total.redelivered} redelivered, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`;
+    const summary = `${calls} calls (${batchAnswers} answered in batches, ${socketAnswers} on WebSockets), ${kills} kills, ${cutPolls} cut polls and sockets (${cutSockets} sockets), ${status.total.redelivered} redelivered, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`;
     t.diagnostic(summary);
     assert.ok(kills >= KILLS && cutPolls >= CUT_POLLS, `not enough chaos: ${summary}`);
     assert.ok(status.total.redelivered > 0, `no job was ever redelivered: ${summary}`);
     assert.ok(batchAnswers > 0, `no call was answered by a batch worker: ${summary}`);
+    assert.ok(socketAnswers > 0, `no call was answered by a WebSocket worker: ${summary}`);
     assert.deepEqual([...outcomes.keys()], ['right answer'], summary);
     assert.ok(slowest < CALL_TIMEOUT_MS + 500, `a call took ${slowest} ms: ${summary}`);
     assert.equal(status.total.inFlight + status.total.queued, 0, summary);

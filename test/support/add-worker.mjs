@@ -1,8 +1,12 @@
 // A bare add worker for the fault test: plain JavaScript so it starts in tens of
 // milliseconds, and raw HTTP so a SIGKILL lands with jobs genuinely in flight.
-// Usage: node add-worker.mjs <hub url> <slots> [batch]
+// Usage: node add-worker.mjs <hub url> <slots> [single|batch|ws]
 // With `batch`, each slot takes up to 4 jobs at once and answers them in one
-// answer batch ([P-BATCH]), so a kill lands on several jobs at a time.
+// answer batch ([P-BATCH]), so a kill lands on several jobs at a time. With `ws`,
+// one WebSocket with credit for 2 jobs per slot ([P-WS-WORKER]); with `ws-hold`,
+// the same, but it never answers (it prints each job id it holds).
+import WebSocket from 'ws';
+
 const [url, slots = '2', mode = 'single'] = process.argv.slice(2);
 
 /** One poll: the parsed job (or jobs), or undefined when none came or the hub was away. */
@@ -62,5 +66,31 @@ async function batchSlot() {
   }
 }
 
-for (let i = 0; i < Number(slots); i++) (mode === 'batch' ? batchSlot : slot)();
+/** Jobs pushed on one socket, each answered after its work, as they come. */
+async function socketWorker() {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, 'switchboard.v1');
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'serve', services: ['add'], credit: 2 * Number(slots) }));
+  socket.on('message', async (data) => {
+    const frame = JSON.parse(String(data));
+    if (frame.type !== 'job') return;
+    if (mode === 'ws-hold') {
+      process.stdout.write(`holding ${frame.job.id}\n`);
+      return;
+    }
+    await work();
+    const { first, second } = frame.job.originalRequest;
+    socket.send(
+      JSON.stringify({
+        type: 'answer',
+        id: frame.job.id,
+        headers: { 'x-answered-by': 'ws' },
+        body: { answer: first + second },
+      }),
+    );
+  });
+}
+
+if (mode === 'ws' || mode === 'ws-hold') await socketWorker();
+else for (let i = 0; i < Number(slots); i++) (mode === 'batch' ? batchSlot : slot)();
 process.stdout.write('ready\n');

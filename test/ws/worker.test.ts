@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { isJob, jobOf, WsClient } from '../support/ws.js';
+
+const WORKER = fileURLToPath(new URL('../support/add-worker.mjs', import.meta.url));
 
 async function serverWith(overrides: Partial<Config> = {}): Promise<RunningServer> {
   return startServer(testConfig(overrides));
@@ -100,6 +105,35 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
       assert.equal((await answered).status, 200);
       assert.equal(own.hub.parked.polls, 0, 'the closed socket left no parked take');
     } finally {
+      await own.close();
+    }
+  });
+
+  test('[P-WS-REDELIVER] a WebSocket worker process SIGKILLed mid-job: another worker answers long before the lease would end', async () => {
+    const own = await serverWith({ leaseMs: 60_000, callTimeoutMs: 5000 });
+    const child = spawn(process.execPath, [WORKER, own.url, '1', 'ws-hold'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await once(child.stdout, 'data');
+      await parkedPolls(own, 1);
+      const answered = call(own, 'add', { first: 5, second: 5 });
+      const [holding] = await once(child.stdout, 'data');
+      assert.match(String(holding), /^holding /);
+      child.kill('SIGKILL');
+      const poll = await fetch(`${own.url}/service/add/jobs?timeout=4000`);
+      const again = (await poll.json()) as { id: string; attempt: number };
+      assert.equal(again.attempt, 2);
+      await fetch(`${own.url}/jobs/${again.id}`, { method: 'POST', body: '10' });
+      const response = await answered;
+      assert.equal(
+        response.status,
+        200,
+        'answered within the 5 s deadline, not after a 60 s lease',
+      );
+      assert.equal(await response.text(), '10');
+    } finally {
+      child.kill('SIGKILL');
       await own.close();
     }
   });
