@@ -15,6 +15,9 @@ export interface FrameSink {
 /** How long a take refused as full (`hub_full`, `service_full`) waits before it tries again. */
 const FULL_RETRY_MS = 100;
 
+/** A take that ends empty sooner than this did not wait at all. */
+const EMPTY_TAKE_MS = 10;
+
 /** The message a redelivered job's failure carries when its socket closed. */
 const SOCKET_CLOSED = "the worker's WebSocket closed while it held the job";
 
@@ -170,6 +173,7 @@ export class WorkerSession {
       // take, so no service's parked take can promise away the others' room.
       const max = this.#services.length === 1 ? Math.min(room, MAX_BATCH_JOBS) : 1;
       this.#reserved += max;
+      const parkedAt = Date.now();
       let deliveries: Delivery[];
       try {
         deliveries = await this.#hub.takeBatch(
@@ -190,6 +194,10 @@ export class WorkerSession {
       for (const delivery of deliveries) {
         this.#held.add(delivery.id);
         this.#sink.send(jobFrame(delivery));
+      }
+      // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.
+      if (deliveries.length === 0 && Date.now() - parkedAt < EMPTY_TAKE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, FULL_RETRY_MS));
       }
     }
   }
