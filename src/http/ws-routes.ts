@@ -12,7 +12,7 @@ import { methodNotAllowed } from './method-not-allowed.js';
 
 type WsOptions = Pick<
   AppOptions,
-  'wsMaxCredit' | 'wsMaxInFlight' | 'wsMaxSockets' | 'wsMaxSocketsPerToken'
+  'wsMaxCredit' | 'wsMaxInFlight' | 'wsMaxSockets' | 'wsMaxSocketsPerToken' | 'headersTimeoutMs'
 >;
 
 /**
@@ -85,6 +85,8 @@ export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch:
               maxCredit: options.wsMaxCredit,
               maxInFlight: options.wsMaxInFlight,
               authenticate: access.authenticate,
+              // As long as an HTTP client gets for its headers.
+              authTimeoutMs: options.headersTimeoutMs,
               grant,
               authorization: grant ? c.req.header('authorization') : undefined,
             },

@@ -31,6 +31,8 @@ export interface ChannelOptions {
   readonly maxInFlight: number;
   /** Checks a token (`auth` frame); undefined when auth is off. */
   readonly authenticate: ((authorization: string) => Grant) | undefined;
+  /** How long a socket that must send an `auth` frame may take to send it. */
+  readonly authTimeoutMs: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class Channel {
   #grant: Grant | undefined;
   #authorization: string | undefined;
   #authenticated: boolean;
+  #authTimer: NodeJS.Timeout | undefined;
 
   constructor(
     hub: Hub,
@@ -60,6 +63,13 @@ export class Channel {
     this.#authorization = options.authorization;
     // Auth off, or a token on the upgrade: ready. Else the first frame must be `auth`.
     this.#authenticated = !options.authenticate || options.grant !== undefined;
+    // A socket that never authenticates must not hold a slot for ever.
+    if (!this.#authenticated) {
+      this.#authTimer = setTimeout(
+        () => peer.close(CloseCode.Unauthorized, 'no auth frame in time'),
+        options.authTimeoutMs,
+      );
+    }
     this.#worker = new WorkerSession(hub, peer, options.maxCredit);
     this.#caller = new CallerSession(dispatch, peer, {
       maxInFlight: options.maxInFlight,
@@ -89,6 +99,7 @@ export class Channel {
 
   /** The socket closed: callers' requests are cancelled, held jobs handed on. */
   async closed(): Promise<void> {
+    clearTimeout(this.#authTimer);
     this.#caller.close();
     await this.#worker.close();
   }
@@ -106,6 +117,7 @@ export class Channel {
       this.#authorization = `Bearer ${frame.token}`;
       this.#grant = authenticate(this.#authorization);
       this.#authenticated = true;
+      clearTimeout(this.#authTimer);
       this.#peer.send(JSON.stringify({ type: 'ready' }));
     } catch {
       this.#peer.close(CloseCode.Unauthorized, 'unknown token');

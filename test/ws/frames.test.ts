@@ -167,7 +167,7 @@ describe('[P-WS-FRAMES] bad frames', () => {
 describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer(testConfig({ authTokens }));
+    server = await startServer(testConfig({ authTokens, headersTimeoutMs: 500 }));
   });
   after(() => server.close());
 
@@ -176,6 +176,9 @@ describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
     const anonymous = await WsClient.open(server.url);
     anonymous.send({ type: 'serve', services: ['add'], credit: 1 });
     assert.equal((await anonymous.closed).code, 4401);
+    // Silent: closed once HUB_HEADERS_TIMEOUT_MS has passed, holding no slot for ever.
+    const silent = await WsClient.open(server.url);
+    assert.equal((await silent.closed).code, 4401);
     const late = await WsClient.open(server.url);
     late.send({ type: 'auth', token: TOKENS.workerAdd });
     await late.next((f) => f.type === 'ready');
