@@ -22,6 +22,7 @@ export interface AppOptions {
   readonly wsMaxInFlight: number;
   readonly wsMaxSockets: number;
   readonly wsMaxSocketsPerToken: number;
+  readonly wsMaxFrameBytes: number;
   /** How long a client has to send its headers; a WebSocket, its auth frame. */
   readonly headersTimeoutMs: number;
   /** Bearer tokens: a file, or the JSON inline; both empty turns auth off. */

@@ -12,7 +12,12 @@ import { methodNotAllowed } from './method-not-allowed.js';
 
 type WsOptions = Pick<
   AppOptions,
-  'wsMaxCredit' | 'wsMaxInFlight' | 'wsMaxSockets' | 'wsMaxSocketsPerToken' | 'headersTimeoutMs'
+  | 'wsMaxCredit'
+  | 'wsMaxInFlight'
+  | 'wsMaxSockets'
+  | 'wsMaxSocketsPerToken'
+  | 'wsMaxFrameBytes'
+  | 'headersTimeoutMs'
 >;
 
 /**
@@ -25,6 +30,7 @@ export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch:
   const routes = new Hono();
   let open = 0;
   const perToken = new Map<string, number>();
+  const unreadLimit = UNREAD_FRAMES * options.wsMaxFrameBytes;
 
   routes.get(
     '/',
@@ -78,7 +84,7 @@ export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch:
             hub,
             dispatch,
             {
-              send: (frame) => (ws.raw as WebSocket).send(frame, { binary: false }),
+              send: (frame) => send(ws.raw as WebSocket, frame, unreadLimit),
               close: (code, reason) => ws.close(code, reason),
             },
             {
@@ -111,4 +117,21 @@ export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch:
   );
   routes.all('/', access.guard('any', [], methodNotAllowed('GET')));
   return routes;
+}
+
+/** Frames' worth of bytes a socket may leave unread before it is cut. */
+const UNREAD_FRAMES = 4;
+
+/**
+ * Sends a text frame, unless the peer has stopped reading: a socket whose unsent
+ * bytes pass `unreadLimit` (a client that sends requests or bad frames and never
+ * reads the answers) is cut, rather than growing the hub's memory. Its held jobs
+ * are handed on and its requests cancelled, as for any closed socket.
+ */
+function send(socket: WebSocket, frame: string | Buffer, unreadLimit: number): void {
+  if (socket.bufferedAmount > unreadLimit) {
+    socket.terminate();
+    return;
+  }
+  socket.send(frame, { binary: false });
 }

@@ -102,3 +102,38 @@ export class WsClient {
 export const isJob = (frame: Received) => frame.type === 'job';
 export const jobOf = (frame: Received) =>
   frame.job as { id: string; attempt: number; originalRequest: unknown; service: string };
+
+/**
+ * A WebSocket client that never reads: the upgrade done by hand on a raw socket,
+ * which is then paused. For tests of what the hub does with a peer that stops
+ * reading.
+ */
+export async function unreadingSocket(baseUrl: string): Promise<import('node:net').Socket> {
+  const { connect } = await import('node:net');
+  const url = new URL(baseUrl);
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      'Sec-WebSocket-Protocol: switchboard.v1\r\n\r\n',
+  );
+  let head = '';
+  while (!head.includes('\r\n\r\n')) {
+    const [chunk] = (await new Promise((resolve) => socket.once('data', (d) => resolve([d])))) as [
+      Buffer,
+    ];
+    head += chunk.toString('latin1');
+  }
+  if (!head.startsWith('HTTP/1.1 101'))
+    throw new Error(`upgrade refused: ${head.split('\r\n')[0]}`);
+  socket.pause();
+  return socket;
+}
+
+/** One masked text frame (the mask key all zeros, so the payload goes as it is). */
+export function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  if (payload.length >= 126) throw new Error('short frames only');
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+}

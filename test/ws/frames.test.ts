@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
-import { isJob, jobOf, WsClient } from '../support/ws.js';
+import { isJob, jobOf, maskedTextFrame, unreadingSocket, WsClient } from '../support/ws.js';
 
 const isError = (code: string) => (f: { type?: string; code?: unknown }) =>
   f.type === 'error' && f.code === code;
@@ -155,6 +155,24 @@ describe('[P-WS-FRAMES] bad frames', () => {
     const binary = await WsClient.open(server.url);
     binary.socket.send(Buffer.from([1, 2, 3]));
     assert.equal((await binary.closed).code, 1003);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+
+  test('[P-WS-FRAMES] a peer that sends and never reads is cut once its unread frames pass 4 × HUB_WS_MAX_FRAME_BYTES; the hub stays up', {
+    timeout: 20_000,
+  }, async () => {
+    const socket = await unreadingSocket(server.url);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    // Each bad frame earns an error frame, ten times its size; none is read.
+    const burst = Buffer.concat(
+      Array.from({ length: 20_000 }, () => maskedTextFrame('{"type":"x"}')),
+    );
+    for (let i = 0; i < 20 && !socket.destroyed; i++) {
+      socket.write(burst);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await closed;
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   });
 
