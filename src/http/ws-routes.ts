@@ -58,11 +58,11 @@ export function wsRoutes(hub: Hub, options: WsOptions, access: Access, dispatch:
           return errorResponse(error, { 'www-authenticate': 'Bearer' });
         }
       }
+      // Per token only where there are tokens; sockets still to send their auth
+      // frame share one count, so they cannot crowd out the rest.
       const token = c.get('grant')?.name ?? '';
-      if (
-        open >= options.wsMaxSockets ||
-        (perToken.get(token) ?? 0) >= options.wsMaxSocketsPerToken
-      ) {
+      const tokenFull = authenticate && (perToken.get(token) ?? 0) >= options.wsMaxSocketsPerToken;
+      if (open >= options.wsMaxSockets || tokenFull) {
         return errorResponse(
           new HubError(
             ErrorCode.HubFull,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
+import { until } from '../support/http.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
 import { isJob, jobOf, maskedTextFrame, unreadingSocket, WsClient } from '../support/ws.js';
 
@@ -231,5 +232,42 @@ describe('[P-WS-AUTH] tokens on the WebSocket channel', () => {
     });
     assert.equal((await worker.next((f) => f.uid === 'x')).c, 403);
     await Promise.all([caller.close(), worker.close()]);
+  });
+});
+
+describe('[P-WS-FRAMES] socket limits', () => {
+  test('[P-WS-FRAMES] past HUB_WS_MAX_SOCKETS an upgrade is 503 hub_full; a closed socket frees its place', async () => {
+    // The per-token limit is lower, but with auth off there are no tokens to count by.
+    const server = await startServer(testConfig({ wsMaxSockets: 2, wsMaxSocketsPerToken: 1 }));
+    try {
+      const first = await WsClient.open(server.url);
+      const second = await WsClient.open(server.url);
+      assert.equal(await WsClient.refusal(server.url), 503);
+      await first.close();
+      // The hub counts the close when its side of the socket has closed too.
+      let third: WsClient | undefined;
+      await until(
+        async () => {
+          third = await WsClient.open(server.url).catch(() => undefined);
+          return third !== undefined;
+        },
+        { what: 'a place after a socket closed' },
+      );
+      await Promise.all([second.close(), third?.close()]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('[P-WS-FRAMES] past HUB_WS_MAX_SOCKETS_PER_TOKEN a token gets 503; other tokens still connect', async () => {
+    const server = await startServer(testConfig({ authTokens, wsMaxSocketsPerToken: 1 }));
+    try {
+      const first = await WsClient.open(server.url, { token: TOKENS.workerAdd });
+      assert.equal(await WsClient.refusal(server.url, { token: TOKENS.workerAdd }), 503);
+      const other = await WsClient.open(server.url, { token: TOKENS.callerAdd });
+      await Promise.all([first.close(), other.close()]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -33,6 +33,7 @@ setInterval(() => {
 process.on('SIGUSR2', () => {
   (globalThis as { gc?: () => void }).gc?.();
   if (process.env.HUB_PROBE_SNAPSHOT) writeHeapSnapshot(process.env.HUB_PROBE_SNAPSHOT);
-  console.log(`LIVE ${JSON.stringify({ heapMiB: process.memoryUsage().heapUsed / 2 ** 20 })}`);
+  const { heapUsed, rss } = process.memoryUsage();
+  console.log(`LIVE ${JSON.stringify({ heapMiB: heapUsed / 2 ** 20, rssMiB: rss / 2 ** 20 })}`);
 });
 process.once('SIGTERM', () => server.close().then(() => process.exit(0)));
