@@ -45,8 +45,11 @@ export class AsyncCalls {
   async result(id: string, waitMs: number, signal: CancelSignal | undefined): Promise<JobResult> {
     const run = await this.#results.get(id);
     if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
-    if (!run.outcome && waitMs > 0 && !signal?.aborted) await this.#waitForEnd(run, waitMs, signal);
-    return this.#stateOf(run);
+    let outcome = run.outcome;
+    if (!outcome && waitMs > 0 && !signal?.aborted) {
+      outcome = await this.#waitForEnd(run, waitMs, signal);
+    }
+    return this.#stateOf(id, outcome);
   }
 
   /**
@@ -60,19 +63,19 @@ export class AsyncCalls {
   ): Promise<JobResult> {
     const run = await this.#results.get(id);
     if (!run) return { state: 'in_flight' };
-    if (!run.outcome && waitMs > 0 && !signal?.aborted) {
+    let outcome = run.outcome;
+    if (!outcome && waitMs > 0 && !signal?.aborted) {
       try {
-        await this.#waitForEnd(run, waitMs, signal);
+        outcome = await this.#waitForEnd(run, waitMs, signal);
       } catch (error) {
         if (!(error instanceof HubError)) throw error;
       }
     }
-    return this.#stateOf(run);
+    return this.#stateOf(id, outcome);
   }
 
-  async #stateOf({ id }: RunRecord): Promise<JobResult> {
-    // Read again: the run may have ended during a wait.
-    const outcome = (await this.#results.get(id))?.outcome;
+  /** Done with `outcome`; else where the live job is. */
+  async #stateOf(id: string, outcome: Outcome | undefined): Promise<JobResult> {
     if (outcome) return { state: 'done', outcome };
     return { state: (await this.#store.jobState(id)) ?? 'in_flight' };
   }
@@ -153,15 +156,15 @@ export class AsyncCalls {
     };
   }
 
-  /** Waits, as a parked poll does, until the run ends or `waitMs` passes. */
+  /** Waits, as a parked poll does, until the run ends (its outcome) or `waitMs` passes (undefined). */
   async #waitForEnd(
     run: RunRecord,
     waitMs: number,
     signal: CancelSignal | undefined,
-  ): Promise<void> {
+  ): Promise<Outcome | undefined> {
     const wait = this.#parking.park(run.service, waitMs, signal);
     try {
-      await this.#results.ended(run.id, wait.signal);
+      return await this.#results.ended(run.id, wait.signal);
     } finally {
       wait.end();
     }

@@ -37,10 +37,6 @@ export class CallerSession {
     this.#authorization = options.authorization;
   }
 
-  get inFlight(): number {
-    return this.#inFlight.size;
-  }
-
   async request(frame: RequestFrame): Promise<void> {
     if (this.#inFlight.has(frame.uid)) {
       throw new HubError(
@@ -114,17 +110,19 @@ function isJson(text: string): boolean {
   }
 }
 
-/** A response frame for a request that could not be made: the error as HTTP would say it. */
+/**
+ * A response frame for a request that could not be made: 400 for a frame the
+ * channel refused (`invalid_frame`), 500 for a fault of the hub's own.
+ */
 export function errorResponseFrame(
   uid: string,
   request: { m?: string; r?: string },
-  status: number,
   error: HubError,
 ): string {
   return JSON.stringify({
     uid,
     ...request,
-    c: status,
+    c: error.code === ErrorCode.Internal ? 500 : 400,
     h: { 'content-type': 'application/json', 'hub-error': error.code },
     d: { error: { code: error.code, message: error.message } },
   });

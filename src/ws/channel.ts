@@ -77,11 +77,6 @@ export class Channel {
     });
   }
 
-  /** Jobs held and requests in flight; for tests. */
-  get load(): { held: number; inFlight: number } {
-    return { held: this.#worker.held, inFlight: this.#caller.inFlight };
-  }
-
   receive(data: string): void {
     let frame: Frame;
     try {
@@ -152,17 +147,15 @@ export class Channel {
 
   /** An error frame for a frame refused on its own; a request frame's caller gets a response frame. */
   #refuse(error: unknown, frame: Frame | undefined): void {
-    if (!isHubError(error)) {
-      console.error(error);
-      error = new HubError(ErrorCode.Internal, 'the frame failed inside the hub', { cause: error });
-    }
-    const refused = error as HubError;
+    // A HubError is an answer; anything else is a bug worth a stack trace.
+    if (!isHubError(error)) console.error(error);
+    const refused = isHubError(error)
+      ? error
+      : new HubError(ErrorCode.Internal, 'the frame failed inside the hub', { cause: error });
     if (refused instanceof FrameError) {
-      this.#peer.send(errorResponseFrame(refused.uid, {}, 400, refused));
+      this.#peer.send(errorResponseFrame(refused.uid, {}, refused));
     } else if (frame?.type === 'request') {
-      this.#peer.send(
-        errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, 400, refused),
-      );
+      this.#peer.send(errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, refused));
     } else {
       const id = frame && 'id' in frame ? frame.id : undefined;
       this.#peer.send(errorFrame(refused, id === undefined ? undefined : { id }));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Grant, requireRole } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { Cancel } from '../domain/cancel.js';
@@ -41,18 +42,13 @@ export class WorkerSession {
   #credit = 0;
   /** Slots promised to takes parked now: credit is never exceeded, whatever arrives. */
   #reserved = 0;
-  /** Woken when room may have opened (an answer, a failure, more credit). */
-  #wake: (() => void) | undefined;
+  /** Take loops waiting for room; woken when room may have opened (an answer, a failure, more credit, the close). */
+  #waiting: (() => void)[] = [];
 
   constructor(hub: Hub, sink: FrameSink, maxCredit: number) {
     this.#hub = hub;
     this.#sink = sink;
     this.#maxCredit = maxCredit;
-  }
-
-  /** Jobs held now; for tests and status. */
-  get held(): number {
-    return this.#held.size;
   }
 
   serve(frame: ServeFrame, grant: Grant | undefined): void {
@@ -104,7 +100,7 @@ export class WorkerSession {
   /** The socket closed: stop taking, and hand on every job still held. */
   async close(): Promise<void> {
     this.#gone.abort();
-    this.#wake?.();
+    this.#wakeAll();
     const held = [...this.#held];
     this.#held.clear();
     for (const id of held) {
@@ -128,7 +124,7 @@ export class WorkerSession {
   #setCredit(credit: number): void {
     this.#checkCredit(credit);
     this.#credit = credit;
-    this.#wake?.();
+    this.#wakeAll();
   }
 
   #checkHeld(id: string): void {
@@ -147,8 +143,14 @@ export class WorkerSession {
       if (isHubError(error) && error.code !== ErrorCode.InvalidStatus) this.#held.delete(id);
       throw error;
     } finally {
-      this.#wake?.();
+      this.#wakeAll();
     }
+  }
+
+  #wakeAll(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake();
   }
 
   #room(): number {
@@ -159,14 +161,7 @@ export class WorkerSession {
     while (!this.#gone.aborted) {
       const room = this.#room();
       if (room <= 0) {
-        await new Promise<void>((resolve) => {
-          const before = this.#wake;
-          this.#wake = () => {
-            before?.();
-            this.#wake = undefined;
-            resolve();
-          };
-        });
+        await new Promise<void>((resolve) => this.#waiting.push(resolve));
         continue;
       }
       // One service takes what the credit allows; several take one job each per
@@ -182,22 +177,22 @@ export class WorkerSession {
           this.#gone,
         );
       } catch (error) {
-        this.#reserved -= max;
         const refused = callError(error);
         this.#sink.send(errorFrame(refused, undefined));
         // Shutting down: the channel closes the socket. Full: try again shortly.
         if (refused.code === ErrorCode.ShuttingDown) return;
-        await new Promise((resolve) => setTimeout(resolve, FULL_RETRY_MS));
+        await sleep(FULL_RETRY_MS);
         continue;
+      } finally {
+        this.#reserved -= max;
       }
-      this.#reserved -= max;
       for (const delivery of deliveries) {
         this.#held.add(delivery.id);
         this.#sink.send(jobFrame(delivery));
       }
       // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.
       if (deliveries.length === 0 && Date.now() - parkedAt < EMPTY_TAKE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, FULL_RETRY_MS));
+        await sleep(FULL_RETRY_MS);
       }
     }
   }

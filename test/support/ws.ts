@@ -1,4 +1,19 @@
+import { connect as connectTcp, type Socket } from 'node:net';
 import WebSocket from 'ws';
+
+/** The subprotocol offered (`null`: none) and the token sent on the upgrade, if any. */
+interface ConnectOptions {
+  token?: string;
+  protocol?: string | null;
+}
+
+function connect(baseUrl: string, { token, protocol = 'switchboard.v1' }: ConnectOptions) {
+  return new WebSocket(
+    `${baseUrl.replace('http', 'ws')}/ws`,
+    protocol === null ? [] : [protocol],
+    token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+  );
+}
 
 /** A frame the hub sent, parsed. */
 export type Received = Record<string, unknown> & { type?: string; uid?: string };
@@ -25,15 +40,8 @@ export class WsClient {
   }
 
   /** Opens a socket to `/ws` of `baseUrl`, with the subprotocol and, if given, a token. */
-  static async open(
-    baseUrl: string,
-    { token, protocol = 'switchboard.v1' }: { token?: string; protocol?: string | null } = {},
-  ): Promise<WsClient> {
-    const socket = new WebSocket(
-      `${baseUrl.replace('http', 'ws')}/ws`,
-      protocol === null ? [] : [protocol],
-      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
-    );
+  static async open(baseUrl: string, options: ConnectOptions = {}): Promise<WsClient> {
+    const socket = connect(baseUrl, options);
     const client = new WsClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -43,16 +51,8 @@ export class WsClient {
   }
 
   /** The status of a refused upgrade (the socket never opens). */
-  static async refusal(
-    baseUrl: string,
-    options: { token?: string; protocol?: string | null } = {},
-  ): Promise<number> {
-    const { token, protocol = 'switchboard.v1' } = options;
-    const socket = new WebSocket(
-      `${baseUrl.replace('http', 'ws')}/ws`,
-      protocol === null ? [] : [protocol],
-      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
-    );
+  static async refusal(baseUrl: string, options: ConnectOptions = {}): Promise<number> {
+    const socket = connect(baseUrl, options);
     return new Promise((resolve, reject) => {
       socket.once('unexpected-response', (_request, response) => {
         resolve(response.statusCode ?? 0);
@@ -108,10 +108,9 @@ export const jobOf = (frame: Received) =>
  * which is then paused. For tests of what the hub does with a peer that stops
  * reading.
  */
-export async function unreadingSocket(baseUrl: string): Promise<import('node:net').Socket> {
-  const { connect } = await import('node:net');
+export async function unreadingSocket(baseUrl: string): Promise<Socket> {
   const url = new URL(baseUrl);
-  const socket = connect(Number(url.port), url.hostname);
+  const socket = connectTcp(Number(url.port), url.hostname);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write(
     'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
