@@ -33,6 +33,12 @@ export const Header = {
   TraceParent: 'traceparent',
 } as const;
 
+/** The WebSocket channel's versioned subprotocol (`GET /ws`, docs/websocket.md). */
+export const WS_SUBPROTOCOL = 'switchboard.v1';
+
+/** The path of the WebSocket channel, below the hub's base URL. */
+export const WS_PATH = '/ws';
+
 /** A `Hub-Flow-Id` a caller may send: 1 to 128 visible ASCII characters. */
 export const FLOW_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
@@ -284,8 +290,12 @@ export const SERVICE_COUNTERS = [
 
 export type ServiceCounter = (typeof SERVICE_COUNTERS)[number];
 
-/** What `GET /status` shows of each service now: jobs queued, jobs held by workers, polls parked. */
-export const SERVICE_GAUGES = ['queued', 'inFlight', 'waitingWorkers'] as const;
+/**
+ * What `GET /status` shows of each service now: jobs queued, jobs held by
+ * workers, polls parked (a WebSocket's takes among them), and the WebSocket
+ * sockets serving it on this hub.
+ */
+export const SERVICE_GAUGES = ['queued', 'inFlight', 'waitingWorkers', 'webSocketWorkers'] as const;
 
 /** The figures of `GET /status`: each gauge and counter, summed over services for `total`. */
 export const SERVICE_FIGURES = [...SERVICE_GAUGES, ...SERVICE_COUNTERS] as const;

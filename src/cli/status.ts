@@ -21,6 +21,7 @@ const HEADINGS: Record<ServiceFigure, string> = {
   queued: 'QUEUED',
   inFlight: 'IN FLIGHT',
   waitingWorkers: 'WORKERS',
+  webSocketWorkers: 'WS WORKERS',
   calls: 'CALLS',
   answered: 'ANSWERED',
   timedOut: 'TIMED OUT',

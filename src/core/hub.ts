@@ -40,6 +40,8 @@ export class Hub {
   /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
   readonly #async: AsyncCalls;
   readonly #batching: Batching;
+  /** WebSockets serving each service on this hub, by service. */
+  readonly #sockets = new Map<string, number>();
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -206,8 +208,27 @@ export class Hub {
     return this.#store.fail(id, { message, retry: failure.retry });
   }
 
+  /**
+   * Counts a WebSocket serving `service` until the returned function is called
+   * (its socket closed): `webSocketWorkers` in `GET /status`.
+   */
+  socketServes(service: string): () => void {
+    this.#sockets.set(service, (this.#sockets.get(service) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#sockets.get(service) ?? 1) - 1;
+      if (left === 0) this.#sockets.delete(service);
+      else this.#sockets.set(service, left);
+    };
+  }
+
   async status(): Promise<HubStatus> {
-    const services = await this.#store.stats();
+    const services = (await this.#store.stats()).map((s) => ({
+      ...s,
+      webSocketWorkers: this.#sockets.get(s.service) ?? 0,
+    }));
     const total = {} as Record<ServiceFigure, number>;
     for (const key of SERVICE_FIGURES) total[key] = services.reduce((sum, s) => sum + s[key], 0);
     const { calls, polls } = this.parked;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { loadTokens } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { WS_PATH } from '../protocol.js';
 import { Access } from './access.js';
 import { callRoutes } from './call-routes.js';
 import { errorResponse } from './error-status.js';
@@ -42,7 +43,7 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   app.route('/jobs', jobRoutes(hub, options, access));
   app.route('/', healthRoutes(hub, access));
   app.route(
-    '/ws',
+    WS_PATH,
     wsRoutes(hub, options, access, (request) => app.fetch(request)),
   );
   // With auth on, only an operator learns which paths do not exist.

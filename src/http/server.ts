@@ -6,7 +6,8 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
 import { createHub } from '../create-hub.js';
-import { CloseCode, WS_SUBPROTOCOL } from '../ws/channel.js';
+import { WS_SUBPROTOCOL } from '../protocol.js';
+import { CloseCode } from '../ws/channel.js';
 import { createApp } from './app.js';
 
 export interface RunningServer {

@@ -42,6 +42,9 @@ export interface WorkerSeen {
   readonly inFlight: number;
 }
 
+/** A service's figures as the store keeps them: all but the sockets, which are the hub's own. */
+export type StoreStats = Omit<ServiceStats, 'webSocketWorkers'>;
+
 /** Per-service figures for `GET /services`: the live part of `stats`, the oldest wait and the workers. */
 export interface ServiceDetail
   extends Pick<ServiceStats, 'service' | 'queued' | 'inFlight' | 'waitingWorkers'> {
@@ -151,7 +154,7 @@ export interface JobStore {
   serviceOf(deliveryId: string): Promise<string | undefined>;
 
   /** Figures for every tracked service, in the order the services were first seen. */
-  stats(): Promise<ServiceStats[]>;
+  stats(): Promise<StoreStats[]>;
 
   /** Queues, oldest waits and recently seen workers, for `GET /services`. */
   services(): Promise<ServiceDetail[]>;

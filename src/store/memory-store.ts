@@ -2,7 +2,7 @@ import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { SERVICE_COUNTERS, type ServiceCounter, type ServiceStats } from '../protocol.js';
+import { SERVICE_COUNTERS, type ServiceCounter } from '../protocol.js';
 import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
 import { noop } from '../util/noop.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
@@ -12,6 +12,7 @@ import type {
   GiveUpOutcome,
   JobStore,
   ServiceDetail,
+  StoreStats,
   Ticket,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
@@ -280,7 +281,7 @@ export class MemoryStore implements JobStore {
     return this.#deliveries.get(deliveryId)?.job.service;
   }
 
-  async stats(): Promise<ServiceStats[]> {
+  async stats(): Promise<StoreStats[]> {
     return [...this.#services.values()].map((s) => ({
       service: s.name,
       queued: s.queue.size,

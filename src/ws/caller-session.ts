@@ -73,6 +73,15 @@ export class CallerSession {
     }
   }
 
+  /**
+   * The caller gave a request up: it ends as a departed HTTP caller's does (a
+   * queued job is withdrawn) and its uid is answered 499 `cancelled`. A uid no
+   * longer in flight was answered already: nothing to do.
+   */
+  cancel(uid: string): void {
+    this.#inFlight.get(uid)?.abort();
+  }
+
   /** The socket closed: its callers have gone. */
   close(): void {
     for (const gone of this.#inFlight.values()) gone.abort();

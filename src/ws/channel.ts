@@ -5,9 +5,6 @@ import { CallerSession, type Dispatch, errorResponseFrame } from './caller-sessi
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, WorkerSession } from './worker-session.js';
 
-/** The versioned subprotocol a client must offer ([P-WS]). */
-export const WS_SUBPROTOCOL = 'switchboard.v1';
-
 /** Close codes the hub uses (docs/websocket.md). */
 export const CloseCode = {
   /** The hub is shutting down. */
@@ -123,6 +120,8 @@ export class Channel {
     switch (frame.type) {
       case 'request':
         return this.#caller.request(frame);
+      case 'cancel':
+        return this.#caller.cancel(frame.uid);
       case 'serve':
         return this.#worker.serve(frame, this.#grant);
       case 'credit':

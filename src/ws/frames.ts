@@ -13,6 +13,8 @@ export interface ServeFrame {
   readonly services: readonly string[];
   readonly credit: number;
   readonly worker: string | undefined;
+  /** Every job body as base64 (`encoding: "base64"`), as a poll with `?encoding=base64` gets it. */
+  readonly base64: boolean;
 }
 
 /** A new number of jobs the socket can hold at once. */
@@ -49,6 +51,12 @@ export interface AuthFrame {
   readonly token: string;
 }
 
+/** A caller gives up a request it sent: as an HTTP caller that disconnects. */
+export interface CancelFrame {
+  readonly type: 'cancel';
+  readonly uid: string;
+}
+
 /** A call, as wsrest frames one: an HTTP request of the caller routes. */
 export interface RequestFrame {
   readonly type: 'request';
@@ -66,6 +74,7 @@ export type Frame =
   | FailFrame
   | HeartbeatFrame
   | AuthFrame
+  | CancelFrame
   | RequestFrame;
 
 /** The longest uid, job id or message a frame may carry, in characters. */
@@ -139,11 +148,15 @@ export function parseFrame(data: string): Frame {
       }
       if (!services.every((s) => typeof s === 'string')) throw invalid("'services' must be names");
       const worker = frame.worker === undefined ? undefined : text(frame, 'worker', 128);
+      if (frame.encoding !== undefined && frame.encoding !== 'base64') {
+        throw invalid('\'encoding\' must be "base64" or absent');
+      }
       return {
         type: 'serve',
         services: [...new Set(services)],
         credit: count(frame, 'credit'),
         worker,
+        base64: frame.encoding === 'base64',
       };
     }
     case 'credit':
@@ -181,9 +194,11 @@ export function parseFrame(data: string): Frame {
       return { type: 'heartbeat', id: text(frame, 'id') };
     case 'auth':
       return { type: 'auth', token: text(frame, 'token', 4096) };
+    case 'cancel':
+      return { type: 'cancel', uid: text(frame, 'uid') };
     default:
       throw invalid(
-        `unknown frame type '${String(frame.type).slice(0, 40)}': use serve, credit, answer, fail, heartbeat, auth, or a request frame with uid, m and r`,
+        `unknown frame type '${String(frame.type).slice(0, 40)}': use serve, credit, answer, fail, heartbeat, auth, cancel, or a request frame with uid, m and r`,
       );
   }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Grant, requireRole } from '../auth.js';
 import type { Hub } from '../core/hub.js';
-import { Cancel } from '../domain/cancel.js';
+import { Cancel, linkAbort } from '../domain/cancel.js';
 import type { Delivery } from '../domain/job.js';
 import { encodeJob } from '../domain/job-json.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
@@ -39,9 +39,14 @@ export class WorkerSession {
   readonly #held = new Set<string>();
   #services: readonly string[] = [];
   #worker: string | undefined;
+  #base64 = false;
   #credit = 0;
   /** Slots promised to takes parked now: credit is never exceeded, whatever arrives. */
   #reserved = 0;
+  /** Aborted when credit drops below what is held and promised: the parked takes give their slots back. */
+  #shrunk = new Cancel();
+  /** Ends this socket's count in `webSocketWorkers`, one per service. */
+  #released: (() => void)[] = [];
   /** Take loops waiting for room; woken when room may have opened (an answer, a failure, more credit, the close). */
   #waiting: (() => void)[] = [];
 
@@ -59,8 +64,10 @@ export class WorkerSession {
     if (grant) for (const service of frame.services) requireRole(grant, 'worker', service);
     for (const service of frame.services) this.#hub.checkTake({ service });
     this.#worker = frame.worker;
+    this.#base64 = frame.base64;
     this.#services = frame.services;
     this.#setCredit(frame.credit);
+    this.#released = this.#services.map((service) => this.#hub.socketServes(service));
     for (const service of this.#services) void this.#takeLoop(service);
   }
 
@@ -100,6 +107,7 @@ export class WorkerSession {
   /** The socket closed: stop taking, and hand on every job still held. */
   async close(): Promise<void> {
     this.#gone.abort();
+    for (const release of this.#released) release();
     this.#wakeAll();
     const held = [...this.#held];
     this.#held.clear();
@@ -124,6 +132,10 @@ export class WorkerSession {
   #setCredit(credit: number): void {
     this.#checkCredit(credit);
     this.#credit = credit;
+    if (this.#room() < 0) {
+      this.#shrunk.abort();
+      this.#shrunk = new Cancel();
+    }
     this.#wakeAll();
   }
 
@@ -169,13 +181,12 @@ export class WorkerSession {
       const max = this.#services.length === 1 ? Math.min(room, MAX_BATCH_JOBS) : 1;
       this.#reserved += max;
       const parkedAt = Date.now();
+      // Ended by the socket's close, or by a credit too small for what this take promised.
+      const cut = new Cancel();
+      const unlinks = [this.#gone, this.#shrunk].map((s) => linkAbort(s, cut, noReason));
       let deliveries: Delivery[];
       try {
-        deliveries = await this.#hub.takeBatch(
-          { service, workerId: this.#worker },
-          max,
-          this.#gone,
-        );
+        deliveries = await this.#hub.takeBatch({ service, workerId: this.#worker }, max, cut);
       } catch (error) {
         const refused = callError(error);
         this.#sink.send(errorFrame(refused, undefined));
@@ -185,18 +196,21 @@ export class WorkerSession {
         continue;
       } finally {
         this.#reserved -= max;
+        for (const unlink of unlinks) unlink();
       }
       for (const delivery of deliveries) {
         this.#held.add(delivery.id);
-        this.#sink.send(jobFrame(delivery));
+        this.#sink.send(jobFrame(delivery, this.#base64));
       }
       // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.
-      if (deliveries.length === 0 && Date.now() - parkedAt < EMPTY_TAKE_MS) {
+      if (deliveries.length === 0 && !cut.aborted && Date.now() - parkedAt < EMPTY_TAKE_MS) {
         await sleep(FULL_RETRY_MS);
       }
     }
   }
 }
+
+const noReason = () => undefined;
 
 function callError(error: unknown): HubError {
   return isHubError(error)
@@ -209,8 +223,8 @@ function invalidFrame(message: string): HubError {
 }
 
 /** `{"type":"job","job":{...}}`, the job exactly as a poll returns it. */
-function jobFrame(delivery: Delivery): Buffer {
-  return Buffer.concat([JOB_FRAME_START, encodeJob(delivery), CLOSE_BRACE]);
+function jobFrame(delivery: Delivery, base64: boolean): Buffer {
+  return Buffer.concat([JOB_FRAME_START, encodeJob(delivery, { base64 }), CLOSE_BRACE]);
 }
 
 const JOB_FRAME_START = Buffer.from('{"type":"job","job":');

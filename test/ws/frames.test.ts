@@ -72,6 +72,36 @@ describe('[P-WS-CALLER] callers over WebSocket (wsrest frames)', () => {
     await worker.close();
   });
 
+  test('[P-WS-CALLER] a cancel frame withdraws a queued call: its uid is answered 499 cancelled, and no worker ever gets the job', async () => {
+    const caller = await WsClient.open(server.url);
+    caller.send({
+      uid: 'regret',
+      r: '/service/withdrawn',
+      h: { 'hub-timeout': '5000', 'hub-no-workers': 'queue' },
+      d: {},
+    });
+    await until(
+      async () =>
+        (await server.hub.status()).services.find((s) => s.service === 'withdrawn')?.queued === 1,
+      { what: 'the call to queue' },
+    );
+    caller.send({ type: 'cancel', uid: 'regret' });
+    const answer = await caller.next((f) => f.uid === 'regret');
+    assert.equal(answer.c, 499);
+    assert.equal((answer.h as Record<string, string>)['hub-error'], 'cancelled');
+    const withdrawn = (await server.hub.status()).services.find((s) => s.service === 'withdrawn');
+    assert.deepEqual(
+      { queued: withdrawn?.queued, cancelled: withdrawn?.cancelled },
+      { queued: 0, cancelled: 1 },
+    );
+    // A uid no longer in flight: nothing happens, no error frame.
+    caller.send({ type: 'cancel', uid: 'regret' });
+    caller.send({ uid: 'after', m: 'GET', r: '/nowhere' });
+    await caller.next((f) => f.uid === 'after');
+    assert.equal(caller.pending.filter((f) => f.type === 'error').length, 0);
+    await caller.close();
+  });
+
   test('[P-WS-FRAMES] a uid already in flight, or one past HUB_WS_MAX_IN_FLIGHT, is refused alone with invalid_frame', async () => {
     const caller = await WsClient.open(server.url);
     const parked = {

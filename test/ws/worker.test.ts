@@ -41,6 +41,10 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     const worker = await WsClient.open(server.url);
     worker.send({ type: 'serve', services: ['add'], credit: 4, worker: 'ws-1' });
     await parkedPolls(server, 1);
+    const sockets = async () =>
+      (await server.hub.status()).services.find((s) => s.service === 'add')?.webSocketWorkers;
+    // [P-STATUS] a socket serving the service counts while it is open.
+    assert.equal(await sockets(), 1);
     const answered = call(server, 'add', { first: 1, second: 2 });
     const frame = await worker.next(isJob);
     const job = jobOf(frame);
@@ -60,6 +64,38 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     assert.equal(response.headers.get('content-type'), 'application/json');
     assert.deepEqual(await response.json(), { answer: 3 });
     await worker.close();
+    for (let i = 0; i < 200 && (await sockets()) !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(await sockets(), 0, 'a closed socket no longer counts');
+  });
+
+  test('[P-WS-WORKER] serve with encoding "base64" gets every body as the caller\'s exact bytes', async () => {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['exact'], credit: 1, encoding: 'base64' });
+    await parkedPolls(server, 1);
+    const sent = '{ "spaced" :  1 }';
+    const answered = fetch(`${server.url}/service/exact`, {
+      method: 'POST',
+      body: sent,
+      headers: { 'content-type': 'application/json' },
+    });
+    const job = (await worker.next(isJob)).job as {
+      id: string;
+      encoding?: string;
+      originalRequest: string;
+    };
+    assert.equal(job.encoding, 'base64');
+    assert.equal(Buffer.from(job.originalRequest, 'base64').toString(), sent);
+    worker.send({ type: 'answer', id: job.id, body: 'ok' });
+    assert.equal((await answered).status, 200);
+    await worker.close();
+
+    const wrong = await WsClient.open(server.url);
+    wrong.send({ type: 'serve', services: ['exact'], credit: 1, encoding: 'hex' });
+    const refused = await wrong.next((f) => f.type === 'error');
+    assert.equal(refused.code, 'invalid_frame');
+    await wrong.close();
   });
 
   test('[P-WS-CREDIT] the hub never pushes more jobs than the credit; an answer frees a slot, a credit frame resizes', async () => {
@@ -83,6 +119,31 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     const statuses = (await Promise.all(calls)).map((r) => r.status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
     await worker.close();
+  });
+
+  test('[P-WS-CREDIT] credit lowered while a take is parked: the take gives its slots back, nothing is pushed past the new credit', async () => {
+    // A poll wait far longer than the test: only the credit frame can end the parked take.
+    const own = await serverWith({ pollTimeoutMs: 60_000 });
+    try {
+      const worker = await WsClient.open(own.url);
+      worker.send({ type: 'serve', services: ['shrink'], credit: 2 });
+      await parkedPolls(own, 1);
+      worker.send({ type: 'credit', credit: 0 });
+      for (let i = 0; i < 500 && own.hub.parked.polls > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(own.hub.parked.polls, 0, 'the parked take ended');
+      const answered = call(own, 'shrink', { i: 1 }, { 'hub-no-workers': 'queue' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(worker.pending.filter(isJob).length, 0, 'no job past credit 0');
+      worker.send({ type: 'credit', credit: 1 });
+      const job = jobOf(await worker.next(isJob));
+      worker.send({ type: 'answer', id: job.id, body: 'late but fine' });
+      assert.equal((await answered).status, 200);
+      await worker.close();
+    } finally {
+      await own.close();
+    }
   });
 
   test('[P-WS-REDELIVER] when a worker socket closes, its held job goes to another worker at once, not a lease later', async () => {
