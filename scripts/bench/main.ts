@@ -16,6 +16,7 @@ import {
   nats,
   switchboard,
   switchboardPlain,
+  switchboardSdkWs,
   switchboardWs,
   switchboardWsBoth,
 } from './systems.js';
@@ -53,7 +54,14 @@ async function main(): Promise<void> {
   // The hub against direct HTTP, the ratio that matters most, with the SDK's
   // batching worker, a plain one-job-per-poll worker and the WebSocket channel:
   // in alternating rounds.
-  const hubs = [direct, switchboard, switchboardPlain, switchboardWs, switchboardWsBoth];
+  const hubs = [
+    direct,
+    switchboard,
+    switchboardPlain,
+    switchboardWs,
+    switchboardSdkWs,
+    switchboardWsBoth,
+  ];
   console.error(`${hubs.map((s) => s.name).join(', ')}: ${plan.rounds} alternating rounds`);
   const pairAt = (options: MeasureOptions) =>
     measureAlternating(

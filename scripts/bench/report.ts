@@ -107,7 +107,7 @@ export function renderReport(report: Report): string {
     'CPU and RSS are those of the measured process: the hub, the direct server, or the broker (nats-server, redis-server). ' +
       '`runs`: req/s of each alternating round of direct and the hub with each worker; the row shows the median round. ' +
       '`switchboard long-poll` is the SDK worker (batches); `switchboard plain worker` takes one job per poll and answers with one `POST /jobs/<id>`, as curl, Go and Python workers do; ' +
-      '`switchboard WebSocket worker` is a worker on one WebSocket (credit min(C, 128)) with HTTP callers; `switchboard WebSocket both` adds callers on one WebSocket, every call in flight on it (docs/websocket.md).',
+      "`switchboard WebSocket worker` is a worker on one WebSocket (credit min(C, 128)) written against the frames, as a worker in any language would be, with HTTP callers; `switchboard SDK WebSocket worker` is the SDK's HubWorker with `transport: 'ws'`; `switchboard WebSocket both` adds callers on one WebSocket, every call in flight on it (docs/websocket.md).",
     '',
     '### Payloads (C=16)',
     '',

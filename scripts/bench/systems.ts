@@ -74,7 +74,11 @@ export function hubWorkerConcurrency(concurrency: number): number {
  * started with the hub's URL, its polls or concurrency per service, and the
  * number of services.
  */
-function hubSystem(name: string, workerFile: string, callers: 'http' | 'ws' = 'http'): System {
+function hubSystem(
+  name: string,
+  workerFile: string,
+  { callers = 'http', workerArgs = [] }: { callers?: 'http' | 'ws'; workerArgs?: string[] } = {},
+): System {
   return {
     name,
     unavailable: async () => undefined,
@@ -88,7 +92,7 @@ function hubSystem(name: string, workerFile: string, callers: 'http' | 'ws' = 'h
       const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
       const worker = await startChild(
         `${TARGETS}/${workerFile}`,
-        [hub.ready, String(perService), String(services)],
+        [hub.ready, String(perService), String(services), ...workerArgs],
         /(READY)/,
       );
       // A worker keeps at least one take waiting per service, whatever its concurrency.
@@ -134,7 +138,14 @@ export const switchboardPlain = hubSystem('switchboard plain worker', 'plain-wor
 export const switchboardWs = hubSystem('switchboard WebSocket worker', 'ws-worker.ts');
 
 /** WebSocket callers (one socket, every call in flight on it) and a WebSocket worker. */
-export const switchboardWsBoth = hubSystem('switchboard WebSocket both', 'ws-worker.ts', 'ws');
+export const switchboardWsBoth = hubSystem('switchboard WebSocket both', 'ws-worker.ts', {
+  callers: 'ws',
+});
+
+/** The SDK's HubWorker with `transport: 'ws'`: one socket per service, credit min(C, 128). */
+export const switchboardSdkWs = hubSystem('switchboard SDK WebSocket worker', 'hub-worker.ts', {
+  workerArgs: ['ws'],
+});
 
 /** The benchmark's callers on one WebSocket: wsrest request frames, answered by uid. */
 class WsCaller {

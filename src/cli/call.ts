@@ -2,12 +2,21 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { HubClient } from '../sdk/client.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
+import {
+  COMMON_OPTIONS,
+  exitFor,
+  hubOptions,
+  parseOrExit,
+  WS_OPTION,
+  wholeNumber,
+} from './options.js';
 
-export const CALL_HELP = `Usage: switchboard call <service> [json | -] [--timeout ms] [--hub url] [--token t]
+export const CALL_HELP = `Usage: switchboard call <service> [json | -] [--timeout ms] [--ws] [--hub url] [--token t]
 
 Calls a service through the hub and prints the worker's answer body.
 The body is a JSON argument, '-' for JSON on standard input, or nothing.
+--ws sends the call as a frame on the hub's WebSocket channel instead of a POST
+(the same answer; a check that the channel works through your proxies).
 
 Exit codes: 0 answered 2xx, 1 the worker answered non-2xx (body still printed),
 2 bad arguments, 3 a hub error (timeout, queue_full, ...), 4 hub unreachable,
@@ -24,7 +33,7 @@ export async function callCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOrExit(() =>
     parseArgs({
       args,
-      options: { ...COMMON_OPTIONS, timeout: { type: 'string' } },
+      options: { ...COMMON_OPTIONS, ...WS_OPTION, timeout: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     }),
@@ -43,8 +52,8 @@ export async function callCommand(args: string[]): Promise<number> {
   const body =
     json === undefined ? undefined : parseJson(json === '-' ? await text(process.stdin) : json);
 
+  const client = new HubClient(hubOptions(values));
   try {
-    const client = new HubClient(hubOptions(values));
     const response = await client.call(service, body, timeout === undefined ? {} : { timeout });
     process.stdout.write(response.bytes);
     if (process.stdout.isTTY && response.bytes.at(-1) !== 0x0a) process.stdout.write('\n');
@@ -53,6 +62,8 @@ export async function callCommand(args: string[]): Promise<number> {
     return ExitCode.WorkerError;
   } catch (error) {
     throw exitFor(error);
+  } finally {
+    await client.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { hubTokenFromEnv, hubUrlFromEnv } from '../config.js';
+import type { Transport } from '../sdk/client.js';
 import { HUB_UNREACHABLE, isHubClientError } from '../sdk/errors.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 
@@ -8,6 +9,12 @@ export const COMMON_OPTIONS = {
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** `--ws`: the WebSocket channel, for the commands where it helps. */
+export const WS_OPTION = { ws: { type: 'boolean' } } as const;
+
+/** `--http`: HTTP requests only (long polls), where the WebSocket channel is the default. */
+export const HTTP_OPTION = { http: { type: 'boolean' } } as const;
 
 /**
  * Runs a parseArgs call, turning its errors into a usage exit. (A thunk rather than a
@@ -25,9 +32,15 @@ export function parseOrExit<T>(parse: () => T): T {
 }
 
 /** Where the hub is and how to authenticate: `--hub`/`SWITCHBOARD_URL`, `--token`/`SWITCHBOARD_TOKEN`. */
-export function hubOptions(values: { hub?: string | undefined; token?: string | undefined }): {
+export function hubOptions(values: {
+  hub?: string | undefined;
+  token?: string | undefined;
+  ws?: boolean | undefined;
+  http?: boolean | undefined;
+}): {
   url: string;
   token: string | undefined;
+  transport?: Transport;
 } {
   const url = values.hub ?? hubUrlFromEnv();
   // A malformed URL is a bad argument (exit 2), not an unreachable hub (exit 4).
@@ -35,7 +48,13 @@ export function hubOptions(values: { hub?: string | undefined; token?: string | 
     const from = values.hub === undefined ? 'SWITCHBOARD_URL' : '--hub';
     throw new CliExit(ExitCode.Usage, `${from} must be an http:// or https:// URL, got '${url}'`);
   }
-  return { url, token: values.token ?? hubTokenFromEnv() };
+  if (values.ws && values.http)
+    throw new CliExit(ExitCode.Usage, 'choose --ws or --http, not both');
+  const token = values.token ?? hubTokenFromEnv();
+  // Neither flag: the SDK's own default for the command's client.
+  if (values.ws) return { url, token, transport: 'ws' };
+  if (values.http) return { url, token, transport: 'http' };
+  return { url, token };
 }
 
 /** Parses a whole number flag, or exits with a usage error naming it. */

@@ -4,10 +4,18 @@ import { parseArgs } from 'node:util';
 import type { ReceivedJob } from '../sdk/received-job.js';
 import { HubWorker } from '../sdk/worker.js';
 import { CliExit, ExitCode } from './exit-codes.js';
-import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
+import {
+  COMMON_OPTIONS,
+  exitFor,
+  HTTP_OPTION,
+  hubOptions,
+  parseOrExit,
+  WS_OPTION,
+  wholeNumber,
+} from './options.js';
 import { type CommandResult, runCommand } from './run-command.js';
 
-export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--hub url] [--token t] -- <command> [args...]
+export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--ws | --http] [--hub url] [--token t] -- <command> [args...]
 
 Makes any program a worker: for each job, runs <command> with the request body on
 standard input, and answers with what it prints. Exit 0 answers 200; any other
@@ -20,6 +28,12 @@ The answer's Content-Type is --content-type, or application/json when the output
 is valid JSON, else text/plain. Runs until SIGINT or SIGTERM, then finishes the
 jobs in hand and exits 0. Exits 5 at once if the hub refuses the token (from
 --token or, kept out of ps output, SWITCHBOARD_TOKEN).
+
+Jobs come over one WebSocket: pushed as they arrive, and if the connection
+drops, the jobs in hand go to another worker at once instead of a lease later
+(their commands are stopped). Where the hub refuses the upgrade (a proxy
+without WebSockets), the worker says so and long-polls instead. --ws insists
+on the WebSocket; --http always long-polls.
 
 Examples:
   switchboard work add -- jq '{answer: (.first + .second)}'
@@ -35,6 +49,8 @@ export async function workCommand(args: string[]): Promise<number> {
       args: own,
       options: {
         ...COMMON_OPTIONS,
+        ...WS_OPTION,
+        ...HTTP_OPTION,
         concurrency: { type: 'string' },
         'content-type': { type: 'string' },
       },

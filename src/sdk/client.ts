@@ -1,12 +1,23 @@
 import { Header, type HubStatus, isJsonMediaType } from '../protocol.js';
-import { hubErrorFrom, unreachable } from './errors.js';
+import { authorizationHeader } from './authorization.js';
+import { CallerSocket } from './caller-socket.js';
+import { hubError, hubErrorFrom, unreachable } from './errors.js';
 
 export interface HubClientOptions {
   /** The hub's base URL. @example 'http://127.0.0.1:8080' */
   readonly url: string;
   /** A bearer token, when the hub has auth on (docs/protocol.md, Authentication). */
   readonly token?: string | undefined;
+  /**
+   * `http`: one HTTP request per call. `ws`: every call a frame on one WebSocket,
+   * opened on the first call (docs/websocket.md); call `close()` when done.
+   * Same statuses, errors and headers either way. @default 'http'
+   */
+  readonly transport?: Transport;
 }
+
+/** How a client talks to the hub: HTTP requests, or the WebSocket channel. */
+export type Transport = 'http' | 'ws';
 
 export interface CallOptions {
   /** Milliseconds the hub waits for a worker (sent as `Hub-Timeout`). @default the hub's default, 30000 */
@@ -24,7 +35,10 @@ export interface HubResponse<T = unknown> {
   readonly headers: Headers;
   /** Parsed JSON for a JSON content type, a string for `text/*`, bytes otherwise. */
   readonly body: T;
-  /** The body exactly as the worker sent it. */
+  /**
+   * The body as the worker sent it. Over `ws`, a JSON body travels as a JSON
+   * value, so these are its bytes re-encoded (same value, maybe other spacing).
+   */
   readonly bytes: Uint8Array;
 }
 
@@ -38,10 +52,17 @@ export interface HubResponse<T = unknown> {
 export class HubClient {
   readonly #url: string;
   readonly #auth: Record<string, string>;
+  /** The WebSocket of `transport: 'ws'`; undefined over HTTP. */
+  readonly #socket: CallerSocket | undefined;
 
   constructor(options: HubClientOptions) {
     this.#url = options.url.replace(/\/+$/, '');
     this.#auth = authorizationHeader(options.token);
+    const transport = options.transport ?? 'http';
+    if (transport !== 'http' && transport !== 'ws') {
+      throw new TypeError(`Expected \`transport\` to be 'http' or 'ws', got ${transport}`);
+    }
+    this.#socket = transport === 'ws' ? new CallerSocket(this.#url, options.token) : undefined;
   }
 
   /**
@@ -58,17 +79,19 @@ export class HubClient {
     const isBytes = body instanceof Uint8Array;
     const headers: Record<string, string> = {
       'content-type': isBytes ? 'application/octet-stream' : 'application/json',
-      ...this.#auth,
       ...lowerCaseKeys(options.headers),
     };
     if (options.timeout !== undefined) headers[Header.Timeout] = String(options.timeout);
+    const route = `/service/${encodeURIComponent(service)}`;
+    if (this.#socket) return this.#callOverSocket(this.#socket, route, headers, body, options);
+    Object.assign(headers, this.#auth);
     const init: RequestInit = {
       method: 'POST',
       headers,
       body: isBytes ? body : body === undefined ? null : JSON.stringify(body),
     };
     if (options.signal) init.signal = options.signal;
-    const response = await this.#fetch(`/service/${encodeURIComponent(service)}`, init);
+    const response = await this.#fetch(route, init);
     if (response.headers.has(Header.Error)) throw await hubErrorFrom(response);
     const bytes = new Uint8Array(await response.arrayBuffer());
     return {
@@ -78,6 +101,49 @@ export class HubClient {
       body: decodeBody(response.headers.get('content-type') ?? '', bytes) as T,
       bytes,
     };
+  }
+
+  /** One call as a request frame; the token went on the socket's upgrade. */
+  async #callOverSocket<T>(
+    socket: CallerSocket,
+    route: string,
+    headers: Record<string, string>,
+    body: unknown,
+    options: CallOptions,
+  ): Promise<HubResponse<T>> {
+    const encoded =
+      body instanceof Uint8Array
+        ? { d64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64') }
+        : body === undefined
+          ? {}
+          : { d: body };
+    const frame = await socket.request(
+      { m: 'POST', r: route, h: headers, ...encoded },
+      options.signal,
+    );
+    const responseHeaders = new Headers(frame.h);
+    const code = responseHeaders.get(Header.Error);
+    if (code !== null) throw hubError(frame.c, code, frame.d);
+    const bytes =
+      frame.d64 !== undefined
+        ? new Uint8Array(Buffer.from(frame.d64, 'base64'))
+        : frame.d === undefined
+          ? new Uint8Array(0)
+          : new Uint8Array(Buffer.from(JSON.stringify(frame.d)));
+    return {
+      status: frame.c,
+      ok: frame.c >= 200 && frame.c < 300,
+      headers: responseHeaders,
+      body: (frame.d !== undefined
+        ? frame.d
+        : decodeBody(responseHeaders.get('content-type') ?? '', bytes)) as T,
+      bytes,
+    };
+  }
+
+  /** Closes the WebSocket of `transport: 'ws'` (calls in flight fail); nothing to do over HTTP. */
+  async close(): Promise<void> {
+    await this.#socket?.close();
   }
 
   /** The hub's `GET /status`. */
@@ -95,11 +161,6 @@ export class HubClient {
       throw unreachable(this.#url, error);
     }
   }
-}
-
-/** `Authorization: Bearer <token>`, or no header without a token. */
-export function authorizationHeader(token: string | undefined): Record<string, string> {
-  return token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
 }
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> = {}): Record<string, string> {

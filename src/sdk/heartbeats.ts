@@ -53,6 +53,14 @@ export class Heartbeats {
     this.#running.delete(job);
   }
 
+  /** Every running job is no longer this worker's (its socket closed): abort their handlers. */
+  loseAll(): void {
+    for (const job of this.#running) {
+      job.lost = true;
+      job.signal.abort();
+    }
+  }
+
   /** Stops the sweep; call when the worker has stopped. */
   close(): void {
     clearInterval(this.#timer);

@@ -1,4 +1,10 @@
-export { type CallOptions, HubClient, type HubClientOptions, type HubResponse } from './client.js';
+export {
+  type CallOptions,
+  HubClient,
+  type HubClientOptions,
+  type HubResponse,
+  type Transport,
+} from './client.js';
 export { HUB_UNREACHABLE, HubClientError, isHubClientError } from './errors.js';
 export { ReceivedJob } from './received-job.js';
 export { type FetchHandler, type ServeFetchOptions, serveFetch } from './serve-fetch.js';

@@ -4,13 +4,15 @@ import { type Dispatcher, Pool } from 'undici';
 import { Header, type WireBatchResult, type WireJob, WORKER_ID_PATTERN } from '../protocol.js';
 import { failureAnswer, toWorkerAnswer, type WorkerAnswer } from './answer.js';
 import { encodeAnswerBatch, type ReadyAnswer } from './answer-batch.js';
+import { authorizationHeader } from './authorization.js';
 import type { BackoffOptions } from './backoff.js';
-import { authorizationHeader } from './client.js';
+import type { Transport } from './client.js';
 import { HubClientError, hubError, unreachable } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
 import { JobSignal } from './job-signal.js';
 import type { ReceivedJob } from './received-job.js';
 import { type LoopHost, ServiceLoop } from './service-loop.js';
+import { type WsLoopHost, WsServiceLoop } from './ws-service-loop.js';
 
 export interface JobContext {
   /**
@@ -51,6 +53,15 @@ export interface HubWorkerOptions {
   readonly logger?: WorkerLogger | false;
   /** How this worker names itself in `GET /services`. @default `<hostname>-<pid>-<random>` */
   readonly id?: string;
+  /**
+   * `ws`: one WebSocket per service, jobs pushed as frames up to `concurrency`
+   * at once, and a dropped connection's jobs handed on at once
+   * (docs/websocket.md). `http`: long polls, answers in batches. Same semantics
+   * either way. Unset: `ws`, the faster (docs/benchmarks.md), falling back to
+   * `http` where the hub answers the upgrade with 400, 404, 405 or 426 (a hub
+   * or a proxy without WebSockets).
+   */
+  readonly transport?: Transport;
 }
 
 const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
@@ -59,7 +70,8 @@ const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 const NEXT_WAIT_MS = 1000;
 
 /**
- * Long-polls the hub for jobs and answers them with a handler's results.
+ * Takes jobs from the hub (long polls, or the WebSocket channel with
+ * `transport: 'ws'`) and answers them with a handler's results.
  *
  * @example
  * const worker = new HubWorker({
@@ -88,6 +100,10 @@ export class HubWorker {
   readonly #exactBodies: boolean;
   readonly #backoffOptions: BackoffOptions;
   readonly #log: WorkerLogger;
+  readonly #transport: Transport;
+  /** No transport was asked for: WebSocket, or long polls where the hub has no channel. */
+  readonly #mayFallBack: boolean;
+  readonly #token: string | undefined;
   /** Keeps the leases of the jobs handlers are running. */
   readonly #heartbeats = new Heartbeats((id) => this.#heartbeat(id));
   /** `Hub-Worker` (and the token) on every request that can take a job. */
@@ -125,6 +141,9 @@ export class HubWorker {
     this.#exactBodies = options.exactBodies ?? false;
     this.#backoffOptions = options.backoff ?? {};
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
+    this.#transport = options.transport ?? 'ws';
+    this.#mayFallBack = options.transport === undefined;
+    this.#token = options.token;
     this.#takeHeaders = {
       [Header.Worker]: options.id ?? `${hostname()}-${process.pid}-${nanoid(6)}`,
       ...authorizationHeader(options.token),
@@ -138,6 +157,9 @@ export class HubWorker {
       );
     }
     if (this.#services.length === 0) throw new TypeError('Expected at least one service');
+    if (this.#transport !== 'http' && this.#transport !== 'ws') {
+      throw new TypeError(`Expected \`transport\` to be 'http' or 'ws', got ${options.transport}`);
+    }
     if (!WORKER_ID_PATTERN.test(this.#takeHeaders[Header.Worker] ?? '')) {
       throw new TypeError('Expected `id` to be 1 to 128 visible ASCII characters');
     }
@@ -146,6 +168,13 @@ export class HubWorker {
   /** Starts taking jobs for every service, `concurrency` at a time each. Returns at once. */
   start(): this {
     if (this.#loops.length > 0 || this.#stopping.signal.aborted) return this;
+    this.#loops = this.#services.map((service) =>
+      this.#transport === 'ws' ? this.#webSocketLoop(service) : this.#httpLoop(service),
+    );
+    return this;
+  }
+
+  #httpLoop(service: string): Promise<void> {
     const host: LoopHost = {
       concurrency: this.#concurrency,
       stopping: this.#stopping.signal,
@@ -153,13 +182,36 @@ export class HubWorker {
       backoff: this.#backoffOptions,
       take: (service, max) => this.#take(service, max),
       send: (batch, next) => this.#send(batch, next),
-      run: (job) => this.#run(job),
+      run: (job) => this.#run(job, this.#heartbeats),
       reachable: (ok, error) => this.#markReachable(ok, error),
       refused: (error) => this.#refused(error),
       warn: (message) => this.#log.warn(message),
     };
-    this.#loops = this.#services.map((service) => new ServiceLoop(service, host).run());
-    return this;
+    return new ServiceLoop(service, host).run();
+  }
+
+  #webSocketLoop(service: string): Promise<void> {
+    const host: WsLoopHost = {
+      url: this.#url,
+      token: this.#token,
+      workerId: this.#takeHeaders[Header.Worker] as string,
+      concurrency: this.#concurrency,
+      exactBodies: this.#exactBodies,
+      fallBack: this.#mayFallBack,
+      stopping: this.#stopping.signal,
+      backoff: this.#backoffOptions,
+      run: (job, heartbeats) => this.#run(job, heartbeats),
+      reachable: (ok, error) => this.#markReachable(ok, error),
+      refused: (error) => this.#refused(error),
+      warn: (message) => this.#log.warn(message),
+    };
+    return new WsServiceLoop(service, host).run().then((end) => {
+      if (end === 'stopped') return;
+      this.#log.info(
+        `switchboard worker: the hub at ${this.#url} has no WebSocket channel; taking ${service} jobs with long polls`,
+      );
+      return this.#httpLoop(service);
+    });
   }
 
   /**
@@ -266,9 +318,9 @@ export class HubWorker {
    * Resolves undefined when a heartbeat learned the job is no longer this worker's:
    * nobody takes that answer any more, and the hub would only refuse it.
    */
-  async #run(job: ReceivedJob): Promise<WorkerAnswer | undefined> {
+  async #run(job: ReceivedJob, heartbeats: Heartbeats): Promise<WorkerAnswer | undefined> {
     const jobSignal = new JobSignal(job.remainingMs, this.#graceOver.signal);
-    const running = this.#heartbeats.start(job.id, job.leaseMs, jobSignal);
+    const running = heartbeats.start(job.id, job.leaseMs, jobSignal);
     const context: JobContext = {
       get signal() {
         return jobSignal.signal;
@@ -281,7 +333,7 @@ export class HubWorker {
       answer = failureAnswer(error);
     } finally {
       jobSignal.dispose();
-      this.#heartbeats.end(running);
+      heartbeats.end(running);
     }
     return running.lost ? undefined : answer;
   }

@@ -122,6 +122,30 @@ describe('the switchboard CLI, run as a child process', () => {
     );
   });
 
+  test('work --ws serves over a WebSocket, call --ws calls over one, and status counts the socket', async () => {
+    const run = runCli(['work', 'add-ws', '--ws', ...hub, '--', ADD_SH]);
+    try {
+      await untilService('add-ws', (s) => s.webSocketWorkers === 1);
+      const call = runCli(['call', 'add-ws', '{"first": 1, "second": 2}', '--ws', ...hub]);
+      assert.equal(await call.exited, 0, call.stderr());
+      assert.deepEqual(JSON.parse(call.stdout()), { answer: 3 });
+      const status = runCli(['status', ...hub]);
+      assert.equal(await status.exited, 0, status.stderr());
+      const [heading, row] = status.stdout().split('\n');
+      assert.match(heading ?? '', /WS WORKERS/);
+      const column = (heading ?? '').split(/ {2,}/).indexOf('WS WORKERS');
+      const line = status
+        .stdout()
+        .split('\n')
+        .find((l) => l.startsWith('add-ws'));
+      assert.equal(line?.trim().split(/\s+/)[column], '1', `${heading}\n${line ?? row}`);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    assert.equal(await run.exited, 0, run.stderr());
+    await untilService('add-ws', (s) => s.webSocketWorkers === 0);
+  });
+
   // Issue 12, item 3: a terminal's Ctrl-C reached the job's command too, and its
   // caller got 500 'sh was killed by SIGINT'.
   test('work: Ctrl-C (SIGINT to its whole process group) lets the job in hand finish and answer', async () => {

@@ -48,55 +48,66 @@ describe('tokens in the SDK and the CLI', () => {
   });
   after(() => server.close());
 
-  test('HubWorker, serveFetch and HubClient work against an auth-enabled hub with their tokens', async () => {
-    const worker = new HubWorker({
-      url: hub,
-      token: WORKER,
-      services: 'add',
-      logger: false,
-      handler: (job) => {
-        const { first, second } = job.json<{ first: number; second: number }>();
-        return { answer: first + second };
-      },
-    }).start();
-    const web = serveFetch(() => new Response('hello'), {
-      hub,
-      token: WORKER,
-      service: 'web',
-      logger: false,
-    });
-    try {
-      const client = new HubClient({ url: hub, token: CALLER });
-      const { body } = await client.call('add', { first: 40, second: 2 });
-      assert.deepEqual(body, { answer: 42 });
-      const page = await fetch(`${hub}/call/web/`, {
-        headers: { authorization: `Bearer ${CALLER}` },
+  for (const transport of ['http', 'ws'] as const) {
+    test(`HubWorker, serveFetch and HubClient work against an auth-enabled hub with their tokens (transport ${transport})`, async () => {
+      const worker = new HubWorker({
+        url: hub,
+        token: WORKER,
+        services: 'add',
+        transport,
+        logger: false,
+        handler: (job) => {
+          const { first, second } = job.json<{ first: number; second: number }>();
+          return { answer: first + second };
+        },
+      }).start();
+      const web = serveFetch(() => new Response('hello'), {
+        hub,
+        token: WORKER,
+        service: 'web',
+        transport,
+        logger: false,
       });
-      assert.equal(await page.text(), 'hello');
-      const admin = new HubClient({ url: hub, token: ADMIN });
-      assert.ok((await admin.status()).total.answered >= 2);
-    } finally {
-      await Promise.all([worker.stop(), web.stop()]);
-    }
-  });
+      try {
+        const client = new HubClient({ url: hub, token: CALLER });
+        const { body } = await client.call('add', { first: 40, second: 2 });
+        assert.deepEqual(body, { answer: 42 });
+        const page = await fetch(`${hub}/call/web/`, {
+          headers: { authorization: `Bearer ${CALLER}` },
+        });
+        assert.equal(await page.text(), 'hello');
+        const admin = new HubClient({ url: hub, token: ADMIN });
+        assert.ok((await admin.status()).total.answered >= 2);
+      } finally {
+        await Promise.all([worker.stop(), web.stop()]);
+      }
+    });
 
-  test('a worker whose token is refused says so once and stops: closed rejects, no retry loop', async () => {
-    for (const [token, code] of [
-      ['not-a-known-token-at-all', 'unauthorized'],
-      [OTHER_WORKER, 'forbidden'],
-    ] as const) {
-      const { lines, logger } = recordingLogger();
-      const worker = new HubWorker({ url: hub, token, services: 'add', logger, handler: () => 1 });
-      worker.start();
-      await assert.rejects(
-        worker.closed,
-        (error: unknown) => isHubClientError(error) && error.code === code,
-      );
-      assert.equal(lines.length, 1, lines.join('\n'));
-      assert.match(lines[0] ?? '', new RegExp(`^ERROR .*refused this worker.*${code}`));
-      assert.doesNotMatch(lines[0] ?? '', /retrying with backoff/);
-    }
-  });
+    test(`a worker whose token is refused says so once and stops: closed rejects, no retry loop (transport ${transport})`, async () => {
+      for (const [token, code] of [
+        ['not-a-known-token-at-all', 'unauthorized'],
+        [OTHER_WORKER, 'forbidden'],
+      ] as const) {
+        const { lines, logger } = recordingLogger();
+        const worker = new HubWorker({
+          url: hub,
+          token,
+          services: 'add',
+          transport,
+          logger,
+          handler: () => 1,
+        });
+        worker.start();
+        await assert.rejects(
+          worker.closed,
+          (error: unknown) => isHubClientError(error) && error.code === code,
+        );
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(lines[0] ?? '', new RegExp(`^ERROR .*refused this worker.*${code}`));
+        assert.doesNotMatch(lines[0] ?? '', /retrying with backoff/);
+      }
+    });
+  }
 
   test('a HubClient with a refused token throws unauthorized or forbidden', async () => {
     await assert.rejects(

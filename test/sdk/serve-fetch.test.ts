@@ -77,109 +77,111 @@ async function snapshot(response: Response) {
   };
 }
 
-describe('serveFetch', () => {
-  let server: RunningServer;
-  let worker: HubWorker;
-  const direct = usersApp();
-  before(async () => {
-    server = await startServer(testConfig());
-    worker = serveFetch(usersApp().fetch, {
-      hub: server.url,
-      service: 'users',
-      concurrency: 2,
-      logger: false,
-    });
-  });
-  after(async () => {
-    await worker.stop();
-    await server.close();
-  });
-
-  const requests: [string, string, RequestInit][] = [
-    ['list', '/users', {}],
-    ['one', '/users/1', {}],
-    ['missing', '/users/99', {}],
-    [
-      'create',
-      '/users',
-      {
-        method: 'POST',
-        body: '{"name": "Grace"}',
-        headers: { 'content-type': 'application/json' },
-      },
-    ],
-    ['search with repeated query keys', '/search?q=a%20b&tag=x&tag=y', {}],
-    [
-      'binary upload with a forwarded header',
-      '/blobs/pic',
-      {
-        method: 'PUT',
-        body: new Uint8Array([1, 2, 3, 250]),
-        headers: { 'content-type': 'image/png', 'x-trace': 'abc' },
-      },
-    ],
-    [
-      'JSON bytes kept exactly',
-      '/echo-raw',
-      {
-        method: 'POST',
-        body: '{ "spaced" :  1 }',
-        headers: { 'content-type': 'application/json' },
-      },
-    ],
-    ['delete', '/users/2', { method: 'DELETE' }],
-    ['unknown route', '/nowhere', {}],
-  ];
-
-  for (const [name, path, init] of requests) {
-    test(`answers ${name} through /call exactly as when called directly`, async () => {
-      const expected = await snapshot(await direct.request(path, init));
-      const viaHub = await snapshot(await fetch(`${server.url}/call/users${path}`, init));
-      assert.deepEqual(viaHub, expected);
-    });
-  }
-
-  test('a Hono app answers POST /service/:name as its POST / route', async () => {
-    const app = new Hono().post('/', async (c) => {
-      const { first, second } = await c.req.json<{ first: number; second: number }>();
-      return c.json({ answer: first + second });
-    });
-    const add = serveFetch(app.fetch, { hub: server.url, service: 'add', logger: false });
-    try {
-      const response = await fetch(`${server.url}/service/add`, {
-        method: 'POST',
-        body: '{"first":1,"second":2}',
-        headers: { 'content-type': 'application/json' },
+for (const transport of ['http', 'ws'] as const)
+  describe(`serveFetch (transport ${transport})`, () => {
+    let server: RunningServer;
+    let worker: HubWorker;
+    const direct = usersApp();
+    before(async () => {
+      server = await startServer(testConfig());
+      worker = serveFetch(usersApp().fetch, {
+        hub: server.url,
+        service: 'users',
+        concurrency: 2,
+        transport,
+        logger: false,
       });
-      assert.deepEqual(await response.json(), { answer: 3 });
-    } finally {
-      await add.stop();
+    });
+    after(async () => {
+      await worker.stop();
+      await server.close();
+    });
+
+    const requests: [string, string, RequestInit][] = [
+      ['list', '/users', {}],
+      ['one', '/users/1', {}],
+      ['missing', '/users/99', {}],
+      [
+        'create',
+        '/users',
+        {
+          method: 'POST',
+          body: '{"name": "Grace"}',
+          headers: { 'content-type': 'application/json' },
+        },
+      ],
+      ['search with repeated query keys', '/search?q=a%20b&tag=x&tag=y', {}],
+      [
+        'binary upload with a forwarded header',
+        '/blobs/pic',
+        {
+          method: 'PUT',
+          body: new Uint8Array([1, 2, 3, 250]),
+          headers: { 'content-type': 'image/png', 'x-trace': 'abc' },
+        },
+      ],
+      [
+        'JSON bytes kept exactly',
+        '/echo-raw',
+        {
+          method: 'POST',
+          body: '{ "spaced" :  1 }',
+          headers: { 'content-type': 'application/json' },
+        },
+      ],
+      ['delete', '/users/2', { method: 'DELETE' }],
+      ['unknown route', '/nowhere', {}],
+    ];
+
+    for (const [name, path, init] of requests) {
+      test(`answers ${name} through /call exactly as when called directly`, async () => {
+        const expected = await snapshot(await direct.request(path, init));
+        const viaHub = await snapshot(await fetch(`${server.url}/call/users${path}`, init));
+        assert.deepEqual(viaHub, expected);
+      });
     }
-  });
 
-  // Issue 11, finding 9: two cookies reached the caller as one.
-  test('[P-ANSWER-HEADERS] every Set-Cookie of a Hono app reaches the caller as its own header', async () => {
-    const expected = (await direct.request('/login', { method: 'POST' })).headers.getSetCookie();
-    assert.equal(expected.length, 2);
-    const viaHub = await fetch(`${server.url}/call/users/login`, { method: 'POST' });
-    assert.deepEqual(viaHub.headers.getSetCookie(), expected);
-    assert.equal(await viaHub.text(), 'welcome');
-  });
+    test('a Hono app answers POST /service/:name as its POST / route', async () => {
+      const app = new Hono().post('/', async (c) => {
+        const { first, second } = await c.req.json<{ first: number; second: number }>();
+        return c.json({ answer: first + second });
+      });
+      const add = serveFetch(app.fetch, { hub: server.url, service: 'add', logger: false });
+      try {
+        const response = await fetch(`${server.url}/service/add`, {
+          method: 'POST',
+          body: '{"first":1,"second":2}',
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.deepEqual(await response.json(), { answer: 3 });
+      } finally {
+        await add.stop();
+      }
+    });
 
-  // Issue 11, finding 10: the hub refused the whole batch for one such header.
-  test('a response with a header the hub would refuse answers 500 worker_error alone', async () => {
-    const [bad, good] = await Promise.all([
-      fetch(`${server.url}/call/users/bad-header`),
-      fetch(`${server.url}/call/users/users/1`),
-    ]);
-    assert.equal(bad.status, 500);
-    assert.equal(bad.headers.get('hub-error'), null, "it is the worker's error, not the hub's");
-    const { error } = (await bad.json()) as { error: { code: string; message: string } };
-    assert.equal(error.code, 'worker_error');
-    assert.match(error.message, /x-bad/);
-    assert.equal(good.status, 200);
+    // Issue 11, finding 9: two cookies reached the caller as one.
+    test('[P-ANSWER-HEADERS] every Set-Cookie of a Hono app reaches the caller as its own header', async () => {
+      const expected = (await direct.request('/login', { method: 'POST' })).headers.getSetCookie();
+      assert.equal(expected.length, 2);
+      const viaHub = await fetch(`${server.url}/call/users/login`, { method: 'POST' });
+      assert.deepEqual(viaHub.headers.getSetCookie(), expected);
+      assert.equal(await viaHub.text(), 'welcome');
+    });
+
+    // Issue 11, finding 10: the hub refused the whole batch for one such header.
+    test('a response with a header the hub would refuse answers 500 worker_error alone', async () => {
+      const [bad, good] = await Promise.all([
+        fetch(`${server.url}/call/users/bad-header`),
+        fetch(`${server.url}/call/users/users/1`),
+      ]);
+      assert.equal(bad.status, 500);
+      assert.equal(bad.headers.get('hub-error'), null, "it is the worker's error, not the hub's");
+      const { error } = (await bad.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'worker_error');
+      assert.match(error.message, /x-bad/);
+      assert.equal(good.status, 200);
+    });
   });
-});
 
 describe('[P-ANSWER-HEADERS] repeated Set-Cookie over plain HTTP', () => {
   let server: RunningServer;

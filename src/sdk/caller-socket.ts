@@ -1,0 +1,113 @@
+import type WebSocket from 'ws';
+import { HUB_UNREACHABLE, HubClientError } from './errors.js';
+import { type HubFrame, openHubSocket } from './hub-socket.js';
+
+/** A request frame as wsrest frames a call (docs/websocket.md), less its uid. */
+export interface RequestFrame {
+  readonly m: string;
+  readonly r: string;
+  readonly h: Record<string, string>;
+  readonly d?: unknown;
+  readonly d64?: string;
+}
+
+/** The hub's response frame to a request. */
+export interface ResponseFrame {
+  readonly c: number;
+  readonly h: Record<string, string>;
+  readonly d?: unknown;
+  readonly d64?: string;
+}
+
+interface Pending {
+  resolve(frame: ResponseFrame): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One WebSocket to the hub carrying many calls at once, each a request frame
+ * matched to its response by uid. Opened on the first call; when it closes,
+ * the calls in flight fail with `hub_unreachable` (the hub cancelled them) and
+ * the next call opens a new one.
+ */
+/** One open socket and the calls in flight on it. */
+interface Connection {
+  readonly socket: WebSocket;
+  readonly pending: Map<string, Pending>;
+}
+
+export class CallerSocket {
+  readonly #url: string;
+  readonly #token: string | undefined;
+  #connection: Promise<Connection> | undefined;
+  #lastUid = 0;
+
+  constructor(url: string, token: string | undefined) {
+    this.#url = url;
+    this.#token = token;
+  }
+
+  /** Sends a request; an abort sends a cancel frame and rejects with the signal's reason. */
+  async request(frame: RequestFrame, signal?: AbortSignal): Promise<ResponseFrame> {
+    signal?.throwIfAborted();
+    const { socket, pending } = await this.#open();
+    const uid = String(++this.#lastUid);
+    return new Promise((resolve, reject) => {
+      const cancel = () => {
+        if (!pending.delete(uid)) return;
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'cancel', uid }));
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', cancel, { once: true });
+      const settle =
+        <T>(finish: (value: T) => void) =>
+        (value: T) => {
+          signal?.removeEventListener('abort', cancel);
+          finish(value);
+        };
+      pending.set(uid, { resolve: settle(resolve), reject: settle(reject) });
+      socket.send(JSON.stringify({ uid, ...frame }));
+    });
+  }
+
+  /** Closes the socket; calls in flight fail. */
+  async close(): Promise<void> {
+    const opening = this.#connection;
+    this.#connection = undefined;
+    const connection = await opening?.catch(() => undefined);
+    connection?.socket.close(1000, 'client closed');
+  }
+
+  #open(): Promise<Connection> {
+    if (this.#connection) return this.#connection;
+    const opening = openHubSocket(this.#url, this.#token).then((socket) => {
+      const pending = new Map<string, Pending>();
+      socket.on('message', (data) => settle(pending, JSON.parse(String(data)) as HubFrame));
+      socket.once('close', () => {
+        if (this.#connection === opening) this.#connection = undefined;
+        const lost = new HubClientError(
+          HUB_UNREACHABLE,
+          `the WebSocket to the hub at ${this.#url} closed with the call in flight`,
+        );
+        for (const call of pending.values()) call.reject(lost);
+        pending.clear();
+      });
+      return { socket, pending };
+    });
+    // A failed open is not kept: the next call tries again.
+    opening.catch(() => {
+      if (this.#connection === opening) this.#connection = undefined;
+    });
+    this.#connection = opening;
+    return opening;
+  }
+}
+
+/** Hands a response frame to its call; frames of no call in flight (errors, late ones) are dropped. */
+function settle(pending: Map<string, Pending>, frame: HubFrame): void {
+  if (typeof frame.uid !== 'string') return;
+  const call = pending.get(frame.uid);
+  if (!call) return;
+  pending.delete(frame.uid);
+  call.resolve(frame as unknown as ResponseFrame);
+}

@@ -1,0 +1,117 @@
+/**
+ * What the WebSocket transport adds to a HubWorker ([P-WS-REDELIVER]): a socket
+ * that drops hands its jobs on at once, the worker's handlers for them are told
+ * and never answer, and the worker reconnects and takes jobs again.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startServer } from '../../src/http/server.js';
+import { HubClient, HubWorker } from '../../src/sdk/index.js';
+import { testConfig } from '../support/config.js';
+import { until } from '../support/http.js';
+import { CuttableProxy } from '../support/proxy.js';
+
+test('[P-WS-REDELIVER] a WebSocket worker whose connection drops: its job goes to another worker at once, its handler is aborted and never answers, and it reconnects', {
+  timeout: 10_000,
+}, async () => {
+  // A lease far past the call's deadline: only the socket's close can hand the job on in time.
+  const server = await startServer(testConfig({ leaseMs: 60_000, callTimeoutMs: 5000 }));
+  const proxy = await new CuttableProxy(server.url).listen();
+  const warnings: string[] = [];
+  let started = 0;
+  let aborted = 0;
+  const cutWorker = new HubWorker({
+    url: proxy.url,
+    services: 'echo',
+    transport: 'ws',
+    concurrency: 2,
+    backoff: { initialMs: 10, maxMs: 50 },
+    logger: { info() {}, warn: (m) => warnings.push(m) },
+    handler: async (job, { signal }) => {
+      if (job.json() !== 'hold') return 'from the cut worker';
+      started++;
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      aborted++;
+      return 'an answer that must never be sent';
+    },
+  }).start();
+  const client = new HubClient({ url: server.url });
+  const sockets = async () =>
+    (await server.hub.status()).services.find((s) => s.service === 'echo')?.webSocketWorkers;
+  try {
+    await until(async () => (await sockets()) === 1, { what: 'the worker socket' });
+    const held = client.call('echo', 'hold');
+    // Cut once the handler runs: a job frame still on the wire would be lost with it.
+    await until(() => started === 1, { what: 'the handler to start' });
+    proxy.cut();
+
+    // Another worker gets the job at once (attempt 2), long before the 60 s lease.
+    const poll = await fetch(`${server.url}/service/echo/jobs?timeout=3000`);
+    assert.equal(poll.status, 200);
+    const again = (await poll.json()) as { id: string; attempt: number };
+    assert.equal(again.attempt, 2);
+    await fetch(`${server.url}/jobs/${again.id}`, {
+      method: 'POST',
+      body: '"from the other"',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal((await held).body, 'from the other');
+    await until(() => aborted === 1, { what: "the cut worker's handler to be aborted" });
+
+    // It reconnects, grants its credit again, and serves.
+    await until(async () => (await sockets()) === 1, { what: 'the reconnect' });
+    assert.equal((await client.call('echo', 'next')).body, 'from the cut worker');
+    const { total } = await server.hub.status();
+    assert.equal(total.answered, 2);
+    assert.equal(total.redelivered, 1);
+    assert.deepEqual(
+      warnings.filter((w) => w.includes('refused')),
+      [],
+      'the aborted handler sent nothing on the new socket',
+    );
+  } finally {
+    await cutWorker.stop({ graceMs: 0 });
+    await proxy.close();
+    await server.close();
+  }
+});
+
+test('a worker with no transport chosen uses a WebSocket, and long polls where the hub refuses the upgrade', async () => {
+  const server = await startServer(testConfig());
+  const plain = await new CuttableProxy(server.url, { refuseWebSockets: true }).listen();
+  const lines: string[] = [];
+  const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  const workers = [
+    new HubWorker({ url: server.url, services: 'direct', logger, handler: () => 'ws' }),
+    new HubWorker({ url: plain.url, services: 'behind', logger, handler: () => 'polls' }),
+  ].map((worker) => worker.start());
+  const client = new HubClient({ url: server.url });
+  try {
+    assert.equal((await client.call('direct')).body, 'ws');
+    assert.equal((await client.call('behind')).body, 'polls');
+    const { services } = await server.hub.status();
+    const sockets = Object.fromEntries(services.map((s) => [s.service, s.webSocketWorkers]));
+    assert.deepEqual(sockets, { direct: 1, behind: 0 });
+    assert.equal(
+      lines.filter((l) => l.includes('has no WebSocket channel')).length,
+      1,
+      lines.join('\n'),
+    );
+
+    // Asked for explicitly, a WebSocket that cannot be had is an outage, not a fallback.
+    const insisting = new HubWorker({
+      url: plain.url,
+      services: 'insist',
+      transport: 'ws',
+      backoff: { initialMs: 10, maxMs: 20 },
+      logger,
+      handler: () => 'never',
+    }).start();
+    await until(() => lines.some((l) => l.includes('hub unavailable')), { what: 'the outage log' });
+    await insisting.stop();
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
+    await plain.close();
+    await server.close();
+  }
+});
