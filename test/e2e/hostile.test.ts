@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { send, until } from '../support/http.js';
+import { type Received, WsClient } from '../support/ws.js';
 
 const LIMIT = 1024;
 
@@ -319,6 +320,51 @@ describe('hostile clients against a real server', () => {
       assert.deepEqual(outcome, { status, code: code === ANY_CODE ? outcome.code : code });
     });
   }
+
+  test('[P-WS-FRAMES] 40 hostile WebSockets at once, each sending every bad frame: each gets its documented answer, the sockets live on until they break the protocol', {
+    timeout: 20_000,
+  }, async () => {
+    const isError = (code: string) => (f: Received) => f.type === 'error' && f.code === code;
+    const hubError = (f: Received) => (f.h as Record<string, string> | undefined)?.['hub-error'];
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => WsClient.open(server.url)));
+    await Promise.all(
+      sockets.map(async (socket, i) => {
+        socket.send('{not json');
+        socket.send({ type: 'nope' });
+        socket.send({ type: 'answer', id: 'not-mine', body: 1 });
+        socket.send({ type: 'credit', credit: 1 });
+        socket.send({ type: 'serve', services: ['hostile'], credit: 10 ** 9 });
+        const parked = {
+          r: '/service/hostile',
+          h: { 'hub-timeout': '200', 'hub-no-workers': 'queue' },
+        };
+        socket.send({ uid: 'twice', ...parked, d: 1 });
+        socket.send({ uid: 'twice', ...parked, d: 2 });
+        socket.send({ uid: 'huge', r: '/service/hostile', d: 'x'.repeat(LIMIT * 2) });
+        await socket.next(isError('invalid_json'));
+        await socket.next(isError('invalid_frame'));
+        await socket.next(isError('not_held'));
+        await socket.next(isError('invalid_frame'));
+        await socket.next(isError('invalid_frame'));
+        assert.equal(
+          hubError(await socket.next((f) => f.uid === 'twice' && f.c === 400)),
+          'invalid_frame',
+        );
+        const huge = await socket.next((f) => f.uid === 'huge');
+        assert.deepEqual([huge.c, hubError(huge)], [413, 'payload_too_large']);
+        assert.equal((await socket.next((f) => f.uid === 'twice')).c, 504);
+        // Still usable after all that; then each breaks the protocol one way or the other.
+        socket.send({ uid: 'still', m: 'GET', r: '/healthz' });
+        assert.equal((await socket.next((f) => f.uid === 'still')).c, 200);
+        if (i % 2 === 0) socket.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+        else socket.send({ uid: 'big', d: 'x'.repeat(5 * 1024 * 1024) });
+        assert.equal((await socket.closed).code, i % 2 === 0 ? 1003 : 1009);
+      }),
+    );
+    const status = await server.hub.status();
+    assert.equal(status.total.webSocketWorkers, 0, 'no socket left serving');
+    assert.equal(status.total.inFlight + status.total.queued, 0);
+  });
 
   test('[P-BAD-INPUT] after all of it the hub is healthy, with nothing left parked or held', async () => {
     const { id, call } = await heldJob('healthy');
