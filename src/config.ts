@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
 
+/** The levels `LOG_LEVEL` and `--log-level` accept (pino's), most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const MiB = 1024 * 1024;
@@ -30,6 +35,8 @@ export interface Config {
   readonly maxServices: number;
   /** Workers remembered per service for `GET /services` (the longest unseen go first). @default 100 */
   readonly maxWorkersPerService: number;
+  /** Services with a label of their own in `GET /metrics`; the rest share `other`. 0 turns metrics off. @default 100 */
+  readonly metricsMaxServices: number;
   /** Largest WebSocket frame, in bytes; a larger one closes the socket (1009). @default 4 MiB */
   readonly wsMaxFrameBytes: number;
   /** Most jobs one WebSocket worker may hold at once (its credit). @default 1000 */
@@ -79,6 +86,8 @@ export interface Config {
   readonly idempotencyScopeHeaders: readonly string[];
   /** `astrohub`: behave as AstroHub's workers and callers expect (docs/astrohub.md). @default '' */
   readonly compat: '' | 'astrohub';
+  /** How much `switchboard serve` logs (docs/logs.md). @default 'info' */
+  readonly logLevel: LogLevel;
   /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
   readonly headersTimeoutMs: number;
   /** Time a client has to send its whole request, body included (slow-body guard); not the wait for an answer. @default 60 s */
@@ -179,6 +188,15 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 1,
     max: 100_000,
     help: 'workers remembered per service for GET /services',
+  },
+  {
+    key: 'metricsMaxServices',
+    env: 'HUB_METRICS_MAX_SERVICES',
+    flag: 'metrics-max-services',
+    default: 100,
+    min: 0,
+    max: 100_000,
+    help: "services with their own label in GET /metrics (the rest share 'other'); 0 turns metrics off",
   },
   {
     key: 'wsMaxFrameBytes',
@@ -403,7 +421,13 @@ export const INT_OPTIONS: readonly IntOption[] = [
 ];
 
 interface StringOption {
-  readonly key: 'host' | 'authFile' | 'authTokens' | 'idempotencyScopeHeaders' | 'compat';
+  readonly key:
+    | 'host'
+    | 'authFile'
+    | 'authTokens'
+    | 'idempotencyScopeHeaders'
+    | 'compat'
+    | 'logLevel';
   readonly env: string;
   /** None for secrets: a flag would show them to anyone who can list processes. */
   readonly flag: string | undefined;
@@ -440,6 +464,13 @@ export const STRING_OPTIONS: readonly StringOption[] = [
     flag: 'compat',
     default: '',
     help: "'astrohub': behave as AstroHub's workers and callers expect",
+  },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    default: 'info',
+    help: `how much to log: ${LOG_LEVELS.join(', ')}`,
   },
 ];
 
@@ -481,6 +512,11 @@ export function loadConfig({
   if (!COMPAT_MODES.includes(values.compat as Config['compat'])) {
     throw new ConfigError(
       `Invalid HUB_COMPAT: expected 'astrohub' or nothing, got '${values.compat}'`,
+    );
+  }
+  if (!LOG_LEVELS.includes(values.logLevel as LogLevel)) {
+    throw new ConfigError(
+      `Invalid LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got '${values.logLevel}'`,
     );
   }
   const config = {

@@ -6,6 +6,7 @@ export type { Answer, CallPayload, Job } from './domain/job.js';
 export { ErrorCode, HubError, isHubError } from './errors.js';
 export { createApp } from './http/app.js';
 export { type RunningServer, startServer } from './http/server.js';
+export { log, startLogging } from './log.js';
 export {
   type ErrorBody,
   Header,

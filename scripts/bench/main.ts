@@ -13,6 +13,8 @@ import { runScaleChecks } from './scale.js';
 import {
   bullmq,
   direct,
+  metricsOff,
+  metricsOn,
   nats,
   switchboard,
   switchboardPlain,
@@ -84,6 +86,18 @@ async function main(): Promise<void> {
       rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
     }
   }
+  console.error('metrics on and off, C=16');
+  rows.push(
+    ...(await measureAlternating(
+      [metricsOn, metricsOff].map((system) => ({
+        system,
+        options: { ...windows, concurrency: 16, payloadBytes: 100 },
+      })),
+      // More rounds than elsewhere: the effect looked for is smaller than this VM's noise.
+      plan.rounds * 2 - 1,
+      logRow,
+    )),
+  );
   console.error('payload sweep, C=16');
   for (const payloadBytes of plan.payloads) {
     rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));

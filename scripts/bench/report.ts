@@ -18,11 +18,16 @@ const HUB = 'switchboard long-poll';
 const PLAIN = 'switchboard plain worker';
 const WS = 'switchboard WebSocket worker';
 const WS_BOTH = 'switchboard WebSocket both';
+const METRICS_ON = 'metrics on (plain worker)';
+const METRICS_OFF = 'metrics off (plain worker)';
 const fmt = (value: number | undefined, digits = 2) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
 export function renderReport(report: Report): string {
-  const mainRows = report.rows.filter((r) => r.payloadBytes === 100 && r.services === 1);
+  const isMetricsRow = (r: Row) => r.system === METRICS_ON || r.system === METRICS_OFF;
+  const mainRows = report.rows.filter(
+    (r) => r.payloadBytes === 100 && r.services === 1 && !isMetricsRow(r),
+  );
   const directAt = (c: number, bytes = 100) =>
     report.rows.find(
       (r) => r.system === 'direct' && r.concurrency === c && r.payloadBytes === bytes,
@@ -124,6 +129,21 @@ export function renderReport(report: Report): string {
         'plain p50 ms',
       ],
       payloads,
+    ),
+    '',
+    '### Metrics on and off (C=16, plain worker)',
+    '',
+    table(
+      ['metrics', 'req/s (median)', 'runs', 'p50 ms', 'µs CPU per call'],
+      report.rows
+        .filter(isMetricsRow)
+        .map((r) => [
+          r.system,
+          fmt(r.reqPerSec, 0),
+          roundsText(r) ?? '–',
+          fmt(r.p50Ms),
+          fmt(r.cpuPerCallUs, 0),
+        ]),
     ),
     '',
     '### Scale',
@@ -238,6 +258,22 @@ function targets(report: Report): string[][] {
       'WebSocket workers p50 at C=1 within 0.15 ms of direct (ms above)',
       ws1.p50Ms - direct1.p50Ms,
       (v) => v <= 0.15,
+    );
+  // The cost of metrics (issue 15): the same hub and worker, metrics on and off.
+  const on = at(METRICS_ON, 16);
+  const off = at(METRICS_OFF, 16);
+  // Hub CPU per call is the steadier measure on a noisy VM; req/s is shown beside it.
+  if (on?.cpuPerCallUs && off?.cpuPerCallUs)
+    add(
+      'metrics cost under 5 % at C=16 (hub CPU per call with ÷ without, plain worker)',
+      on.cpuPerCallUs / off.cpuPerCallUs,
+      (v) => v <= 1.05,
+    );
+  if (on && off)
+    add(
+      'metrics cost under 5 % at C=16 (req/s with ÷ without, plain worker)',
+      on.reqPerSec / off.reqPerSec,
+      (v) => v >= 0.95,
     );
   const hub16 = at(HUB, 16);
   const direct16 = at('direct', 16);

@@ -77,7 +77,11 @@ export function hubWorkerConcurrency(concurrency: number): number {
 function hubSystem(
   name: string,
   workerFile: string,
-  { callers = 'http', workerArgs = [] }: { callers?: 'http' | 'ws'; workerArgs?: string[] } = {},
+  {
+    callers = 'http',
+    workerArgs = [],
+    hubEnv = {},
+  }: { callers?: 'http' | 'ws'; workerArgs?: string[]; hubEnv?: Record<string, string> } = {},
 ): System {
   return {
     name,
@@ -88,6 +92,7 @@ function hubSystem(
         PORT: '0',
         HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
         HUB_MAX_PARKED: '100000',
+        ...hubEnv,
       });
       const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
       const worker = await startChild(
@@ -140,6 +145,15 @@ export const switchboardWs = hubSystem('switchboard WebSocket worker', 'ws-worke
 /** WebSocket callers (one socket, every call in flight on it) and a WebSocket worker. */
 export const switchboardWsBoth = hubSystem('switchboard WebSocket both', 'ws-worker.ts', {
   callers: 'ws',
+});
+
+/**
+ * The cost of metrics (issue 15): the plain worker, whose every call is two
+ * HTTP exchanges, with metrics on (the default) and off, in alternating rounds.
+ */
+export const metricsOn = hubSystem('metrics on (plain worker)', 'plain-worker.ts');
+export const metricsOff = hubSystem('metrics off (plain worker)', 'plain-worker.ts', {
+  hubEnv: { HUB_METRICS_MAX_SERVICES: '0' },
 });
 
 /** The SDK's HubWorker with `transport: 'ws'`: one socket per service, credit min(C, 128). */

@@ -1,5 +1,6 @@
 import { ConfigError, configHelp, loadConfig } from '../config.js';
 import { startServer } from '../http/server.js';
+import { log, startLogging } from '../log.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 
 /** A port that cannot be had is a setting to change, worth one line, not a stack trace. */
@@ -34,6 +35,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw error;
   }
+  startLogging(config.logLevel);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config);
@@ -42,20 +44,41 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw listenFailure(error, config) ?? error;
   }
-  const compat = config.compat ? ` (compatibility: ${config.compat})` : '';
-  console.log(`switchboard: listening on ${server.url}${compat}`);
+  const auth = config.authFile || config.authTokens ? 'on' : 'off';
+  const compat = config.compat ? `, compatibility ${config.compat}` : '';
+  // The URL is followed by a space: scripts find it with /listening on (http:\/\/\S+)/.
+  log.info(
+    {
+      url: server.url,
+      store: 'memory',
+      auth,
+      metrics: config.metricsMaxServices > 0,
+      compat: config.compat || undefined,
+      limits: {
+        maxBodyBytes: config.maxBodyBytes,
+        maxParked: config.maxParked,
+        maxQueuedPerService: config.maxQueuedPerService,
+        maxQueuedBytes: config.maxQueuedBytes,
+        callTimeoutMs: config.callTimeoutMs,
+        pollTimeoutMs: config.pollTimeoutMs,
+        leaseMs: config.leaseMs,
+      },
+    },
+    `switchboard: listening on ${server.url} (memory store, auth ${auth}${compat})`,
+  );
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  console.log(
-    `switchboard: ${signal} received, shutting down (grace ${config.shutdownGraceMs} ms)`,
+  log.info(
+    { signal, graceMs: config.shutdownGraceMs },
+    `switchboard: ${signal} received, shutting down`,
   );
   process.once(signal, () => {
-    console.error(`switchboard: second ${signal}, exiting now`);
+    log.warn({ signal }, `switchboard: second ${signal}, exiting now`);
     process.exit(1);
   });
   await server.close();
-  console.log('switchboard: stopped');
+  log.info('switchboard: stopped');
   return ExitCode.Ok;
 }

@@ -7,6 +7,7 @@ import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import type { CallInput, HubOptions } from './hub-types.js';
 import { checkMaxAttempts, checkTimeout } from './limits.js';
+import type { CallOutcome, HubObserver } from './observer.js';
 import type { Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 
@@ -18,7 +19,15 @@ export type CallsOptions = Pick<
   | 'noWorkersMs'
   | 'maxQueuedBytes'
   | 'maxQueuedBytesPerService'
-> & { readonly serviceNames: RegExp };
+> & { readonly serviceNames: RegExp; readonly observer: HubObserver };
+
+/** The outcomes that are not refusals, by the error that ends the call. */
+const OUTCOMES: Partial<Record<ErrorCode, CallOutcome>> = {
+  [ErrorCode.Timeout]: 'timed_out',
+  [ErrorCode.QueueTimeout]: 'queue_timed_out',
+  [ErrorCode.WorkerFailed]: 'failed',
+  [ErrorCode.Cancelled]: 'cancelled',
+};
 
 export const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
 
@@ -75,6 +84,35 @@ export class Calls {
     onEnqueued?: () => void,
   ): Promise<Answer> {
     assertServiceName(input.service, this.#options.serviceNames);
+    // Only a valid name reaches the observer: a hostile one must not become a label.
+    const startedAt = Date.now();
+    const ended = (outcome: CallOutcome, code: string | undefined) =>
+      this.#options.observer.callEnded({
+        service: input.service,
+        jobId: id,
+        flowId: input.payload.flowId,
+        outcome,
+        code,
+        ms: Date.now() - startedAt,
+      });
+    try {
+      const answer = await this.#run(input, signal, id, onEnqueued);
+      ended(answer.status >= 500 ? 'worker_error' : 'answered', undefined);
+      return answer;
+    } catch (error) {
+      const code = isHubError(error) ? error.code : ErrorCode.Internal;
+      const outcome = OUTCOMES[code] ?? 'rejected';
+      ended(outcome, outcome === 'rejected' ? code : undefined);
+      throw error;
+    }
+  }
+
+  async #run(
+    input: CallInput,
+    signal: CancelSignal | undefined,
+    id: string,
+    onEnqueued: (() => void) | undefined,
+  ): Promise<Answer> {
     const timeoutMs = this.timeoutOf(input.timeoutMs);
     const queueTimeoutMs =
       input.queueTimeoutMs === undefined

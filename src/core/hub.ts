@@ -15,6 +15,7 @@ import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 import { checkTimeout } from './limits.js';
+import type { HubObserver } from './observer.js';
 import { Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 
@@ -40,6 +41,7 @@ export class Hub {
   /** Async and idempotent calls: jobs the hub waits for on its callers' behalf. */
   readonly #async: AsyncCalls;
   readonly #batching: Batching;
+  readonly #observers: HubObserver[] = [];
   /** WebSockets serving each service on this hub, by service. */
   readonly #sockets = new Map<string, number>();
   #closing = false;
@@ -50,9 +52,34 @@ export class Hub {
     this.#options = options;
     this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
     this.#parking = new Parking(options);
-    this.#calls = new Calls(store, this.#parking, { ...options, serviceNames: this.#serviceNames });
+    this.#calls = new Calls(store, this.#parking, {
+      ...options,
+      serviceNames: this.#serviceNames,
+      observer: this.observer,
+    });
     this.#async = new AsyncCalls(this.#calls, this.#parking, store);
     this.#batching = new Batching(this, store);
+  }
+
+  /**
+   * Tells whoever `observe()` named how calls end and jobs are taken; the store
+   * reports its hand-outs here too (create-hub.ts wires it).
+   */
+  readonly observer: HubObserver = {
+    callEnded: (call) => {
+      for (const observer of this.#observers) observer.callEnded(call);
+    },
+    jobTaken: (service, queuedMs) => {
+      for (const observer of this.#observers) observer.jobTaken(service, queuedMs);
+    },
+    jobRetried: (job, attempt, reason, outcome) => {
+      for (const observer of this.#observers) observer.jobRetried(job, attempt, reason, outcome);
+    },
+  };
+
+  /** Adds an observer (metrics, logs): told how calls end, of hand-outs and of retries. */
+  observe(observer: HubObserver): void {
+    this.#observers.push(observer);
   }
 
   /** False once `close()` has begun: load balancers should send no new calls. */

@@ -2,12 +2,16 @@ import { Hono } from 'hono';
 import { loadTokens } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { log } from '../log.js';
 import { WS_PATH } from '../protocol.js';
+import { HubMetrics } from '../telemetry/hub-metrics.js';
+import { JobLog } from '../telemetry/job-log.js';
 import { Access } from './access.js';
 import { callRoutes } from './call-routes.js';
 import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { serviceRoutes } from './service-routes.js';
 import { wsRoutes } from './ws-routes.js';
 
@@ -18,6 +22,8 @@ export interface AppOptions {
   readonly idempotencyScopeHeaders: readonly string[];
   /** `astrohub`: every job's body as base64, any call body carried as bytes (docs/astrohub.md). */
   readonly compat: '' | 'astrohub';
+  /** Services labelled in `GET /metrics`, the rest `other`; 0: no metrics (docs/metrics.md). */
+  readonly metricsMaxServices: number;
   /** The WebSocket channel's limits (docs/websocket.md). */
   readonly wsMaxCredit: number;
   readonly wsMaxInFlight: number;
@@ -42,6 +48,12 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   app.route('/call', callRoutes(hub, options, access));
   app.route('/jobs', jobRoutes(hub, options, access));
   app.route('/', healthRoutes(hub, access));
+  hub.observe(new JobLog());
+  if (options.metricsMaxServices > 0) {
+    const metrics = new HubMetrics(hub, { maxServices: options.metricsMaxServices });
+    hub.observe(metrics);
+    app.route('/', metricsRoutes(metrics, access));
+  }
   app.route(
     WS_PATH,
     wsRoutes(hub, options, access, (request) => app.fetch(request)),
@@ -54,7 +66,7 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   );
   app.onError((error) => {
     // A HubError is an answer; anything else is a bug worth a stack trace.
-    if (!isHubError(error)) console.error(error);
+    if (!isHubError(error)) log.error({ err: error }, 'a request failed inside the hub');
     return errorResponse(error);
   });
   return app;

@@ -42,6 +42,20 @@ export interface WorkerSeen {
   readonly inFlight: number;
 }
 
+/**
+ * What a store reports as it happens, for metrics and logs: each must only
+ * count or log. The hub passes them on to its observers.
+ */
+export interface JobEvents {
+  /** A job was handed to a worker after waiting `queuedMs` in its queue (0: a worker was waiting). */
+  jobTaken(service: string, queuedMs: number): void;
+  /**
+   * A hand-out was lost (lease expired, retryable failure, closed socket):
+   * `retrying` when the job goes out again, `failed` when its call fails.
+   */
+  jobRetried(job: Job, attempt: number, reason: string, outcome: FailOutcome): void;
+}
+
 /** A service's figures as the store keeps them: all but the sockets, which are the hub's own. */
 export type StoreStats = Omit<ServiceStats, 'webSocketWorkers'>;
 

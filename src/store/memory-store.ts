@@ -10,6 +10,7 @@ import type {
   EnqueueOptions,
   FailOutcome,
   GiveUpOutcome,
+  JobEvents,
   JobStore,
   ServiceDetail,
   StoreStats,
@@ -43,6 +44,8 @@ export interface MemoryStoreOptions {
    * never handed out again behind a slow worker's back. @default false
    */
   readonly leaseAfterFirstHeartbeat?: boolean;
+  /** Told of hand-outs and retries as they happen (metrics, logs). */
+  readonly events?: JobEvents | undefined;
 }
 
 /** The id of workers that do not name themselves with `Hub-Worker`. */
@@ -333,6 +336,8 @@ export class MemoryStore implements JobStore {
 
   #handOut(record: JobRecord, worker: WorkerEntry): Delivery {
     const id = nanoid();
+    const queuedMs = record.queued ? Date.now() - record.queuedAt : 0;
+    this.#options.events?.jobTaken(record.job.service, queuedMs);
     record.queued = undefined;
     record.attempts++;
     const lease = this.#options.leaseAfterFirstHeartbeat ? undefined : this.#leases.grant(record);
@@ -367,9 +372,11 @@ export class MemoryStore implements JobStore {
   /** Hands the job out again while attempts and time remain; otherwise the call fails with `message`. */
   #retryOrFail(record: JobRecord, message: string): FailOutcome {
     if (record.attempts >= record.job.maxAttempts || Date.now() >= record.job.deadline) {
+      this.#options.events?.jobRetried(record.job, record.attempts, message, 'failed');
       this.#failFinally(record, message);
       return 'failed';
     }
+    this.#options.events?.jobRetried(record.job, record.attempts, message, 'retrying');
     this.#endHandOut(record, 'lease_lost');
     record.service.counts.redelivered++;
     this.#handOutOrQueue(record, 'head');

@@ -1,6 +1,7 @@
 import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { log } from '../log.js';
 import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, WorkerSession } from './worker-session.js';
@@ -147,7 +148,7 @@ export class Channel {
   /** An error frame for a frame refused on its own; a request frame's caller gets a response frame. */
   #refuse(error: unknown, frame: Frame | undefined): void {
     // A HubError is an answer; anything else is a bug worth a stack trace.
-    if (!isHubError(error)) console.error(error);
+    if (!isHubError(error)) log.error({ err: error }, 'a WebSocket frame failed inside the hub');
     const refused = isHubError(error)
       ? error
       : new HubError(ErrorCode.Internal, 'the frame failed inside the hub', { cause: error });

@@ -5,6 +5,7 @@ import { Cancel, linkAbort } from '../domain/cancel.js';
 import type { Delivery } from '../domain/job.js';
 import { encodeJob } from '../domain/job-json.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { log } from '../log.js';
 import { answerHeaderProblem, answerHeadersOf, MAX_BATCH_JOBS } from '../protocol.js';
 import type { AnswerFrame, CreditFrame, FailFrame, HeartbeatFrame, ServeFrame } from './frames.js';
 
@@ -68,6 +69,10 @@ export class WorkerSession {
     this.#services = frame.services;
     this.#setCredit(frame.credit);
     this.#released = this.#services.map((service) => this.#hub.socketServes(service));
+    log.info(
+      { worker: this.#worker, services: this.#services, credit: frame.credit },
+      'WebSocket worker connected',
+    );
     for (const service of this.#services) void this.#takeLoop(service);
   }
 
@@ -111,6 +116,12 @@ export class WorkerSession {
     this.#wakeAll();
     const held = [...this.#held];
     this.#held.clear();
+    if (this.#services.length > 0) {
+      log.info(
+        { worker: this.#worker, services: this.#services, handedOn: held.length },
+        'WebSocket worker disconnected',
+      );
+    }
     for (const id of held) {
       try {
         await this.#hub.fail(id, { message: SOCKET_CLOSED, retry: true });

@@ -1,0 +1,126 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Hub } from '../core/hub.js';
+import type { CallEnd, HubObserver } from '../core/observer.js';
+import type { ServiceStats } from '../protocol.js';
+import { ServiceLabels } from './service-labels.js';
+
+/**
+ * Buckets of the call-latency and queue-wait histograms, in seconds: a
+ * millisecond up to the longest default deadline and beyond (docs/metrics.md).
+ */
+export const LATENCY_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+];
+
+/** The gauges read off `GET /status` at each scrape, by metric name. */
+const STATUS_GAUGES = {
+  switchboard_queued_jobs: ['queued', 'jobs queued, waiting for a worker'],
+  switchboard_jobs_in_flight: ['inFlight', 'jobs held by a worker'],
+  switchboard_waiting_workers: [
+    'waitingWorkers',
+    'parked takes: long polls, and WebSocket workers with room for a job',
+  ],
+  switchboard_websocket_workers: ['webSocketWorkers', 'WebSockets serving the service'],
+} as const satisfies Record<string, readonly [keyof ServiceStats, string]>;
+
+type Service = 'service';
+
+/**
+ * The hub's Prometheus metrics (docs/metrics.md), in a registry of their own.
+ * The hot path pays one counter increment and one histogram observation per
+ * call and one observation per hand-out; every gauge, and the redelivery
+ * counter, are read off the hub when Prometheus scrapes.
+ */
+export class HubMetrics implements HubObserver {
+  readonly registry = new Registry();
+  readonly #labels: ServiceLabels;
+  readonly #calls: Counter<Service | 'outcome' | 'code'>;
+  readonly #latency: Histogram<Service>;
+  readonly #queueWait: Histogram<Service>;
+
+  /** `maxServices`: services with a label of their own; the rest are counted as `other`. */
+  constructor(hub: Hub, { maxServices }: { maxServices: number }) {
+    this.#labels = new ServiceLabels(maxServices);
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#calls = new Counter({
+      name: 'switchboard_calls_total',
+      help: 'calls ended, by outcome; code is the error code of a rejected call',
+      labelNames: ['service', 'outcome', 'code'],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: 'switchboard_call_duration_seconds',
+      help: 'time from a call’s arrival to its answer or error',
+      labelNames: ['service'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#queueWait = new Histogram({
+      name: 'switchboard_queue_wait_seconds',
+      help: 'time a job waited in its queue before a worker took it (0 when one was waiting)',
+      labelNames: ['service'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    const labels = this.#labels;
+    // Each collector reads the status itself: in memory, and prom-client runs them at once.
+    const services = async () => (await hub.status()).services;
+    for (const [name, [figure, help]] of Object.entries(STATUS_GAUGES)) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['service'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of await services()) this.inc(labels.of(s.service), s[figure]);
+        },
+      });
+    }
+    new Counter({
+      name: 'switchboard_redeliveries_total',
+      help: 'hand-outs lost to an expired lease, a retryable failure or a closed WebSocket',
+      labelNames: ['service'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const s of await services()) this.inc(labels.of(s.service), s.redelivered);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_oldest_queued_seconds',
+      help: 'how long the oldest queued job has waited (0 when none): what autoscalers scale on',
+      labelNames: ['service'],
+      registers,
+      async collect() {
+        this.reset();
+        const oldest = new Map<string, number>();
+        for (const s of await hub.services()) {
+          const { service } = labels.of(s.service);
+          oldest.set(service, Math.max(oldest.get(service) ?? 0, s.oldestQueuedMs / 1000));
+        }
+        for (const [service, seconds] of oldest) this.set({ service }, seconds);
+      },
+    });
+  }
+
+  callEnded({ service, outcome, code, ms }: CallEnd): void {
+    const label = this.#labels.of(service);
+    this.#calls.inc({ ...label, outcome, code: code ?? '' });
+    this.#latency.observe(label, ms / 1000);
+  }
+
+  jobRetried(): void {
+    // Counted by the store (`redelivered`), read at each scrape.
+  }
+
+  jobTaken(service: string, queuedMs: number): void {
+    this.#queueWait.observe(this.#labels.of(service), queuedMs / 1000);
+  }
+
+  /** The exposition, as `GET /metrics` serves it. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
