@@ -1,0 +1,119 @@
+/**
+ * The deployment files (compose.yaml, deploy/): parsed, and what they rely on
+ * checked against the hub itself: the probe paths answer, the worker's command
+ * runs, the ports line up.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parse, parseAllDocuments } from 'yaml';
+import { startServer } from '../src/http/server.js';
+import { testApp, testConfig } from './support/config.js';
+import { until } from './support/http.js';
+import { runCli } from './support/process.js';
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+interface ComposeService {
+  build?: string;
+  image?: string;
+  read_only?: boolean;
+  user?: string;
+  command?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+}
+
+test('compose.yaml: hub, worker and gateway; the hub read-only, non-root, health-checked on a probe that answers', async () => {
+  const compose = parse(read('compose.yaml')) as { services: Record<string, ComposeService> };
+  const { hub, worker, gateway } = compose.services;
+  assert.ok(hub && worker && gateway, 'three services');
+  assert.equal(hub.build, '.');
+  assert.deepEqual(
+    [hub.read_only, hub.user, worker.read_only, worker.user],
+    [true, 'node', true, 'node'],
+  );
+  assert.equal(worker.image, hub.image, 'the worker runs the CLI of the hub image');
+  assert.equal(worker.depends_on?.hub?.condition, 'service_healthy');
+  const probe = /\/(healthz|readyz)/.exec(hub.healthcheck?.test.join(' ') ?? '')?.[0];
+  assert.ok(probe, 'the health check calls a probe');
+  const { app } = testApp();
+  assert.equal((await app.request(probe)).status, 200);
+  // The gateway forwards /api/<service>/<path> to /call/<service>/<path>.
+  assert.ok(gateway.volumes?.some((v) => v.startsWith('./deploy/Caddyfile:')));
+  assert.match(
+    read('deploy/Caddyfile'),
+    /handle_path \/api\/\*\s*\{\s*rewrite \* \/call\{path\}\s*reverse_proxy hub:8080/,
+  );
+});
+
+test("compose.yaml: the worker's command serves the echo service as the gateway calls it", {
+  timeout: 15_000,
+}, async () => {
+  const compose = parse(read('compose.yaml')) as { services: Record<string, ComposeService> };
+  const command = compose.services.worker?.command ?? [];
+  assert.deepEqual(command.slice(0, 2), ['node', 'dist/cli/main.js']);
+  const server = await startServer(testConfig());
+  // The same arguments, with this test's hub in place of http://hub:8080.
+  const args = command.slice(2).map((arg) => (arg === 'http://hub:8080' ? server.url : arg));
+  const run = runCli(args);
+  try {
+    await until(
+      async () =>
+        (await server.hub.status()).services.some(
+          (s) => s.service === 'echo' && s.waitingWorkers > 0,
+        ),
+      { timeoutMs: 10_000, what: 'the worker' },
+    );
+    // What the gateway sends for POST /api/echo/anything.
+    const response = await fetch(`${server.url}/call/echo/anything`, {
+      method: 'POST',
+      body: 'hello',
+    });
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'hello');
+  } finally {
+    run.child.kill('SIGTERM');
+    await run.exited;
+    await server.close();
+  }
+});
+
+interface Container {
+  ports: { name: string; containerPort: number }[];
+  env: { name: string; value?: string }[];
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources: { requests: { cpu?: string; memory?: string } };
+  securityContext: { readOnlyRootFilesystem: boolean };
+}
+
+test('deploy/kubernetes.yaml: a Deployment whose probes answer and a Service on its port', async () => {
+  const documents = parseAllDocuments(read('deploy/kubernetes.yaml')).map((d) => d.toJS());
+  const deployment = documents.find((d) => d.kind === 'Deployment');
+  const service = documents.find((d) => d.kind === 'Service');
+  assert.ok(deployment && service);
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0] as Container;
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+
+  const { app } = testApp();
+  assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  for (const probe of [container.livenessProbe, container.readinessProbe]) {
+    assert.equal((await app.request(probe.httpGet.path)).status, 200);
+    assert.ok(container.ports.some((p) => p.name === probe.httpGet.port));
+  }
+  const port = container.ports.find((p) => p.name === 'http')?.containerPort;
+  assert.equal(String(port), container.env.find((e) => e.name === 'PORT')?.value);
+  assert.equal(service.spec.ports[0].targetPort, 'http');
+  assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
+  // Long enough for the hub's own shutdown grace (HUB_SHUTDOWN_GRACE_MS, 10 s).
+  assert.ok(
+    pod.terminationGracePeriodSeconds * 1000 >
+      testConfig({ shutdownGraceMs: 10_000 }).shutdownGraceMs,
+  );
+});
