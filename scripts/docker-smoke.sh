@@ -26,6 +26,7 @@ if docker info >/dev/null 2>&1; then
   id=$(docker run -d -p "127.0.0.1:$port:8080" "$tag")
   trap 'docker rm -f "$id" >/dev/null 2>&1 || true' EXIT
   wait_healthy "http://127.0.0.1:$port" 30
+  curl -fsS "http://127.0.0.1:$port/ui" | grep -q '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
   [ "$(docker inspect -f '{{.Config.User}}' "$tag")" = node ] || { echo "docker-smoke: image does not run as node" >&2; exit 1; }
   docker stop -t 15 "$id" >/dev/null
   code=$(docker inspect -f '{{.State.ExitCode}}' "$id")
@@ -84,9 +85,12 @@ env ${stage_env[$stage]:-} PORT="$port" HOST=127.0.0.1 "${cmd[@]}" >"$tmp/hub.lo
 pid=$!
 wait_healthy "http://127.0.0.1:$port" 20 || { cat "$tmp/hub.log" >&2; exit 1; }
 env PORT="$port" "${health[@]}" || { echo "docker-smoke: HEALTHCHECK command failed" >&2; exit 1; }
+# The image carries the dashboard's files and the metrics.
+curl -fsS "http://127.0.0.1:$port/ui" | grep -q '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
+curl -fsS "http://127.0.0.1:$port/metrics" | grep -q 'TYPE switchboard_calls_total counter' || { echo "docker-smoke: /metrics not served" >&2; exit 1; }
 kill -TERM "$pid"
 code=0
 wait "$pid" || code=$?
 pid=
 [ "$code" = 0 ] || { cat "$tmp/hub.log" >&2; echo "docker-smoke: exited $code after SIGTERM" >&2; exit 1; }
-echo "docker-smoke: OK (replayed: build, start, /healthz, HEALTHCHECK, SIGTERM -> exit 0)"
+echo "docker-smoke: OK (replayed: build, start, /healthz, HEALTHCHECK, /ui, /metrics, SIGTERM -> exit 0)"

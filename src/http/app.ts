@@ -6,8 +6,10 @@ import { log } from '../log.js';
 import { WS_PATH } from '../protocol.js';
 import { HubMetrics } from '../telemetry/hub-metrics.js';
 import { JobLog } from '../telemetry/job-log.js';
+import { LiveStats } from '../telemetry/live-stats.js';
 import { Access } from './access.js';
 import { callRoutes } from './call-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -51,8 +53,11 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   hub.observe(new JobLog());
   if (options.metricsMaxServices > 0) {
     const metrics = new HubMetrics(hub, { maxServices: options.metricsMaxServices });
+    const live = new LiveStats({ maxServices: options.metricsMaxServices });
     hub.observe(metrics);
+    hub.observe(live);
     app.route('/', metricsRoutes(metrics, access));
+    app.route('/', dashboardRoutes(hub, live, access));
   }
   app.route(
     WS_PATH,

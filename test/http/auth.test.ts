@@ -77,11 +77,15 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
   test('[P-AUTH] every route the app declares, but the probes, refuses a request without a token (issue 13: routes own their auth)', async () => {
     const { app } = testApp({ authTokens });
     const probes = new Set(['/healthz', '/readyz']);
+    // The dashboard's page holds no data (its figures are /ui/events, guarded);
+    // test/http/dashboard.test.ts checks it is open.
+    const page = new Set(['/', '/ui', '/ui/dashboard.js', '/ui/dashboard.css']);
     // /ws admits a socket without a token that must authenticate in its first
     // frame: test/ws/frames.test.ts, [P-WS-AUTH].
     const declared = app.routes.filter(
       (route) =>
         !probes.has(route.path) &&
+        !page.has(route.path) &&
         route.path !== '/*' &&
         !(route.path === '/ws' && route.method === 'GET'),
     );

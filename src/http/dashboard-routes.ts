@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Hub } from '../core/hub.js';
+import type { LiveStats } from '../telemetry/live-stats.js';
+import type { Access } from './access.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+/** How often the dashboard's stream sends a snapshot. */
+const SNAPSHOT_EVERY_MS = 1000;
+
+/** The page's files, in `ui/` at the package's root (beside `src/` and `dist/`), read once. */
+const PAGE_FILES = {
+  '/ui': ['dashboard.html', 'text/html; charset=utf-8'],
+  '/ui/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
+  '/ui/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
+} as const;
+
+/**
+ * The live dashboard (docs/dashboard.md): `GET /ui` and its two files, open to
+ * anyone since they hold no data, and `GET /ui/events`, the server-sent events
+ * the page draws, one snapshot a second, behind the admin token when auth is
+ * on. `GET /` sends a browser to `/ui`.
+ */
+export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hono {
+  const routes = new Hono();
+  for (const [path, [file, contentType]] of Object.entries(PAGE_FILES)) {
+    const body = readFileSync(new URL(`../../ui/${file}`, import.meta.url), 'utf8');
+    routes.get(path, (c) =>
+      c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-cache' }),
+    );
+  }
+  routes.get('/', (c) => c.redirect('/ui', 302));
+  routes.get(
+    '/ui/events',
+    access.guard('admin', [], (c) =>
+      streamSSE(c, async (stream) => {
+        // Until the page goes away, or the hub shuts down (the stream must not hold it open).
+        while (!stream.aborted && hub.ready) {
+          await stream.writeSSE({
+            event: 'snapshot',
+            data: JSON.stringify(await snapshot(hub, stats)),
+          });
+          await stream.sleep(SNAPSHOT_EVERY_MS);
+        }
+      }),
+    ),
+  );
+  for (const path of Object.keys(PAGE_FILES)) routes.all(path, methodNotAllowed('GET'));
+  routes.all('/ui/events', access.guard('admin', [], methodNotAllowed('GET')));
+  return routes;
+}
+
+/** What the page shows: `/status` and `/services` per service, and the last minute's throughput and latency. */
+async function snapshot(hub: Hub, stats: LiveStats) {
+  const [status, details] = await Promise.all([hub.status(), hub.services()]);
+  const minutes = new Map(stats.lastMinute().map((m) => [m.service, m]));
+  const oldest = new Map(details.map((d) => [d.service, d.oldestQueuedMs]));
+  return {
+    at: Date.now(),
+    ready: status.ready,
+    services: status.services.map((s) => ({
+      ...s,
+      oldestQueuedMs: oldest.get(s.service) ?? 0,
+      lastMinute: minutes.get(s.service) ?? null,
+    })),
+  };
+}

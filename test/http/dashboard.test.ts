@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
+import { authTokens, TOKENS } from '../support/tokens.js';
+
+/** Reads server-sent events from `response` until `count` have come; returns their data, parsed. */
+async function events(response: Response, count: number): Promise<unknown[]> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const found: unknown[] = [];
+  while (found.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+      const event = text.slice(0, end);
+      text = text.slice(end + 2);
+      assert.match(event, /^event: snapshot$/m);
+      found.push(
+        JSON.parse(
+          event
+            .split('\n')
+            .find((l) => l.startsWith('data:'))
+            ?.slice(5) ?? '',
+        ),
+      );
+    }
+  }
+  await reader.cancel();
+  return found;
+}
+
+test('[P-DASHBOARD] /ui/events streams a snapshot a second: /status figures, oldest wait and the last minute', async () => {
+  const server = await startServer(testConfig());
+  try {
+    const queued = fetch(`${server.url}/service/dash`, {
+      method: 'POST',
+      headers: { 'hub-no-workers': 'queue', 'hub-timeout': '100' },
+    });
+    assert.equal((await queued).status, 504);
+    const response = await fetch(`${server.url}/ui/events`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const started = Date.now();
+    const [first, second] = (await events(response, 2)) as {
+      at: number;
+      ready: boolean;
+      services: {
+        service: string;
+        timedOut: number;
+        oldestQueuedMs: number;
+        lastMinute: { perSecond: number[]; p50Ms: number };
+      }[];
+    }[];
+    assert.ok(first && second);
+    assert.ok(Date.now() - started >= 900, 'a snapshot a second');
+    assert.ok(second.at - first.at >= 900);
+    const dash = first.services.find((s) => s.service === 'dash');
+    assert.equal(first.ready, true);
+    assert.equal(dash?.timedOut, 1);
+    assert.equal(dash?.oldestQueuedMs, 0);
+    assert.equal(
+      dash?.lastMinute.perSecond.reduce((a, b) => a + b, 0),
+      1,
+    );
+    assert.ok(dash.lastMinute.p50Ms >= 100);
+  } finally {
+    await server.close();
+  }
+});
+
+test('[P-DASHBOARD] the page is open, its events take the admin token; GET / sends a browser to /ui', async () => {
+  const server = await startServer(testConfig({ authTokens }));
+  try {
+    const page = await fetch(`${server.url}/ui`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>Switchboard<\/title>/);
+    assert.equal((await fetch(`${server.url}/ui/dashboard.js`)).status, 200);
+    const root = await fetch(`${server.url}/`, { redirect: 'manual' });
+    assert.deepEqual([root.status, root.headers.get('location')], [302, '/ui']);
+    assert.equal((await fetch(`${server.url}/ui/events`)).status, 401);
+    const caller = { authorization: `Bearer ${TOKENS.callerAdd}` };
+    assert.equal((await fetch(`${server.url}/ui/events`, { headers: caller })).status, 403);
+  } finally {
+    await server.close();
+  }
+});
+
+test('[P-DASHBOARD] the stream ends when the hub shuts down, so it never holds the shutdown open', async () => {
+  const server = await startServer(testConfig({ shutdownGraceMs: 100 }));
+  const response = await fetch(`${server.url}/ui/events`);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  const started = Date.now();
+  await server.close();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {}
+  assert.ok(Date.now() - started < 3000, `shutdown took ${Date.now() - started} ms`);
+});

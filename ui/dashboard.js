@@ -1,0 +1,105 @@
+// The dashboard's one script (docs/dashboard.md): reads the hub's server-sent
+// events and draws each snapshot. fetch() rather than EventSource, so the admin
+// token travels in a header, never in a URL that proxies would log.
+const TOKEN_KEY = 'switchboard-token';
+const state = document.querySelector('#state');
+const services = document.querySelector('#services');
+const login = document.querySelector('#login');
+const cards = new Map();
+
+function show(text, live = false) {
+  state.textContent = text;
+  state.classList.toggle('live', live);
+}
+
+async function follow() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch('/ui/events', {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (response.status === 401 || response.status === 403) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    login.hidden = false;
+    show(token ? 'that token may not see the dashboard' : 'an admin token is needed');
+    return false;
+  }
+  if (!response.ok || !response.body) throw new Error(`the hub answered ${response.status}`);
+  login.hidden = true;
+  show('live', true);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return true;
+    buffer += value;
+    // An event ends with a blank line; its data lines follow "data:".
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const data = buffer
+        .slice(0, end)
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n');
+      buffer = buffer.slice(end + 2);
+      if (data) draw(JSON.parse(data));
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+function draw(snapshot) {
+  show(
+    snapshot.ready ? `live · ${new Date(snapshot.at).toLocaleTimeString()}` : 'shutting down',
+    snapshot.ready,
+  );
+  for (const service of snapshot.services) {
+    let card = cards.get(service.service);
+    if (!card) {
+      card = document.querySelector('#card').content.firstElementChild.cloneNode(true);
+      card.dataset.service = service.service;
+      cards.set(service.service, card);
+      services.append(card);
+    }
+    const minute = service.lastMinute;
+    const set = (field, text) => {
+      card.querySelector(`[data-field="${field}"]`).textContent = text;
+    };
+    set('service', service.service);
+    set('queued', service.queued);
+    set('oldest', seconds(service.oldestQueuedMs));
+    set('inFlight', service.inFlight);
+    set('waitingWorkers', service.waitingWorkers);
+    set('answered', service.answered);
+    set('timedOut', service.timedOut);
+    set('rate', minute ? minute.callsPerSecond.toFixed(1) : '0.0');
+    set('latency', minute?.p50Ms === undefined ? '–' : `${ms(minute.p50Ms)} / ${ms(minute.p99Ms)}`);
+    const counts = minute ? minute.perSecond : [];
+    const top = Math.max(1, ...counts);
+    card
+      .querySelector('[data-field="chart"]')
+      .setAttribute('points', counts.map((n, i) => `${i},${20 - (n / top) * 19}`).join(' '));
+  }
+}
+
+const seconds = (value) => (value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
+const ms = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
+
+login.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, document.querySelector('#token').value);
+  run();
+});
+
+// One stream at a time; when it ends (the hub restarted), follow again after a pause.
+async function run() {
+  try {
+    if (!(await follow())) return;
+    show('the hub closed the stream; reconnecting…');
+  } catch (error) {
+    show(`cannot reach the hub (${error.message}); retrying…`);
+  }
+  setTimeout(run, 2000);
+}
+
+run();
