@@ -14,6 +14,7 @@ import { errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { serviceRoutes } from './service-routes.js';
 import { wsRoutes } from './ws-routes.js';
 
@@ -50,6 +51,7 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
   app.route('/call', callRoutes(hub, options, access));
   app.route('/jobs', jobRoutes(hub, options, access));
   app.route('/', healthRoutes(hub, access));
+  app.route('/', openApiRoutes());
   hub.observe(new JobLog());
   if (options.metricsMaxServices > 0) {
     const metrics = new HubMetrics(hub, { maxServices: options.metricsMaxServices });

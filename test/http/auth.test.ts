@@ -79,7 +79,7 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
     const probes = new Set(['/healthz', '/readyz']);
     // The dashboard's page holds no data (its figures are /ui/events, guarded);
     // test/http/dashboard.test.ts checks it is open.
-    const page = new Set(['/', '/ui', '/ui/dashboard.js', '/ui/dashboard.css']);
+    const page = new Set(['/', '/ui', '/ui/dashboard.js', '/ui/dashboard.css', '/openapi.json']);
     // /ws admits a socket without a token that must authenticate in its first
     // frame: test/ws/frames.test.ts, [P-WS-AUTH].
     const declared = app.routes.filter(

@@ -1,0 +1,573 @@
+/**
+ * The HTTP API as an OpenAPI 3.1 document, served at `GET /openapi.json` and
+ * rendered into docs/api.md. Written by hand from docs/protocol.md, and checked
+ * against the app itself by test/http/openapi.test.ts: every route, every
+ * header of protocol.ts and every error code must be here, and nothing that is
+ * not a route.
+ */
+import { ErrorCode } from '../errors.js';
+import { Header, RETURNED_HEADER_PREFIX } from '../protocol.js';
+import { ERROR_STATUS } from './error-status.js';
+
+type Json = Record<string, unknown>;
+
+/** Responses for hub errors, grouped by status; each lists its codes in `x-error-codes`. */
+function errors(...codes: ErrorCode[]): Record<string, Json> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...codes, ErrorCode.Unauthorized, ErrorCode.Internal]) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      String(status),
+      {
+        description: `A hub error: ${list.map((c) => `\`${c}\``).join(', ')} (docs/errors.md)`,
+        'x-error-codes': list,
+        headers: { [Header.Error]: { $ref: '#/components/headers/HubError' } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+}
+
+const header = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
+  name,
+  in: 'header',
+  description,
+  schema,
+});
+const query = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
+  name,
+  in: 'query',
+  description,
+  schema,
+});
+const pathParam = (name: string, description: string): Json => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const ms = { type: 'integer', minimum: 0 };
+
+const serviceName = pathParam(
+  'name',
+  'The service: letters, digits, `.`, `_`, `-`, up to 64 characters.',
+);
+const deliveryId = pathParam('id', 'The delivery id: the `id` of the job this worker received.');
+const workerHeader = header(Header.Worker, 'How the worker names itself in `GET /services`.');
+
+const callHeaders = [
+  header(
+    Header.Timeout,
+    "Milliseconds to wait for a worker's answer (default `HUB_CALL_TIMEOUT_MS`).",
+    ms,
+  ),
+  header(Header.QueueTimeout, 'Milliseconds the job may wait for a worker to take it.', ms),
+  header(Header.MaxAttempts, 'Hand-outs allowed, from 1 to `HUB_MAX_ATTEMPTS`.', {
+    type: 'integer',
+    minimum: 1,
+  }),
+  header(Header.NoWorkers, '`queue`: park the call even when no worker has been seen.', {
+    enum: ['queue'],
+  }),
+  header(
+    Header.IdempotencyKey,
+    'Calls with the same key (and request) share one job and its answer.',
+  ),
+  header(
+    Header.Prefer,
+    '`respond-async` (202 and a `Location`), optionally with `wait=<seconds>`.',
+  ),
+  header(
+    Header.FlowId,
+    'The flow id to follow this call by; else taken from `traceparent`, else made.',
+  ),
+  header(Header.TraceParent, 'W3C Trace Context: its trace id becomes the flow id.'),
+];
+
+const callCodes = [
+  // A path that is no route at all: a name with a slash in it, say.
+  ErrorCode.NotFound,
+  ErrorCode.InvalidServiceName,
+  ErrorCode.InvalidTimeout,
+  ErrorCode.InvalidHeader,
+  ErrorCode.InvalidJson,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.Forbidden,
+  ErrorCode.IdempotencyKeyReused,
+  ErrorCode.QueueFull,
+  ErrorCode.NoWorkers,
+  ErrorCode.HubFull,
+  ErrorCode.ServiceFull,
+  ErrorCode.TooManyServices,
+  ErrorCode.ShuttingDown,
+  ErrorCode.Timeout,
+  ErrorCode.QueueTimeout,
+  ErrorCode.WorkerFailed,
+  ErrorCode.Cancelled,
+];
+
+const callResponses = {
+  '200': {
+    description:
+      "The worker's answer: its status (any, 2xx to 5xx), its content type, the headers it returned, its body. Only a response with `Hub-Error` is the hub's own.",
+    headers: { [Header.FlowId]: { $ref: '#/components/headers/HubFlowId' } },
+    content: { '*/*': {} },
+  },
+  '202': {
+    description:
+      'With `Prefer: respond-async`: the job is queued; its answer is at `Location` (`GET /jobs/{id}`).',
+    headers: { Location: { schema: { type: 'string' } } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/JobState' } } },
+  },
+  ...errors(...callCodes),
+};
+
+const call = (summary: string, parameters: Json[]): Json => ({
+  summary,
+  tags: ['callers'],
+  parameters: [...parameters, ...callHeaders],
+  requestBody: { required: false, content: { '*/*': {} } },
+  responses: callResponses,
+});
+
+const proxiedCall = (parameters: Json[]) =>
+  Object.fromEntries(
+    ['get', 'post', 'put', 'patch', 'delete'].map((method) => [
+      method,
+      call(
+        `${method.toUpperCase()} through the hub: the job carries method, path and query`,
+        parameters,
+      ),
+    ]),
+  );
+
+const takeParameters = [
+  serviceName,
+  query('timeout', 'Milliseconds to wait for a job (or `Hub-Timeout`); 0 returns at once.', ms),
+  query('max', 'Take up to this many jobs (1-100): the answer is then an array.', {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+  }),
+  query('encoding', "`base64`: every body as base64, the caller's exact bytes.", {
+    enum: ['base64'],
+  }),
+  header(Header.Timeout, 'The poll wait, as `?timeout`.', ms),
+  workerHeader,
+];
+
+const answer: Json = {
+  summary: "Answer a job: the body is the caller's response body",
+  tags: ['workers'],
+  parameters: [
+    deliveryId,
+    header(Header.Status, 'The status the caller gets (200-599; default 200).', {
+      type: 'integer',
+    }),
+    header(
+      `${RETURNED_HEADER_PREFIX}{name}`,
+      'Each `Hub-Header-<Name>` becomes the response header `<Name>`.',
+    ),
+    query('next', 'Also take the next job of this service in the same exchange.'),
+    query('timeout', 'With `next`: how long to wait for it.', ms),
+    query('max', 'With `next`: take up to this many.', {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+    }),
+    query('encoding', 'With `next`: bodies as base64.', { enum: ['base64'] }),
+    workerHeader,
+  ],
+  requestBody: { content: { '*/*': {} } },
+  responses: {
+    '200': {
+      description: 'Answered; with `next`, the next job (or none: 204).',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+    },
+    '204': { description: 'Answered, and no next job came within the wait.' },
+    ...errors(
+      ErrorCode.UnknownJob,
+      ErrorCode.AlreadyAnswered,
+      ErrorCode.LeaseLost,
+      ErrorCode.CallerGone,
+      ErrorCode.InvalidStatus,
+      ErrorCode.InvalidHeader,
+      ErrorCode.InvalidBatch,
+      ErrorCode.InvalidTimeout,
+      ErrorCode.InvalidEncoding,
+      ErrorCode.PayloadTooLarge,
+      ErrorCode.Forbidden,
+    ),
+  },
+};
+
+const operator = (summary: string, schema: Json, contentType = 'application/json'): Json => ({
+  get: {
+    summary,
+    tags: ['operators'],
+    responses: {
+      '200': { description: summary, content: { [contentType]: { schema } } },
+      ...errors(ErrorCode.Forbidden, ErrorCode.MethodNotAllowed),
+    },
+  },
+});
+
+const probe = (summary: string, codes: ErrorCode[]): Json => ({
+  get: {
+    summary,
+    tags: ['orchestrators'],
+    security: [],
+    responses: {
+      '200': {
+        description: summary,
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+      ...errors(...codes),
+    },
+  },
+});
+
+const page = (summary: string, contentType: string): Json => ({
+  get: {
+    summary,
+    tags: ['dashboard'],
+    security: [],
+    responses: { '200': { description: summary, content: { [contentType]: {} } } },
+  },
+});
+
+/** The document, built once. */
+export const OPENAPI: Json = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Switchboard',
+    version: '0.1.0',
+    description:
+      'An HTTP request/response hub: callers POST, workers long-poll (or hold a WebSocket) and answer. ' +
+      'The rules are docs/protocol.md; every error code is docs/errors.md. Any path not listed here is ' +
+      '404 `not_found`; a listed path with another method is 405 `method_not_allowed` with `Allow`.',
+    license: { name: 'MIT' },
+  },
+  security: [{ bearer: [] }, {}],
+  tags: [
+    { name: 'callers' },
+    { name: 'workers' },
+    { name: 'operators' },
+    { name: 'orchestrators' },
+    { name: 'dashboard' },
+  ],
+  paths: {
+    '/service/{name}': { post: call('Call a service and wait for its answer', [serviceName]) },
+    '/call/{name}': proxiedCall([serviceName]),
+    '/call/{name}/{path}': proxiedCall([
+      serviceName,
+      {
+        ...pathParam('path', 'The rest of the path, slashes and all, as the worker gets it.'),
+        'x-wildcard': true,
+      },
+    ]),
+    '/service/{name}/jobs': {
+      get: {
+        summary: 'Take the next job (long poll), or up to `max` jobs',
+        tags: ['workers'],
+        parameters: takeParameters,
+        responses: {
+          '200': {
+            description: 'A job, or with `max` an array of jobs.',
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    { $ref: '#/components/schemas/Job' },
+                    { type: 'array', items: { $ref: '#/components/schemas/Job' } },
+                  ],
+                },
+              },
+            },
+          },
+          '204': { description: 'The wait ended with no job.' },
+          ...errors(
+            ErrorCode.InvalidServiceName,
+            ErrorCode.InvalidTimeout,
+            ErrorCode.InvalidBatch,
+            ErrorCode.InvalidEncoding,
+            ErrorCode.InvalidHeader,
+            ErrorCode.Forbidden,
+            ErrorCode.MethodNotAllowed,
+            ErrorCode.HubFull,
+            ErrorCode.ServiceFull,
+            ErrorCode.TooManyServices,
+            ErrorCode.ShuttingDown,
+          ),
+        },
+      },
+    },
+    '/jobs/{id}': {
+      post: answer,
+      get: {
+        summary: "An async call's answer (by job id), waiting up to `wait` ms",
+        tags: ['callers'],
+        parameters: [
+          pathParam('id', 'The job id of the 202 `Location`.'),
+          query('wait', 'Milliseconds to wait for the answer.', ms),
+        ],
+        responses: {
+          '200': {
+            description: "The worker's answer, as a sync call would have had it.",
+            content: { '*/*': {} },
+          },
+          '202': {
+            description: 'Not answered yet.',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/JobState' } } },
+          },
+          ...errors(
+            ErrorCode.UnknownJob,
+            ErrorCode.InvalidTimeout,
+            ErrorCode.Forbidden,
+            ErrorCode.Timeout,
+            ErrorCode.QueueTimeout,
+            ErrorCode.WorkerFailed,
+            ErrorCode.HubFull,
+          ),
+        },
+      },
+    },
+    '/jobs/{id}/response': {
+      post: {
+        ...answer,
+        summary: "The same as `POST /jobs/{id}` (AstroHub's test worker used it)",
+      },
+    },
+    '/jobs': {
+      post: {
+        summary: 'Answer many jobs at once; with `next`, take the next ones too',
+        tags: ['workers'],
+        parameters: answer.parameters,
+        requestBody: {
+          content: {
+            'application/vnd.switchboard.answers': {
+              schema: {
+                type: 'string',
+                description: 'A line of JSON heads, then the bodies back to back ([P-BATCH]).',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "Each answer's outcome, and the jobs taken.",
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/BatchResult' } },
+            },
+          },
+          ...errors(
+            ErrorCode.InvalidBatch,
+            ErrorCode.InvalidHeader,
+            ErrorCode.PayloadTooLarge,
+            ErrorCode.Forbidden,
+          ),
+        },
+      },
+    },
+    '/jobs/{id}/heartbeat': {
+      post: {
+        summary: "Extend a job's lease",
+        tags: ['workers'],
+        parameters: [deliveryId],
+        responses: {
+          '200': {
+            description: 'The new lease.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { leaseUntil: { type: 'integer' }, leaseMs: { type: 'integer' } },
+                },
+              },
+            },
+          },
+          ...errors(
+            ErrorCode.UnknownJob,
+            ErrorCode.AlreadyAnswered,
+            ErrorCode.LeaseLost,
+            ErrorCode.CallerGone,
+            ErrorCode.Forbidden,
+          ),
+        },
+      },
+    },
+    '/jobs/{id}/fail': {
+      post: {
+        summary: 'Give a job up: hand it on (`retry`) or fail its call',
+        tags: ['workers'],
+        parameters: [deliveryId],
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { message: { type: 'string' }, retry: { type: 'boolean' } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'What the hub did with the job.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { outcome: { enum: ['retrying', 'failed'] } },
+                },
+              },
+            },
+          },
+          ...errors(
+            ErrorCode.UnknownJob,
+            ErrorCode.AlreadyAnswered,
+            ErrorCode.LeaseLost,
+            ErrorCode.CallerGone,
+            ErrorCode.InvalidJson,
+            ErrorCode.Forbidden,
+          ),
+        },
+      },
+    },
+    '/status': operator("Every service's figures and the totals", {
+      $ref: '#/components/schemas/Status',
+    }),
+    '/services': operator('Each service: queue, oldest wait, workers seen', { type: 'object' }),
+    '/metrics': operator('Prometheus metrics (docs/metrics.md)', { type: 'string' }, 'text/plain'),
+    '/healthz': probe('Liveness: 200 while the process serves HTTP', []),
+    '/readyz': probe('Readiness: 503 once shutdown has begun', [ErrorCode.ShuttingDown]),
+    '/ws': {
+      get: {
+        summary:
+          'Upgrade to the WebSocket channel (subprotocol `switchboard.v1`, docs/websocket.md)',
+        tags: ['workers', 'callers'],
+        parameters: [header('Sec-WebSocket-Protocol', 'Must offer `switchboard.v1`.')],
+        responses: {
+          '101': { description: 'Switching protocols: frames from here on.' },
+          // The upgrade's own refusals; after it, `invalid_frame` and `not_held` (and the
+          // codes of the routes a frame stands for) come in error and response frames.
+          ...errors(
+            ErrorCode.InvalidHeader,
+            ErrorCode.HubFull,
+            ErrorCode.InvalidFrame,
+            ErrorCode.NotHeld,
+          ),
+        },
+      },
+    },
+    '/ui/events': operator(
+      "The dashboard's server-sent events: a snapshot a second ([P-DASHBOARD])",
+      { type: 'string' },
+      'text/event-stream',
+    ),
+    '/ui': page('The live dashboard (docs/dashboard.md)', 'text/html'),
+    '/ui/dashboard.js': page("The dashboard's script", 'text/javascript'),
+    '/ui/dashboard.css': page("The dashboard's style sheet", 'text/css'),
+    '/openapi.json': page('This document', 'application/json'),
+    '/': {
+      get: {
+        summary: 'Sends a browser to the dashboard',
+        tags: ['dashboard'],
+        security: [],
+        responses: {
+          '302': {
+            description: 'To `/ui`.',
+            headers: { Location: { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'When auth is on (HUB_AUTH_FILE / HUB_AUTH_TOKENS).',
+      },
+    },
+    headers: {
+      HubError: {
+        description:
+          "The hub's own error code: present on every error the hub makes, never on a worker's answer.",
+        schema: { type: 'string', enum: Object.values(ErrorCode) },
+      },
+      HubFlowId: { description: "The call's flow id ([P-FLOW]).", schema: { type: 'string' } },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: { type: 'string', enum: Object.values(ErrorCode) },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+      Job: {
+        type: 'object',
+        description: 'A job as a worker receives it (docs/protocol.md, Taking jobs).',
+        properties: {
+          id: { type: 'string' },
+          service: { type: 'string' },
+          attempt: { type: 'integer' },
+          deadline: { type: 'integer' },
+          remainingMs: { type: 'integer' },
+          leaseMs: { type: 'integer' },
+          method: { type: 'string' },
+          path: { type: 'string' },
+          query: { type: 'string' },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+          contentType: { type: 'string' },
+          flowId: { type: 'string' },
+          encoding: { enum: ['base64'] },
+          originalRequest: {},
+        },
+      },
+      JobState: {
+        type: 'object',
+        properties: { id: { type: 'string' }, state: { type: 'string' } },
+      },
+      BatchResult: {
+        type: 'object',
+        properties: {
+          outcomes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                error: { $ref: '#/components/schemas/Error/properties/error' },
+              },
+            },
+          },
+          jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } },
+        },
+      },
+      Status: {
+        type: 'object',
+        properties: {
+          ready: { type: 'boolean' },
+          parkedCalls: { type: 'integer' },
+          parkedPolls: { type: 'integer' },
+          total: { type: 'object' },
+          services: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
+  },
+};

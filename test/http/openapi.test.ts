@@ -1,0 +1,99 @@
+/**
+ * The OpenAPI document (src/http/openapi.ts) against the app itself: it names
+ * every route the app declares and no other, every header of protocol.ts, every
+ * error code; `GET /openapi.json` serves it; docs/api.md is rendered from it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { renderApiReference } from '../../scripts/api-docs.js';
+import { ErrorCode } from '../../src/errors.js';
+import { OPENAPI } from '../../src/http/openapi.js';
+import { Header } from '../../src/protocol.js';
+import { testApp } from '../support/config.js';
+
+type Json = Record<string, unknown>;
+const paths = OPENAPI.paths as Record<string, Record<string, Json>>;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** `/jobs/:id` → `/jobs/{id}`; `/call/:service/*` → `/call/{name}/{path}`. */
+function openApiPath(honoPath: string): string {
+  return honoPath
+    .replace(/:service\b/, ':name')
+    .replace(/\/\*$/, '/{path}')
+    .replace(/:([A-Za-z]+)/g, '{$1}');
+}
+
+const operations = () =>
+  Object.entries(paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((method) => ({
+      path,
+      method,
+      operation: item[method] as Json,
+    })),
+  );
+
+test('the OpenAPI document names every route the app declares, and only those', () => {
+  const { app } = testApp();
+  const declared = app.routes.filter((r) => r.path !== '/*');
+  for (const route of declared) {
+    const item = paths[openApiPath(route.path)];
+    assert.ok(item, `no path for ${route.method} ${route.path}`);
+    if (route.method === 'ALL') continue; // a 405 for the other methods, or /call's any method
+    assert.ok(item[route.method.toLowerCase()], `no ${route.method} ${route.path}`);
+  }
+  for (const { path, method } of operations()) {
+    const served = declared.some(
+      (r) =>
+        openApiPath(r.path) === path &&
+        (r.method === method.toUpperCase() || (r.method === 'ALL' && path.startsWith('/call/'))),
+    );
+    assert.ok(served, `${method.toUpperCase()} ${path} is documented but no route serves it`);
+  }
+});
+
+test('the OpenAPI document has every header of protocol.ts and every error code of docs/errors.md in its responses', () => {
+  const text = JSON.stringify(OPENAPI).toLowerCase();
+  for (const name of Object.values(Header)) assert.ok(text.includes(`"${name}"`), `header ${name}`);
+  const documented = new Set(
+    operations().flatMap(({ operation }) =>
+      Object.values(operation.responses as Record<string, Json>).flatMap(
+        (r) => (r['x-error-codes'] as string[]) ?? [],
+      ),
+    ),
+  );
+  for (const code of Object.values(ErrorCode))
+    assert.ok(documented.has(code), `error code ${code}`);
+  const errorsPage = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  for (const code of documented)
+    assert.match(errorsPage, new RegExp(`\`${code}\``), `${code} in docs/errors.md`);
+});
+
+test('each error response sits under the status its codes have', async () => {
+  const { ERROR_STATUS } = await import('../../src/http/error-status.js');
+  for (const { path, method, operation } of operations()) {
+    for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
+      for (const code of (response['x-error-codes'] as ErrorCode[]) ?? []) {
+        assert.equal(String(ERROR_STATUS[code]), status, `${method} ${path}: ${code}`);
+      }
+    }
+  }
+});
+
+test('GET /openapi.json serves the document, OpenAPI 3.1, without a token even with auth on', async () => {
+  const { app } = testApp({
+    authTokens: JSON.stringify({
+      tokens: [{ name: 'ops', token: 'admin-token-0123456789', role: 'admin' }],
+    }),
+  });
+  const response = await app.request('/openapi.json');
+  assert.equal(response.status, 200);
+  const document = (await response.json()) as Json;
+  assert.equal(document.openapi, '3.1.0');
+  assert.deepEqual(document, JSON.parse(JSON.stringify(OPENAPI)));
+});
+
+test('docs/api.md is rendered from the document (npm run docs:api)', () => {
+  const page = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+  assert.equal(page, renderApiReference(), 'docs/api.md is stale: run npm run docs:api');
+});
