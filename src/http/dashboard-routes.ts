@@ -2,12 +2,17 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Hub } from '../core/hub.js';
+import { ErrorCode, HubError } from '../errors.js';
 import type { LiveStats } from '../telemetry/live-stats.js';
 import type { Access } from './access.js';
+import { errorResponse } from './error-status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /** How often the dashboard's stream sends a snapshot. */
 const SNAPSHOT_EVERY_MS = 1000;
+
+/** Event streams open at once; more are refused (503 `hub_full`), so no client can pile them up. */
+export const MAX_EVENT_STREAMS = 100;
 
 /** The page's files, in `ui/` at the package's root (beside `src/` and `dist/`), read once. */
 const PAGE_FILES = {
@@ -24,6 +29,16 @@ const PAGE_FILES = {
  */
 export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hono {
   const routes = new Hono();
+  // One snapshot a second, whoever is watching: many pages cost one status read.
+  let latest: { at: number; snapshot: Promise<unknown> } | undefined;
+  const current = () => {
+    const now = Date.now();
+    if (!latest || now - latest.at >= SNAPSHOT_EVERY_MS / 2) {
+      latest = { at: now, snapshot: snapshot(hub, stats) };
+    }
+    return latest.snapshot;
+  };
+  let streams = 0;
   for (const [path, [file, contentType]] of Object.entries(PAGE_FILES)) {
     const body = readFileSync(new URL(`../../ui/${file}`, import.meta.url), 'utf8');
     routes.get(path, (c) =>
@@ -33,18 +48,25 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
   routes.get('/', (c) => c.redirect('/ui', 302));
   routes.get(
     '/ui/events',
-    access.guard('admin', [], (c) =>
-      streamSSE(c, async (stream) => {
-        // Until the page goes away, or the hub shuts down (the stream must not hold it open).
-        while (!stream.aborted && hub.ready) {
-          await stream.writeSSE({
-            event: 'snapshot',
-            data: JSON.stringify(await snapshot(hub, stats)),
-          });
-          await stream.sleep(SNAPSHOT_EVERY_MS);
+    access.guard('admin', [], (c) => {
+      if (streams >= MAX_EVENT_STREAMS) {
+        return errorResponse(
+          new HubError(ErrorCode.HubFull, `at most ${MAX_EVENT_STREAMS} dashboards watch at once`),
+        );
+      }
+      streams++;
+      return streamSSE(c, async (stream) => {
+        try {
+          // Until the page goes away, or the hub shuts down (the stream must not hold it open).
+          while (!stream.aborted && hub.ready) {
+            await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(await current()) });
+            await stream.sleep(SNAPSHOT_EVERY_MS);
+          }
+        } finally {
+          streams--;
         }
-      }),
-    ),
+      });
+    }),
   );
   for (const path of Object.keys(PAGE_FILES)) routes.all(path, methodNotAllowed('GET'));
   routes.all('/ui/events', access.guard('admin', [], methodNotAllowed('GET')));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MAX_EVENT_STREAMS } from '../../src/http/dashboard-routes.js';
 import { startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
@@ -97,4 +98,32 @@ test('[P-DASHBOARD] the stream ends when the hub shuts down, so it never holds t
   await server.close();
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {}
   assert.ok(Date.now() - started < 3000, `shutdown took ${Date.now() - started} ms`);
+});
+
+test('[P-DASHBOARD] at most MAX_EVENT_STREAMS streams at once: one more is 503 hub_full, a closed one frees its place', async () => {
+  const server = await startServer(testConfig());
+  const open: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  try {
+    for (let i = 0; i < MAX_EVENT_STREAMS; i++) {
+      const response = await fetch(`${server.url}/ui/events`);
+      assert.equal(response.status, 200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      open.push(reader);
+    }
+    const refused = await fetch(`${server.url}/ui/events`);
+    assert.deepEqual([refused.status, refused.headers.get('hub-error')], [503, 'hub_full']);
+    await open.pop()?.cancel();
+    let again = 0;
+    for (let i = 0; i < 100 && again !== 200; i++) {
+      const response = await fetch(`${server.url}/ui/events`);
+      again = response.status;
+      if (again === 200) open.push((response.body as ReadableStream<Uint8Array>).getReader());
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(again, 200);
+  } finally {
+    await Promise.all(open.map((reader) => reader.cancel()));
+    await server.close();
+  }
 });
