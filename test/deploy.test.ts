@@ -89,8 +89,8 @@ interface Container {
   securityContext: { readOnlyRootFilesystem: boolean };
 }
 
-test('deploy/kubernetes.yaml: a Deployment whose probes answer and a Service on its port', async () => {
-  const documents = parseAllDocuments(read('deploy/kubernetes.yaml')).map((d) => d.toJS());
+test('docs/kubernetes.yaml: a Deployment whose probes answer and a Service on its port', async () => {
+  const documents = parseAllDocuments(read('docs/kubernetes.yaml')).map((d) => d.toJS());
   const deployment = documents.find((d) => d.kind === 'Deployment');
   const service = documents.find((d) => d.kind === 'Service');
   assert.ok(deployment && service);

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type MeasureOptions, measure, measureAlternating, type Row } from './measure.js';
+import { observerCostUs } from './observer-cost.js';
 import { renderReport } from './report.js';
 import { runScaleChecks } from './scale.js';
 import {
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
       logRow,
     )),
   );
+  const metricsCostUs = observerCostUs();
+  console.error(`  metrics' own cost, in process: ${metricsCostUs.toFixed(2)} µs per call`);
   console.error('payload sweep, C=16');
   for (const payloadBytes of plan.payloads) {
     rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
     hubWorkers:
       'one worker process: a HubWorker with concurrency min(C, 128) (long-poll), or min(C, 128) plain polls of one job each (plain worker)',
     rows,
+    metricsCostUs,
     scale,
     skipped,
     durationS: Math.round((Date.now() - started) / 1000),

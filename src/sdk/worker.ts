@@ -43,7 +43,7 @@ export interface HubWorkerOptions {
   readonly handler: JobHandler;
   /** Handlers run at once, per service; each take asks for as many jobs as are free. @default 1 */
   readonly concurrency?: number;
-  /** How long each long poll waits for a job, in milliseconds. @default the hub's `HUB_POLL_TIMEOUT_MS` (30000 unless set) */
+  /** How long each long poll waits for a job, in milliseconds (long polls only: a WebSocket is pushed its jobs). @default the hub's `HUB_POLL_TIMEOUT_MS` (30000 unless set) */
   readonly pollTimeoutMs?: number;
   /** Ask for every body as base64, so `job.body` is the caller's exact bytes. @default false */
   readonly exactBodies?: boolean;

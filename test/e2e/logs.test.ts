@@ -5,7 +5,7 @@
  * a token.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,15 @@ test('a bad LOG_LEVEL is one line and exit 2', async () => {
   assert.match(run.stderr(), /LOG_LEVEL.*loud/);
 });
 
-test('in a terminal the lines are pino-pretty, not JSON', { timeout: 15_000 }, async () => {
+// script(1), from util-linux, gives a process a pseudo-terminal.
+const noScript = spawnSync('script', ['--version']).error
+  ? 'no script(1) to give the hub a terminal'
+  : undefined;
+
+test('in a terminal the lines are pino-pretty, not JSON', {
+  timeout: 15_000,
+  skip: noScript,
+}, async () => {
   const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
   // script(1) gives the hub a pseudo-terminal as its stdout, as a person's shell would.
   const child = spawn(
