@@ -31,7 +31,10 @@ const worker = serveFetch(app.fetch, {
   service: 'add',
   concurrency: 8,
 });
-console.log(`add (Hono): serving the app as 'add' through ${hub} (Ctrl-C to stop)`);
+worker.ready.then(
+  () => console.log(`add (Hono): serving the app as 'add' through ${hub} (Ctrl-C to stop)`),
+  () => {},
+);
 
 worker.closed.catch((error: Error) => {
   console.error(`add (Hono): ${error.message}`);

@@ -22,7 +22,12 @@ const worker = new HubWorker({
     return { answer: first + second };
   },
 }).start();
-console.log(`add worker: taking jobs of 'add' from ${hub} (Ctrl-C to stop)`);
+// Once the hub has this worker's socket, calls to 'add' find it. (A refused token
+// rejects `ready` too; `closed` below says so.)
+worker.ready.then(
+  () => console.log(`add worker: taking jobs of 'add' from ${hub} (Ctrl-C to stop)`),
+  () => {},
+);
 
 // A refused token stops the worker by itself: say so and exit non-zero.
 worker.closed.catch((error: Error) => {

@@ -111,10 +111,15 @@ export async function workCommand(args: string[]): Promise<number> {
       return new Response(result.stdout, { headers: { 'content-type': contentType } });
     },
   });
-  console.error(
-    `switchboard work: serving '${service}' with ${command} (concurrency ${concurrency})`,
-  );
   worker.start();
+  // Said once the hub has the worker, so a call made after this line finds it.
+  worker.ready.then(
+    () =>
+      console.error(
+        `switchboard work: serving '${service}' with ${command} (concurrency ${concurrency})`,
+      ),
+    () => {},
+  );
   const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

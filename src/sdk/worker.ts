@@ -127,6 +127,18 @@ export class HubWorker {
   readonly closed: Promise<void> = new Promise((resolve, reject) => {
     this.#settleClosed = (error) => (error ? reject(error) : resolve());
   });
+  /** Services not yet served; `ready` resolves when none are left. */
+  readonly #unserved: Set<string>;
+  #settleReady!: (error?: HubClientError) => void;
+  /**
+   * Resolves once every service is being served: over the WebSocket, when the
+   * hub has said so (a call from then on finds this worker, rather than 503
+   * `no_workers`); over long polls, at once, as the first polls leave. Settles
+   * as `closed` does if the worker stops first.
+   */
+  readonly ready: Promise<void> = new Promise((resolve, reject) => {
+    this.#settleReady = (error) => (error ? reject(error) : resolve());
+  });
 
   constructor(options: HubWorkerOptions) {
     this.#url = options.url.replace(/\/+$/, '');
@@ -149,8 +161,10 @@ export class HubWorker {
       ...authorizationHeader(options.token),
     };
     this.#heartbeatHeaders = authorizationHeader(options.token);
-    // Rejecting is how `closed` reports a refused token; a caller that never reads it must not crash.
+    // Rejecting is how `closed` and `ready` report a refused token; a caller that never reads them must not crash.
     this.closed.catch(() => {});
+    this.ready.catch(() => {});
+    this.#unserved = new Set(this.#services);
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
       throw new TypeError(
         `Expected \`concurrency\` to be a whole number >= 1, got ${options.concurrency}`,
@@ -174,7 +188,15 @@ export class HubWorker {
     return this;
   }
 
+  /** `service` is served; `ready` resolves with the last. */
+  #served(service: string): void {
+    this.#unserved.delete(service);
+    if (this.#unserved.size === 0) this.#settleReady();
+  }
+
   #httpLoop(service: string): Promise<void> {
+    // A poll parks as soon as it arrives; the hub says nothing before a job.
+    this.#served(service);
     const host: LoopHost = {
       concurrency: this.#concurrency,
       stopping: this.#stopping.signal,
@@ -202,6 +224,7 @@ export class HubWorker {
       backoff: this.#backoffOptions,
       run: (job, heartbeats) => this.#run(job, heartbeats),
       reachable: (ok, error) => this.#markReachable(ok, error),
+      serving: (served) => this.#served(served),
       refused: (error) => this.#refused(error),
       warn: (message) => this.#log.warn(message),
     };
@@ -232,6 +255,7 @@ export class HubWorker {
     clearTimeout(grace);
     this.#heartbeats.close();
     await this.#pool.close();
+    this.#settleReady(this.#refusal);
     this.#settleClosed(this.#refusal);
   }
 

@@ -23,6 +23,8 @@ export interface WsLoopHost {
   /** Runs the handler with these heartbeats; undefined when the job is no longer ours. */
   run(job: ReceivedJob, heartbeats: Heartbeats): Promise<WorkerAnswer | undefined>;
   reachable(ok: boolean, error?: unknown): void;
+  /** The hub says this service is served: a call from now on finds this worker. */
+  serving(service: string): void;
   refused(error: HubClientError): void;
   warn(message: string): void;
 }
@@ -142,6 +144,9 @@ export class WsServiceLoop {
         return;
       case 'lease':
         this.#settleBeat(frame.id, true);
+        return;
+      case 'serving':
+        this.#host.serving(this.#service);
         return;
       case 'error':
         this.#refusedFrame(socket, frame);

@@ -124,7 +124,10 @@ export class Channel {
       case 'cancel':
         return this.#caller.cancel(frame.uid);
       case 'serve':
-        return this.#worker.serve(frame, this.#grant);
+        this.#worker.serve(frame, this.#grant);
+        // Its takes are parked now: a call from here on finds a worker ([P-NO-WORKERS]).
+        this.#peer.send(JSON.stringify({ type: 'serving', services: frame.services }));
+        return;
       case 'credit':
         return this.#worker.credit(frame);
       case 'answer':

@@ -33,6 +33,7 @@ const worker = new HubWorker({
     return { answer: first + second };
   },
 }).start();
+await worker.ready;
 const { body } = await new HubClient({ url: server.url }).call('add', { first: 40, second: 2 });
 console.log(JSON.stringify(body));
 await worker.stop();

@@ -115,3 +115,25 @@ test('a worker with no transport chosen uses a WebSocket, and long polls where t
     await server.close();
   }
 });
+
+test('[P-WS-WORKER] ready resolves once the hub serves the socket: a call right after it finds the worker, with no-responders on', async () => {
+  const server = await startServer(testConfig({ noWorkersMs: 10_000 }));
+  const client = new HubClient({ url: server.url });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const worker = new HubWorker({
+        url: server.url,
+        services: `ready-${i}`,
+        transport: 'ws',
+        logger: false,
+        handler: () => 'here',
+      }).start();
+      await worker.ready;
+      // Without the hub's `serving`, this call could come before the socket's take: 503 no_workers.
+      assert.equal((await client.call(`ready-${i}`)).body, 'here');
+      await worker.stop();
+    }
+  } finally {
+    await server.close();
+  }
+});

@@ -40,7 +40,12 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
   test('[P-WS-WORKER] an HTTP caller is answered by a WebSocket worker: job frame in, answer frame out', async () => {
     const worker = await WsClient.open(server.url);
     worker.send({ type: 'serve', services: ['add'], credit: 4, worker: 'ws-1' });
-    await parkedPolls(server, 1);
+    // The hub says when the socket serves: its take is parked by then.
+    assert.deepEqual(await worker.next((f) => f.type === 'serving'), {
+      type: 'serving',
+      services: ['add'],
+    });
+    assert.equal(server.hub.parked.polls, 1);
     const sockets = async () =>
       (await server.hub.status()).services.find((s) => s.service === 'add')?.webSocketWorkers;
     // [P-STATUS] a socket serving the service counts while it is open.
