@@ -18,7 +18,8 @@ async function follow() {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   if (response.status === 401 || response.status === 403) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    // Forget only the token this request sent: one entered meanwhile is not refused yet.
+    if (token && sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
     login.hidden = false;
     show(token ? 'that token may not see the dashboard' : 'an admin token is needed');
     return false;

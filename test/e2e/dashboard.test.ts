@@ -76,6 +76,7 @@ test('the dashboard asks for the admin token, then shows live figures that follo
   await Promise.all(Array.from({ length: 5 }, (_, i) => call(i)));
 
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
+  page.setDefaultTimeout(5000);
   // A browser at the hub's root lands on the dashboard.
   await page.goto(`${server.url}/`);
   assert.equal(new URL(page.url()).pathname, '/ui');
@@ -123,11 +124,11 @@ test('the dashboard shows a queue building, with its oldest wait', {
 }, async () => {
   const caller = new HubClient({ url: server.url, token: TOKENS.callerAdd });
   const page = await browser.newPage();
+  // Fail in seconds, with the locator named, rather than at the test's timeout.
+  page.setDefaultTimeout(5000);
   await page.goto(`${server.url}/ui`);
-  await page.evaluate(
-    `sessionStorage.setItem('switchboard-token', ${JSON.stringify(TOKENS.admin)})`,
-  );
-  await page.reload();
+  await page.fill('#token', TOKENS.admin);
+  await page.click('#login button');
   // Jobs no worker takes: the `add` worker is stopped for the while.
   await worker.stop({ graceMs: 0 });
   const parked = Array.from({ length: 3 }, (_, i) =>
