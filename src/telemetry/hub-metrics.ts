@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
-import type { CallEnd, HubObserver } from '../core/observer.js';
+import type { CallEnd, CallOutcome, HubObserver } from '../core/observer.js';
 import type { ServiceStats } from '../protocol.js';
 import { ServiceLabels } from './service-labels.js';
 
@@ -37,6 +37,11 @@ export class HubMetrics implements HubObserver {
   readonly #calls: Counter<Service | 'outcome' | 'code'>;
   readonly #latency: Histogram<Service>;
   readonly #queueWait: Histogram<Service>;
+  /** Bounded: label objects are bounded by ServiceLabels, outcomes and codes are fixed sets. */
+  readonly #callLabelCache = new Map<
+    { readonly service: string },
+    Map<string, { service: string; outcome: string; code: string }>
+  >();
 
   /** `maxServices`: services with a label of their own; the rest are counted as `other`. */
   constructor(hub: Hub, { maxServices }: { maxServices: number }) {
@@ -107,8 +112,29 @@ export class HubMetrics implements HubObserver {
 
   callEnded({ service, outcome, code, ms }: CallEnd): void {
     const label = this.#labels.of(service);
-    this.#calls.inc({ ...label, outcome, code: code ?? '' });
+    this.#calls.inc(this.#callLabels(label, outcome, code));
     this.#latency.observe(label, ms / 1000);
+  }
+
+  /** The call counter's labels, made once per service, outcome and code: no object per call. */
+  #callLabels(
+    label: { readonly service: string },
+    outcome: CallOutcome,
+    code: string | undefined,
+  ): { service: string; outcome: string; code: string } {
+    let byOutcome = this.#callLabelCache.get(label);
+    if (!byOutcome) {
+      byOutcome = new Map();
+      this.#callLabelCache.set(label, byOutcome);
+    }
+    // Refusals are the rare case that pays for a key string.
+    const key = code === undefined ? outcome : `${outcome} ${code}`;
+    let labels = byOutcome.get(key);
+    if (!labels) {
+      labels = { service: label.service, outcome, code: code ?? '' };
+      byOutcome.set(key, labels);
+    }
+    return labels;
   }
 
   jobRetried(): void {
