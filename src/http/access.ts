@@ -10,14 +10,20 @@ declare module 'hono' {
   }
 }
 
+/** What a guard reads of a request: Hono's `c.req`, or the node:http fast path's match. */
+export interface RouteRequest {
+  param(name: string): string | undefined;
+  query(name: string): string | undefined;
+}
+
 /** The service a request acts on, read from it; undefined checks the role alone. */
-export type ServiceOf = (c: Context) => string | undefined | Promise<string | undefined>;
+export type ServiceOf = (req: RouteRequest) => string | undefined | Promise<string | undefined>;
 
 /** The service named by a path parameter (`:name`). */
 export const pathService =
   (param: string): ServiceOf =>
-  (c) =>
-    c.req.param(param);
+  (req) =>
+    req.param(param);
 
 /**
  * Who may use each route, declared where the route is declared ([P-AUTH]), as
@@ -55,14 +61,7 @@ export class Access {
   async refusal(c: Context, role: Role | 'any', services: readonly ServiceOf[] = []) {
     if (!this.#tokens) return undefined;
     try {
-      const grant = this.#tokens.authenticate(c.req.header('authorization'));
-      c.set('grant', grant);
-      if (role === 'any') return undefined;
-      requireRole(grant, role);
-      for (const serviceOf of services) {
-        const service = await serviceOf(c);
-        if (service !== undefined) requireRole(grant, role, service);
-      }
+      c.set('grant', await this.#grant(c.req.header('authorization'), role, services, c.req));
       return undefined;
     } catch (error) {
       if (!isHubError(error)) throw error;
@@ -71,6 +70,43 @@ export class Access {
         error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {},
       );
     }
+  }
+
+  /**
+   * `guard`'s check for a request Hono does not serve (node-routes.ts): the grant
+   * (none with auth off), or undefined when the request would be refused, to be
+   * handed to the guarded route, which refuses it.
+   */
+  async admit(
+    authorization: string | undefined,
+    role: Role,
+    services: readonly ServiceOf[],
+    req: RouteRequest,
+  ): Promise<{ grant: Grant | undefined } | undefined> {
+    if (!this.#tokens) return { grant: undefined };
+    try {
+      return { grant: await this.#grant(authorization, role, services, req) };
+    } catch (error) {
+      if (isHubError(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The token's grant if it may act as `role` on every service named; throws 401/403 otherwise. */
+  async #grant(
+    authorization: string | undefined,
+    role: Role | 'any',
+    services: readonly ServiceOf[],
+    req: RouteRequest,
+  ): Promise<Grant> {
+    const grant = (this.#tokens as TokenTable).authenticate(authorization);
+    if (role === 'any') return grant;
+    requireRole(grant, role);
+    for (const serviceOf of services) {
+      const service = await serviceOf(req);
+      if (service !== undefined) requireRole(grant, role, service);
+    }
+    return grant;
   }
 }
 

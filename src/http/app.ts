@@ -10,11 +10,12 @@ import { LiveStats } from '../telemetry/live-stats.js';
 import { Access } from './access.js';
 import { callRoutes } from './call-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { errorResponse } from './error-status.js';
+import { errorReply, errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
+import { type Reply, toResponse } from './reply.js';
 import { serviceRoutes } from './service-routes.js';
 import { wsRoutes } from './ws-routes.js';
 
@@ -44,9 +45,12 @@ export interface AppOptions {
  * The hub's HTTP API as a Hono app: test it with `app.request()`, serve it with
  * `startServer`. Throws `ConfigError` for malformed auth settings.
  */
-export function createApp(hub: Hub, options: AppOptions): Hono {
+export function createApp(
+  hub: Hub,
+  options: AppOptions,
+  access: Access = new Access(loadTokens(options)),
+): Hono {
   const app = new Hono();
-  const access = new Access(loadTokens(options));
   app.route('/service', serviceRoutes(hub, options, access));
   app.route('/call', callRoutes(hub, options, access));
   app.route('/jobs', jobRoutes(hub, options, access));
@@ -71,10 +75,13 @@ export function createApp(hub: Hub, options: AppOptions): Hono {
       (await access.refusal(c, 'admin')) ??
       errorResponse(new HubError(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)),
   );
-  app.onError((error) => {
-    // A HubError is an answer; anything else is a bug worth a stack trace.
-    if (!isHubError(error)) log.error({ err: error }, 'a request failed inside the hub');
-    return errorResponse(error);
-  });
+  app.onError((error) => toResponse(failureReply(error)));
   return app;
+}
+
+/** The response to a request whose handler threw. */
+export function failureReply(error: unknown): Reply {
+  // A HubError is an answer; anything else is a bug worth a stack trace.
+  if (!isHubError(error)) log.error({ err: error }, 'a request failed inside the hub');
+  return errorReply(error);
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Context } from 'hono';
 import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
@@ -7,7 +6,7 @@ import { isHubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
-import { errorResponse } from './error-status.js';
+import { errorReply } from './error-status.js';
 import {
   parseCount,
   parseIdempotencyKey,
@@ -15,8 +14,9 @@ import {
   parsePrefer,
   parseQueueWithoutWorkers,
 } from './header-parsers.js';
-import { requestGone } from './request-gone.js';
-import { RequestHeaders } from './request-headers.js';
+import type { HubRequest } from './hub-request.js';
+import type { Reply } from './reply.js';
+import type { RequestHeaders } from './request-headers.js';
 
 /** What every call route shares: its body limit and the headers that scope idempotency keys. */
 export interface CallRouteOptions {
@@ -34,23 +34,24 @@ export function callRouteOptions(options: {
   };
 }
 
-/** Parks an HTTP caller on `service` and turns the worker's answer into its response. */
-export async function callAndRespond(
+/**
+ * Parks an HTTP caller on `service` and turns the worker's answer into its
+ * response. The body's size was checked with `CallRouteOptions.checkBody`.
+ */
+export async function callReply(
   hub: Hub,
-  c: Context,
+  request: HubRequest,
   service: string,
-  options: PayloadOptions & CallRouteOptions,
-): Promise<Response> {
-  const headers = new RequestHeaders(c);
-  const counting = options.checkBody(c, headers);
-  if (counting) await counting;
+  options: PayloadOptions & { readonly scopeHeaders: readonly string[] },
+): Promise<Reply> {
+  const { headers } = request;
   const timeoutMs = parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout');
   const queueTimeoutMs = parseMilliseconds(headers.get(Header.QueueTimeout), 'Hub-Queue-Timeout');
   const maxAttempts = parseCount(headers.get(Header.MaxAttempts), 'Hub-Max-Attempts');
   const queueWithoutWorkers = parseQueueWithoutWorkers(headers.get(Header.NoWorkers));
   const idempotencyKey = parseIdempotencyKey(headers.get(Header.IdempotencyKey));
   const prefer = headers.get(Header.Prefer);
-  const payload = await readCallPayload(c, headers, options);
+  const payload = await readCallPayload(request, options);
   const input = {
     service,
     payload,
@@ -62,20 +63,20 @@ export async function callAndRespond(
     idempotencyScope:
       idempotencyKey === undefined
         ? undefined
-        : idempotencyScope(c.get('grant'), headers, options.scopeHeaders),
+        : idempotencyScope(request.grant, headers, options.scopeHeaders),
   };
   const preferences = prefer === undefined ? undefined : parsePrefer(prefer);
   const flow = { [Header.FlowId]: payload.flowId };
   try {
     if (preferences?.respondAsync) {
       const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
-      const { id, result } = await hub.submitAndWait(input, waitMs, requestGone(c));
-      return resultResponse(id, result, flow);
+      const { id, result } = await hub.submitAndWait(input, waitMs, request.gone());
+      return resultReply(id, result, flow);
     }
-    return answerResponse(await hub.call(input, requestGone(c)), flow);
+    return answerReply(await hub.call(input, request.gone()), flow);
   } catch (error) {
     // The caller learns its flow id on errors too ([P-FLOW]).
-    if (isHubError(error)) return errorResponse(error, flow);
+    if (isHubError(error)) return errorReply(error, flow);
     throw error;
   }
 }
@@ -103,19 +104,20 @@ function idempotencyScope(
  * An async job's response: once it has ended, exactly what a synchronous caller
  * would have got; before that, 202 with where it is and where to ask again.
  */
-export function resultResponse(
+export function resultReply(
   id: string,
   result: JobResult,
   extraHeaders: Record<string, string> = {},
-): Response {
+): Reply {
   if (result.state === 'done') {
     const { outcome } = result;
     return 'answer' in outcome
-      ? answerResponse(outcome.answer, extraHeaders)
-      : errorResponse(outcome.error, extraHeaders);
+      ? answerReply(outcome.answer, extraHeaders)
+      : errorReply(outcome.error, extraHeaders);
   }
-  return new Response(JSON.stringify({ id, state: result.state }), {
+  return {
     status: 202,
+    body: JSON.stringify({ id, state: result.state }),
     headers: {
       ...extraHeaders,
       'content-type': 'application/json',
@@ -123,11 +125,11 @@ export function resultResponse(
       'preference-applied': 'respond-async',
       'retry-after': '1',
     },
-  });
+  };
 }
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
-function answerResponse(answer: Answer, extraHeaders: Record<string, string> = {}): Response {
+function answerReply(answer: Answer, extraHeaders: Record<string, string> = {}): Reply {
   // The hub's own headers first: a worker's answer cannot set Hub-* headers.
   const headers: Record<string, string> = { ...extraHeaders };
   let cookies: readonly string[] | undefined;
@@ -141,20 +143,23 @@ function answerResponse(answer: Answer, extraHeaders: Record<string, string> = {
   // Say the length, or Node would frame an empty body as chunked.
   if (empty && !BODYLESS_STATUSES.has(answer.status)) headers['content-length'] = '0';
   if (!empty) headers['content-type'] ??= 'application/octet-stream';
-  const init = { status: answer.status, headers: withCookies(headers, cookies) };
-  return new Response(empty ? null : answer.body, init);
+  return {
+    status: answer.status,
+    headers: withCookies(headers, cookies),
+    body: empty ? null : answer.body,
+  };
 }
 
 /**
  * Each of a worker's cookies must reach the caller as its own `Set-Cookie` line
  * (cookies cannot be joined with commas), which a plain record cannot say; only
  * then do the headers become pairs. The plain record is the common case and the
- * fast one: @hono/node-server hands it to Node as it is.
+ * fast one: Node takes it as it is.
  */
 function withCookies(
   headers: Record<string, string>,
   cookies: readonly string[] | undefined,
-): Record<string, string> | [string, string][] {
+): Reply['headers'] {
   if (cookies === undefined) return headers;
-  return [...Object.entries(headers), ...cookies.map((c): [string, string] => ['set-cookie', c])];
+  return [...Object.entries(headers), ...cookies.map((c) => ['set-cookie', c] as const)];
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'hono';
 import type { CallPayload } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { flowIdOf, Header, isJsonMediaType } from '../protocol.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
-import type { RequestHeaders } from './request-headers.js';
+import type { HubRequest } from './hub-request.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where
 // JSON.parse rejects it: the body is spliced into the worker's JSON unchanged.
@@ -28,12 +27,12 @@ export interface PayloadOptions {
 
 /** Reads a caller's request into the payload a worker will receive. */
 export async function readCallPayload(
-  c: Context,
-  headers: RequestHeaders,
+  request: HubRequest,
   options: PayloadOptions,
 ): Promise<CallPayload> {
+  const { headers } = request;
   const contentType = headers.get('content-type');
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const body = await request.body();
   let isJson = isJsonContentType(contentType);
   if (isJson && body.byteLength > 0 && !isValidJson(body)) {
     if (options.strictJson) {
@@ -44,12 +43,12 @@ export async function readCallPayload(
     }
     isJson = false;
   }
-  const url = c.req.url;
-  const queryStart = url.indexOf('?');
+  const { target } = request;
+  const queryStart = target.indexOf('?');
   return {
-    method: c.req.method,
+    method: request.method,
     path: options.path,
-    query: queryStart === -1 ? '' : url.slice(queryStart + 1),
+    query: queryStart === -1 ? '' : target.slice(queryStart + 1),
     body,
     contentType,
     isJson,

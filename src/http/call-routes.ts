@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { type Access, pathService } from './access.js';
 import type { AppOptions } from './app.js';
-import { callAndRespond, callRouteOptions } from './call-handler.js';
+import { callReply, callRouteOptions } from './call-handler.js';
+import type { PayloadOptions } from './call-payload.js';
+import { honoHandler } from './hub-request.js';
 
 const PREFIX = '/call/';
 
@@ -14,27 +16,31 @@ const PREFIX = '/call/';
 export function callRoutes(hub: Hub, options: AppOptions, access: Access): Hono {
   const routes = new Hono();
   const call = callRouteOptions(options);
-  const handler = access.guard('caller', [pathService('service')], (c) =>
-    callAndRespond(hub, c, c.req.param('service') ?? '', {
-      ...call,
-      path: pathBelowService(rawPath(c.req.url)),
-      strictJson: false,
-    }),
+  const handler = access.guard(
+    'caller',
+    [pathService('service')],
+    honoHandler(
+      (request, c) =>
+        callReply(hub, request, c.req.param('service') ?? '', gatewayCall(call, request.target)),
+      call.checkBody,
+    ),
   );
   for (const pattern of ['/:service', '/:service/*']) routes.all(pattern, handler);
   return routes;
 }
 
-/** The URL's path as the client sent it: Hono's `c.req.path` is already percent-decoded. */
-function rawPath(url: string): string {
-  const start = url.indexOf('/', url.indexOf('://') + 3);
-  const query = url.indexOf('?', start);
-  return url.slice(start, query === -1 ? undefined : query);
+/** A `/call` request's options: the path below the service, and any body carried as it came. */
+export function gatewayCall<T>(call: T, target: string): T & PayloadOptions {
+  return { ...call, path: pathBelowService(target), strictJson: false };
 }
 
-/** `/call/users/42/posts` → `/42/posts`; `/call/users` → `/`. Kept percent-encoded. */
-function pathBelowService(fullPath: string): string {
-  const rest = fullPath.slice(PREFIX.length);
+/**
+ * `/call/users/42/posts?x=1` → `/42/posts`; `/call/users` → `/`. Kept
+ * percent-encoded, as the client sent it (Hono's `c.req.path` is decoded).
+ */
+function pathBelowService(target: string): string {
+  const query = target.indexOf('?');
+  const rest = target.slice(PREFIX.length, query === -1 ? undefined : query);
   const slash = rest.indexOf('/');
   return slash === -1 ? '/' : rest.slice(slash);
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { type ErrorBody, Header } from '../protocol.js';
+import { type Reply, toResponse } from './reply.js';
 
 /** The one place where an error code becomes an HTTP status. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -48,6 +49,11 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
 
 /** Renders any error as the hub's JSON error response; unknown errors become `internal_error`. */
 export function errorResponse(error: unknown, extraHeaders: Record<string, string> = {}): Response {
+  return toResponse(errorReply(error, extraHeaders));
+}
+
+/** `errorResponse` before it is written (reply.ts). */
+export function errorReply(error: unknown, extraHeaders: Record<string, string> = {}): Reply {
   const hubError = isHubError(error)
     ? error
     : new HubError(ErrorCode.Internal, 'internal error', { cause: error });
@@ -59,5 +65,5 @@ export function errorResponse(error: unknown, extraHeaders: Record<string, strin
   };
   const retryAfter = RETRY_AFTER_SECONDS[hubError.code];
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-  return new Response(JSON.stringify(body), { status: ERROR_STATUS[hubError.code], headers });
+  return { status: ERROR_STATUS[hubError.code], headers, body: JSON.stringify(body) };
 }

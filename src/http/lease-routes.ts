@@ -28,7 +28,7 @@ export function leaseRoutes(hub: Hub, access: Access): Hono {
   routes.post(
     '/:id/fail',
     access.guard('worker', held, async (c) => {
-      const counting = checkFailureBody(c, new RequestHeaders(c));
+      const counting = checkFailureBody(c, RequestHeaders.of(c));
       if (counting) await counting;
       const failure = parseFailure(await c.req.text());
       return c.json({ outcome: await hub.fail(c.req.param('id') ?? '', failure) });

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
@@ -8,17 +8,23 @@ import type { Context } from 'hono';
  * reading `c.req.header()` would copy and re-validate every header into a new
  * `Headers` first (3.5 % of the hub's CPU in the benchmark's profile). Under
  * `app.request()` (tests, other runtimes) there is no `incoming`, and the fetch
- * headers are used.
+ * headers are used. The node:http fast path (node-routes.ts) has only `incoming`.
  */
 export class RequestHeaders {
-  readonly #incoming: HttpBindings['incoming'] | undefined;
+  readonly #incoming: IncomingMessage | undefined;
   readonly #node: IncomingHttpHeaders | undefined;
   readonly #fetch: () => Headers;
 
-  constructor(c: Context) {
-    this.#incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-    this.#node = this.#incoming?.headers;
-    this.#fetch = () => c.req.raw.headers;
+  constructor(incoming: IncomingMessage | undefined, fetchHeaders: () => Headers = noHeaders) {
+    this.#incoming = incoming;
+    this.#node = incoming?.headers;
+    this.#fetch = fetchHeaders;
+  }
+
+  /** A Hono request's headers: Node's parse when @hono/node-server serves it. */
+  static of(c: Context): RequestHeaders {
+    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    return new RequestHeaders(incoming as IncomingMessage | undefined, () => c.req.raw.headers);
   }
 
   /**
@@ -53,3 +59,5 @@ export class RequestHeaders {
     }
   }
 }
+
+const noHeaders = () => new Headers();

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import type { Access, ServiceOf } from './access.js';
-import { resultResponse } from './call-handler.js';
+import { resultReply } from './call-handler.js';
 import { parseMilliseconds } from './header-parsers.js';
+import { toResponse } from './reply.js';
 import { requestGone } from './request-gone.js';
 
 /**
@@ -12,14 +13,14 @@ import { requestGone } from './request-gone.js';
  */
 export function resultRoutes(hub: Hub, access: Access): Hono {
   const routes = new Hono();
-  const resultService: ServiceOf = (c) => hub.resultService(c.req.param('id') ?? '');
+  const resultService: ServiceOf = (req) => hub.resultService(req.param('id') ?? '');
 
   routes.get(
     '/:id',
     access.guard('caller', [resultService], async (c) => {
       const jobId = c.req.param('id') ?? '';
       const waitMs = parseMilliseconds(c.req.query('wait'), '?wait') ?? 0;
-      return resultResponse(jobId, await hub.result(jobId, waitMs, requestGone(c)));
+      return toResponse(resultReply(jobId, await hub.result(jobId, waitMs, requestGone(c))));
     }),
   );
 

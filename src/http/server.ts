@@ -1,14 +1,17 @@
 import { once } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type WebSocketServerLike } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
+import { loadTokens } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
 import { createHub } from '../create-hub.js';
 import { WS_SUBPROTOCOL } from '../protocol.js';
 import { CloseCode } from '../ws/channel.js';
+import { Access } from './access.js';
 import { createApp } from './app.js';
+import { type NodeListener, nodeRoutes } from './node-routes.js';
 
 export interface RunningServer {
   readonly hub: Hub;
@@ -28,16 +31,21 @@ export async function startServer(
   config: Config,
   hub: Hub = createHub(config),
 ): Promise<RunningServer> {
-  const app = createApp(hub, config);
+  const access = new Access(loadTokens(config));
+  const app = createApp(hub, config, access);
+  // The hot routes go straight to node:http, everything else to the app (node-routes.ts).
+  const hot = nodeRoutes(hub, config, access);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.wsMaxFrameBytes,
     handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
   const stopPings = pingSockets(wss, config.wsPingMs);
-  // Without createServer/http2 options, serve() makes a node:http server.
   const server = serve({
     fetch: app.fetch,
+    // serve() calls it as node:http's createServer(options, listener).
+    createServer: ((options: ServerOptions, listener: NodeListener) =>
+      createServer(options, (req, res) => hot(req, res, listener))) as typeof createServer,
     // ws's own types and @hono/node-server's structural WebSocketServerLike differ in
     // detail (optional options, listener signatures); the object is what it expects.
     websocket: { server: wss as unknown as WebSocketServerLike },

@@ -1,8 +1,7 @@
-import type { Context } from 'hono';
 import { ErrorCode, echoed, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { parseBatchSize, parseMilliseconds, parseWorkerId } from './header-parsers.js';
-import { RequestHeaders } from './request-headers.js';
+import type { HubRequest } from './hub-request.js';
 
 /** What a worker asks of a take: how long to wait, and whether every body should come as base64. */
 export interface TakeOptions {
@@ -20,19 +19,18 @@ export interface TakeOptions {
  * which is what AstroHub's Go workers decode into their `[]byte`.
  */
 export function takeOptions(
-  c: Context,
+  { headers, query }: Pick<HubRequest, 'headers' | 'query'>,
   hubOptions: { compat: '' | 'astrohub' },
-  headers: RequestHeaders = new RequestHeaders(c),
 ): TakeOptions {
-  const base64 = wantsBase64(c.req.query('encoding'));
+  const base64 = wantsBase64(query('encoding'));
   return {
     timeoutMs: parseMilliseconds(
-      headers.get(Header.Timeout) ?? c.req.query('timeout'),
+      headers.get(Header.Timeout) ?? query('timeout'),
       'Hub-Timeout (or ?timeout)',
     ),
     base64: base64 || hubOptions.compat === 'astrohub',
     workerId: parseWorkerId(headers.get(Header.Worker)),
-    max: parseBatchSize(c.req.query('max')),
+    max: parseBatchSize(query('max')),
   };
 }
 

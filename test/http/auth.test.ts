@@ -4,6 +4,7 @@ import { loadTokens } from '../../src/auth.js';
 import { ConfigError } from '../../src/config.js';
 import type { WireJob } from '../../src/protocol.js';
 import { testApp } from '../support/config.js';
+import { until } from '../support/http.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
 
 type App = ReturnType<typeof testApp>['app'];
@@ -298,6 +299,8 @@ describe('[P-AUTH] HEAD is authorised exactly as GET is', () => {
   test('[P-AUTH] HEAD on a poll is refused by role like GET, and takes no job with any token', async () => {
     const { app, hub } = testApp({ authTokens });
     const pending = callAs(app, TOKENS.callerAdd);
+    const queued = async () => (await hub.status()).total.queued;
+    await until(async () => (await queued()) === 1, { what: 'the call to be queued' });
     for (const token of [TOKENS.callerAdd, TOKENS.workerMul]) {
       const head = await app.request('/service/add/jobs?timeout=0', {
         method: 'HEAD',
@@ -310,7 +313,7 @@ describe('[P-AUTH] HEAD is authorised exactly as GET is', () => {
       headers: as(TOKENS.workerAdd),
     });
     assert.equal(head.status, 405);
-    assert.equal((await hub.status()).total.queued, 1, 'the job is still queued');
+    assert.equal(await queued(), 1, 'the job is still queued');
     const job = await takeAs(app, TOKENS.workerAdd);
     await app.request(`/jobs/${job.id}`, {
       method: 'POST',

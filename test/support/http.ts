@@ -3,6 +3,8 @@ import http from 'node:http';
 export interface Reply {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
+  /** The header lines as sent: name, value, name, value... */
+  readonly rawHeaders: readonly string[];
   readonly body: Buffer;
 }
 
@@ -12,19 +14,21 @@ export interface Sent {
   disconnect(): void;
 }
 
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Buffer;
+  /** The request target exactly as sent, where the URL's own would be normalized (`/a/../b`). */
+  path?: string;
+}
+
 /** One request on its own connection (no agent), so `disconnect()` really closes a socket. */
-export function send(
-  url: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string | string[]>;
-    body?: string | Buffer;
-  } = {},
-): Sent {
+export function send(url: string, options: SendOptions = {}): Sent {
   const request = http.request(url, {
     method: options.method ?? 'GET',
     headers: options.headers,
     agent: false,
+    ...(options.path !== undefined && { path: options.path }),
   });
   const reply = new Promise<Reply>((resolve, reject) => {
     request.on('error', reject);
@@ -35,6 +39,7 @@ export function send(
         resolve({
           status: response.statusCode ?? 0,
           headers: response.headers,
+          rawHeaders: response.rawHeaders,
           body: Buffer.concat(chunks),
         }),
       );

@@ -1,0 +1,211 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { getQueryParam } from 'hono/utils/url';
+import type { Role } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { Cancel, type CancelSignal } from '../domain/cancel.js';
+import { ErrorCode, HubError } from '../errors.js';
+import { type Access, pathService, type ServiceOf } from './access.js';
+import { answerReply } from './answer-handler.js';
+import { heldService, nextService } from './answer-routes.js';
+import { type AppOptions, failureReply } from './app.js';
+import { callReply } from './call-handler.js';
+import { gatewayCall } from './call-routes.js';
+import type { HubRequest } from './hub-request.js';
+import { pollReply } from './poll-handler.js';
+import type { Reply } from './reply.js';
+import { RequestHeaders } from './request-headers.js';
+
+/** Hands a request on to the Hono app, which serves every route. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** One hot route as the fast path matched it: who may use it, and its handler. */
+interface Match {
+  readonly role: Role;
+  readonly services: readonly ServiceOf[];
+  readonly params: Readonly<Record<string, string>>;
+  readonly handle: (request: HubRequest) => Promise<Reply>;
+}
+
+/**
+ * The hot routes (calls, polls, answers) served straight on node:http, in front of
+ * the Hono app. Every request passes through the Hono app's routes anyway, but
+ * building a fetch `Request` and `Response` around each one, on the path every
+ * call takes three times (the call, the poll that takes it, the answer), cost the
+ * plain one-job worker path about a third of its throughput (docs/benchmarks.md).
+ * These routes run the same handlers as the app's (call-handler.ts,
+ * poll-handler.ts, answer-handler.ts) and write the same `Reply`; only the
+ * reading and writing differ. Anything the fast path is not sure to read exactly
+ * as Hono would, it hands on to the app unread: a percent-encoded or dotted path,
+ * a chunked or oversized body, a HEAD, a request its token may not make (the app
+ * then refuses it with the route's own 401/403). test/http/node-routes.test.ts
+ * sends the same requests both ways and compares the responses.
+ */
+export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
+  const scopeHeaders = options.idempotencyScopeHeaders;
+  const strictJson = options.compat !== 'astrohub';
+  const callServices = [pathService('name')];
+  const gatewayServices = [pathService('service')];
+  const answerServices = [heldService(hub), nextService];
+
+  const match = (method: string, path: string): Match | undefined => {
+    if (path.startsWith('/service/')) {
+      const rest = path.slice('/service/'.length);
+      if (method === 'POST' && isSegment(rest)) {
+        return {
+          role: 'caller',
+          services: callServices,
+          params: { name: rest },
+          handle: (request) =>
+            callReply(hub, request, rest, { scopeHeaders, path: '/', strictJson }),
+        };
+      }
+      const name = rest.slice(0, -'/jobs'.length);
+      if (method === 'GET' && rest.endsWith('/jobs') && isSegment(name)) {
+        return {
+          role: 'worker',
+          services: callServices,
+          params: { name },
+          handle: (request) => pollReply(hub, request, name, options),
+        };
+      }
+      return undefined;
+    }
+    if (path.startsWith('/jobs/') && method === 'POST') {
+      const rest = path.slice('/jobs/'.length);
+      const id = rest.endsWith('/response') ? rest.slice(0, -'/response'.length) : rest;
+      if (!isSegment(id)) return undefined;
+      return {
+        role: 'worker',
+        services: answerServices,
+        params: { id },
+        handle: (request) => answerReply(hub, request, id, options),
+      };
+    }
+    if (path.startsWith('/call/') && method !== 'HEAD') {
+      const rest = path.slice('/call/'.length);
+      const slash = rest.indexOf('/');
+      const service = slash === -1 ? rest : rest.slice(0, slash);
+      // The app's `/:service/*` takes `/call/users/`'s empty rest in its own way: leave it that.
+      if (!isSegment(service) || path.endsWith('/') || path.includes('//')) return undefined;
+      return {
+        role: 'caller',
+        services: gatewayServices,
+        params: { service },
+        handle: (request) =>
+          callReply(hub, request, service, gatewayCall({ scopeHeaders }, request.target)),
+      };
+    }
+    return undefined;
+  };
+
+  /** Serves `req` if it is a hot route's and can be read exactly; else hands it to `app`. */
+  return (req: IncomingMessage, res: ServerResponse, app: NodeListener): void => {
+    const target = req.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const path = queryStart === -1 ? target : target.slice(0, queryStart);
+    const found = plainPath(path) ? match(req.method ?? '', path) : undefined;
+    const length = req.headers['content-length'];
+    if (
+      !found ||
+      req.headers['transfer-encoding'] !== undefined ||
+      (length !== undefined && Number(length) > options.maxBodyBytes)
+    ) {
+      app(req, res);
+      return;
+    }
+    const query = (name: string) => (queryStart === -1 ? undefined : queryOf(target, name));
+    const route = { param: (name: string) => found.params[name], query };
+    void access
+      .admit(req.headers.authorization, found.role, found.services, route)
+      .then((admitted) => {
+        if (!admitted) return app(req, res);
+        const request: HubRequest = {
+          method: req.method ?? '',
+          target,
+          headers: new RequestHeaders(req),
+          grant: admitted.grant,
+          query,
+          body: () => readBody(req, Number(length ?? 0)),
+          gone: () => responseGone(res),
+        };
+        return found.handle(request).then(
+          (reply) => writeReply(res, reply),
+          (error: unknown) => writeReply(res, failureReply(error)),
+        );
+      })
+      .catch((error: unknown) => writeReply(res, failureReply(error)));
+  };
+}
+
+/** A path segment Hono would give as its parameter unchanged: not empty, no slash, nothing encoded. */
+function isSegment(value: string): boolean {
+  return value !== '' && !value.includes('/');
+}
+
+/** A path Hono reads as sent: nothing percent-encoded, no `.` segments the URL parser would fold. */
+function plainPath(path: string): boolean {
+  return !path.includes('%') && !path.includes('/.');
+}
+
+/** A query parameter as Hono's `c.req.query(name)` reads it (decoded, the first of repeats). */
+function queryOf(target: string, name: string): string | undefined {
+  // getQueryParam takes a whole URL and looks for its '?' past the scheme and host.
+  return getQueryParam(`http://h${target}`, name) as string | undefined;
+}
+
+/**
+ * The body, copied once into bytes of its own: a chunk is a view into the
+ * socket's read buffer, which a queued job would otherwise keep alive whole.
+ */
+function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    if (req.complete && length === 0) {
+      resolve(new Uint8Array(0));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => {
+      const body = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+      let at = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      resolve(body);
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body'));
+    });
+  });
+}
+
+/** Fires when the client goes away before its response is sent (see request-gone.ts). */
+function responseGone(res: ServerResponse): CancelSignal {
+  const gone = new Cancel();
+  if (res.destroyed) {
+    gone.abort();
+    return gone;
+  }
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone;
+}
+
+/** Writes a `Reply` as @hono/node-server writes the `Response` the app makes of it. */
+function writeReply(res: ServerResponse, { status, headers, body }: Reply): void {
+  if (res.destroyed) return;
+  if (body !== null) {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    res.setHeader('content-length', length);
+  }
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers) res.appendHeader(name, value);
+    res.writeHead(status);
+  } else {
+    res.writeHead(status, headers as OutgoingHttpHeaders);
+  }
+  res.end(body ?? undefined);
+}
