@@ -51,6 +51,11 @@ export class Access {
     return async (c, next) => (await this.refusal(c, role, services)) ?? handler(c, next);
   }
 
+  /** False when auth is off: every guard is then its handler. */
+  get enabled(): boolean {
+    return this.#tokens !== undefined;
+  }
+
   /** Checks an `Authorization` value (throws `unauthorized`); undefined when auth is off. */
   get authenticate(): ((authorization: string) => Grant) | undefined {
     const tokens = this.#tokens;

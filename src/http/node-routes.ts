@@ -1,6 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getQueryParam } from 'hono/utils/url';
-import type { Role } from '../auth.js';
+import type { Grant, Role } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { Cancel, type CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
@@ -114,26 +114,31 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
       return;
     }
     const query = (name: string) => (queryStart === -1 ? undefined : queryOf(target, name));
+    const serve = (grant: Grant | undefined) => {
+      const request: HubRequest = {
+        method: req.method ?? '',
+        target,
+        headers: new RequestHeaders(req),
+        grant,
+        query,
+        body: () => readBody(req, Number(length ?? 0)),
+        gone: () => responseGone(res),
+      };
+      found.handle(request).then(
+        (reply) => writeReply(res, reply),
+        (error: unknown) => writeReply(res, failureReply(error)),
+      );
+    };
+    // With auth off nothing is checked: no promise to wait for on the hot path.
+    if (!access.enabled) {
+      serve(undefined);
+      return;
+    }
     const route = { param: (name: string) => found.params[name], query };
-    void access
-      .admit(req.headers.authorization, found.role, found.services, route)
-      .then((admitted) => {
-        if (!admitted) return app(req, res);
-        const request: HubRequest = {
-          method: req.method ?? '',
-          target,
-          headers: new RequestHeaders(req),
-          grant: admitted.grant,
-          query,
-          body: () => readBody(req, Number(length ?? 0)),
-          gone: () => responseGone(res),
-        };
-        return found.handle(request).then(
-          (reply) => writeReply(res, reply),
-          (error: unknown) => writeReply(res, failureReply(error)),
-        );
-      })
-      .catch((error: unknown) => writeReply(res, failureReply(error)));
+    access.admit(req.headers.authorization, found.role, found.services, route).then(
+      (admitted) => (admitted ? serve(admitted.grant) : app(req, res)),
+      (error: unknown) => writeReply(res, failureReply(error)),
+    );
   };
 }
 
@@ -174,10 +179,8 @@ function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
       }
       resolve(body);
     });
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!req.complete) reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body'));
-    });
+    // A client that leaves mid-body makes Node destroy the request with an error.
+    req.once('error', () => reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body')));
   });
 }
 
@@ -197,15 +200,23 @@ function responseGone(res: ServerResponse): CancelSignal {
 /** Writes a `Reply` as @hono/node-server writes the `Response` the app makes of it. */
 function writeReply(res: ServerResponse, { status, headers, body }: Reply): void {
   if (res.destroyed) return;
-  if (body !== null) {
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    res.setHeader('content-length', length);
-  }
+  const length =
+    body === null
+      ? undefined
+      : typeof body === 'string'
+        ? Buffer.byteLength(body)
+        : body.byteLength;
   if (Array.isArray(headers)) {
-    for (const [name, value] of headers) res.appendHeader(name, value);
+    // Pairs only where a name repeats (Set-Cookie): each becomes its own line.
+    const pairs = headers as readonly (readonly [string, string])[];
+    for (const [name, value] of pairs) res.appendHeader(name, value);
+    if (length !== undefined) res.setHeader('content-length', length);
     res.writeHead(status);
   } else {
-    res.writeHead(status, headers as OutgoingHttpHeaders);
+    // One object with the length in it: writeHead writes it as it is, where a
+    // header set before it would make it merge the two, name by name.
+    const record = headers as Readonly<Record<string, string>>;
+    res.writeHead(status, length === undefined ? record : { ...record, 'content-length': length });
   }
   res.end(body ?? undefined);
 }
