@@ -64,9 +64,10 @@ export class Access {
 
   /** The 401/403 response that `role` on `services` refuses this request with, if any. */
   async refusal(c: Context, role: Role | 'any', services: readonly ServiceOf[] = []) {
-    if (!this.#tokens) return undefined;
+    const tokens = this.#tokens;
+    if (!tokens) return undefined;
     try {
-      c.set('grant', await this.#grant(c.req.header('authorization'), role, services, c.req));
+      c.set('grant', await grantOf(tokens, c.req.header('authorization'), role, services, c.req));
       return undefined;
     } catch (error) {
       if (!isHubError(error)) throw error;
@@ -88,31 +89,33 @@ export class Access {
     services: readonly ServiceOf[],
     req: RouteRequest,
   ): Promise<{ grant: Grant | undefined } | undefined> {
-    if (!this.#tokens) return { grant: undefined };
+    const tokens = this.#tokens;
+    if (!tokens) return { grant: undefined };
     try {
-      return { grant: await this.#grant(authorization, role, services, req) };
+      return { grant: await grantOf(tokens, authorization, role, services, req) };
     } catch (error) {
       if (isHubError(error)) return undefined;
       throw error;
     }
   }
+}
 
-  /** The token's grant if it may act as `role` on every service named; throws 401/403 otherwise. */
-  async #grant(
-    authorization: string | undefined,
-    role: Role | 'any',
-    services: readonly ServiceOf[],
-    req: RouteRequest,
-  ): Promise<Grant> {
-    const grant = (this.#tokens as TokenTable).authenticate(authorization);
-    if (role === 'any') return grant;
-    requireRole(grant, role);
-    for (const serviceOf of services) {
-      const service = await serviceOf(req);
-      if (service !== undefined) requireRole(grant, role, service);
-    }
-    return grant;
+/** The token's grant if it may act as `role` on every service named; throws 401/403 otherwise. */
+async function grantOf(
+  tokens: TokenTable,
+  authorization: string | undefined,
+  role: Role | 'any',
+  services: readonly ServiceOf[],
+  req: RouteRequest,
+): Promise<Grant> {
+  const grant = tokens.authenticate(authorization);
+  if (role === 'any') return grant;
+  requireRole(grant, role);
+  for (const serviceOf of services) {
+    const service = await serviceOf(req);
+    if (service !== undefined) requireRole(grant, role, service);
   }
+  return grant;
 }
 
 /**

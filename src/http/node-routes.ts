@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getQueryParam } from 'hono/utils/url';
 import type { Grant, Role } from '../auth.js';
 import type { Hub } from '../core/hub.js';
-import { Cancel, type CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { type Access, pathService, type ServiceOf } from './access.js';
 import { answerReply } from './answer-handler.js';
@@ -13,6 +12,7 @@ import { gatewayCall } from './call-routes.js';
 import type { HubRequest } from './hub-request.js';
 import { pollReply } from './poll-handler.js';
 import type { Reply } from './reply.js';
+import { responseGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 
 /** Hands a request on to the Hono app, which serves every route. */
@@ -182,19 +182,6 @@ function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
     // A client that leaves mid-body makes Node destroy the request with an error.
     req.once('error', () => reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body')));
   });
-}
-
-/** Fires when the client goes away before its response is sent (see request-gone.ts). */
-function responseGone(res: ServerResponse): CancelSignal {
-  const gone = new Cancel();
-  if (res.destroyed) {
-    gone.abort();
-    return gone;
-  }
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
-  return gone;
 }
 
 /** Writes a `Reply` as @hono/node-server writes the `Response` the app makes of it. */

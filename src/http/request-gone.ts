@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { Cancel, type CancelSignal } from '../domain/cancel.js';
@@ -13,14 +14,19 @@ import { Cancel, type CancelSignal } from '../domain/cancel.js';
 export function requestGone(c: Context): CancelSignal {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
   if (!outgoing) return c.req.raw.signal;
+  return responseGone(outgoing as ServerResponse);
+}
+
+/** `requestGone` for Node's own response (the node:http fast path's, node-routes.ts). */
+export function responseGone(res: ServerResponse): CancelSignal {
   const gone = new Cancel();
-  if (outgoing.destroyed) {
+  if (res.destroyed) {
     gone.abort();
     return gone;
   }
   // 'close' also follows a finished response; only one cut short means the client left.
-  outgoing.once('close', () => {
-    if (!outgoing.writableFinished) gone.abort();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
   });
   return gone;
 }
