@@ -12,6 +12,8 @@ import { until } from '../support/http.js';
 import { runCli } from '../support/process.js';
 
 const ADD_SH = fileURLToPath(new URL('../../examples/add.sh', import.meta.url));
+/** A new CLI process compiles its TypeScript through tsx first: seconds on a busy 2-core machine. */
+const CLI_START_MS = 15_000;
 
 describe('the switchboard CLI, run as a child process', () => {
   /** Waits until the hub's figures for `service` satisfy `check`. */
@@ -242,7 +244,10 @@ describe('the switchboard CLI, run as a child process', () => {
 
   test('status --watch redraws until interrupted', async () => {
     const run = runCli(['status', '--watch', '--interval', '100', ...hub]);
-    await until(() => run.stdout().split('SERVICE').length > 2, { what: 'a second redraw' });
+    await until(() => run.stdout().split('SERVICE').length > 2, {
+      what: 'a second redraw',
+      timeoutMs: CLI_START_MS,
+    });
     run.child.kill('SIGINT');
     await run.exited;
     assert.ok(run.stdout().includes('\x1b[2J'), 'the screen is cleared between redraws');
@@ -251,7 +256,10 @@ describe('the switchboard CLI, run as a child process', () => {
   // Issue 12, item 8.
   test('status --watch --json prints one JSON document a line, with no screen codes', async () => {
     const run = runCli(['status', '--watch', '--json', '--interval', '100', ...hub]);
-    await until(() => run.stdout().split('\n').length > 2, { what: 'two documents' });
+    await until(() => run.stdout().split('\n').length > 2, {
+      what: 'two documents',
+      timeoutMs: CLI_START_MS,
+    });
     run.child.kill('SIGINT');
     await run.exited;
     assert.ok(!run.stdout().includes('\x1b'), 'no escape codes');
