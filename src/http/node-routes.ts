@@ -28,10 +28,10 @@ interface Match {
 
 /**
  * The hot routes (calls, polls, answers) served straight on node:http, in front of
- * the Hono app. Every request passes through the Hono app's routes anyway, but
- * building a fetch `Request` and `Response` around each one, on the path every
- * call takes three times (the call, the poll that takes it, the answer), cost the
- * plain one-job worker path about a third of its throughput (docs/benchmarks.md).
+ * the Hono app, which serves every route. Building a fetch `Request` and
+ * `Response` around each of the three exchanges every call makes (the call, the
+ * poll that takes it, the answer) cost the plain one-job worker path a fifth to a
+ * third of its throughput (docs/benchmarks.md).
  * These routes run the same handlers as the app's (call-handler.ts,
  * poll-handler.ts, answer-handler.ts) and write the same `Reply`; only the
  * reading and writing differ. Anything the fast path is not sure to read exactly
