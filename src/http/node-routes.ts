@@ -35,7 +35,8 @@ interface Match {
  * These routes run the same handlers as the app's (call-handler.ts,
  * poll-handler.ts, answer-handler.ts) and write the same `Reply`; only the
  * reading and writing differ. Anything the fast path is not sure to read exactly
- * as Hono would, it hands on to the app unread: a percent-encoded or dotted path,
+ * as Hono would, it hands on to the app unread: a target or Host that
+ * @hono/node-server would normalize (percent-encoded, dotted, unusual characters),
  * a chunked or oversized body, a HEAD, a request its token may not make (the app
  * then refuses it with the route's own 401/403). test/http/node-routes.test.ts
  * sends the same requests both ways and compares the responses.
@@ -103,7 +104,7 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
-    const found = plainPath(path) ? match(req.method ?? '', path) : undefined;
+    const found = readAsSent(req.headers.host, target) ? match(req.method ?? '', path) : undefined;
     const length = req.headers['content-length'];
     if (
       !found ||
@@ -142,15 +143,30 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
   };
 }
 
-/** A path segment Hono would give as its parameter unchanged: not empty, no slash, nothing encoded. */
+/** A segment Hono matches as one parameter: not empty, no slash (`readAsSent` left nothing encoded). */
 function isSegment(value: string): boolean {
   return value !== '' && !value.includes('/');
 }
 
-/** A path Hono reads as sent: nothing percent-encoded, no `.` segments the URL parser would fold. */
-function plainPath(path: string): boolean {
-  return !path.includes('%') && !path.includes('/.');
+/**
+ * Whether @hono/node-server would give the app this target as it was sent: it
+ * does so only for a plain Host and a plain target without dot segments (its own
+ * tests, copied from its `buildUrl`); anything else it normalizes through
+ * `new URL` (percent-encoding, `%2e` folded as a dot) or refuses, and the fast
+ * path leaves it to it.
+ */
+function readAsSent(host: string | undefined, target: string): boolean {
+  return (
+    host !== undefined &&
+    PLAIN_HOST.test(host) &&
+    PLAIN_TARGET.test(target) &&
+    !DOT_SEGMENT.test(target)
+  );
 }
+
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
 
 /** A query parameter as Hono's `c.req.query(name)` reads it (decoded, the first of repeats). */
 function queryOf(target: string, name: string): string | undefined {

@@ -247,6 +247,21 @@ describe('the node:http fast path answers exactly as the Hono app does', () => {
       await request('/', { path: '/call/add/../admin', headers: { 'hub-timeout': '20' } }),
       await request('/call/add/', { method: 'GET', headers: { 'hub-timeout': '20', ...flow } }),
       await request('/service/add', { method: 'GET' }),
+      // @hono/node-server normalizes these through `new URL` before the app sees them.
+      await request('/', { path: '/call/add/a%2e%2e/b?q=%41', headers: { 'hub-timeout': '20' } }),
+      ...(await roundTrip(
+        { path: '/', options: { path: '/call/add/say"hi"' } },
+        json({}),
+      )(request)),
+      await request('/service/add', {
+        method: 'POST',
+        body: '{}',
+        headers: {
+          'content-type': 'application/json',
+          host: 'Hub.Example:80',
+          'hub-timeout': '20',
+        },
+      }),
     ]);
     assert.deepEqual(handedOn, [
       'POST /service/add',
@@ -257,6 +272,9 @@ describe('the node:http fast path answers exactly as the Hono app does', () => {
       'GET /call/add/../admin',
       'GET /call/add/',
       'GET /service/add',
+      'GET /call/add/a%2e%2e/b?q=%41',
+      'GET /call/add/say"hi"',
+      'POST /service/add',
     ]);
   });
 
