@@ -115,6 +115,7 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
       return;
     }
     const query = (name: string) => (queryStart === -1 ? undefined : queryOf(target, name));
+    const fail = (error: unknown) => writeReply(res, failureReply(error));
     const serve = (grant: Grant | undefined) => {
       const request: HubRequest = {
         method: req.method ?? '',
@@ -125,10 +126,7 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
         body: () => readBody(req, Number(length ?? 0)),
         gone: () => responseGone(res),
       };
-      found.handle(request).then(
-        (reply) => writeReply(res, reply),
-        (error: unknown) => writeReply(res, failureReply(error)),
-      );
+      found.handle(request).then((reply) => writeReply(res, reply), fail);
     };
     // With auth off nothing is checked: no promise to wait for on the hot path.
     if (!access.enabled) {
@@ -136,10 +134,9 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
       return;
     }
     const route = { param: (name: string) => found.params[name], query };
-    access.admit(req.headers.authorization, found.role, found.services, route).then(
-      (admitted) => (admitted ? serve(admitted.grant) : app(req, res)),
-      (error: unknown) => writeReply(res, failureReply(error)),
-    );
+    access
+      .admit(req.headers.authorization, found.role, found.services, route)
+      .then((admitted) => (admitted ? serve(admitted.grant) : app(req, res)), fail);
   };
 }
 
