@@ -1,13 +1,21 @@
 /**
- * `npm run bench [-- --quick] [-- --write-docs]`: the hub against direct HTTP and
- * against NATS and BullMQ, one system at a time, in one run, reported as ratios.
- * docs/benchmarks.md explains the method and holds the latest full run.
+ * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>]`: the hub
+ * against direct HTTP and against NATS and BullMQ, one system at a time, in one
+ * run, reported as ratios. `--only` runs one part (hubs, brokers, metrics,
+ * payloads, scale) while working on it. docs/benchmarks.md explains the method
+ * and holds the latest full run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { type MeasureOptions, measure, measureAlternating, type Row } from './measure.js';
+import {
+  type MeasureOptions,
+  measure,
+  measureAlternating,
+  measureInterleaved,
+  type Row,
+} from './measure.js';
 import { observerCostUs } from './observer-cost.js';
 import { renderReport } from './report.js';
 import { runScaleChecks } from './scale.js';
@@ -25,11 +33,34 @@ import {
 } from './systems.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, 'write-docs': { type: 'boolean' } },
+  options: {
+    quick: { type: 'boolean' },
+    'write-docs': { type: 'boolean' },
+    only: { type: 'string' },
+  },
 });
 const quick = values.quick ?? false;
+const PARTS = ['hubs', 'brokers', 'metrics', 'payloads', 'scale'] as const;
+const only = values.only;
+if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of ${PARTS.join(', ')}; got ${only}`);
+  process.exit(2);
+}
+if (only !== undefined && values['write-docs']) {
+  console.error('--write-docs needs the full run: leave out --only');
+  process.exit(2);
+}
+const runs = (part: (typeof PARTS)[number]) => only === undefined || only === part;
 const plan = quick
-  ? { concurrencies: [1, 16], payloads: [10 * 1024], warmupMs: 300, windowMs: 1000, rounds: 1 }
+  ? {
+      concurrencies: [1, 16],
+      payloads: [10 * 1024],
+      warmupMs: 300,
+      windowMs: 1000,
+      rounds: 1,
+      slices: 6,
+      sliceMs: 500,
+    }
   : {
       concurrencies: [1, 16, 64, 256],
       payloads: [10 * 1024, 1024 * 1024],
@@ -37,6 +68,9 @@ const plan = quick
       windowMs: 3000,
       // Direct and the hub alternate this many times per point; the median run counts.
       rounds: 3,
+      // Metrics on and off: this many slices of each, interleaved (measureInterleaved).
+      slices: 30,
+      sliceMs: 1000,
     };
 const windows = { warmupMs: plan.warmupMs, windowMs: plan.windowMs };
 
@@ -72,10 +106,10 @@ async function main(): Promise<void> {
       plan.rounds,
       logRow,
     );
-  for (const concurrency of plan.concurrencies) {
+  for (const concurrency of runs('hubs') ? plan.concurrencies : []) {
     rows.push(...(await pairAt({ ...windows, concurrency, payloadBytes: 100 })));
   }
-  for (const system of [nats, bullmq]) {
+  for (const system of runs('brokers') ? [nats, bullmq] : []) {
     const why = await system.unavailable();
     if (why) {
       skipped.push(`${system.name}: skipped, ${why}`);
@@ -87,26 +121,33 @@ async function main(): Promise<void> {
       rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
     }
   }
-  console.error('metrics on and off, C=16');
-  rows.push(
-    ...(await measureAlternating(
-      [metricsOn, metricsOff].map((system) => ({
-        system,
-        options: { ...windows, concurrency: 16, payloadBytes: 100 },
-      })),
-      // More rounds than elsewhere: the effect looked for is smaller than this VM's noise.
-      plan.rounds * 2 - 1,
-      logRow,
-    )),
-  );
+  if (runs('metrics')) {
+    // The effect looked for (5 %) is smaller than one round's noise on a shared VM:
+    // both hubs run at once and the load moves between them, one-second slices.
+    console.error('metrics on and off, C=16, interleaved slices');
+    rows.push(
+      ...(await measureInterleaved(
+        [metricsOn, metricsOff],
+        {
+          // A longer warm-up: the first slices after start-up were the slowest.
+          warmupMs: plan.warmupMs * 3,
+          windowMs: plan.sliceMs,
+          concurrency: 16,
+          payloadBytes: 100,
+        },
+        plan.slices,
+        logRow,
+      )),
+    );
+  }
   const metricsCostUs = observerCostUs();
   console.error(`  metrics' own cost, in process: ${metricsCostUs.toFixed(2)} µs per call`);
-  console.error('payload sweep, C=16');
-  for (const payloadBytes of plan.payloads) {
+  if (runs('payloads')) console.error('payload sweep, C=16');
+  for (const payloadBytes of runs('payloads') ? plan.payloads : []) {
     rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));
   }
-  console.error('scale checks');
-  const scale = await runScaleChecks(quick, windows, plan.rounds);
+  if (runs('scale')) console.error('scale checks');
+  const scale = runs('scale') ? await runScaleChecks(quick, windows, plan.rounds) : [];
 
   const report = {
     date: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import { runLoad } from './load.js';
 import { cpuMicros, memoryMiB } from './proc.js';
-import type { System } from './systems.js';
+import type { Running, System } from './systems.js';
 
 export interface Windows {
   readonly warmupMs: number;
@@ -40,42 +40,109 @@ export function body(i: number, bytes: number) {
 
 /** One row: a fresh system, a warm-up, then a measured window of closed-loop calls. */
 export async function measure(system: System, options: MeasureOptions): Promise<Row> {
-  const { concurrency, payloadBytes, services = 1 } = options;
+  const { concurrency, services = 1 } = options;
   const running = await system.start({ concurrency, services });
   try {
-    const pid = running.measuredPid;
-    const bodies = Array.from({ length: 64 }, (_, i) => body(i, payloadBytes));
-    let n = 0;
-    const request = () => running.request(bodies[n++ % bodies.length] ?? { first: 0, second: 0 });
-    await runLoad({ concurrency, warmupMs: 0, windowMs: options.warmupMs, request });
-    const cpuBefore = pid === undefined ? undefined : cpuMicros(pid);
-    const result = await runLoad({ concurrency, warmupMs: 0, windowMs: options.windowMs, request });
-    const cpu =
-      pid === undefined || cpuBefore === undefined ? undefined : cpuMicros(pid) - cpuBefore;
-    return {
-      system: system.name,
-      concurrency,
-      payloadBytes,
-      services,
-      reqPerSec: result.reqPerSec,
-      p50Ms: result.p50Ms,
-      p90Ms: result.p90Ms,
-      p99Ms: result.p99Ms,
-      errors: result.errors,
-      firstError: result.firstError,
-      cpuPerCallUs:
-        cpu === undefined || result.completed === 0 ? undefined : cpu / result.completed,
-      peakRssMiB: pid === undefined ? undefined : memoryMiB(pid).peak,
-    };
+    const load = loadOn(running, options);
+    await load(options.warmupMs);
+    return await load.measured(system.name, options.windowMs);
   } finally {
     await running.stop();
   }
 }
 
+/** Closed-loop calls on a running system: unmeasured for a warm-up, or measured into a row. */
+function loadOn(running: Running, options: MeasureOptions) {
+  const { concurrency, payloadBytes, services = 1 } = options;
+  const pid = running.measuredPid;
+  const bodies = Array.from({ length: 64 }, (_, i) => body(i, payloadBytes));
+  let n = 0;
+  const request = () => running.request(bodies[n++ % bodies.length] ?? { first: 0, second: 0 });
+  const load = (windowMs: number) => runLoad({ concurrency, warmupMs: 0, windowMs, request });
+  return Object.assign(load, {
+    async measured(system: string, windowMs: number): Promise<Row> {
+      const cpuBefore = pid === undefined ? undefined : cpuMicros(pid);
+      const result = await load(windowMs);
+      const cpu =
+        pid === undefined || cpuBefore === undefined ? undefined : cpuMicros(pid) - cpuBefore;
+      return {
+        system,
+        concurrency,
+        payloadBytes,
+        services,
+        reqPerSec: result.reqPerSec,
+        p50Ms: result.p50Ms,
+        p90Ms: result.p90Ms,
+        p99Ms: result.p99Ms,
+        errors: result.errors,
+        firstError: result.firstError,
+        cpuPerCallUs:
+          cpu === undefined || result.completed === 0 ? undefined : cpu / result.completed,
+        peakRssMiB: pid === undefined ? undefined : memoryMiB(pid).peak,
+      };
+    },
+  });
+}
+
+/**
+ * Runs every system at once, idle but for one at a time: after a warm-up each,
+ * the load moves from one to the next in slices of `windowMs`, alternating the
+ * order. Slices of two systems with the same index ran side by side, a second
+ * apart, with no start-up between them: the pairing that resolves a few per cent
+ * on a VM whose rounds drift by more. The systems are started twice, in one
+ * order and then the other, half the slices each: on this VM a system started
+ * later ran a few per cent faster, as large as the effects looked for. Each
+ * system's row is its median slice, with every slice's req/s.
+ */
+export async function measureInterleaved(
+  systems: readonly System[],
+  options: MeasureOptions,
+  slices: number,
+  onSlice: (row: Row) => void = () => {},
+): Promise<Row[]> {
+  const runs: Row[][] = systems.map(() => []);
+  const forward = [...systems.keys()];
+  for (const startOrder of [forward, [...forward].reverse()]) {
+    const running = new Map<number, Running>();
+    try {
+      for (const i of startOrder) {
+        const system = systems[i];
+        if (system)
+          running.set(i, await system.start({ concurrency: options.concurrency, services: 1 }));
+      }
+      const loads = new Map([...running].map(([i, r]) => [i, loadOn(r, options)]));
+      for (const load of loads.values()) await load(options.warmupMs);
+      for (let slice = 0; slice < Math.ceil(slices / 2); slice++) {
+        const order = slice % 2 === 0 ? forward : [...forward].reverse();
+        for (const i of order) {
+          const row = await loads.get(i)?.measured(systems[i]?.name ?? '', options.windowMs);
+          if (!row) continue;
+          onSlice(row);
+          runs[i]?.push(row);
+        }
+      }
+    } finally {
+      for (const r of running.values()) await r.stop();
+    }
+  }
+  return runs.map(medianRow);
+}
+
+/** The run with the median req/s, carrying every run's req/s in order. */
+function medianRow(rows: readonly Row[]): Row {
+  const sorted = [...rows].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new Error('no runs measured');
+  return { ...median, runsReqPerSec: rows.map((r) => r.reqPerSec) };
+}
+
 /**
  * Measures the cases in turn, `rounds` times over, and keeps for each the run with
  * the median req/s. A shared machine has noisy moments; alternating the cases and
- * taking medians keeps one such moment from deciding a ratio.
+ * taking medians keeps one such moment from deciding a ratio. Every other round
+ * runs the cases in reverse, so none is always the first after a pause or the
+ * last before one; each case's runs stay in round order, so runs of two cases with
+ * the same index ran side by side.
  */
 export async function measureAlternating(
   cases: readonly { system: System; options: MeasureOptions }[],
@@ -84,18 +151,15 @@ export async function measureAlternating(
 ): Promise<Row[]> {
   const runs: Row[][] = cases.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, { system, options }] of cases.entries()) {
+    const order = [...cases.entries()];
+    if (round % 2 === 1) order.reverse();
+    for (const [i, { system, options }] of order) {
       const row = await measure(system, options);
       onRun(row);
       runs[i]?.push(row);
     }
   }
-  return runs.map((rows) => {
-    const sorted = [...rows].sort((a, b) => a.reqPerSec - b.reqPerSec);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)];
-    if (!median) throw new Error('no runs measured');
-    return { ...median, runsReqPerSec: rows.map((r) => r.reqPerSec) };
-  });
+  return runs.map(medianRow);
 }
 
 /** Every round's req/s behind a median row, as `a / b / c`; undefined for a single run. */
