@@ -25,18 +25,56 @@ const STATUS_GAUGES = {
 
 type Service = 'service';
 
+/** Observations a histogram holds back before handing them to prom-client. */
+export const DEFERRED_OBSERVATIONS = 1024;
+
+/**
+ * A histogram's observations, written into a fixed buffer on the hot path and
+ * handed to prom-client together: at each scrape (the histogram's `collect`),
+ * or when the buffer fills. prom-client's `observe` builds a label hash, a
+ * closure and a pair object per call; in one loop at scrape time the same
+ * calls run warm, and the hot path only stores two values.
+ */
+class DeferredObservations {
+  readonly #labels = new Array<{ readonly service: string }>(DEFERRED_OBSERVATIONS);
+  readonly #values = new Float64Array(DEFERRED_OBSERVATIONS);
+  #length = 0;
+  readonly #observe: (labels: { readonly service: string }, value: number) => void;
+
+  constructor(observe: (labels: { readonly service: string }, value: number) => void) {
+    this.#observe = observe;
+  }
+
+  record(labels: { readonly service: string }, value: number): void {
+    this.#labels[this.#length] = labels;
+    this.#values[this.#length] = value;
+    this.#length++;
+    if (this.#length === DEFERRED_OBSERVATIONS) this.flush();
+  }
+
+  flush(): void {
+    for (let i = 0; i < this.#length; i++) {
+      const labels = this.#labels[i];
+      if (labels) this.#observe(labels, this.#values[i] ?? 0);
+    }
+    this.#length = 0;
+  }
+}
+
 /**
  * The hub's Prometheus metrics (docs/metrics.md), in a registry of their own.
- * The hot path pays one counter increment and one histogram observation per
- * call and one observation per hand-out; every gauge, and the redelivery
- * counter, are read off the hub when Prometheus scrapes.
+ * The hot path pays a few map lookups and stores per call: calls are counted
+ * in a map of their own, latencies and queue waits wait in buffers
+ * (`DeferredObservations`), and prom-client gets them when Prometheus scrapes,
+ * as it gets every gauge and the redelivery counter, read off the hub then.
  */
 export class HubMetrics implements HubObserver {
   readonly registry = new Registry();
   readonly #labels: ServiceLabels;
-  readonly #calls: Counter<Service | 'outcome' | 'code'>;
-  readonly #latency: Histogram<Service>;
-  readonly #queueWait: Histogram<Service>;
+  /** Calls ended, by their label objects: what `switchboard_calls_total` reports at a scrape. */
+  readonly #callCounts = new Map<{ service: string; outcome: string; code: string }, number>();
+  readonly #latency: DeferredObservations;
+  readonly #queueWait: DeferredObservations;
   /** Bounded: label objects are bounded by ServiceLabels, outcomes and codes are fixed sets. */
   readonly #callLabelCache = new Map<
     { readonly service: string },
@@ -48,24 +86,25 @@ export class HubMetrics implements HubObserver {
     this.#labels = new ServiceLabels(maxServices);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.#calls = new Counter({
+    const callCounts = this.#callCounts;
+    new Counter({
       name: 'switchboard_calls_total',
       help: 'calls ended, by outcome; code is the error code of a rejected call',
       labelNames: ['service', 'outcome', 'code'],
       registers,
+      collect() {
+        this.reset();
+        for (const [labels, count] of callCounts) this.inc(labels, count);
+      },
     });
-    this.#latency = new Histogram({
+    this.#latency = deferredHistogram({
       name: 'switchboard_call_duration_seconds',
       help: 'time from a call’s arrival to its answer or error',
-      labelNames: ['service'],
-      buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.#queueWait = new Histogram({
+    this.#queueWait = deferredHistogram({
       name: 'switchboard_queue_wait_seconds',
       help: 'time a job waited in its queue before a worker took it (0 when one was waiting)',
-      labelNames: ['service'],
-      buckets: LATENCY_BUCKETS,
       registers,
     });
     const labels = this.#labels;
@@ -112,8 +151,9 @@ export class HubMetrics implements HubObserver {
 
   callEnded({ service, outcome, code, ms }: CallEnd): void {
     const label = this.#labels.of(service);
-    this.#calls.inc(this.#callLabels(label, outcome, code));
-    this.#latency.observe(label, ms / 1000);
+    const labels = this.#callLabels(label, outcome, code);
+    this.#callCounts.set(labels, (this.#callCounts.get(labels) ?? 0) + 1);
+    this.#latency.record(label, ms / 1000);
   }
 
   /** The call counter's labels, made once per service, outcome and code: no object per call. */
@@ -142,11 +182,30 @@ export class HubMetrics implements HubObserver {
   }
 
   jobTaken(service: string, queuedMs: number): void {
-    this.#queueWait.observe(this.#labels.of(service), queuedMs / 1000);
+    this.#queueWait.record(this.#labels.of(service), queuedMs / 1000);
   }
 
   /** The exposition, as `GET /metrics` serves it. */
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** A histogram of LATENCY_BUCKETS by service, fed through a buffer it empties at each scrape. */
+function deferredHistogram(options: {
+  name: string;
+  help: string;
+  registers: Registry[];
+}): DeferredObservations {
+  let deferred: DeferredObservations | undefined;
+  const histogram = new Histogram<Service>({
+    ...options,
+    labelNames: ['service'],
+    buckets: LATENCY_BUCKETS,
+    collect() {
+      deferred?.flush();
+    },
+  });
+  deferred = new DeferredObservations((labels, value) => histogram.observe(labels, value));
+  return deferred;
 }
