@@ -6,19 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Hub } from '../../src/core/hub.js';
-import type { CallEnd } from '../../src/core/observer.js';
 import { DEFERRED_OBSERVATIONS, HubMetrics } from '../../src/telemetry/hub-metrics.js';
+import { answeredCall as ended } from '../support/call-end.js';
 
 const idleHub = { status: async () => ({ services: [] }), services: async () => [] };
-
-const ended = (service: string, ms: number): CallEnd => ({
-  service,
-  ms,
-  jobId: 'j',
-  flowId: 'f',
-  outcome: 'answered',
-  code: undefined,
-});
 
 /** One series' value in the exposition. */
 function sample(text: string, series: string): number {

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CallEnd } from '../../src/core/observer.js';
 import { LiveStats } from '../../src/telemetry/live-stats.js';
-
-const ended = (service: string, ms: number): CallEnd => ({
-  service,
-  ms,
-  jobId: 'j',
-  flowId: 'f',
-  outcome: 'answered',
-  code: undefined,
-});
+import { answeredCall as ended } from '../support/call-end.js';
 
 test('[P-DASHBOARD] the last minute: calls per second, p50 and p99 within a latency class, one count a second', () => {
   let now = 1_000_000;
