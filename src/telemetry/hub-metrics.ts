@@ -28,34 +28,48 @@ type Service = 'service';
 /** Observations a histogram holds back before handing them to prom-client. */
 export const DEFERRED_OBSERVATIONS = 1024;
 
+type ServiceLabel = { readonly service: string };
+
+/** One series of the call counter: its labels, and the calls counted under them. */
+interface CallSeries {
+  readonly labels: { service: string; outcome: string; code: string };
+  count: number;
+}
+
 /**
- * A histogram's observations, written into a fixed buffer on the hot path and
- * handed to prom-client together: at each scrape (the histogram's `collect`),
- * or when the buffer fills. prom-client's `observe` builds a label hash, a
- * closure and a pair object per call; in one loop at scrape time the same
- * calls run warm, and the hot path only stores two values.
+ * A histogram of LATENCY_BUCKETS by service whose observations are written into
+ * a fixed buffer on the hot path and handed to prom-client together: at each
+ * scrape (the histogram's `collect`), or when the buffer fills. prom-client's
+ * `observe` builds a label hash, a closure and a pair object per call; in one
+ * loop at scrape time the same calls run warm, and the hot path only stores two
+ * values.
  */
-class DeferredObservations {
-  readonly #labels = new Array<{ readonly service: string }>(DEFERRED_OBSERVATIONS);
+class DeferredHistogram {
+  readonly #histogram: Histogram<Service>;
+  readonly #labels = new Array<ServiceLabel>(DEFERRED_OBSERVATIONS);
   readonly #values = new Float64Array(DEFERRED_OBSERVATIONS);
   #length = 0;
-  readonly #observe: (labels: { readonly service: string }, value: number) => void;
 
-  constructor(observe: (labels: { readonly service: string }, value: number) => void) {
-    this.#observe = observe;
+  constructor(options: { name: string; help: string; registers: Registry[] }) {
+    this.#histogram = new Histogram<Service>({
+      ...options,
+      labelNames: ['service'],
+      buckets: LATENCY_BUCKETS,
+      collect: () => this.#flush(),
+    });
   }
 
-  record(labels: { readonly service: string }, value: number): void {
+  record(labels: ServiceLabel, value: number): void {
     this.#labels[this.#length] = labels;
     this.#values[this.#length] = value;
     this.#length++;
-    if (this.#length === DEFERRED_OBSERVATIONS) this.flush();
+    if (this.#length === DEFERRED_OBSERVATIONS) this.#flush();
   }
 
-  flush(): void {
+  #flush(): void {
     for (let i = 0; i < this.#length; i++) {
       const labels = this.#labels[i];
-      if (labels) this.#observe(labels, this.#values[i] ?? 0);
+      if (labels) this.#histogram.observe(labels, this.#values[i] ?? 0);
     }
     this.#length = 0;
   }
@@ -64,29 +78,28 @@ class DeferredObservations {
 /**
  * The hub's Prometheus metrics (docs/metrics.md), in a registry of their own.
  * The hot path pays a few map lookups and stores per call: calls are counted
- * in a map of their own, latencies and queue waits wait in buffers
- * (`DeferredObservations`), and prom-client gets them when Prometheus scrapes,
- * as it gets every gauge and the redelivery counter, read off the hub then.
+ * beside their label objects, latencies and queue waits wait in buffers
+ * (`DeferredHistogram`), and prom-client gets them when Prometheus scrapes, as
+ * it gets every gauge and the redelivery counter, read off the hub then.
  */
 export class HubMetrics implements HubObserver {
   readonly registry = new Registry();
   readonly #labels: ServiceLabels;
-  /** Calls ended, by their label objects: what `switchboard_calls_total` reports at a scrape. */
-  readonly #callCounts = new Map<{ service: string; outcome: string; code: string }, number>();
-  readonly #latency: DeferredObservations;
-  readonly #queueWait: DeferredObservations;
-  /** Bounded: label objects are bounded by ServiceLabels, outcomes and codes are fixed sets. */
-  readonly #callLabelCache = new Map<
-    { readonly service: string },
-    Map<string, { service: string; outcome: string; code: string }>
-  >();
+  readonly #latency: DeferredHistogram;
+  readonly #queueWait: DeferredHistogram;
+  /**
+   * The call counter's series, by service label, then outcome (and code): what
+   * `switchboard_calls_total` reports at a scrape. Bounded: label objects are
+   * bounded by ServiceLabels, outcomes and codes are fixed sets.
+   */
+  readonly #calls = new Map<ServiceLabel, Map<string, CallSeries>>();
 
   /** `maxServices`: services with a label of their own; the rest are counted as `other`. */
   constructor(hub: Hub, { maxServices }: { maxServices: number }) {
     this.#labels = new ServiceLabels(maxServices);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    const callCounts = this.#callCounts;
+    const calls = this.#calls;
     new Counter({
       name: 'switchboard_calls_total',
       help: 'calls ended, by outcome; code is the error code of a rejected call',
@@ -94,15 +107,17 @@ export class HubMetrics implements HubObserver {
       registers,
       collect() {
         this.reset();
-        for (const [labels, count] of callCounts) this.inc(labels, count);
+        for (const byOutcome of calls.values()) {
+          for (const { labels, count } of byOutcome.values()) this.inc(labels, count);
+        }
       },
     });
-    this.#latency = deferredHistogram({
+    this.#latency = new DeferredHistogram({
       name: 'switchboard_call_duration_seconds',
       help: 'time from a call’s arrival to its answer or error',
       registers,
     });
-    this.#queueWait = deferredHistogram({
+    this.#queueWait = new DeferredHistogram({
       name: 'switchboard_queue_wait_seconds',
       help: 'time a job waited in its queue before a worker took it (0 when one was waiting)',
       registers,
@@ -151,30 +166,25 @@ export class HubMetrics implements HubObserver {
 
   callEnded({ service, outcome, code, ms }: CallEnd): void {
     const label = this.#labels.of(service);
-    const labels = this.#callLabels(label, outcome, code);
-    this.#callCounts.set(labels, (this.#callCounts.get(labels) ?? 0) + 1);
+    this.#callSeries(label, outcome, code).count++;
     this.#latency.record(label, ms / 1000);
   }
 
-  /** The call counter's labels, made once per service, outcome and code: no object per call. */
-  #callLabels(
-    label: { readonly service: string },
-    outcome: CallOutcome,
-    code: string | undefined,
-  ): { service: string; outcome: string; code: string } {
-    let byOutcome = this.#callLabelCache.get(label);
+  /** The call counter's series, made once per service, outcome and code: no object per call. */
+  #callSeries(label: ServiceLabel, outcome: CallOutcome, code: string | undefined): CallSeries {
+    let byOutcome = this.#calls.get(label);
     if (!byOutcome) {
       byOutcome = new Map();
-      this.#callLabelCache.set(label, byOutcome);
+      this.#calls.set(label, byOutcome);
     }
     // Refusals are the rare case that pays for a key string.
     const key = code === undefined ? outcome : `${outcome} ${code}`;
-    let labels = byOutcome.get(key);
-    if (!labels) {
-      labels = { service: label.service, outcome, code: code ?? '' };
-      byOutcome.set(key, labels);
+    let series = byOutcome.get(key);
+    if (!series) {
+      series = { labels: { service: label.service, outcome, code: code ?? '' }, count: 0 };
+      byOutcome.set(key, series);
     }
-    return labels;
+    return series;
   }
 
   jobRetried(): void {
@@ -189,23 +199,4 @@ export class HubMetrics implements HubObserver {
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
-}
-
-/** A histogram of LATENCY_BUCKETS by service, fed through a buffer it empties at each scrape. */
-function deferredHistogram(options: {
-  name: string;
-  help: string;
-  registers: Registry[];
-}): DeferredObservations {
-  let deferred: DeferredObservations | undefined;
-  const histogram = new Histogram<Service>({
-    ...options,
-    labelNames: ['service'],
-    buckets: LATENCY_BUCKETS,
-    collect() {
-      deferred?.flush();
-    },
-  });
-  deferred = new DeferredObservations((labels, value) => histogram.observe(labels, value));
-  return deferred;
 }
