@@ -18,7 +18,7 @@ import {
 } from './measure.js';
 import { observerCostUs } from './observer-cost.js';
 import { renderReport } from './report.js';
-import { runScaleChecks } from './scale.js';
+import { runScaleChecks, type ScaleResult } from './scale.js';
 import {
   bullmq,
   direct,
@@ -106,8 +106,10 @@ async function main(): Promise<void> {
       plan.rounds,
       logRow,
     );
-  for (const concurrency of runs('hubs') ? plan.concurrencies : []) {
-    rows.push(...(await pairAt({ ...windows, concurrency, payloadBytes: 100 })));
+  if (runs('hubs')) {
+    for (const concurrency of plan.concurrencies) {
+      rows.push(...(await pairAt({ ...windows, concurrency, payloadBytes: 100 })));
+    }
   }
   for (const system of runs('brokers') ? [nats, bullmq] : []) {
     const why = await system.unavailable();
@@ -140,14 +142,21 @@ async function main(): Promise<void> {
       )),
     );
   }
-  const metricsCostUs = observerCostUs();
-  console.error(`  metrics' own cost, in process: ${metricsCostUs.toFixed(2)} µs per call`);
-  if (runs('payloads')) console.error('payload sweep, C=16');
-  for (const payloadBytes of runs('payloads') ? plan.payloads : []) {
-    rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));
+  const metricsCostUs = runs('metrics') ? observerCostUs() : Number.NaN;
+  if (runs('metrics')) {
+    console.error(`  metrics' own cost, in process: ${metricsCostUs.toFixed(2)} µs per call`);
   }
-  if (runs('scale')) console.error('scale checks');
-  const scale = runs('scale') ? await runScaleChecks(quick, windows, plan.rounds) : [];
+  if (runs('payloads')) {
+    console.error('payload sweep, C=16');
+    for (const payloadBytes of plan.payloads) {
+      rows.push(...(await pairAt({ ...windows, concurrency: 16, payloadBytes })));
+    }
+  }
+  let scale: ScaleResult[] = [];
+  if (runs('scale')) {
+    console.error('scale checks');
+    scale = await runScaleChecks(quick, windows, plan.rounds);
+  }
 
   const report = {
     date: new Date().toISOString(),

@@ -101,28 +101,28 @@ export async function measureInterleaved(
   onSlice: (row: Row) => void = () => {},
 ): Promise<Row[]> {
   const runs: Row[][] = systems.map(() => []);
-  const forward = [...systems.keys()];
-  for (const startOrder of [forward, [...forward].reverse()]) {
-    const running = new Map<number, Running>();
+  const forward = [...systems.entries()];
+  const backward = [...forward].reverse();
+  for (const startOrder of [forward, backward]) {
+    const running: Running[] = [];
     try {
-      for (const i of startOrder) {
-        const system = systems[i];
-        if (system)
-          running.set(i, await system.start({ concurrency: options.concurrency, services: 1 }));
+      const loads = new Map<number, ReturnType<typeof loadOn>>();
+      for (const [i, system] of startOrder) {
+        const started = await system.start({ concurrency: options.concurrency, services: 1 });
+        running.push(started);
+        loads.set(i, loadOn(started, options));
       }
-      const loads = new Map([...running].map(([i, r]) => [i, loadOn(r, options)]));
       for (const load of loads.values()) await load(options.warmupMs);
       for (let slice = 0; slice < Math.ceil(slices / 2); slice++) {
-        const order = slice % 2 === 0 ? forward : [...forward].reverse();
-        for (const i of order) {
-          const row = await loads.get(i)?.measured(systems[i]?.name ?? '', options.windowMs);
+        for (const [i, system] of slice % 2 === 0 ? forward : backward) {
+          const row = await loads.get(i)?.measured(system.name, options.windowMs);
           if (!row) continue;
           onSlice(row);
           runs[i]?.push(row);
         }
       }
     } finally {
-      for (const r of running.values()) await r.stop();
+      for (const r of running) await r.stop();
     }
   }
   return runs.map(medianRow);

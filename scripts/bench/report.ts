@@ -325,8 +325,8 @@ function size(bytes: number): string {
 }
 
 /**
- * Metrics on ÷ off, round by round. Each round's pair ran back to back, so their
- * ratio cancels the VM's drift between rounds, which the medians of each side do not.
+ * Metrics on ÷ off, slice by slice. Each slice's pair ran back to back, so their
+ * ratio cancels the VM's drift, which the medians of each side do not.
  */
 function metricsPairs(rows: readonly Row[]): number[] {
   const runs = (name: string) =>
@@ -335,7 +335,7 @@ function metricsPairs(rows: readonly Row[]): number[] {
   return runs(METRICS_ON).map((r, i) => r / (off[i] ?? Number.NaN));
 }
 
-/** The paired ratios, their median and their middle half: how far the rounds agree. */
+/** The paired ratios, their median and their middle half: how far the slices agree. */
 function pairsText(pairs: readonly number[]): string {
   if (pairs.length < 2) return '';
   const sorted = [...pairs].sort((a, b) => a - b);

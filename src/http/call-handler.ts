@@ -73,7 +73,7 @@ export async function callReply(
       const { id, result } = await hub.submitAndWait(input, waitMs, request.gone());
       return resultReply(id, result, flow);
     }
-    return answerReply(await hub.call(input, request.gone()), flow);
+    return answeredCallReply(await hub.call(input, request.gone()), flow);
   } catch (error) {
     // The caller learns its flow id on errors too ([P-FLOW]).
     if (isHubError(error)) return errorReply(error, flow);
@@ -112,7 +112,7 @@ export function resultReply(
   if (result.state === 'done') {
     const { outcome } = result;
     return 'answer' in outcome
-      ? answerReply(outcome.answer, extraHeaders)
+      ? answeredCallReply(outcome.answer, extraHeaders)
       : errorReply(outcome.error, extraHeaders);
   }
   return {
@@ -129,7 +129,7 @@ export function resultReply(
 }
 
 /** The caller's response is the worker's answer: its status, its headers, its bytes. */
-function answerReply(answer: Answer, extraHeaders: Record<string, string> = {}): Reply {
+function answeredCallReply(answer: Answer, extraHeaders: Record<string, string> = {}): Reply {
   // The hub's own headers first: a worker's answer cannot set Hub-* headers.
   const headers: Record<string, string> = { ...extraHeaders };
   let cookies: readonly string[] | undefined;
