@@ -20,13 +20,20 @@ wait_healthy() { # url, seconds
   return 1
 }
 
+# Whether $1 serves a page holding $2. The page is read whole before it is searched:
+# `curl | grep -q` fails under pipefail when grep stops reading before curl is done.
+serves() {
+  local page
+  page=$(curl -fsS "$1") && grep -qF -- "$2" <<<"$page"
+}
+
 if docker info >/dev/null 2>&1; then
   tag=switchboard-smoke:$$
   docker build -t "$tag" "$repo"
   id=$(docker run -d -p "127.0.0.1:$port:8080" "$tag")
   trap 'docker rm -f "$id" >/dev/null 2>&1 || true' EXIT
   wait_healthy "http://127.0.0.1:$port" 30
-  curl -fsS "http://127.0.0.1:$port/ui" | grep -q '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
+  serves "http://127.0.0.1:$port/ui" '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
   [ "$(docker inspect -f '{{.Config.User}}' "$tag")" = node ] || { echo "docker-smoke: image does not run as node" >&2; exit 1; }
   docker stop -t 15 "$id" >/dev/null
   code=$(docker inspect -f '{{.State.ExitCode}}' "$id")
@@ -86,8 +93,8 @@ pid=$!
 wait_healthy "http://127.0.0.1:$port" 20 || { cat "$tmp/hub.log" >&2; exit 1; }
 env PORT="$port" "${health[@]}" || { echo "docker-smoke: HEALTHCHECK command failed" >&2; exit 1; }
 # The image carries the dashboard's files and the metrics.
-curl -fsS "http://127.0.0.1:$port/ui" | grep -q '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q 'TYPE switchboard_calls_total counter' || { echo "docker-smoke: /metrics not served" >&2; exit 1; }
+serves "http://127.0.0.1:$port/ui" '<title>Switchboard' || { echo "docker-smoke: /ui not served" >&2; exit 1; }
+serves "http://127.0.0.1:$port/metrics" 'TYPE switchboard_calls_total counter' || { echo "docker-smoke: /metrics not served" >&2; exit 1; }
 kill -TERM "$pid"
 code=0
 wait "$pid" || code=$?
