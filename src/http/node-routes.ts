@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getQueryParam } from 'hono/utils/url';
 import type { Grant, Role } from '../auth.js';
 import type { Hub } from '../core/hub.js';
+import type { CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { type Access, pathService, type ServiceOf } from './access.js';
 import { answerReply } from './answer-handler.js';
@@ -114,18 +115,9 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
       app(req, res);
       return;
     }
-    const query = (name: string) => (queryStart === -1 ? undefined : queryOf(target, name));
     const fail = (error: unknown) => writeReply(res, failureReply(error));
     const serve = (grant: Grant | undefined) => {
-      const request: HubRequest = {
-        method: req.method ?? '',
-        target,
-        headers: new RequestHeaders(req),
-        grant,
-        query,
-        body: () => readBody(req, Number(length ?? 0)),
-        gone: () => responseGone(res),
-      };
+      const request = new NodeRequest(req, res, target, queryStart, grant);
       found.handle(request).then((reply) => writeReply(res, reply), fail);
     };
     // With auth off nothing is checked: no promise to wait for on the hot path.
@@ -133,11 +125,53 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
       serve(undefined);
       return;
     }
-    const route = { param: (name: string) => found.params[name], query };
+    const route = {
+      param: (name: string) => found.params[name],
+      query: (name: string) => queryOf(target, queryStart, name),
+    };
     access
       .admit(req.headers.authorization, found.role, found.services, route)
       .then((admitted) => (admitted ? serve(admitted.grant) : app(req, res)), fail);
   };
+}
+
+/**
+ * A request the fast path serves, as its handler reads it: one object, where
+ * closures over the request would be five functions and their context for
+ * each call, kept alive as long as the call is parked.
+ */
+class NodeRequest implements HubRequest {
+  readonly method: string;
+  readonly headers: RequestHeaders;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #queryStart: number;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    readonly target: string,
+    queryStart: number,
+    readonly grant: Grant | undefined,
+  ) {
+    this.method = req.method ?? '';
+    this.headers = new RequestHeaders(req);
+    this.#req = req;
+    this.#res = res;
+    this.#queryStart = queryStart;
+  }
+
+  query(name: string): string | undefined {
+    return queryOf(this.target, this.#queryStart, name);
+  }
+
+  body(): Promise<Uint8Array> {
+    return readBody(this.#req, Number(this.#req.headers['content-length'] ?? 0));
+  }
+
+  gone(): CancelSignal {
+    return responseGone(this.#res);
+  }
 }
 
 /** A segment Hono matches as one parameter: not empty, no slash (`readAsSent` left nothing encoded). */
@@ -166,7 +200,8 @@ const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
 
 /** A query parameter as Hono's `c.req.query(name)` reads it (decoded, the first of repeats). */
-function queryOf(target: string, name: string): string | undefined {
+function queryOf(target: string, queryStart: number, name: string): string | undefined {
+  if (queryStart === -1) return undefined;
   // getQueryParam takes a whole URL and looks for its '?' past the scheme and host.
   return getQueryParam(`http://h${target}`, name) as string | undefined;
 }
@@ -218,5 +253,7 @@ function writeReply(res: ServerResponse, { status, headers, body }: Reply): void
     const record = headers as Readonly<Record<string, string>>;
     res.writeHead(status, length === undefined ? record : { ...record, 'content-length': length });
   }
-  res.end(body ?? undefined);
+  // An empty body is no chunk: Node then sends the head alone, in one write, where
+  // an empty chunk costs a gathered write of three pieces.
+  res.end(length ? body : undefined);
 }

@@ -19,18 +19,19 @@ export interface TakeOptions {
  * which is what AstroHub's Go workers decode into their `[]byte`.
  */
 export function takeOptions(
-  { headers, query }: Pick<HubRequest, 'headers' | 'query'>,
+  request: HubRequest,
   hubOptions: { compat: '' | 'astrohub' },
 ): TakeOptions {
-  const base64 = wantsBase64(query('encoding'));
+  const { headers } = request;
+  const base64 = wantsBase64(request.query('encoding'));
   return {
     timeoutMs: parseMilliseconds(
-      headers.get(Header.Timeout) ?? query('timeout'),
+      headers.get(Header.Timeout) ?? request.query('timeout'),
       'Hub-Timeout (or ?timeout)',
     ),
     base64: base64 || hubOptions.compat === 'astrohub',
     workerId: parseWorkerId(headers.get(Header.Worker)),
-    max: parseBatchSize(query('max')),
+    max: parseBatchSize(request.query('max')),
   };
 }
 
