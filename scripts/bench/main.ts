@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>]`: the hub
  * against direct HTTP and against NATS and BullMQ, one system at a time, in one
- * run, reported as ratios. `--only` runs one part (hubs, brokers, metrics,
- * payloads, scale) while working on it. docs/benchmarks.md explains the method
+ * run, reported as ratios. `--only` runs one part (hubs, brokers, minimal,
+ * metrics, payloads, scale) while working on it. docs/benchmarks.md explains the method
  * and holds the latest full run.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,9 @@ import {
   direct,
   metricsOff,
   metricsOn,
+  minimalHub,
   nats,
+  pairedPlain,
   switchboard,
   switchboardPlain,
   switchboardSdkWs,
@@ -40,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const PARTS = ['hubs', 'brokers', 'metrics', 'payloads', 'scale'] as const;
+const PARTS = ['hubs', 'brokers', 'minimal', 'metrics', 'payloads', 'scale'] as const;
 const only = values.only;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   console.error(`--only takes one of ${PARTS.join(', ')}; got ${only}`);
@@ -59,6 +61,7 @@ const plan = quick
       windowMs: 1000,
       rounds: 1,
       slices: 6,
+      pairedSlices: 6,
       sliceMs: 500,
     }
   : {
@@ -70,9 +73,13 @@ const plan = quick
       rounds: 3,
       // Metrics on and off: this many slices of each, interleaved (measureInterleaved).
       slices: 30,
+      // This hub beside a minimal one: this many slices of each at every C.
+      pairedSlices: 20,
       sliceMs: 1000,
     };
 const windows = { warmupMs: plan.warmupMs, windowMs: plan.windowMs };
+// Interleaved slices: a longer warm-up, as the first slices after start-up were the slowest.
+const sliceWindows = { warmupMs: plan.warmupMs * 3, windowMs: plan.sliceMs };
 
 function logRow(row: Row): Row {
   const errors = row.errors ? `, ${row.errors} errors (${row.firstError})` : '';
@@ -123,6 +130,23 @@ async function main(): Promise<void> {
       rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
     }
   }
+  if (runs('minimal')) {
+    // This hub and a minimal one with the same plain worker, paired slice by slice:
+    // the gap between them is smaller than one round's noise.
+    for (const concurrency of plan.concurrencies) {
+      console.error(
+        `this hub and a minimal hub, plain worker, C=${concurrency}, interleaved slices`,
+      );
+      rows.push(
+        ...(await measureInterleaved(
+          [pairedPlain, minimalHub],
+          { ...sliceWindows, concurrency, payloadBytes: 100 },
+          plan.pairedSlices,
+          logRow,
+        )),
+      );
+    }
+  }
   if (runs('metrics')) {
     // The effect looked for (5 %) is smaller than one round's noise on a shared VM:
     // both hubs run at once and the load moves between them, one-second slices.
@@ -130,13 +154,7 @@ async function main(): Promise<void> {
     rows.push(
       ...(await measureInterleaved(
         [metricsOn, metricsOff],
-        {
-          // A longer warm-up: the first slices after start-up were the slowest.
-          warmupMs: plan.warmupMs * 3,
-          windowMs: plan.sliceMs,
-          concurrency: 16,
-          payloadBytes: 100,
-        },
+        { ...sliceWindows, concurrency: 16, payloadBytes: 100 },
         plan.slices,
         logRow,
       )),

@@ -22,14 +22,44 @@ const WS = 'switchboard WebSocket worker';
 const WS_BOTH = 'switchboard WebSocket both';
 const METRICS_ON = 'metrics on (plain worker)';
 const METRICS_OFF = 'metrics off (plain worker)';
+const PAIRED_HUB = 'this hub (plain worker, paired)';
+const PAIRED_MINIMAL = 'minimal hub (plain worker, paired)';
+/** Rows of the interleaved parts, which have tables of their own. */
+const PAIRED_ROWS: ReadonlySet<string> = new Set([
+  METRICS_ON,
+  METRICS_OFF,
+  PAIRED_HUB,
+  PAIRED_MINIMAL,
+]);
 const fmt = (value: number | undefined, digits = 2) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
 export function renderReport(report: Report): string {
   const isMetricsRow = (r: Row) => r.system === METRICS_ON || r.system === METRICS_OFF;
   const mainRows = report.rows.filter(
-    (r) => r.payloadBytes === 100 && r.services === 1 && !isMetricsRow(r),
+    (r) => r.payloadBytes === 100 && r.services === 1 && !PAIRED_ROWS.has(r.system),
   );
+  const minimal = [
+    ...new Set(report.rows.filter((r) => r.system === PAIRED_HUB).map((r) => r.concurrency)),
+  ].flatMap((c) => {
+    const hub = report.rows.find((r) => r.system === PAIRED_HUB && r.concurrency === c);
+    const other = report.rows.find((r) => r.system === PAIRED_MINIMAL && r.concurrency === c);
+    if (!hub || !other) return [];
+    const spread = pairSpread(slicePairs(report.rows, PAIRED_HUB, PAIRED_MINIMAL, c));
+    return [
+      [
+        String(c),
+        fmt(hub.reqPerSec, 0),
+        fmt(other.reqPerSec, 0),
+        fmt(spread.median),
+        `${fmt(spread.low)}-${fmt(spread.high)}`,
+        fmt(hub.p50Ms),
+        fmt(other.p50Ms),
+        fmt(hub.cpuPerCallUs, 0),
+        fmt(other.cpuPerCallUs, 0),
+      ],
+    ];
+  });
   const directAt = (c: number, bytes = 100) =>
     report.rows.find(
       (r) => r.system === 'direct' && r.concurrency === c && r.payloadBytes === bytes,
@@ -133,6 +163,25 @@ export function renderReport(report: Report): string {
       payloads,
     ),
     '',
+    '### This hub beside a minimal hub (plain worker)',
+    '',
+    "The same plain worker against this hub and against scripts/bench/targets/minimal-hub.ts (a Hono app, two FIFOs and a map: no leases, limits, auth, flow ids or metrics), both running, the load moved between them slice by slice. `÷`: the median of the paired slices' ratios, and their middle half.",
+    '',
+    table(
+      [
+        'C',
+        'this hub req/s',
+        'minimal hub req/s',
+        '÷',
+        'middle half',
+        'this hub p50 ms',
+        'minimal p50 ms',
+        'this hub CPU µs/call',
+        'minimal CPU µs/call',
+      ],
+      minimal,
+    ),
+    '',
     '### Metrics on and off (C=16, plain worker)',
     '',
     `The metrics' observers alone, in process: ${fmt(report.metricsCostUs)} µs per call (scripts/bench/observer-cost.ts).`,
@@ -150,7 +199,7 @@ export function renderReport(report: Report): string {
         ]),
     ),
     '',
-    pairsText(metricsPairs(report.rows)),
+    pairsText('Metrics on ÷ off', slicePairs(report.rows, METRICS_ON, METRICS_OFF, 16)),
     '',
     '### Scale',
     '',
@@ -265,9 +314,19 @@ function targets(report: Report): string[][] {
       ws1.p50Ms - direct1.p50Ms,
       (v) => v <= 0.15,
     );
+  // Issue 12: the plain path ahead of a hub with nothing in it, at every C.
+  for (const c of [1, 16, 64, 256]) {
+    const pairs = slicePairs(report.rows, PAIRED_HUB, PAIRED_MINIMAL, c);
+    if (pairs.length > 0)
+      add(
+        `plain worker ahead of a minimal hub at C=${c} (this hub ÷ minimal, median of the paired slices)`,
+        median(pairs),
+        (v) => v > 1,
+      );
+  }
   // The cost of metrics (issue 15): the same hub and worker, metrics on and off.
   const off = at(METRICS_OFF, 16);
-  const pairs = metricsPairs(report.rows);
+  const pairs = slicePairs(report.rows, METRICS_ON, METRICS_OFF, 16);
   if (pairs.length > 0)
     add(
       'metrics cost under 5 % at C=16 (req/s with ÷ without, median of the paired slices, plain worker)',
@@ -325,24 +384,31 @@ function size(bytes: number): string {
 }
 
 /**
- * Metrics on ÷ off, slice by slice. Each slice's pair ran back to back, so their
- * ratio cancels the VM's drift, which the medians of each side do not.
+ * `a` ÷ `b` at concurrency `c`, slice by slice (measureInterleaved). Each slice's
+ * pair ran back to back, so their ratio cancels the VM's drift, which the medians
+ * of each side do not.
  */
-function metricsPairs(rows: readonly Row[]): number[] {
+function slicePairs(rows: readonly Row[], a: string, b: string, c: number): number[] {
   const runs = (name: string) =>
-    rows.find((r) => r.system === name && r.concurrency === 16)?.runsReqPerSec ?? [];
-  const off = runs(METRICS_OFF);
-  return runs(METRICS_ON).map((r, i) => r / (off[i] ?? Number.NaN));
+    rows.find((r) => r.system === name && r.concurrency === c)?.runsReqPerSec ?? [];
+  const below = runs(b);
+  return runs(a).map((r, i) => r / (below[i] ?? Number.NaN));
 }
 
-/** The paired ratios, their median and their middle half: how far the slices agree. */
-function pairsText(pairs: readonly number[]): string {
+/** The paired ratios' median and middle half: how far the slices agree. */
+function pairSpread(pairs: readonly number[]): { median: number; low: number; high: number } {
+  const sorted = [...pairs].sort((x, y) => x - y);
+  const quarter = (q: number) => sorted[Math.round((sorted.length - 1) * q)] ?? Number.NaN;
+  return { median: median(pairs), low: quarter(0.25), high: quarter(0.75) };
+}
+
+/** The paired ratios one by one, with their median and middle half. */
+function pairsText(label: string, pairs: readonly number[]): string {
   if (pairs.length < 2) return '';
-  const sorted = [...pairs].sort((a, b) => a - b);
-  const quarter = (q: number) => sorted[Math.round((sorted.length - 1) * q)];
+  const { median, low, high } = pairSpread(pairs);
   return (
-    `Metrics on ÷ off, slice by slice: ${pairs.map((p) => fmt(p)).join(' / ')}; ` +
-    `median ${fmt(median(pairs))}, middle half ${fmt(quarter(0.25))} to ${fmt(quarter(0.75))}.`
+    `${label}, slice by slice: ${pairs.map((p) => fmt(p)).join(' / ')}; ` +
+    `median ${fmt(median)}, middle half ${fmt(low)} to ${fmt(high)}.`
   );
 }
 

@@ -139,6 +139,36 @@ export const switchboard = hubSystem('switchboard long-poll', 'hub-worker.ts');
  */
 export const switchboardPlain = hubSystem('switchboard plain worker', 'plain-worker.ts');
 
+/**
+ * This hub beside a minimal one (issue 12's "ahead of the minimal reference hub at
+ * every C"): the same plain worker against each, in interleaved slices.
+ */
+export const pairedPlain = hubSystem('this hub (plain worker, paired)', 'plain-worker.ts');
+
+/** A minimal hub (targets/minimal-hub.ts: a Hono app, two FIFOs and a map) with the plain worker. */
+export const minimalHub: System = {
+  name: 'minimal hub (plain worker, paired)',
+  unavailable: async () => undefined,
+  async start({ concurrency }) {
+    const hub = await startChild(`${TARGETS}/minimal-hub.ts`, [], /READY (http:\/\/\S+)/);
+    const worker = await startChild(
+      `${TARGETS}/plain-worker.ts`,
+      [hub.ready, String(hubWorkerConcurrency(concurrency))],
+      /(READY)/,
+    );
+    const pool = new Pool(hub.ready, { connections: concurrency });
+    return {
+      request: (body) => postJson(pool, '/service/add', body),
+      measuredPid: hub.process.pid,
+      async stop() {
+        await pool.close();
+        await worker.stop();
+        await hub.stop();
+      },
+    };
+  },
+};
+
 /** A WebSocket worker (frames, credit min(C, 128)) with HTTP callers. */
 export const switchboardWs = hubSystem('switchboard WebSocket worker', 'ws-worker.ts');
 
