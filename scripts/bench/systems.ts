@@ -53,16 +53,30 @@ export const direct: System = {
   async start({ concurrency }) {
     const server = await startChild(`${TARGETS}/direct-server.ts`, [], /READY (\d+)/);
     const pool = new Pool(`http://127.0.0.1:${server.ready}`, { connections: concurrency });
-    return {
-      request: (body) => postJson(pool, '/add', body),
-      measuredPid: server.process.pid,
-      async stop() {
-        await pool.close();
-        await server.stop();
-      },
-    };
+    return httpCallers(pool, () => '/add', server);
   },
 };
+
+/**
+ * Callers over `pool`, each request to `pathOf()`, measured on `measured`'s
+ * process; stopping closes the pool, then each of `others`, then `measured`.
+ */
+function httpCallers(
+  pool: Pool,
+  pathOf: () => string,
+  measured: Child,
+  others: readonly Child[] = [],
+): Running {
+  return {
+    request: (body) => postJson(pool, pathOf(), body),
+    measuredPid: measured.process.pid,
+    async stop() {
+      await pool.close();
+      for (const child of others) await child.stop();
+      await measured.stop();
+    },
+  };
+}
 
 /** The worker concurrency that serves `concurrency` callers: one handler each, up to 128. */
 export function hubWorkerConcurrency(concurrency: number): number {
@@ -116,16 +130,8 @@ function hubSystem(
       }
       const pool = new Pool(hub.ready, { connections: concurrency });
       let next = 0;
-      return {
-        request: (body) =>
-          postJson(pool, `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`, body),
-        measuredPid: hub.process.pid,
-        async stop() {
-          await pool.close();
-          await worker.stop();
-          await hub.stop();
-        },
-      };
+      const pathOf = () => `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`;
+      return httpCallers(pool, pathOf, hub, [worker]);
     },
   };
 }
@@ -157,15 +163,7 @@ export const minimalHub: System = {
       /(READY)/,
     );
     const pool = new Pool(hub.ready, { connections: concurrency });
-    return {
-      request: (body) => postJson(pool, '/service/add', body),
-      measuredPid: hub.process.pid,
-      async stop() {
-        await pool.close();
-        await worker.stop();
-        await hub.stop();
-      },
-    };
+    return httpCallers(pool, () => '/service/add', hub, [worker]);
   },
 };
 
