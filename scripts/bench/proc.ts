@@ -1,9 +1,21 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * `npm run bench` runs the harness compiled (tsconfig.bench.json, into
+ * .bench-build/), and its targets with it, as the hub runs from dist/: under tsx,
+ * esbuild's keepNames wraps every named closure of every module, node_modules
+ * included, in a `__name` call, a cost a reference server would carry and the hub
+ * would not (docs/benchmarks.md). Run from its sources (row.ts under tsx), it
+ * starts its targets under tsx too.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+/** The root of the harness's own tree: the project, or its compiled copy. */
+const TREE = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = COMPILED ? join(TREE, '..') : TREE;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 export interface Child {
@@ -20,8 +32,8 @@ process.once('exit', () => {
 });
 
 /**
- * Starts a file with node (a `.ts` file under tsx) and waits for a stdout line
- * matching `readyLine`. BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof`.
+ * Starts a file with node (a `.ts` file as compiled, or under tsx) and waits for a
+ * stdout line matching `readyLine`. BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof`.
  */
 export async function startChild(
   file: string,
@@ -30,8 +42,10 @@ export async function startChild(
   env: Record<string, string> = {},
 ): Promise<Child> {
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  if (file.endsWith('.ts')) nodeArgs.push('--import', 'tsx');
-  const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
+  let script = file;
+  if (file.endsWith('.ts') && COMPILED) script = join(TREE, file.replace(/\.ts$/, '.js'));
+  else if (file.endsWith('.ts')) nodeArgs.push('--import', 'tsx');
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
