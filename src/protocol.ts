@@ -164,6 +164,8 @@ export function answerHeadersOf(
 
 /** True for `application/json` and any `+json` media type, whatever its parameters. */
 export function isJsonMediaType(contentType: string): boolean {
+  // What nearly every JSON client sends, decided without splitting and lowering it.
+  if (contentType === 'application/json') return true;
   const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
   return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
