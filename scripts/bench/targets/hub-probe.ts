@@ -2,8 +2,9 @@
 // (perf_hooks.monitorEventLoopDelay) and memory every 500 ms while the benchmark loads it.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
-import { loadConfig } from '../../../src/config.js';
-import { startServer } from '../../../src/http/server.js';
+import { hub as built } from './built-hub.js';
+
+const { loadConfig, startServer } = built;
 
 const server = await startServer(
   loadConfig({

@@ -2,8 +2,9 @@
 // jobs already queued in the service, in-process (no HTTP), so only the data
 // structures show. Prints RESULT <ns per enqueue+take>.
 
-import { loadConfig } from '../../../src/config.js';
-import { createHub } from '../../../src/create-hub.js';
+import { hub as built } from './built-hub.js';
+
+const { createHub, loadConfig } = built;
 
 const depth = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 20_000);
