@@ -3,7 +3,7 @@ import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
 import { isHubError } from '../errors.js';
-import { Header } from '../protocol.js';
+import { Header, UNJOINABLE_HEADER } from '../protocol.js';
 import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
 import { type PayloadOptions, readCallPayload } from './call-payload.js';
 import { errorReply } from './error-status.js';
@@ -128,38 +128,29 @@ export function resultReply(
   };
 }
 
-/** The caller's response is the worker's answer: its status, its headers, its bytes. */
-function answeredCallReply(answer: Answer, extraHeaders: Record<string, string> = {}): Reply {
-  // The hub's own headers first: a worker's answer cannot set Hub-* headers.
-  const headers: Record<string, string> = { ...extraHeaders };
-  let cookies: readonly string[] | undefined;
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (typeof value === 'string') headers[name] = value;
-    else if (name === 'set-cookie') cookies = value;
-    else headers[name] = value.join(', ');
-  }
-  if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
-  const empty = answer.body.byteLength === 0;
-  // Say the length, or Node would frame an empty body as chunked.
-  if (empty && !BODYLESS_STATUSES.has(answer.status)) headers['content-length'] = '0';
-  if (!empty) headers['content-type'] ??= 'application/octet-stream';
-  return {
-    status: answer.status,
-    headers: withCookies(headers, cookies),
-    body: empty ? null : answer.body,
-  };
-}
-
 /**
- * Each of a worker's cookies must reach the caller as its own `Set-Cookie` line
- * (cookies cannot be joined with commas), which a plain record cannot say; only
- * then do the headers become pairs. The plain record is the common case and the
- * fast one: Node takes it as it is.
+ * The caller's response is the worker's answer: its status, its headers, its
+ * bytes. Its headers as Node's raw list: one is built for every call, and a
+ * record built key by key cost ten times as much (1.3 against 0.11 µs). Each
+ * of a worker's cookies is its own `Set-Cookie` line (cookies cannot be joined
+ * with commas); no other name can repeat, since a worker cannot return Hub-*
+ * headers, its content type or its length (protocol.ts).
  */
-function withCookies(
-  headers: Record<string, string>,
-  cookies: readonly string[] | undefined,
-): Reply['headers'] {
-  if (cookies === undefined) return headers;
-  return [...Object.entries(headers), ...cookies.map((c) => ['set-cookie', c] as const)];
+function answeredCallReply(answer: Answer, extraHeaders: Record<string, string> = {}): Reply {
+  // The hub's own headers first.
+  const raw: string[] = [];
+  for (const name in extraHeaders) raw.push(name, extraHeaders[name] as string);
+  const returned = answer.headers;
+  for (const name in returned) {
+    const value = returned[name] as string | readonly string[];
+    if (typeof value === 'string') raw.push(name, value);
+    else if (name === UNJOINABLE_HEADER) for (const line of value) raw.push(name, line);
+    else raw.push(name, value.join(', '));
+  }
+  const empty = answer.body.byteLength === 0;
+  if (answer.contentType !== undefined) raw.push('content-type', answer.contentType);
+  else if (!empty) raw.push('content-type', 'application/octet-stream');
+  // Say the length, or Node would frame an empty body as chunked.
+  if (empty && !BODYLESS_STATUSES.has(answer.status)) raw.push('content-length', '0');
+  return { status: answer.status, headers: raw, body: empty ? null : answer.body };
 }

@@ -12,7 +12,7 @@ import { callReply } from './call-handler.js';
 import { gatewayCall } from './call-routes.js';
 import type { HubRequest } from './hub-request.js';
 import { pollReply } from './poll-handler.js';
-import type { Reply } from './reply.js';
+import { isRawHeaders, type Reply } from './reply.js';
 import { responseGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 
@@ -243,19 +243,24 @@ function writeReply(res: ServerResponse, { status, headers, body }: Reply): void
       : typeof body === 'string'
         ? Buffer.byteLength(body)
         : body.byteLength;
-  if (Array.isArray(headers)) {
-    // Pairs only where a name repeats (Set-Cookie): each becomes its own line.
-    const pairs = headers as readonly (readonly [string, string])[];
-    for (const [name, value] of pairs) res.appendHeader(name, value);
-    if (length !== undefined) res.setHeader('content-length', length);
-    res.writeHead(status);
+  // Node's raw form, names and values in turn: writeHead takes it as it is,
+  // where an object costs a copy to add the length and a for-in over it.
+  const raw: string[] = [];
+  if (isRawHeaders(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      pushHeader(raw, headers[i] as string, headers[i + 1] as string, length);
+    }
   } else {
-    // One object with the length in it: writeHead writes it as it is, where a
-    // header set before it would make it merge the two, name by name.
-    const record = headers as Readonly<Record<string, string>>;
-    res.writeHead(status, length === undefined ? record : { ...record, 'content-length': length });
+    for (const name in headers) pushHeader(raw, name, headers[name] as string, length);
   }
+  if (length !== undefined) raw.push('content-length', String(length));
+  res.writeHead(status, raw);
   // An empty body is no chunk: Node then sends the head alone, in one write, where
   // an empty chunk costs a gathered write of three pieces.
   res.end(length ? body : undefined);
+}
+
+function pushHeader(raw: string[], name: string, value: string, length: number | undefined): void {
+  // Only a bodyless reply names its own length: never two lengths on the wire.
+  if (length === undefined || name !== 'content-length') raw.push(name, value);
 }

@@ -6,15 +6,33 @@
  */
 export interface Reply {
   readonly status: number;
-  /** A record; pairs only where a name repeats (each of a worker's `Set-Cookie` lines). */
-  readonly headers: Readonly<Record<string, string>> | readonly (readonly [string, string])[];
+  /**
+   * A record, or names and values in turn as Node's `rawHeaders` lists them
+   * (where a name repeats, as a worker's `Set-Cookie` lines do, or where the
+   * headers are built for each call: see answeredCallReply). Never a
+   * `content-length` beside a body: the writer says the length.
+   */
+  readonly headers: Readonly<Record<string, string>> | RawHeaders;
   /** Null: no body (204, 304, or a bodyless answer). */
   readonly body: Uint8Array | string | null;
 }
 
+/** Names and values in turn: `['content-type', 'text/plain', 'set-cookie', 'a=1']`. */
+export type RawHeaders = readonly string[];
+
 export function toResponse(reply: Reply): Response {
-  return new Response(reply.body, {
-    status: reply.status,
-    headers: reply.headers as Record<string, string> | [string, string][],
-  });
+  return new Response(reply.body, { status: reply.status, headers: headersInit(reply.headers) });
+}
+
+function headersInit(
+  headers: Reply['headers'],
+): Readonly<Record<string, string>> | [string, string][] {
+  if (!isRawHeaders(headers)) return headers;
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i] ?? '', headers[i + 1] ?? '']);
+  return pairs;
+}
+
+export function isRawHeaders(headers: Reply['headers']): headers is RawHeaders {
+  return Array.isArray(headers);
 }
