@@ -226,6 +226,14 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
 
   test('[P-WS-WORKER] a mixed fleet: HTTP and WebSocket workers share one queue, HTTP and WebSocket callers are each answered once', async () => {
     let done = false;
+    // The WebSocket worker holds its answers until the HTTP worker has answered
+    // one: its credit then fills, and the rest of the jobs must go to the HTTP
+    // worker. Without this, on a busy machine the socket's credit could take
+    // every job while the HTTP worker was between polls.
+    let httpAnswered!: () => void;
+    const firstHttpAnswer = new Promise<void>((resolve) => {
+      httpAnswered = resolve;
+    });
     const wsWorker = await WsClient.open(server.url);
     wsWorker.send({ type: 'serve', services: ['mixed'], credit: 8 });
     const wsWorking = (async () => {
@@ -233,6 +241,7 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
         const frame = await wsWorker.next(isJob, 100).catch(() => undefined);
         if (!frame) continue;
         const job = jobOf(frame);
+        await firstHttpAnswer;
         wsWorker.send({
           type: 'answer',
           id: job.id,
@@ -250,6 +259,7 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ by: 'http', echo: job.originalRequest }),
         });
+        httpAnswered();
       }
     })();
     await parkedPolls(server, 2);
