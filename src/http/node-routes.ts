@@ -12,7 +12,7 @@ import { callReply } from './call-handler.js';
 import { gatewayCall } from './call-routes.js';
 import type { HubRequest } from './hub-request.js';
 import { pollReply } from './poll-handler.js';
-import { isRawHeaders, type Reply } from './reply.js';
+import { eachHeader, type Reply } from './reply.js';
 import { responseGone } from './request-gone.js';
 import { RequestHeaders } from './request-headers.js';
 
@@ -246,21 +246,13 @@ function writeReply(res: ServerResponse, { status, headers, body }: Reply): void
   // Node's raw form, names and values in turn: writeHead takes it as it is,
   // where an object costs a copy to add the length and a for-in over it.
   const raw: string[] = [];
-  if (isRawHeaders(headers)) {
-    for (let i = 0; i < headers.length; i += 2) {
-      pushHeader(raw, headers[i] as string, headers[i + 1] as string, length);
-    }
-  } else {
-    for (const name in headers) pushHeader(raw, name, headers[name] as string, length);
-  }
+  eachHeader(headers, (name, value) => {
+    // Only a bodyless reply names its own length: never two lengths on the wire.
+    if (length === undefined || name !== 'content-length') raw.push(name, value);
+  });
   if (length !== undefined) raw.push('content-length', String(length));
   res.writeHead(status, raw);
   // An empty body is no chunk: Node then sends the head alone, in one write, where
   // an empty chunk costs a gathered write of three pieces.
   res.end(length ? body : undefined);
-}
-
-function pushHeader(raw: string[], name: string, value: string, length: number | undefined): void {
-  // Only a bodyless reply names its own length: never two lengths on the wire.
-  if (length === undefined || name !== 'content-length') raw.push(name, value);
 }

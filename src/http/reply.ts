@@ -29,10 +29,22 @@ function headersInit(
 ): Readonly<Record<string, string>> | [string, string][] {
   if (!isRawHeaders(headers)) return headers;
   const pairs: [string, string][] = [];
-  for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i] ?? '', headers[i + 1] ?? '']);
+  eachHeader(headers, (name, value) => pairs.push([name, value]));
   return pairs;
 }
 
-export function isRawHeaders(headers: Reply['headers']): headers is RawHeaders {
+function isRawHeaders(headers: Reply['headers']): headers is RawHeaders {
   return Array.isArray(headers);
+}
+
+/** Calls `visit` with each header line of either form, in order. */
+export function eachHeader(
+  headers: Reply['headers'],
+  visit: (name: string, value: string) => void,
+): void {
+  if (isRawHeaders(headers)) {
+    for (let i = 0; i < headers.length; i += 2) visit(headers[i] ?? '', headers[i + 1] ?? '');
+  } else {
+    for (const name in headers) visit(name, headers[name] ?? '');
+  }
 }
