@@ -15,6 +15,7 @@ import {
   measureAlternating,
   measureInterleaved,
   type Row,
+  STEADY_WARMUP,
 } from './measure.js';
 import { observerCostUs } from './observer-cost.js';
 import { renderReport } from './report.js';
@@ -58,6 +59,8 @@ const plan = quick
       concurrencies: [1, 16],
       payloads: [10 * 1024],
       warmupMs: 300,
+      warmupCalls: 1000,
+      maxWarmupMs: 1000,
       windowMs: 1000,
       rounds: 1,
       slices: 6,
@@ -67,7 +70,7 @@ const plan = quick
   : {
       concurrencies: [1, 16, 64, 256],
       payloads: [10 * 1024, 1024 * 1024],
-      warmupMs: 1000,
+      ...STEADY_WARMUP,
       windowMs: 3000,
       // Direct and the hub alternate this many times per point; the median run counts.
       rounds: 3,
@@ -77,9 +80,13 @@ const plan = quick
       pairedSlices: 20,
       sliceMs: 1000,
     };
-const windows = { warmupMs: plan.warmupMs, windowMs: plan.windowMs };
-// Interleaved slices: a longer warm-up, as the first slices after start-up were the slowest.
-const sliceWindows = { warmupMs: plan.warmupMs * 3, windowMs: plan.sliceMs };
+const warmup = {
+  warmupMs: plan.warmupMs,
+  warmupCalls: plan.warmupCalls,
+  maxWarmupMs: plan.maxWarmupMs,
+};
+const windows = { ...warmup, windowMs: plan.windowMs };
+const sliceWindows = { ...warmup, windowMs: plan.sliceMs };
 
 function logRow(row: Row): Row {
   const errors = row.errors ? `, ${row.errors} errors (${row.firstError})` : '';

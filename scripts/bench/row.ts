@@ -4,7 +4,7 @@
  * Systems: direct, switchboard, nats, bullmq.
  */
 import { execFileSync } from 'node:child_process';
-import { measure } from './measure.js';
+import { measure, STEADY_WARMUP } from './measure.js';
 import { bullmq, direct, nats, switchboard } from './systems.js';
 
 const systems = { direct, switchboard, nats, bullmq };
@@ -15,7 +15,7 @@ if (system === switchboard) execFileSync('npm', ['run', '--silent', 'build'], { 
 const row = await measure(system, {
   concurrency: Number(c),
   payloadBytes: 100,
-  warmupMs: 1000,
+  ...STEADY_WARMUP,
   windowMs: Number(seconds) * 1000,
 });
 console.log(
