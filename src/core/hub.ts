@@ -16,8 +16,11 @@ import { Calls, shuttingDown } from './calls.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 import { checkTimeout } from './limits.js';
 import type { HubObserver } from './observer.js';
-import { Parking } from './parking.js';
+import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
+
+/** A take's look at the queue when it cannot park: one job, whatever its size. */
+const TAKE_ONE = { count: 1, bytes: Number.POSITIVE_INFINITY } as const;
 
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
@@ -166,18 +169,29 @@ export class Hub {
     if (this.#closing) throw shuttingDown();
     if (signal?.aborted) return undefined;
 
-    const wait = this.#parking.park(input.service, waitMs, signal);
+    let wait: ParkedWait;
+    try {
+      wait = this.#parking.park(input.service, waitMs, signal);
+    } catch (full) {
+      // A hub or service full of parked calls ([P-LIMITS], [P-SHARES]) must still
+      // hand them to the worker that would drain it: a job queued needs no parking.
+      const [queued] = await this.#store.claimQueued(input.service, TAKE_ONE, input.workerId);
+      if (!queued) throw full;
+      return signal?.aborted ? this.#handBack(queued) : queued;
+    }
     try {
       const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
-      if (delivery && signal?.aborted) {
-        // The worker left between the hand-off and now; it never saw this job.
-        await this.#store.release(delivery.id);
-        return undefined;
-      }
+      if (delivery && signal?.aborted) return await this.#handBack(delivery);
       return delivery;
     } finally {
       wait.end();
     }
+  }
+
+  /** The worker left between the hand-off and now, so it never saw the job: it goes back. */
+  async #handBack(delivery: Delivery): Promise<undefined> {
+    await this.#store.release(delivery.id);
+    return undefined;
   }
 
   /**

@@ -169,6 +169,21 @@ describe('Hub#call() and Hub#take()', () => {
     assertNothingParked(hub);
   });
 
+  test('[P-LIMITS] a full hub still hands its queued jobs to the workers that poll for them', async () => {
+    const hub = testHub({ maxParked: 2 });
+    const calls = [1, 2].map((n) => hub.call({ service: 'svc', payload: jsonPayload(n) }));
+    await tick();
+    await assert.rejects(hub.take({ service: 'other' }), hasCode(ErrorCode.HubFull));
+    // Refusing these polls as full would leave the parked calls to time out.
+    for (const [i, call] of calls.entries()) {
+      const job = await hub.take({ service: 'svc', timeoutMs: 60_000 });
+      assert.ok(job, `poll ${i + 1} took a queued job`);
+      await hub.answer(job.id, ok);
+      assert.equal((await call).status, 200);
+    }
+    assertNothingParked(hub);
+  });
+
   test('[P-HUB-STATUS] answer rejects statuses outside 200-599 and bodies on bodyless statuses', async () => {
     const hub = testHub();
     const call = hub.call({ service: 'svc', payload: jsonPayload(1) });

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ANSWER_BATCH_TYPE, type WireJob } from '../../src/protocol.js';
-import { testApp } from '../support/config.js';
+import { testApp, tick } from '../support/config.js';
 
 type App = ReturnType<typeof testApp>['app'];
 
@@ -132,15 +132,31 @@ describe('[P-SHARES] one service cannot take what the others need', () => {
     assert.equal(third.status, 503);
     assert.equal(third.headers.get('hub-error'), 'service_full');
     assert.equal(third.headers.get('retry-after'), '1');
-    // Polls count too: a hostile worker cannot park the whole hub either.
-    const poll = await app.request('/service/hog/jobs?timeout=10');
-    assert.equal(poll.headers.get('hub-error'), 'service_full');
     const victim = call(app, 'victim', '"mine"');
     const job = await take(app, 'victim');
     assert.equal(job.originalRequest, 'mine');
     await answer(app, job.id, 'served');
     assert.equal(await (await victim).text(), 'served');
     for (const hog of hogs) assert.equal((await hog).status, 504);
+  });
+
+  test('[P-SHARES] parked polls count too, but a poll that finds a job queued is never refused', async () => {
+    const { app } = testApp({ maxParked: 4, maxParkedPerService: 2 });
+    // A hostile worker cannot park the whole hub either.
+    const parked = [1, 2].map(() => app.request('/service/idle/jobs?timeout=50'));
+    await tick();
+    const third = await app.request('/service/idle/jobs?timeout=50');
+    assert.equal(third.headers.get('hub-error'), 'service_full');
+    for (const poll of parked) assert.equal((await poll).status, 204);
+    // A service at its share of parked calls is still served: each poll takes one.
+    const calls = [call(app, 'busy', '1'), call(app, 'busy', '2')];
+    await tick();
+    for (const [i, pending] of calls.entries()) {
+      const job = await take(app, 'busy');
+      assert.equal(job.originalRequest, i + 1);
+      await answer(app, job.id, `done ${i + 1}`);
+      assert.equal(await (await pending).text(), `done ${i + 1}`);
+    }
   });
 
   test('[P-SHARES] queued bytes: a service past its share gets service_full; another still queues', async () => {
