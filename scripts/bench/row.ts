@@ -1,17 +1,18 @@
 /**
  * `node --import tsx scripts/bench/row.ts <system> <C> [seconds]`: one row of the
  * benchmark, for before/after comparisons of a hot-path change without the full run.
- * Systems: direct, switchboard, nats, bullmq.
+ * Systems: direct, switchboard (the SDK worker), plain (one job per poll), nats, bullmq.
  */
 import { execFileSync } from 'node:child_process';
 import { measure, STEADY_WARMUP } from './measure.js';
-import { bullmq, direct, nats, switchboard } from './systems.js';
+import { bullmq, direct, nats, switchboard, switchboardPlain } from './systems.js';
 
-const systems = { direct, switchboard, nats, bullmq };
+const systems = { direct, switchboard, plain: switchboardPlain, nats, bullmq };
 const [name = 'switchboard', c = '16', seconds = '5'] = process.argv.slice(2);
 const system = systems[name as keyof typeof systems];
 if (!system) throw new Error(`unknown system ${name}`);
-if (system === switchboard) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (system === switchboard || system === switchboardPlain)
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const row = await measure(system, {
   concurrency: Number(c),
   payloadBytes: 100,
