@@ -58,9 +58,7 @@ const plan = quick
   ? {
       concurrencies: [1, 16],
       payloads: [10 * 1024],
-      warmupMs: 300,
-      warmupCalls: 1000,
-      maxWarmupMs: 1000,
+      warmup: { warmupMs: 300, warmupCalls: 1000, maxWarmupMs: 1000 },
       windowMs: 1000,
       rounds: 1,
       slices: 6,
@@ -70,7 +68,7 @@ const plan = quick
   : {
       concurrencies: [1, 16, 64, 256],
       payloads: [10 * 1024, 1024 * 1024],
-      ...STEADY_WARMUP,
+      warmup: STEADY_WARMUP,
       windowMs: 3000,
       // Direct and the hub alternate this many times per point; the median run counts.
       rounds: 3,
@@ -80,13 +78,8 @@ const plan = quick
       pairedSlices: 20,
       sliceMs: 1000,
     };
-const warmup = {
-  warmupMs: plan.warmupMs,
-  warmupCalls: plan.warmupCalls,
-  maxWarmupMs: plan.maxWarmupMs,
-};
-const windows = { ...warmup, windowMs: plan.windowMs };
-const sliceWindows = { ...warmup, windowMs: plan.sliceMs };
+const windows = { ...plan.warmup, windowMs: plan.windowMs };
+const sliceWindows = { ...plan.warmup, windowMs: plan.sliceMs };
 
 function logRow(row: Row): Row {
   const errors = row.errors ? `, ${row.errors} errors (${row.firstError})` : '';
