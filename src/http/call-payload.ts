@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { CallPayload } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { flowIdOf, Header, isJsonMediaType } from '../protocol.js';
+import { randomHex128 } from '../util/random-hex.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
 import type { HubRequest } from './hub-request.js';
 
@@ -53,9 +53,7 @@ export async function readCallPayload(
     contentType,
     isJson,
     headers: forwardedRequestHeaders(headers),
-    flowId:
-      flowIdOf(headers.get(Header.TraceParent), headers.get(Header.FlowId)) ??
-      randomUUID().replaceAll('-', ''),
+    flowId: flowIdOf(headers.get(Header.TraceParent), headers.get(Header.FlowId)) ?? randomHex128(),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Grant, Role } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import type { CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { ownBytes } from '../util/own-bytes.js';
 import { type Access, pathService, type ServiceOf } from './access.js';
 import { answerReply } from './answer-handler.js';
 import { heldService, nextService } from './answer-routes.js';
@@ -189,10 +190,20 @@ function isSegment(value: string): boolean {
 function readAsSent(host: string | undefined, target: string): boolean {
   return (
     host !== undefined &&
-    PLAIN_HOST.test(host) &&
+    isPlainHost(host) &&
     PLAIN_TARGET.test(target) &&
-    !DOT_SEGMENT.test(target)
+    !(target.includes('/.') && DOT_SEGMENT.test(target))
   );
+}
+
+/** The last Host found plain: a hub's clients nearly all send the same one. */
+let plainHost = '';
+
+function isPlainHost(host: string): boolean {
+  if (host === plainHost) return true;
+  if (!PLAIN_HOST.test(host)) return false;
+  plainHost = host;
+  return true;
 }
 
 const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
@@ -207,10 +218,13 @@ function queryOf(target: string, queryStart: number, name: string): string | und
 }
 
 /**
- * The body, copied once into bytes of its own: a chunk is a view into the
- * socket's read buffer, which a queued job would otherwise keep alive whole.
- * A Buffer, so that writing it to a caller needs no conversion; unpooled, so
- * that a queued job holds its own bytes and no one else's.
+ * The body as bytes of its own. Node's parser copies each body chunk into a
+ * buffer of exactly that chunk's size, so a body that came as one chunk (any
+ * body up to the socket's 64 KiB read) is kept as it came: a copy would cost a
+ * second malloc and free per request, for the call and again for its answer. A
+ * chunk that is a view into a larger buffer, or a body in several chunks, is
+ * copied into one unpooled buffer, so that a queued job holds its own bytes and
+ * no one else's. A Buffer, so that writing it to a caller needs no conversion.
  */
 function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -221,14 +235,10 @@ function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     // 'end' comes once: `on` spares the wrapper `once` puts around the listener.
-    req.on('end', () => {
-      const body = Buffer.allocUnsafeSlow(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-      let at = 0;
-      for (const chunk of chunks) at += chunk.copy(body, at);
-      resolve(body);
-    });
-    // A client that leaves mid-body makes Node destroy the request with an error.
-    req.once('error', () => reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body')));
+    req.on('end', () => resolve(ownBytes(chunks)));
+    // A client that leaves mid-body makes Node destroy the request with an error
+    // (a second would change nothing: the promise has settled).
+    req.on('error', () => reject(new HubError(ErrorCode.Cancelled, 'the client left mid-body')));
   });
 }
 

@@ -25,7 +25,8 @@ export function responseGone(res: ServerResponse): CancelSignal {
     return gone;
   }
   // 'close' also follows a finished response; only one cut short means the client left.
-  res.once('close', () => {
+  // It comes once: `on` spares the wrapper `once` puts around the listener.
+  res.on('close', () => {
     if (!res.writableFinished) gone.abort();
   });
   return gone;
