@@ -45,3 +45,27 @@ test('FinishedJobs - with maxEntries 0 remembers nothing', () => {
   finished.add('a', 'answered');
   assert.equal(finished.get('a'), undefined);
 });
+
+test('FinishedJobs - keeps each state and its exact time to live in both generations', () => {
+  let now = 5000;
+  const finished = new FinishedJobs({ ttlMs: 100, maxEntries: 4, now: () => now });
+  finished.add('answered', 'answered');
+  now += 30;
+  finished.add('gone', 'caller_gone');
+  now += 30;
+  // The generation holds two: these start the next, and the first two become the previous.
+  finished.add('lost', 'lease_lost');
+  finished.add('fresh', 'answered');
+  assert.deepEqual(
+    ['answered', 'gone', 'lost', 'fresh'].map((id) => finished.get(id)),
+    ['answered', 'caller_gone', 'lease_lost', 'answered'],
+  );
+  now = 5099;
+  assert.equal(finished.get('answered'), 'answered', 'still within its 100 ms');
+  now = 5100;
+  assert.equal(finished.get('answered'), undefined, 'expired at exactly 100 ms');
+  assert.equal(finished.get('gone'), 'caller_gone');
+  now = 5130;
+  assert.equal(finished.get('gone'), undefined);
+  assert.equal(finished.get('lost'), 'lease_lost');
+});
