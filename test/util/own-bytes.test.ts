@@ -10,7 +10,7 @@ test('ownBytes - a chunk whose buffer is exactly its bytes is kept as it is, not
   assert.equal(ownBytes([whole]), whole);
 });
 
-test('[P-MEMORY] ownBytes - a view into a larger buffer is copied, so it keeps no one else’s bytes alive', () => {
+test('[P-LIMITS] ownBytes - a view into a larger buffer is copied: a job holds its body’s bytes, as HUB_MAX_QUEUED_BYTES counts them, and no more', () => {
   const shared = Buffer.alloc(8192, 7);
   const view = shared.subarray(100, 110);
   const own = ownBytes([view]);
@@ -19,7 +19,7 @@ test('[P-MEMORY] ownBytes - a view into a larger buffer is copied, so it keeps n
   assert.deepEqual([...own], [...view]);
 });
 
-test('[P-MEMORY] ownBytes - several chunks become one buffer of exactly their bytes', () => {
+test('[P-LIMITS] ownBytes - several chunks become one buffer of exactly their bytes', () => {
   const own = ownBytes([Buffer.from('ab'), Buffer.from('cd'), Buffer.from('e')]);
   assert.equal(own.toString(), 'abcde');
   assert.equal(own.buffer.byteLength, 5);
