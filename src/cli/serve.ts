@@ -2,6 +2,7 @@ import { ConfigError, configHelp, loadConfig } from '../config.js';
 import { startServer } from '../http/server.js';
 import { log, startLogging } from '../log.js';
 import { CliExit, ExitCode } from './exit-codes.js';
+import { watchStopSignals } from './stop-signals.js';
 
 /** A port that cannot be had is a setting to change, worth one line, not a stack trace. */
 function listenFailure(
@@ -66,16 +67,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     },
     `switchboard: listening on ${server.url} (memory store, auth ${auth}${compat})`,
   );
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signals = watchStopSignals();
+  const signal = await signals.first;
   log.info(
     { signal, graceMs: config.shutdownGraceMs },
     `switchboard: ${signal} received, shutting down`,
   );
-  process.once(signal, () => {
-    log.warn({ signal }, `switchboard: second ${signal}, exiting now`);
+  signals.again.then((second) => {
+    log.warn({ signal: second }, `switchboard: second ${second}, exiting now`);
     process.exit(1);
   });
   await server.close();

@@ -14,6 +14,7 @@ import {
   wholeNumber,
 } from './options.js';
 import { type CommandResult, runCommand } from './run-command.js';
+import { watchStopSignals } from './stop-signals.js';
 
 export const WORK_HELP = `Usage: switchboard work <service> [--concurrency N] [--content-type type] [--ws | --http] [--hub url] [--token t] -- <command> [args...]
 
@@ -120,26 +121,21 @@ export async function workCommand(args: string[]): Promise<number> {
       ),
     () => {},
   );
-  const signal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signals = watchStopSignals();
   // The worker stops by itself only when the hub refuses its token: exit 5 then.
   const refused = worker.closed.then(
     () => new Promise<never>(() => {}),
     (error: unknown) => error,
   );
-  const ended = await Promise.race([signal, refused]);
+  const ended = await Promise.race([signals.first, refused]);
   if (typeof ended !== 'string') throw exitFor(ended);
   console.error(
     `switchboard work: ${ended}, finishing the jobs in hand (${ended} again to stop them now)`,
   );
-  const again = new Promise<number>((resolve) => {
-    process.once(ended as NodeJS.Signals, () => {
-      console.error(`switchboard work: second ${ended}, ending the jobs in hand`);
-      forceStop.abort();
-      resolve(ExitCode.Interrupted);
-    });
+  const again = signals.again.then((signal) => {
+    console.error(`switchboard work: second ${signal}, ending the jobs in hand`);
+    forceStop.abort();
+    return ExitCode.Interrupted;
   });
   return Promise.race([worker.stop().then(() => ExitCode.Ok), again]);
 }

@@ -169,25 +169,29 @@ describe('the switchboard CLI, run as a child process', () => {
     assert.match(run.stderr(), /SIGINT, finishing the jobs in hand/);
   });
 
-  test('work: a second Ctrl-C ends the jobs in hand at once and exits 130', async () => {
-    const started = join(mkdtempSync(join(tmpdir(), 'sb-work-')), 'started');
-    const script = 'echo > "$0"; sleep 30; cat';
-    const run = runCli(['work', 'stuck', ...hub, '--', 'sh', '-c', script, started], {
-      ownGroup: true,
+  // docs/cli.md: "A second Ctrl-C (or SIGTERM)". A second signal landing between
+  // two stages' listeners once killed the worker instead (exit null, not 130).
+  for (const second of ['SIGINT', 'SIGTERM'] as const) {
+    test(`work: a second signal (${second} after Ctrl-C) ends the jobs in hand at once and exits 130`, async () => {
+      const started = join(mkdtempSync(join(tmpdir(), 'sb-work-')), 'started');
+      const script = 'echo > "$0"; sleep 30; cat';
+      const run = runCli(['work', 'stuck', ...hub, '--', 'sh', '-c', script, started], {
+        ownGroup: true,
+      });
+      await untilService('stuck', (s) => s.waitingWorkers === 1);
+      const caller = new HubClient({ url: server.url })
+        .call('stuck', {}, { timeout: 1000 })
+        .catch(() => undefined);
+      await until(() => existsSync(started), { what: 'the command to start', timeoutMs: 5000 });
+      const group = -(run.child.pid ?? 0);
+      process.kill(group, 'SIGINT');
+      await until(() => run.stderr().includes('finishing the jobs in hand'));
+      process.kill(group, second);
+      assert.equal(await run.exited, 130, run.stderr());
+      assert.match(run.stderr(), new RegExp(`second ${second}, ending the jobs in hand`));
+      await caller;
     });
-    await untilService('stuck', (s) => s.waitingWorkers === 1);
-    const caller = new HubClient({ url: server.url })
-      .call('stuck', {}, { timeout: 1000 })
-      .catch(() => undefined);
-    await until(() => existsSync(started), { what: 'the command to start', timeoutMs: 5000 });
-    const group = -(run.child.pid ?? 0);
-    process.kill(group, 'SIGINT');
-    await until(() => run.stderr().includes('finishing the jobs in hand'));
-    process.kill(group, 'SIGINT');
-    assert.equal(await run.exited, 130, run.stderr());
-    assert.match(run.stderr(), /second SIGINT, ending the jobs in hand/);
-    await caller;
-  });
+  }
 
   // Issue 12, item 5: a missing program used to start "serving" and fail every job.
   test('work checks its program at start: missing or not executable exits 2 with one line', async () => {

@@ -52,6 +52,25 @@ describe('the hub process (src/main.ts, as npm start runs it)', () => {
     assert.equal(await hub.exited, 0);
   });
 
+  // A grace period far longer than the test's own timeout: only the second
+  // signal can end the process in time.
+  test('[P-SHUTDOWN] a second signal during the grace period exits at once with code 1', {
+    timeout: 30_000,
+  }, async () => {
+    const hub = await startHubProcess({ HUB_SHUTDOWN_GRACE_MS: '60000', HUB_NO_WORKERS_MS: '0' });
+    // Its connection ends with the process; that is all this test knows of it.
+    const held = send(`${hub.url}/service/a`, { method: 'POST', body: '1' }).reply.catch(
+      () => undefined,
+    );
+    assert.equal((await send(`${hub.url}/service/a/jobs`).reply).status, 200);
+    hub.child.kill('SIGTERM');
+    // Not ready any more: the first signal has been handled.
+    await until(async () => (await send(`${hub.url}/readyz`).reply).status === 503);
+    hub.child.kill('SIGINT');
+    assert.equal(await hub.exited, 1);
+    await held;
+  });
+
   test('[P-CONFIG] an invalid setting stops start-up with one line and exit code 2', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [[], { HUB_MAX_BODY_BYTES: 'lots' }, /HUB_MAX_BODY_BYTES/],
