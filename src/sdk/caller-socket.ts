@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import { HUB_UNREACHABLE, HubClientError } from './errors.js';
-import { type HubFrame, openHubSocket } from './hub-socket.js';
+import { closeRefusal, type HubFrame, openHubSocket } from './hub-socket.js';
 
 /** A request frame as wsrest frames a call (docs/websocket.md), less its uid. */
 export interface RequestFrame {
@@ -83,12 +83,14 @@ export class CallerSocket {
     const opening = openHubSocket(this.#url, this.#token).then((socket) => {
       const pending = new Map<string, Pending>();
       socket.on('message', (data) => settle(pending, JSON.parse(String(data)) as HubFrame));
-      socket.once('close', () => {
+      socket.once('close', (code, reason) => {
         if (this.#connection === opening) this.#connection = undefined;
-        const lost = new HubClientError(
-          HUB_UNREACHABLE,
-          `the WebSocket to the hub at ${this.#url} closed with the call in flight`,
-        );
+        const lost =
+          closeRefusal(code, reason) ??
+          new HubClientError(
+            HUB_UNREACHABLE,
+            `the WebSocket to the hub at ${this.#url} closed with the call in flight`,
+          );
         for (const call of pending.values()) call.reject(lost);
         pending.clear();
       });

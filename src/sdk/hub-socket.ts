@@ -13,6 +13,20 @@ export type HubFrame = Record<string, unknown> & { type?: string; uid?: string; 
  */
 const PING_EVERY_MS = 15_000;
 
+/** The close code of a socket the hub would not accept without a token (docs/websocket.md). */
+const CLOSE_UNAUTHORIZED = 4401;
+
+/**
+ * The error a close stands for when the hub closed over the token: as final as
+ * a 401 on HTTP. Undefined for every other close, which a reconnect may heal.
+ */
+export function closeRefusal(code: number, reason: Buffer): HubClientError | undefined {
+  if (code !== CLOSE_UNAUTHORIZED) return undefined;
+  return hubError(401, 'unauthorized', {
+    error: { message: `the hub closed the WebSocket (${code}): ${String(reason)}` },
+  });
+}
+
 /** The WebSocket URL of a hub's channel: `http(s)://host/base` → `ws(s)://host/base/ws`. */
 export function webSocketUrl(url: string): string {
   return `${url.replace(/^http/, 'ws')}${WS_PATH}`;

@@ -4,7 +4,7 @@ import type { WorkerAnswer } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
 import { type HubClientError, hubError, isHubClientError } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
-import { type HubFrame, openHubSocket } from './hub-socket.js';
+import { closeRefusal, type HubFrame, openHubSocket } from './hub-socket.js';
 import { ReceivedJob } from './received-job.js';
 
 /** What a WebSocket service loop needs from its worker. */
@@ -90,9 +90,11 @@ export class WsServiceLoop {
         await pause(this.#backoff.next(), stopping);
         continue;
       }
-      this.#backoff.reset();
-      this.#host.reachable(true);
-      await this.#serve(socket);
+      const refusal = await this.#serve(socket);
+      if (refusal) {
+        this.#host.refused(refusal);
+        break;
+      }
       // Closed by the hub (restarting, or cut): a jittered pause, so a fleet does not return at once.
       await pause(this.#backoff.next(), stopping);
     }
@@ -101,8 +103,8 @@ export class WsServiceLoop {
     return 'stopped';
   }
 
-  /** Serves on one socket; resolves when it has closed. */
-  #serve(socket: WebSocket): Promise<void> {
+  /** Serves on one socket; resolves when it has closed, with the refusal if the close was one. */
+  #serve(socket: WebSocket): Promise<HubClientError | undefined> {
     this.#socket = socket;
     const { concurrency, exactBodies, workerId, stopping } = this.#host;
     socket.send(
@@ -124,15 +126,18 @@ export class WsServiceLoop {
     else stopping.addEventListener('abort', drain, { once: true });
     socket.on('message', (data) => this.#receive(socket, JSON.parse(String(data)) as HubFrame));
     return new Promise((resolve) => {
-      socket.once('close', () => {
+      socket.once('close', (code, reason) => {
         stopping.removeEventListener('abort', drain);
         this.#socket = undefined;
         // The hub has handed this socket's jobs on: their handlers must not answer.
         this.#heartbeats.loseAll();
         for (const settle of this.#beats.values()) settle(false);
         this.#beats.clear();
-        if (!stopping.aborted) this.#host.reachable(false, new Error('the WebSocket closed'));
-        resolve();
+        const refusal = closeRefusal(code, reason);
+        if (!stopping.aborted && !refusal) {
+          this.#host.reachable(false, new Error(`the WebSocket closed (${code})`));
+        }
+        resolve(refusal);
       });
     });
   }
@@ -146,6 +151,10 @@ export class WsServiceLoop {
         this.#settleBeat(frame.id, true);
         return;
       case 'serving':
+        // Only a socket the hub has accepted for serving counts as a reconnect: one
+        // it opens and then closes must back off further, not start over each time.
+        this.#backoff.reset();
+        this.#host.reachable(true);
         this.#host.serving(this.#service);
         return;
       case 'error':
@@ -179,8 +188,9 @@ export class WsServiceLoop {
       return;
     }
     if (FINAL_CODES.has(code)) {
-      this.#host.refused(hubError(code === 'forbidden' ? 403 : 401, code, { error: { message } }));
+      // Closed first, so the stop that follows sends no credit on a socket that serves nothing.
       socket.close(1000, 'refused');
+      this.#host.refused(hubError(code === 'forbidden' ? 403 : 401, code, { error: { message } }));
       return;
     }
     this.#host.warn(`switchboard worker: the hub refused a frame (${code}): ${message}`);

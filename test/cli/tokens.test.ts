@@ -84,7 +84,10 @@ describe('tokens in the SDK and the CLI', () => {
     });
 
     test(`a worker whose token is refused says so once and stops: closed rejects, no retry loop (transport ${transport})`, async () => {
+      // No token at all is the newcomer's case: over a WebSocket the hub accepts the
+      // upgrade (an auth frame could follow) and closes with 4401 on the serve.
       for (const [token, code] of [
+        [undefined, 'unauthorized'],
         ['not-a-known-token-at-all', 'unauthorized'],
         [OTHER_WORKER, 'forbidden'],
       ] as const) {
@@ -118,6 +121,13 @@ describe('tokens in the SDK and the CLI', () => {
   }
 
   test('a HubClient with a refused token throws unauthorized or forbidden', async () => {
+    for (const transport of ['http', 'ws'] as const) {
+      await assert.rejects(
+        new HubClient({ url: hub, transport }).call('add', {}),
+        (error: unknown) => isHubClientError(error) && error.code === 'unauthorized',
+        `no token, transport ${transport}`,
+      );
+    }
     await assert.rejects(
       new HubClient({ url: hub, token: 'not-a-known-token-at-all' }).call('add', {}),
       (error: unknown) => isHubClientError(error) && error.code === 'unauthorized',
@@ -145,9 +155,11 @@ describe('tokens in the SDK and the CLI', () => {
       });
       assert.equal(await byEnv.exited, 0, byEnv.stderr());
       assert.equal(JSON.parse(byEnv.stdout()).ready, true);
-      const none = runCli(['call', 'add', '{}', '--hub', hub]);
-      assert.equal(await none.exited, 5);
-      assert.match(none.stderr(), /unauthorized.*SWITCHBOARD_TOKEN/);
+      for (const transport of [[], ['--ws']]) {
+        const none = runCli(['call', 'add', '{}', '--hub', hub, ...transport]);
+        assert.equal(await none.exited, 5, none.stderr());
+        assert.match(none.stderr(), /unauthorized.*SWITCHBOARD_TOKEN/);
+      }
       const wrongRole = runCli(['status', '--hub', hub], { env: { SWITCHBOARD_TOKEN: CALLER } });
       assert.equal(await wrongRole.exited, 5);
       assert.match(wrongRole.stderr(), /forbidden/);
@@ -156,12 +168,17 @@ describe('tokens in the SDK and the CLI', () => {
     }
   });
 
-  test('work with a refused token exits 5 at once with one line, instead of retrying for ever', async () => {
-    const run = runCli(['work', 'add', '--hub', hub, '--', ADD_SH], {
-      env: { SWITCHBOARD_TOKEN: 'not-a-known-token-at-all' },
-    });
-    assert.equal(await run.exited, 5);
-    assert.match(run.stderr(), /unauthorized/);
-    assert.doesNotMatch(run.stderr(), /retrying with backoff/);
+  test('work with no token or a refused one exits 5 at once, instead of retrying for ever', async () => {
+    for (const token of [undefined, 'not-a-known-token-at-all']) {
+      for (const transport of ['--ws', '--http']) {
+        const run = runCli(['work', 'add', transport, '--hub', hub, '--', ADD_SH], {
+          env: token === undefined ? {} : { SWITCHBOARD_TOKEN: token },
+        });
+        const what = `token ${token}, ${transport}\n${run.stderr()}`;
+        assert.equal(await run.exited, 5, what);
+        assert.match(run.stderr(), /unauthorized/, what);
+        assert.doesNotMatch(run.stderr(), /retrying with backoff|reconnected/, what);
+      }
+    }
   });
 });

@@ -4,7 +4,10 @@
  * and never answer, and the worker reconnects and takes jobs again.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { WebSocketServer } from 'ws';
 import { startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
@@ -136,4 +139,37 @@ test('[P-WS-WORKER] ready resolves once the hub serves the socket: a call right 
   } finally {
     await server.close();
   }
+});
+
+// A socket the hub opens and then closes before serving (here: at once, 1011)
+// is an outage that lasts, not a reconnect: once the worker counted the open
+// as "reconnected" and reset its backoff, and spun, logging two lines a turn.
+test('a WebSocket that opens and closes before the hub serves it is one outage: one log line, no "reconnected"', async () => {
+  const closer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(closer, 'listening');
+  let opened = 0;
+  closer.on('connection', (socket) => {
+    opened++;
+    socket.once('message', () => socket.close(1011, 'try again later'));
+  });
+  const { port } = closer.address() as AddressInfo;
+  const lines: string[] = [];
+  const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  const worker = new HubWorker({
+    url: `http://127.0.0.1:${port}`,
+    services: 'flaky',
+    transport: 'ws',
+    backoff: { initialMs: 10, maxMs: 40 },
+    logger,
+    handler: () => 'never',
+  }).start();
+  try {
+    await until(() => opened >= 4, { what: 'four sockets opened and closed' });
+  } finally {
+    await worker.stop({ graceMs: 0 });
+    closer.close();
+  }
+  assert.equal(lines.filter((l) => l.includes('hub unavailable')).length, 1, lines.join('\n'));
+  assert.equal(lines.filter((l) => l.includes('reconnected')).length, 0, lines.join('\n'));
+  assert.match(lines.join('\n'), /the WebSocket closed \(1011\)/);
 });
