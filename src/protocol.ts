@@ -39,6 +39,18 @@ export const WS_SUBPROTOCOL = 'switchboard.v1';
 /** The path of the WebSocket channel, below the hub's base URL. */
 export const WS_PATH = '/ws';
 
+/** Close codes the hub uses on the channel (docs/websocket.md). */
+export const CloseCode = {
+  /** The hub is shutting down. */
+  GoingAway: 1001,
+  /** A binary frame: the channel speaks JSON text frames only. */
+  UnsupportedData: 1003,
+  /** A frame larger than `HUB_WS_MAX_FRAME_BYTES` (ws closes with it itself). */
+  TooBig: 1009,
+  /** No token, or an unknown one, where auth is on: as final as a 401. */
+  Unauthorized: 4401,
+} as const;
+
 /** A `Hub-Flow-Id` a caller may send: 1 to 128 visible ASCII characters. */
 export const FLOW_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { Header, WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
+import { CloseCode, Header, WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
 import { authorizationHeader } from './authorization.js';
 import { type HubClientError, hubError, unreachable } from './errors.js';
 
@@ -13,15 +13,12 @@ export type HubFrame = Record<string, unknown> & { type?: string; uid?: string; 
  */
 const PING_EVERY_MS = 15_000;
 
-/** The close code of a socket the hub would not accept without a token (docs/websocket.md). */
-const CLOSE_UNAUTHORIZED = 4401;
-
 /**
  * The error a close stands for when the hub closed over the token: as final as
  * a 401 on HTTP. Undefined for every other close, which a reconnect may heal.
  */
 export function closeRefusal(code: number, reason: Buffer): HubClientError | undefined {
-  if (code !== CLOSE_UNAUTHORIZED) return undefined;
+  if (code !== CloseCode.Unauthorized) return undefined;
   return hubError(401, 'unauthorized', {
     error: { message: `the hub closed the WebSocket (${code}): ${String(reason)}` },
   });

@@ -2,21 +2,10 @@ import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
+import { CloseCode } from '../protocol.js';
 import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, WorkerSession } from './worker-session.js';
-
-/** Close codes the hub uses (docs/websocket.md). */
-export const CloseCode = {
-  /** The hub is shutting down. */
-  GoingAway: 1001,
-  /** A binary frame: the channel speaks JSON text frames only. */
-  UnsupportedData: 1003,
-  /** A frame larger than `HUB_WS_MAX_FRAME_BYTES` (ws closes with it itself). */
-  TooBig: 1009,
-  /** No token, or an unknown one, where auth is on. */
-  Unauthorized: 4401,
-} as const;
 
 /** The socket as a channel uses it. */
 export interface Peer {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker, isHubClientError, serveFetch } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
+import { recordingLogger } from '../support/logger.js';
 import { runCli } from '../support/process.js';
 
 const ADD_SH = fileURLToPath(new URL('../../examples/add.sh', import.meta.url));
@@ -25,19 +26,6 @@ const authTokens = JSON.stringify({
     { name: 'ops', token: ADMIN, role: 'admin' },
   ],
 });
-
-/** Collects what a worker logs, to count its complaints. */
-function recordingLogger() {
-  const lines: string[] = [];
-  return {
-    lines,
-    logger: {
-      info: (m: string) => lines.push(m),
-      warn: (m: string) => lines.push(m),
-      error: (m: string) => lines.push(`ERROR ${m}`),
-    },
-  };
-}
 
 describe('tokens in the SDK and the CLI', () => {
   let server: RunningServer;

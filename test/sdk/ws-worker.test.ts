@@ -12,6 +12,7 @@ import { startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
 import { until } from '../support/http.js';
+import { recordingLogger } from '../support/logger.js';
 import { CuttableProxy } from '../support/proxy.js';
 
 test('[P-WS-REDELIVER] a WebSocket worker whose connection drops: its job goes to another worker at once, its handler is aborted and never answers, and it reconnects', {
@@ -82,8 +83,7 @@ test('[P-WS-REDELIVER] a WebSocket worker whose connection drops: its job goes t
 test('a worker with no transport chosen uses a WebSocket, and long polls where the hub refuses the upgrade', async () => {
   const server = await startServer(testConfig());
   const plain = await new CuttableProxy(server.url, { refuseWebSockets: true }).listen();
-  const lines: string[] = [];
-  const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  const { lines, logger } = recordingLogger();
   const workers = [
     new HubWorker({ url: server.url, services: 'direct', logger, handler: () => 'ws' }),
     new HubWorker({ url: plain.url, services: 'behind', logger, handler: () => 'polls' }),
@@ -153,8 +153,7 @@ test('a WebSocket that opens and closes before the hub serves it is one outage: 
     socket.once('message', () => socket.close(1011, 'try again later'));
   });
   const { port } = closer.address() as AddressInfo;
-  const lines: string[] = [];
-  const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  const { lines, logger } = recordingLogger();
   const worker = new HubWorker({
     url: `http://127.0.0.1:${port}`,
     services: 'flaky',
