@@ -46,6 +46,14 @@ export interface Config {
   /** WebSockets open at once, in all and per token. @default 10000, 1000 */
   readonly wsMaxSockets: number;
   readonly wsMaxSocketsPerToken: number;
+  /** WebSockets open at once that have still to send their `auth` frame (auth on). @default 100 */
+  readonly wsMaxUnauthenticated: number;
+  /**
+   * Browser origins (`Origin` on the upgrade) besides the hub's own that may open a
+   * WebSocket; `*` lets any in. Clients that send no Origin (not browsers) always may.
+   * @default []
+   */
+  readonly wsAllowedOrigins: readonly string[];
   /** How often the hub pings each WebSocket; one that has not answered the last ping is closed. @default 15 s */
   readonly wsPingMs: number;
   /** A call's deadline when it names none. @default 30 s */
@@ -245,6 +253,15 @@ export const INT_OPTIONS: readonly IntOption[] = [
     help: 'WebSockets open at once per token (auth on)',
   },
   {
+    key: 'wsMaxUnauthenticated',
+    env: 'HUB_WS_MAX_UNAUTHENTICATED',
+    flag: 'ws-max-unauthenticated',
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    help: 'WebSockets open at once still to send their auth frame (auth on)',
+  },
+  {
     key: 'wsPingMs',
     env: 'HUB_WS_PING_MS',
     flag: 'ws-ping-ms',
@@ -426,6 +443,7 @@ interface StringOption {
     | 'authFile'
     | 'authTokens'
     | 'idempotencyScopeHeaders'
+    | 'wsAllowedOrigins'
     | 'compat'
     | 'logLevel';
   readonly env: string;
@@ -457,6 +475,13 @@ export const STRING_OPTIONS: readonly StringOption[] = [
     flag: 'idempotency-scope-headers',
     default: 'x-user-id',
     help: 'comma-separated request headers that give each caller its own idempotency keys',
+  },
+  {
+    key: 'wsAllowedOrigins',
+    env: 'HUB_WS_ALLOWED_ORIGINS',
+    flag: 'ws-allowed-origins',
+    default: '',
+    help: "comma-separated browser origins besides the hub's own that may open a WebSocket ('*': any)",
   },
   {
     key: 'compat',
@@ -522,6 +547,7 @@ export function loadConfig({
   const config = {
     ...values,
     idempotencyScopeHeaders: parseHeaderList(String(values.idempotencyScopeHeaders)),
+    wsAllowedOrigins: parseOriginList(String(values.wsAllowedOrigins)),
   } as unknown as Config;
   checkDefaultWithinMax(
     config.callTimeoutMs,
@@ -593,6 +619,30 @@ function parseHeaderList(raw: string): string[] {
     );
   }
   return names;
+}
+
+/**
+ * `https://app.example.com, null, *`: each an origin as browsers send it (scheme,
+ * host, optional port, nothing else), `null`, or `*`.
+ */
+function parseOriginList(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (origin === '*' || origin === 'null') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (parsed?.origin !== origin.toLowerCase()) {
+      throw new ConfigError(
+        `Invalid HUB_WS_ALLOWED_ORIGINS: expected comma-separated origins such as https://app.example.com, got '${origin}'`,
+      );
+    }
+  }
+  return origins.map((origin) => origin.toLowerCase());
 }
 
 function parseInteger(raw: string, source: string, option: IntOption): number {

@@ -39,14 +39,24 @@ export const WS_SUBPROTOCOL = 'switchboard.v1';
 /** The path of the WebSocket channel, below the hub's base URL. */
 export const WS_PATH = '/ws';
 
+/** The dashboard's server-sent events: a stream, never a request frame's route. */
+export const DASHBOARD_EVENTS_PATH = '/ui/events';
+
+/** The largest frame a socket may send before it has authenticated: an `auth` frame and room to spare. */
+export const WS_AUTH_FRAME_MAX_BYTES = 8 * 1024;
+
 /** Close codes the hub uses on the channel (docs/websocket.md). */
 export const CloseCode = {
   /** The hub is shutting down. */
   GoingAway: 1001,
   /** A binary frame: the channel speaks JSON text frames only. */
   UnsupportedData: 1003,
-  /** A frame larger than `HUB_WS_MAX_FRAME_BYTES` (ws closes with it itself). */
+  /** Too many malformed frames: a client this broken is cut rather than answered for ever. */
+  PolicyViolation: 1008,
+  /** A frame larger than `HUB_WS_MAX_FRAME_BYTES`, or before auth over `WS_AUTH_FRAME_MAX_BYTES` (ws closes with it itself). */
   TooBig: 1009,
+  /** The token authenticated by an `auth` frame already has `HUB_WS_MAX_SOCKETS_PER_TOKEN` sockets. */
+  TryAgainLater: 1013,
   /** No token, or an unknown one, where auth is on: as final as a 401. */
   Unauthorized: 4401,
 } as const;

@@ -13,11 +13,11 @@ import { dashboardRoutes } from './dashboard-routes.js';
 import { errorReply, errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { type Reply, toResponse } from './reply.js';
 import { serviceRoutes } from './service-routes.js';
-import { wsRoutes } from './ws-routes.js';
 
 export interface AppOptions {
   /** Largest request or answer body, in bytes. */
@@ -65,10 +65,20 @@ export function createApp(
     app.route('/', metricsRoutes(metrics, access));
     app.route('/', dashboardRoutes(hub, live, access));
   }
-  app.route(
+  // The upgrade itself never reaches the app (ws-upgrade.ts): this answers the
+  // requests to /ws that do not ask for one.
+  app.get(
     WS_PATH,
-    wsRoutes(hub, options, access, (request) => app.fetch(request)),
+    access.guard('any', [], () =>
+      errorResponse(
+        new HubError(
+          ErrorCode.InvalidHeader,
+          `GET ${WS_PATH} opens a WebSocket: send Upgrade: websocket`,
+        ),
+      ),
+    ),
   );
+  app.all(WS_PATH, access.guard('any', [], methodNotAllowed('GET')));
   // With auth on, only an operator learns which paths do not exist.
   app.notFound(
     async (c) =>

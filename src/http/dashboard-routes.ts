@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { DASHBOARD_EVENTS_PATH } from '../protocol.js';
 import type { LiveStats } from '../telemetry/live-stats.js';
 import type { Access } from './access.js';
 import { errorResponse } from './error-status.js';
@@ -47,7 +48,7 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
   }
   routes.get('/', (c) => c.redirect('/ui', 302));
   routes.get(
-    '/ui/events',
+    DASHBOARD_EVENTS_PATH,
     access.guard('admin', [], (c) => {
       if (streams >= MAX_EVENT_STREAMS) {
         return errorResponse(
@@ -69,7 +70,7 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
     }),
   );
   for (const path of Object.keys(PAGE_FILES)) routes.all(path, methodNotAllowed('GET'));
-  routes.all('/ui/events', access.guard('admin', [], methodNotAllowed('GET')));
+  routes.all(DASHBOARD_EVENTS_PATH, access.guard('admin', [], methodNotAllowed('GET')));
   return routes;
 }
 

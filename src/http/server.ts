@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type WebSocketServerLike } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { loadTokens } from '../auth.js';
 import type { Config } from '../config.js';
@@ -11,6 +11,7 @@ import { CloseCode, WS_SUBPROTOCOL } from '../protocol.js';
 import { Access } from './access.js';
 import { createApp } from './app.js';
 import { type NodeListener, nodeRoutes } from './node-routes.js';
+import { wsUpgrade } from './ws-upgrade.js';
 
 export interface RunningServer {
   readonly hub: Hub;
@@ -45,9 +46,6 @@ export async function startServer(
     // serve() calls it as node:http's createServer(options, listener).
     createServer: ((options: ServerOptions, listener: NodeListener) =>
       createServer(options, (req, res) => hot(req, res, listener))) as typeof createServer,
-    // ws's own types and @hono/node-server's structural WebSocketServerLike differ in
-    // detail (optional options, listener signatures); the object is what it expects.
-    websocket: { server: wss as unknown as WebSocketServerLike },
     port: config.port,
     hostname: config.host,
     serverOptions: {
@@ -59,6 +57,11 @@ export async function startServer(
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 2)),
     },
   }) as HttpServer;
+  // Every request with an Upgrade header, on any path, goes here and never to the app.
+  server.on(
+    'upgrade',
+    wsUpgrade(hub, config, access, wss, (request) => app.fetch(request)),
+  );
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -70,6 +73,7 @@ export async function startServer(
     stopPings();
     // Upgraded sockets are no longer the HTTP server's connections: close them here.
     for (const socket of wss.clients) socket.close(CloseCode.GoingAway, 'the hub is shutting down');
+    wss.close();
     const closed = once(server, 'close');
     server.close();
     // Keep-alive connections turn idle one by one as their last responses finish

@@ -1,8 +1,8 @@
 import { Cancel } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
-import { isJsonMediaType } from '../protocol.js';
+import { DASHBOARD_EVENTS_PATH, isJsonMediaType, WS_PATH } from '../protocol.js';
 import { FrameRequest } from './frame-request.js';
-import type { RequestFrame } from './frames.js';
+import { FrameError, type RequestFrame } from './frames.js';
 import type { FrameSink } from './worker-session.js';
 
 /** Serves one request as an HTTP request would be: the app's own `fetch`. */
@@ -10,6 +10,12 @@ export type Dispatch = (request: Request) => Response | Promise<Response>;
 
 /** The base of the URLs request frames are dispatched to; only the path and query matter. */
 const FRAME_ORIGIN = 'http://ws.switchboard';
+
+/**
+ * Routes whose responses never end: a request frame reads its response to the
+ * end, so these are refused before they start ([P-WS-CALLER]).
+ */
+const STREAM_PATHS: ReadonlySet<string> = new Set([WS_PATH, DASHBOARD_EVENTS_PATH]);
 
 /**
  * The caller side of one socket ([P-WS-CALLER]): wsrest's request frames, each
@@ -38,6 +44,13 @@ export class CallerSession {
   }
 
   async request(frame: RequestFrame): Promise<void> {
+    const path = frame.route.split('?', 1)[0] ?? '';
+    if (STREAM_PATHS.has(path)) {
+      throw new FrameError(
+        frame.uid,
+        `${path} is a stream: open it over HTTP, not as a request frame`,
+      );
+    }
     if (this.#inFlight.has(frame.uid)) {
       throw new HubError(
         ErrorCode.InvalidFrame,
@@ -67,7 +80,15 @@ export class CallerSession {
       });
       // The route table reads only what FrameRequest has (see there).
       const response = await this.#dispatch(request as unknown as Request);
-      this.#sink.send(await responseFrame(frame, response));
+      const answer = await readBody(response, gone);
+      if (answer === STREAM) {
+        throw new FrameError(frame.uid, `${path} answered with a stream: open it over HTTP`);
+      }
+      this.#sink.send(
+        answer === undefined
+          ? errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, CANCELLED)
+          : responseFrame(frame, response, answer),
+      );
     } finally {
       this.#inFlight.delete(frame.uid);
     }
@@ -93,12 +114,11 @@ export class CallerSession {
  * `{"uid", "m", "r", "c", "h", "d" | "d64"}`: a JSON body as its value (`d`), any
  * other as base64 (`d64`), none when empty.
  */
-async function responseFrame(frame: RequestFrame, response: Response): Promise<string> {
+function responseFrame(frame: RequestFrame, response: Response, bytes: Buffer): string {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  const bytes = Buffer.from(await response.arrayBuffer());
   const head = { uid: frame.uid, m: frame.method, r: frame.route, c: response.status, h: headers };
   if (bytes.byteLength === 0) return JSON.stringify(head);
   const contentType = response.headers.get('content-type');
@@ -110,6 +130,46 @@ async function responseFrame(frame: RequestFrame, response: Response): Promise<s
   return JSON.stringify({ ...head, d64: bytes.toString('base64') });
 }
 
+const CANCELLED = new HubError(ErrorCode.Cancelled, 'the request was cancelled');
+
+/** What `readBody` returns for an event stream, whose end never comes. */
+const STREAM = Symbol('stream');
+
+/**
+ * A response's body, read to its end; undefined when `gone` aborts first (the
+ * read is cancelled, so the route's own clean-up runs), `STREAM` (cancelled at
+ * once) for a body of server-sent events.
+ */
+async function readBody(
+  response: Response,
+  gone: Cancel,
+): Promise<Buffer | undefined | typeof STREAM> {
+  const stream = response.body;
+  if (stream === null) return Buffer.alloc(0);
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await stream.cancel();
+    return STREAM;
+  }
+  if (gone.aborted) {
+    await stream.cancel();
+    return undefined;
+  }
+  const reader = stream.getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  gone.addEventListener('abort', stop);
+  try {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    return gone.aborted ? undefined : Buffer.concat(chunks);
+  } finally {
+    gone.removeEventListener('abort', stop);
+  }
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -118,6 +178,12 @@ function isJson(text: string): boolean {
     return false;
   }
 }
+
+/** The statuses of the errors a caller session answers itself (the routes' own come with their responses). */
+const FRAME_ERROR_STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.Internal]: 500,
+  [ErrorCode.Cancelled]: 499,
+};
 
 /**
  * A response frame for a request that could not be made: 400 for a frame the
@@ -131,7 +197,7 @@ export function errorResponseFrame(
   return JSON.stringify({
     uid,
     ...request,
-    c: error.code === ErrorCode.Internal ? 500 : 400,
+    c: FRAME_ERROR_STATUS[error.code] ?? 400,
     h: { 'content-type': 'application/json', 'hub-error': error.code },
     d: { error: { code: error.code, message: error.message } },
   });

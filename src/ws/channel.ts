@@ -2,7 +2,7 @@ import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
-import { CloseCode } from '../protocol.js';
+import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, WorkerSession } from './worker-session.js';
@@ -16,11 +16,25 @@ export interface Peer {
 export interface ChannelOptions {
   readonly maxCredit: number;
   readonly maxInFlight: number;
+  /** `HUB_MAX_BODY_BYTES`: the largest answer body a frame may carry, as over HTTP. */
+  readonly maxBodyBytes: number;
   /** Checks a token (`auth` frame); undefined when auth is off. */
   readonly authenticate: ((authorization: string) => Grant) | undefined;
   /** How long a socket that must send an `auth` frame may take to send it. */
   readonly authTimeoutMs: number;
+  /** Told when an `auth` frame names a known token; false refuses the socket (its token has too many). */
+  readonly authenticated?: (grant: Grant) => boolean;
 }
+
+/**
+ * Malformed frames (`invalid_json`, `invalid_frame`) a socket may send in its
+ * life: a client that keeps sending them is broken or hostile, and answering each
+ * with an error frame for ever would let it spend the hub's time.
+ */
+export const MAX_INVALID_FRAMES = 100;
+
+/** The codes of frames that are wrong in themselves, counted against `MAX_INVALID_FRAMES`. */
+const MALFORMED: ReadonlySet<string> = new Set([ErrorCode.InvalidJson, ErrorCode.InvalidFrame]);
 
 /**
  * One WebSocket: its frames in, routed to the worker side (serve, credit,
@@ -37,6 +51,7 @@ export class Channel {
   #authorization: string | undefined;
   #authenticated: boolean;
   #authTimer: NodeJS.Timeout | undefined;
+  #invalidFrames = 0;
 
   constructor(
     hub: Hub,
@@ -65,15 +80,15 @@ export class Channel {
   }
 
   receive(data: string): void {
+    if (!this.#authenticated) {
+      this.#authenticate(data);
+      return;
+    }
     let frame: Frame;
     try {
       frame = parseFrame(data);
     } catch (error) {
       this.#refuse(error, undefined);
-      return;
-    }
-    if (!this.#authenticated) {
-      this.#authenticate(frame);
       return;
     }
     void this.#handle(frame).catch((error: unknown) => this.#refuse(error, frame));
@@ -86,24 +101,43 @@ export class Channel {
     await this.#worker.close();
   }
 
-  #authenticate(frame: Frame): void {
+  /**
+   * A socket's first frame where auth is on and the upgrade carried no token: an
+   * `auth` frame with a known token, or the socket is closed with 4401. Nothing
+   * else is answered before auth, not even a parse error ([P-WS-AUTH]).
+   */
+  #authenticate(data: string): void {
     const authenticate = this.#options.authenticate;
-    if (frame.type !== 'auth' || !authenticate) {
+    let frame: Frame | undefined;
+    try {
+      if (data.length <= WS_AUTH_FRAME_MAX_BYTES) frame = parseFrame(data);
+    } catch {}
+    if (frame?.type !== 'auth' || !authenticate) {
       this.#peer.close(
         CloseCode.Unauthorized,
         'send an auth frame first, or a token on the upgrade',
       );
       return;
     }
+    let grant: Grant;
     try {
-      this.#authorization = `Bearer ${frame.token}`;
-      this.#grant = authenticate(this.#authorization);
-      this.#authenticated = true;
-      clearTimeout(this.#authTimer);
-      this.#peer.send(JSON.stringify({ type: 'ready' }));
+      grant = authenticate(`Bearer ${frame.token}`);
     } catch {
       this.#peer.close(CloseCode.Unauthorized, 'unknown token');
+      return;
     }
+    clearTimeout(this.#authTimer);
+    if (this.#options.authenticated && !this.#options.authenticated(grant)) {
+      this.#peer.close(
+        CloseCode.TryAgainLater,
+        'too many WebSockets are open for this token (HUB_WS_MAX_SOCKETS_PER_TOKEN)',
+      );
+      return;
+    }
+    this.#authorization = `Bearer ${frame.token}`;
+    this.#grant = grant;
+    this.#authenticated = true;
+    this.#peer.send(JSON.stringify({ type: 'ready' }));
   }
 
   async #handle(frame: Frame): Promise<void> {
@@ -139,6 +173,14 @@ export class Channel {
 
   /** An error frame for a frame refused on its own; a request frame's caller gets a response frame. */
   #refuse(error: unknown, frame: Frame | undefined): void {
+    if (
+      isHubError(error) &&
+      MALFORMED.has(error.code) &&
+      ++this.#invalidFrames > MAX_INVALID_FRAMES
+    ) {
+      this.#peer.close(CloseCode.PolicyViolation, `more than ${MAX_INVALID_FRAMES} invalid frames`);
+      return;
+    }
     // A HubError is an answer; anything else is a bug worth a stack trace.
     if (!isHubError(error)) log.error({ err: error }, 'a WebSocket frame failed inside the hub');
     const refused = isHubError(error)

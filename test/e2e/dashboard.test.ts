@@ -5,34 +5,17 @@
  * is taken here.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { HubClient, HubWorker } from '../../src/sdk/index.js';
+import { launchBrowser, noBrowser as missing } from '../support/browser.js';
 import { testConfig } from '../support/config.js';
 import { until } from '../support/http.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
-// Without the background-networking flags Chromium keeps dialling Google's hosts,
-// which this machine's closed network refuses.
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const missing = existsSync(CHROMIUM)
-  ? undefined
-  : `no browser at ${CHROMIUM}: apt-get install chromium (.ci/run does)`;
 
 let server: RunningServer;
 let browser: Browser;
@@ -41,7 +24,7 @@ let worker: HubWorker;
 before(async () => {
   if (missing) return;
   server = await startServer(testConfig({ authTokens, callTimeoutMs: 30_000 }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   worker = new HubWorker({
     url: server.url,
     token: TOKENS.workerAdd,

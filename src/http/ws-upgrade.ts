@@ -1,0 +1,227 @@
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Grant } from '../auth.js';
+import type { Config } from '../config.js';
+import type { Hub } from '../core/hub.js';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
+import type { Dispatch } from '../ws/caller-session.js';
+import { linkSocket } from '../ws/socket-link.js';
+import type { Access } from './access.js';
+import { errorReply } from './error-status.js';
+import { eachHeader } from './reply.js';
+
+type UpgradeOptions = Pick<
+  Config,
+  | 'wsMaxCredit'
+  | 'wsMaxInFlight'
+  | 'wsMaxSockets'
+  | 'wsMaxSocketsPerToken'
+  | 'wsMaxUnauthenticated'
+  | 'wsMaxFrameBytes'
+  | 'wsAllowedOrigins'
+  | 'headersTimeoutMs'
+  | 'maxBodyBytes'
+>;
+
+/** What node:http's `upgrade` event hands over: the request, its detached socket, the bytes read past the headers. */
+export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * Node's `upgrade` event for the whole server ([P-WS-UPGRADE]). Once a server has
+ * an `upgrade` listener, Node hands it every request that carries `Upgrade`, on
+ * any path, detached from the HTTP parser: a request nobody answers here holds
+ * its socket for ever, and one that reached the routes would run a poll or a
+ * call whose reply nobody reads. So each is settled at once, synchronously: a
+ * WebSocket of `/ws` that passes every check becomes a socket; anything else is
+ * answered 400 (or 401, 403, 503) and closed.
+ */
+export function wsUpgrade(
+  hub: Hub,
+  options: UpgradeOptions,
+  access: Access,
+  wss: WebSocketServer,
+  dispatch: Dispatch,
+): UpgradeListener {
+  const counts = new SocketCounts(options, access.enabled);
+  return (request, socket, head) => {
+    socket.on('error', ignore);
+    let grant: Grant | undefined;
+    try {
+      checkUpgrade(request, options.wsAllowedOrigins);
+      const authorization = request.headers.authorization;
+      if (access.authenticate && authorization !== undefined) {
+        grant = access.authenticate(authorization);
+      }
+      counts.admit(grant);
+    } catch (error) {
+      refuse(socket, error);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      socket.off('error', ignore);
+      let token = counts.open(grant);
+      linkSocket(ws, {
+        hub,
+        dispatch,
+        grant,
+        authorization: grant ? request.headers.authorization : undefined,
+        authenticate: access.authenticate,
+        // As long as an HTTP client gets for its headers.
+        authTimeoutMs: options.headersTimeoutMs,
+        maxCredit: options.wsMaxCredit,
+        maxInFlight: options.wsMaxInFlight,
+        maxFrameBytes: options.wsMaxFrameBytes,
+        maxBodyBytes: options.maxBodyBytes,
+        authenticated: (late) => {
+          const moved = counts.move(token, late);
+          if (moved !== undefined) token = moved;
+          return moved !== undefined;
+        },
+        closed: () => counts.close(token),
+      });
+    });
+  };
+}
+
+const ignore = () => {};
+
+/** Throws the refusal for an upgrade the hub does not take. */
+function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[]): void {
+  const path = (request.url ?? '').split('?', 1)[0];
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket' || path !== WS_PATH) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `only GET ${WS_PATH} upgrades, to a WebSocket: send this request without Upgrade`,
+    );
+  }
+  if (request.method !== 'GET') {
+    throw new HubError(ErrorCode.MethodNotAllowed, `${WS_PATH} upgrades on GET only`);
+  }
+  if ((request.headersDistinct.authorization?.length ?? 0) > 1) {
+    throw new HubError(ErrorCode.InvalidHeader, 'send one Authorization header, not several');
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && !originAllowed(origin, request.headers.host, allowedOrigins)) {
+    throw new HubError(
+      ErrorCode.Forbidden,
+      `WebSockets from the origin '${origin.slice(0, 80)}' are not allowed: list it in HUB_WS_ALLOWED_ORIGINS`,
+    );
+  }
+  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  if (!offered.includes(WS_SUBPROTOCOL)) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `offer the subprotocol ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
+    );
+  }
+}
+
+/**
+ * A browser always sends `Origin` on a WebSocket upgrade, and CORS does not apply
+ * to WebSockets: without this check any page a user visits could serve a service
+ * or call one through a hub on their network ([P-WS-ORIGIN]). The hub's own
+ * origin (its `Host`), and the ones listed, may.
+ */
+function originAllowed(origin: string, host: string | undefined, allowed: readonly string[]) {
+  const lower = origin.toLowerCase();
+  if (allowed.includes('*') || allowed.includes(lower)) return true;
+  if (lower === 'null' || host === undefined) return false;
+  try {
+    return new URL(lower).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** Answers an upgrade with the hub's JSON error and closes the connection once it is written. */
+function refuse(socket: Duplex, error: unknown): void {
+  if (!isHubError(error)) throw error;
+  const reply = errorReply(
+    error,
+    error.code === ErrorCode.Unauthorized ? { 'www-authenticate': 'Bearer' } : {},
+  );
+  const body = Buffer.from(String(reply.body));
+  const lines = [`HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}`];
+  eachHeader(reply.headers, (name, value) => lines.push(`${name}: ${value}`));
+  lines.push(`content-length: ${body.byteLength}`, 'connection: close', '', '');
+  socket.end(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]), () =>
+    socket.destroy(),
+  );
+}
+
+/** The key sockets still to authenticate are counted under (no token is named ''). */
+const UNAUTHENTICATED = Symbol('unauthenticated');
+type CountKey = string | typeof UNAUTHENTICATED;
+
+/**
+ * Open sockets, in all and per token (`HUB_WS_MAX_SOCKETS`,
+ * `HUB_WS_MAX_SOCKETS_PER_TOKEN`); with auth on, sockets still to send their `auth`
+ * frame have a count of their own (`HUB_WS_MAX_UNAUTHENTICATED`), and move to
+ * their token's when they send it.
+ */
+class SocketCounts {
+  readonly #options: UpgradeOptions;
+  readonly #authOn: boolean;
+  readonly #byKey = new Map<CountKey, number>();
+  #open = 0;
+
+  constructor(options: UpgradeOptions, authOn: boolean) {
+    this.#options = options;
+    this.#authOn = authOn;
+  }
+
+  /** Throws `hub_full` when a socket for `grant` would pass a limit. */
+  admit(grant: Grant | undefined): void {
+    const key = this.#keyOf(grant);
+    if (this.#open >= this.#options.wsMaxSockets || this.#full(key)) {
+      throw new HubError(
+        ErrorCode.HubFull,
+        key === UNAUTHENTICATED
+          ? 'too many WebSockets are waiting to authenticate (HUB_WS_MAX_UNAUTHENTICATED)'
+          : 'too many WebSockets are open (HUB_WS_MAX_SOCKETS, HUB_WS_MAX_SOCKETS_PER_TOKEN)',
+      );
+    }
+  }
+
+  open(grant: Grant | undefined): CountKey {
+    const key = this.#keyOf(grant);
+    this.#open++;
+    this.#add(key, 1);
+    return key;
+  }
+
+  /** Moves a socket to the token it authenticated as; undefined when that token is full. */
+  move(from: CountKey, grant: Grant): CountKey | undefined {
+    const to = grant.name;
+    if (this.#full(to)) return undefined;
+    this.#add(from, -1);
+    this.#add(to, 1);
+    return to;
+  }
+
+  close(key: CountKey): void {
+    this.#open--;
+    this.#add(key, -1);
+  }
+
+  #keyOf(grant: Grant | undefined): CountKey {
+    if (grant) return grant.name;
+    return this.#authOn ? UNAUTHENTICATED : '';
+  }
+
+  #full(key: CountKey): boolean {
+    const count = this.#byKey.get(key) ?? 0;
+    if (key === UNAUTHENTICATED) return count >= this.#options.wsMaxUnauthenticated;
+    // With auth off there are no tokens to count by: only the total applies.
+    return this.#authOn && count >= this.#options.wsMaxSocketsPerToken;
+  }
+
+  #add(key: CountKey, delta: number): void {
+    const count = (this.#byKey.get(key) ?? 0) + delta;
+    if (count <= 0) this.#byKey.delete(key);
+    else this.#byKey.set(key, count);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The WebSocket twin of hostile.test.ts: upgrades and frames from clients that
+ * mean harm, against a real server. Each case gets its documented answer, holds
+ * nothing of the hub's after it leaves, and the hub stays healthy (issue 26).
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { type RunningServer, startServer } from '../../src/http/server.js';
+import { testConfig } from '../support/config.js';
+import { send, until } from '../support/http.js';
+import { authTokens, TOKENS } from '../support/tokens.js';
+import { WsClient } from '../support/ws.js';
+
+interface RawOutcome {
+  /** The response's status; 0 when none came. */
+  readonly status: number;
+  readonly code: string | undefined;
+  /** Whether the hub closed the connection within the wait. */
+  readonly closedByHub: boolean;
+}
+
+/**
+ * Writes `request` on a fresh connection and waits up to `waitMs` for the hub to
+ * answer and close it; the connection is then destroyed either way.
+ */
+async function rawExchange(port: number, request: string, waitMs = 2000): Promise<RawOutcome> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(request);
+  let text = '';
+  socket.on('data', (chunk) => {
+    text += chunk.toString('latin1');
+  });
+  socket.on('error', () => {});
+  const closedByHub = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), waitMs);
+    socket.once('end', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  socket.destroy();
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+  const code = /hub-error: ([a-z_]+)/i.exec(text)?.[1];
+  return { status: status ? Number(status) : 0, code, closedByHub };
+}
+
+function upgradeRequest(path: string, upgrade: string, extra = ''): string {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
+    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
+    `Sec-WebSocket-Protocol: switchboard.v1\r\n${extra}\r\n`
+  );
+}
+
+const json = { 'content-type': 'application/json' };
+
+describe('issue 26 high: upgrades that are not a WebSocket of /ws', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig({ noWorkersMs: 0, callTimeoutMs: 5000 }));
+  });
+  after(() => server.close());
+
+  const queuedOf = async (service: string) =>
+    (await server.hub.status()).services.find((s) => s.service === service)?.queued ?? 0;
+
+  test('[P-WS-UPGRADE] an Upgrade other than websocket is answered 400 and closed at once, on any path', async () => {
+    for (const path of ['/healthz', '/service/a', '/ws', '/no/such/path']) {
+      const outcome = await rawExchange(server.port, upgradeRequest(path, 'h2c'));
+      assert.deepEqual(outcome, { status: 400, code: 'invalid_header', closedByHub: true }, path);
+    }
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+
+  test('[P-WS-UPGRADE] a WebSocket upgrade of a poll is refused before routing: the queued job stays queued', async () => {
+    const call = send(`${server.url}/service/queued`, {
+      method: 'POST',
+      headers: { ...json, 'hub-no-workers': 'queue' },
+      body: '{"n":1}',
+    }).reply;
+    await until(async () => (await queuedOf('queued')) === 1, { what: 'the call queued' });
+    const outcome = await rawExchange(
+      server.port,
+      upgradeRequest('/service/queued/jobs?timeout=0', 'websocket'),
+    );
+    assert.deepEqual(outcome, { status: 400, code: 'invalid_header', closedByHub: true });
+    // The job was never taken: a real poll gets it as attempt 1.
+    const poll = await send(`${server.url}/service/queued/jobs?timeout=1000`).reply;
+    const job = JSON.parse(poll.body.toString()) as { id: string; attempt: number };
+    assert.equal(job.attempt, 1);
+    await send(`${server.url}/jobs/${job.id}`, { method: 'POST', headers: json, body: '2' }).reply;
+    assert.equal((await call).status, 200);
+  });
+
+  test('[P-WS-UPGRADE] a WebSocket upgrade of a call queues nothing', async () => {
+    const outcome = await rawExchange(
+      server.port,
+      upgradeRequest('/service/never', 'websocket', 'Hub-No-Workers: queue\r\n'),
+    );
+    assert.deepEqual(outcome, { status: 400, code: 'invalid_header', closedByHub: true });
+    assert.equal(server.hub.parked.calls, 0);
+    assert.equal(await queuedOf('never'), 0);
+  });
+});
+
+describe('issue 26 high: request frames and streaming routes', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig());
+  });
+  after(() => server.close());
+
+  test('[P-WS-CALLER] a request frame for a streaming route (/ui/events, /ws) is refused with 400 invalid_frame', async () => {
+    const client = await WsClient.open(server.url);
+    for (const [uid, r] of [
+      ['sse', '/ui/events'],
+      ['ws', '/ws'],
+      ['ws-query', '/ws?x=1'],
+    ] as const) {
+      client.send({ uid, m: 'GET', r });
+      const response = await client.next((f) => f.uid === uid);
+      assert.equal(response.c, 400, r);
+      assert.equal((response.h as Record<string, string>)['hub-error'], 'invalid_frame', r);
+    }
+    await client.close();
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+});
+
+describe('issue 26 high: a socket that has not authenticated', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig({ authTokens }));
+  });
+  after(() => server.close());
+
+  for (const [what, frame] of [
+    ['text that is not JSON', 'not json'],
+    ['JSON that is not an object', '1'],
+    ['a frame that is not auth', '{"type":"credit","credit":1}'],
+    ['an auth frame with no token', '{"type":"auth"}'],
+  ] as const) {
+    test(`[P-WS-AUTH] before auth, ${what} closes the socket with 4401`, async () => {
+      const client = await WsClient.open(server.url);
+      client.send(frame);
+      assert.equal((await client.closed).code, 4401);
+      assert.deepEqual(client.pending, []);
+    });
+  }
+
+  test('[P-WS-AUTH] before auth, a frame over the small pre-auth limit closes the socket', async () => {
+    const client = await WsClient.open(server.url);
+    client.send({ type: 'auth', token: TOKENS.workerAdd, pad: 'x'.repeat(64 * 1024) });
+    const { code } = await client.closed;
+    assert.ok(code === 1009 || code === 4401, `closed with ${code}`);
+  });
+
+  test('[P-WS-FRAMES] after auth, a socket that keeps sending invalid frames is closed with 1008', async () => {
+    const client = await WsClient.open(server.url, { token: TOKENS.workerAdd });
+    for (let i = 0; i < 500; i++) client.send('{"type":"nope"}');
+    assert.equal((await client.closed).code, 1008);
+    const errors = client.pending.filter((f) => f.type === 'error').length;
+    assert.ok(errors <= 100, `${errors} error frames before the close`);
+  });
+});
+
+describe('issue 26 high: cross-site WebSockets', () => {
+  let server: RunningServer;
+  let listed: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig());
+    listed = await startServer(
+      testConfig({ wsAllowedOrigins: ['https://app.example.com', 'null'] }),
+    );
+  });
+  after(() => Promise.all([server.close(), listed.close()]));
+
+  const withOrigin = (origin: string) => `Origin: ${origin}\r\n`;
+
+  test("[P-WS-ORIGIN] a browser origin other than the hub's own is refused with 403 forbidden", async () => {
+    for (const origin of ['http://evil.example', 'null', 'http://127.0.0.1:1']) {
+      const outcome = await rawExchange(
+        server.port,
+        upgradeRequest('/ws', 'websocket', withOrigin(origin)),
+      );
+      assert.deepEqual(outcome, { status: 403, code: 'forbidden', closedByHub: true }, origin);
+    }
+  });
+
+  test("[P-WS-ORIGIN] the hub's own origin, no Origin at all, and listed origins are let in", async () => {
+    const own = await rawExchange(
+      server.port,
+      upgradeRequest('/ws', 'websocket', withOrigin('http://127.0.0.1')),
+      200,
+    );
+    assert.equal(own.status, 101);
+    const none = await WsClient.open(server.url);
+    await none.close();
+    for (const origin of ['https://app.example.com', 'null']) {
+      const outcome = await rawExchange(
+        listed.port,
+        upgradeRequest('/ws', 'websocket', withOrigin(origin)),
+        200,
+      );
+      assert.equal(outcome.status, 101, origin);
+    }
+    const other = await rawExchange(
+      listed.port,
+      upgradeRequest('/ws', 'websocket', withOrigin('https://evil.example')),
+    );
+    assert.equal(other.status, 403);
+  });
+});
+
+describe('issue 26: a repeated Authorization on the upgrade', () => {
+  test('[P-AUTH] two Authorization headers on the upgrade are refused with 400 invalid_header', async () => {
+    const server = await startServer(testConfig({ authTokens }));
+    try {
+      const auth = `Authorization: Bearer ${TOKENS.workerAdd}\r\n`;
+      const outcome = await rawExchange(
+        server.port,
+        upgradeRequest('/ws', 'websocket', auth + auth),
+      );
+      assert.deepEqual(outcome, { status: 400, code: 'invalid_header', closedByHub: true });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('issue 26 medium: socket counts move to their token on auth', () => {
+  test('[P-WS-FRAMES] a socket that authenticates by frame counts under its token; sockets still to authenticate have their own cap', async () => {
+    const server = await startServer(
+      testConfig({ authTokens, wsMaxSocketsPerToken: 2, wsMaxUnauthenticated: 2 }),
+    );
+    try {
+      const byHeader = await WsClient.open(server.url, { token: TOKENS.workerAdd });
+      const byFrame = await WsClient.open(server.url);
+      byFrame.send({ type: 'auth', token: TOKENS.workerAdd });
+      await byFrame.next((f) => f.type === 'ready');
+      // The token holds two sockets now: a third by header is refused...
+      assert.equal(await WsClient.refusal(server.url, { token: TOKENS.workerAdd }), 503);
+      // ...and a third by frame is closed when it names the token.
+      const third = await WsClient.open(server.url);
+      third.send({ type: 'auth', token: TOKENS.workerAdd });
+      assert.equal((await third.closed).code, 1013);
+      // Two idle anonymous sockets fill the anonymous cap, and lock out no token.
+      const idle = [await WsClient.open(server.url), await WsClient.open(server.url)];
+      assert.equal(await WsClient.refusal(server.url), 503);
+      const caller = await WsClient.open(server.url, { token: TOKENS.callerAdd });
+      await Promise.all([byHeader, byFrame, caller, ...idle].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+});
