@@ -21,6 +21,7 @@ export function createHub(config: Config): Hub {
       jobTaken: (service, queuedMs) => hub?.observer.jobTaken(service, queuedMs),
       jobRetried: (job, attempt, reason, outcome) =>
         hub?.observer.jobRetried(job, attempt, reason, outcome),
+      handOutEnded: (deliveryId) => hub?.handOutEnded(deliveryId),
     },
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,

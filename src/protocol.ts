@@ -169,16 +169,18 @@ export const UNJOINABLE_HEADER = 'set-cookie';
 export function answerHeadersOf(
   headers: Readonly<Record<string, string | readonly string[]>>,
 ): Record<string, string | string[]> {
-  const returned: Record<string, string | string[]> = {};
+  // No prototype: a header named `constructor` or `__proto__` is a header like any other.
+  const returned: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of Object.entries(headers)) {
     const target = name.toLowerCase();
     if (!isReturnableAnswerHeader(target)) continue;
     const before = returned[target];
+    const values = typeof value === 'string' ? [value] : value;
     if (before === undefined) {
       returned[target] = typeof value === 'string' ? value : [...value];
     } else {
-      const values = [...(typeof before === 'string' ? [before] : before), ...value];
-      returned[target] = target === UNJOINABLE_HEADER ? values : values.join(', ');
+      const joined = [...(typeof before === 'string' ? [before] : before), ...values];
+      returned[target] = target === UNJOINABLE_HEADER ? joined : joined.join(', ');
     }
   }
   return returned;
@@ -191,6 +193,13 @@ export function isJsonMediaType(contentType: string): boolean {
   const mediaType = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
   return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
+
+/**
+ * The most bytes of headers (`name: value` lines) an answer may return to its
+ * caller: Node's default `maxHeaderSize`, what an HTTP answer's `Hub-Header-*`
+ * lines can carry at most, and what most HTTP clients accept.
+ */
+export const MAX_ANSWER_HEADER_BYTES = 16 * 1024;
 
 /**
  * Why an answer's headers cannot be sent to its caller, or `undefined` when they
@@ -206,11 +215,16 @@ export function answerHeaderProblem(contentType: unknown, headers: unknown): str
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     return '`headers` must be an object of header names to values';
   }
+  let bytes = 0;
   for (const [name, value] of Object.entries(headers)) {
     const values: unknown[] = Array.isArray(value) ? value : [value];
     if (!isHeaderName(name) || values.length === 0 || !values.every(isHeaderValue)) {
       return `header '${name.slice(0, 40)}' is not a valid HTTP header`;
     }
+    for (const line of values as string[]) bytes += name.length + line.length + 4;
+  }
+  if (bytes > MAX_ANSWER_HEADER_BYTES) {
+    return `the headers come to ${bytes} bytes; at most ${MAX_ANSWER_HEADER_BYTES} are returned to a caller`;
   }
   return undefined;
 }

@@ -47,6 +47,8 @@ export class Hub {
   readonly #observers: HubObserver[] = [];
   /** WebSockets serving each service on this hub, by service. */
   readonly #sockets = new Map<string, number>();
+  /** Deliveries held by WebSocket sessions, each with what to do when it ends. */
+  readonly #handOutWatchers = new Map<string, () => void>();
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -263,6 +265,24 @@ export class Hub {
       if (left === 0) this.#sockets.delete(service);
       else this.#sockets.set(service, left);
     };
+  }
+
+  /**
+   * Calls `onEnd` once when the delivery `deliveryId` ends, however and wherever
+   * (an answer over HTTP, a lapsed lease): a WebSocket session frees the slot of a
+   * job it holds. Returns the function that stops watching.
+   */
+  watchHandOut(deliveryId: string, onEnd: () => void): () => void {
+    this.#handOutWatchers.set(deliveryId, onEnd);
+    return () => this.#handOutWatchers.delete(deliveryId);
+  }
+
+  /** The store's word that a delivery ended (create-hub.ts wires it). */
+  handOutEnded(deliveryId: string): void {
+    const onEnd = this.#handOutWatchers.get(deliveryId);
+    if (onEnd === undefined) return;
+    this.#handOutWatchers.delete(deliveryId);
+    onEnd();
   }
 
   async status(): Promise<HubStatus> {

@@ -14,7 +14,8 @@ export interface RequestFrame {
 /** The hub's response frame to a request. */
 export interface ResponseFrame {
   readonly c: number;
-  readonly h: Record<string, string>;
+  /** A header's lines that cannot be joined (Set-Cookie) come as a list. */
+  readonly h: Record<string, string | string[]>;
   readonly d?: unknown;
   readonly d64?: string;
 }

@@ -121,7 +121,11 @@ export class HubClient {
       { m: 'POST', r: route, h: headers, ...encoded },
       options.signal,
     );
-    const responseHeaders = new Headers(frame.h);
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(frame.h)) {
+      for (const line of typeof value === 'string' ? [value] : value)
+        responseHeaders.append(name, line);
+    }
     const code = responseHeaders.get(Header.Error);
     if (code !== null) throw hubError(frame.c, code, frame.d);
     const bytes =

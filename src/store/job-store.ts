@@ -54,6 +54,11 @@ export interface JobEvents {
    * `retrying` when the job goes out again, `failed` when its call fails.
    */
   jobRetried(job: Job, attempt: number, reason: string, outcome: FailOutcome): void;
+  /**
+   * A delivery ended, however (answered, failed, lease lost, withdrawn): whoever
+   * holds it, a WebSocket worker among them, can let its slot go.
+   */
+  handOutEnded?(deliveryId: string): void;
 }
 
 /** A service's figures as the store keeps them: all but the sockets, which are the hub's own. */

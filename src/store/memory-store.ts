@@ -359,6 +359,7 @@ export class MemoryStore implements JobStore {
     record.service.inFlight--;
     record.handOut = undefined;
     if (state) this.#finished.add(handOut.id, state);
+    this.#options.events?.handOutEnded?.(handOut.id);
   }
 
   /** Takes a job out of the live tables, wherever it was. */

@@ -115,10 +115,13 @@ export class CallerSession {
  * other as base64 (`d64`), none when empty.
  */
 function responseFrame(frame: RequestFrame, response: Response, bytes: Buffer): string {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
+  // Set-Cookie lines cannot be joined into one: each is its own, in a list.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 1) headers['set-cookie'] = cookies;
   const head = { uid: frame.uid, m: frame.method, r: frame.route, c: response.status, h: headers };
   if (bytes.byteLength === 0) return JSON.stringify(head);
   const contentType = response.headers.get('content-type');

@@ -72,7 +72,7 @@ export class Channel {
         options.authTimeoutMs,
       );
     }
-    this.#worker = new WorkerSession(hub, peer, options.maxCredit);
+    this.#worker = new WorkerSession(hub, peer, options);
     this.#caller = new CallerSession(dispatch, peer, {
       maxInFlight: options.maxInFlight,
       authorization: () => this.#authorization,

@@ -17,6 +17,9 @@ export interface FrameSink {
 /** How long a take refused as full (`hub_full`, `service_full`) waits before it tries again. */
 const FULL_RETRY_MS = 100;
 
+/** Ended deliveries a socket remembers, so a late frame about one gets the hub's precise error. */
+const MAX_ENDED = 1024;
+
 /** A take that ends empty sooner than this did not wait at all. */
 const EMPTY_TAKE_MS = 10;
 
@@ -34,10 +37,17 @@ export class WorkerSession {
   readonly #hub: Hub;
   readonly #sink: FrameSink;
   readonly #maxCredit: number;
+  readonly #maxBodyBytes: number;
   /** Aborted when the socket closes: ends the parked takes. */
   readonly #gone = new Cancel();
-  /** The jobs this socket holds, by delivery id. */
-  readonly #held = new Set<string>();
+  /** The jobs this socket holds, by delivery id, each with the function that stops watching it. */
+  readonly #held = new Map<string, () => void>();
+  /**
+   * Deliveries this socket held that have ended, the latest `MAX_ENDED`: a frame
+   * about one goes to the hub, whose answer is precise (`already_answered`,
+   * `lease_lost`, ...), as over HTTP; a frame about any other id is `not_held`.
+   */
+  readonly #ended = new Set<string>();
   #services: readonly string[] = [];
   #worker: string | undefined;
   #base64 = false;
@@ -51,10 +61,11 @@ export class WorkerSession {
   /** Take loops waiting for room; woken when room may have opened (an answer, a failure, more credit, the close). */
   #waiting: (() => void)[] = [];
 
-  constructor(hub: Hub, sink: FrameSink, maxCredit: number) {
+  constructor(hub: Hub, sink: FrameSink, limits: { maxCredit: number; maxBodyBytes: number }) {
     this.#hub = hub;
     this.#sink = sink;
-    this.#maxCredit = maxCredit;
+    this.#maxCredit = limits.maxCredit;
+    this.#maxBodyBytes = limits.maxBodyBytes;
   }
 
   serve(frame: ServeFrame, grant: Grant | undefined): void {
@@ -83,6 +94,12 @@ export class WorkerSession {
 
   async answer(frame: AnswerFrame): Promise<void> {
     this.#checkHeld(frame.id);
+    if (frame.body.byteLength > this.#maxBodyBytes) {
+      throw new HubError(
+        ErrorCode.PayloadTooLarge,
+        `the answer's body is ${frame.body.byteLength} bytes; at most ${this.#maxBodyBytes} (HUB_MAX_BODY_BYTES)`,
+      );
+    }
     const problem = answerHeaderProblem(frame.contentType, frame.headers);
     if (problem !== undefined) throw new HubError(ErrorCode.InvalidHeader, problem);
     await this.#release(frame.id, () =>
@@ -114,7 +131,8 @@ export class WorkerSession {
     this.#gone.abort();
     for (const release of this.#released) release();
     this.#wakeAll();
-    const held = [...this.#held];
+    const held = [...this.#held.keys()];
+    for (const unwatch of this.#held.values()) unwatch();
     this.#held.clear();
     if (this.#services.length > 0) {
       log.info(
@@ -150,23 +168,42 @@ export class WorkerSession {
     this.#wakeAll();
   }
 
+  /** Throws `not_held` for a job this socket neither holds nor held lately. */
   #checkHeld(id: string): void {
-    if (!this.#held.has(id)) {
+    if (!this.#held.has(id) && !this.#ended.has(id)) {
       throw new HubError(ErrorCode.NotHeld, `this socket holds no job '${id.slice(0, 40)}'`);
     }
+  }
+
+  /** Takes a delivery into the socket's hold, until it ends here or elsewhere. */
+  #hold(id: string): void {
+    this.#held.set(
+      id,
+      this.#hub.watchHandOut(id, () => this.#let(id)),
+    );
+  }
+
+  /** A held delivery ended (answered here or over HTTP, its lease lapsed...): its slot is free. */
+  #let(id: string): void {
+    const unwatch = this.#held.get(id);
+    if (unwatch === undefined) return;
+    unwatch();
+    this.#held.delete(id);
+    this.#ended.add(id);
+    if (this.#ended.size > MAX_ENDED)
+      this.#ended.delete(this.#ended.values().next().value as string);
+    this.#wakeAll();
   }
 
   /** Ends the hold on a job once `settle` has run, whatever it did, and opens its slot. */
   async #release(id: string, settle: () => Promise<void>): Promise<void> {
     try {
       await settle();
-      this.#held.delete(id);
+      this.#let(id);
     } catch (error) {
       // Refused for good (late, lease lost, caller gone): the slot is free either way.
-      if (isHubError(error) && error.code !== ErrorCode.InvalidStatus) this.#held.delete(id);
+      if (isHubError(error) && error.code !== ErrorCode.InvalidStatus) this.#let(id);
       throw error;
-    } finally {
-      this.#wakeAll();
     }
   }
 
@@ -210,7 +247,7 @@ export class WorkerSession {
         for (const unlink of unlinks) unlink();
       }
       for (const delivery of deliveries) {
-        this.#held.add(delivery.id);
+        this.#hold(delivery.id);
         this.#sink.send(jobFrame(delivery, this.#base64));
       }
       // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.

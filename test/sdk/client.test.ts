@@ -27,6 +27,13 @@ for (const transport of ['http', 'ws'] as const)
             });
           }
           if (job.contentType === 'application/octet-stream') return job.body;
+          if (job.headers['x-cookies'] !== undefined) {
+            const headers = new Headers([
+              ['set-cookie', 'a=1'],
+              ['set-cookie', 'b=2'],
+            ]);
+            return new Response(null, { status: 204, headers });
+          }
           if (job.contentType?.startsWith('text/'))
             return new Response(job.text().toUpperCase(), {
               headers: { 'content-type': 'text/plain' },
@@ -51,6 +58,12 @@ for (const transport of ['http', 'ws'] as const)
       assert.equal(response.ok, true);
       assert.equal(response.headers.get('content-type'), 'application/json');
       assert.deepEqual(response.body, { echoed: { n: 1 }, trace: 't-1' });
+    });
+
+    // Issue 26, item 16: over WebSocket only the last Set-Cookie arrived.
+    test('call() returns every Set-Cookie line a worker sent', async () => {
+      const response = await client.call('echo', {}, { headers: { 'x-cookies': '1' } });
+      assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2']);
     });
 
     test('call() sends bytes as bytes and returns text as a string', async () => {
