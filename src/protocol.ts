@@ -229,7 +229,8 @@ export function answerHeaderProblem(contentType: unknown, headers: unknown): str
   return undefined;
 }
 
-function isHeaderName(name: string): boolean {
+/** True for a name Node would send as a header name. */
+export function isHeaderName(name: string): boolean {
   try {
     validateHeaderName(name);
     return true;
@@ -238,7 +239,8 @@ function isHeaderName(name: string): boolean {
   }
 }
 
-function isHeaderValue(value: unknown): value is string {
+/** True for a string Node would send as a header value. */
+export function isHeaderValue(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   try {
     validateHeaderValue('x', value);

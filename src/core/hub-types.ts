@@ -60,6 +60,11 @@ export interface TakeInput {
   readonly timeoutMs?: number | undefined;
   /** Who is asking, for `GET /services`; anonymous when undefined. */
   readonly workerId?: string | undefined;
+  /**
+   * A WebSocket's take: bounded by the socket limits (sockets × services a socket
+   * serves), so it holds no `HUB_MAX_PARKED` slot, which callers and pollers need.
+   */
+  readonly fromSocket?: boolean;
 }
 
 /** A worker's answer to one delivery, as a batch carries it. */

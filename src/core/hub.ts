@@ -173,7 +173,7 @@ export class Hub {
 
     let wait: ParkedWait;
     try {
-      wait = this.#parking.park(input.service, waitMs, signal);
+      wait = this.#parking.park(input.service, waitMs, signal, input.fromSocket !== true);
     } catch (full) {
       // A hub or service full of parked calls ([P-LIMITS], [P-SHARES]) must still
       // hand them to the worker that would drain it: a job queued needs no parking.

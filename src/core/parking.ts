@@ -42,11 +42,17 @@ export class Parking {
 
   /**
    * Parks a poll-like wait: its signal aborts after `waitMs`, when `signal` aborts,
-   * or at shutdown (`endAll`).
+   * or at shutdown (`endAll`). It holds a slot of the budget unless `budgeted` is
+   * false (a WebSocket's take, bounded by the socket limits instead).
    */
-  park(service: string, waitMs: number, signal: CancelSignal | undefined): ParkedWait {
+  park(
+    service: string,
+    waitMs: number,
+    signal: CancelSignal | undefined,
+    budgeted = true,
+  ): ParkedWait {
     // A zero wait (a short poll) ends within this turn: it holds no parked slot.
-    const release = waitMs > 0 ? this.reserve(service) : noop;
+    const release = waitMs > 0 && budgeted ? this.reserve(service) : noop;
     const wait = new Cancel();
     const unlink = linkAbort(signal, wait, cancelledError);
     const timer = setTimeout(() => wait.abort(), waitMs);

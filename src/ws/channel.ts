@@ -5,13 +5,10 @@ import { log } from '../log.js';
 import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
-import { errorFrame, WorkerSession } from './worker-session.js';
+import { errorFrame, type FrameSink, WorkerSession } from './worker-session.js';
 
 /** The socket as a channel uses it. */
-export interface Peer {
-  send(frame: string | Buffer): void;
-  close(code: number, reason: string): void;
-}
+export type Peer = FrameSink;
 
 export interface ChannelOptions {
   readonly maxCredit: number;

@@ -1,5 +1,5 @@
 import { ErrorCode, HubError } from '../errors.js';
-import { MAX_FAILURE_MESSAGE } from '../protocol.js';
+import { isHeaderName, isHeaderValue, MAX_FAILURE_MESSAGE } from '../protocol.js';
 
 /**
  * The frames of the WebSocket channel (docs/websocket.md), JSON text frames all.
@@ -120,13 +120,25 @@ function bodyOf(frame: Record<string, unknown>, jsonField: string, base64Field: 
   return { bytes: Buffer.from(JSON.stringify(frame[jsonField])), isJson: true };
 }
 
-function stringRecord(value: unknown, field: string): Record<string, string> {
-  if (value === undefined) return {};
-  const headers = record(value);
-  if (!headers || !Object.values(headers).every((v) => typeof v === 'string')) {
-    throw invalid(`'${field}' must be an object of header names to strings`);
+/**
+ * A request frame's headers, each a valid HTTP header: checked here, as Node
+ * checks an HTTP request's, so a bad one is this frame's `invalid_frame` and
+ * never a fault further in. The message names the header, never its value (it
+ * may be a token).
+ */
+function headerRecord(value: unknown, field: string): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null);
+  if (value === undefined) return headers;
+  const given = record(value);
+  if (!given) throw invalid(`'${field}' must be an object of header names to strings`);
+  for (const [name, line] of Object.entries(given)) {
+    if (!isHeaderName(name)) throw invalid(`'${field}' has a name that is not an HTTP header name`);
+    if (!isHeaderValue(line)) {
+      throw invalid(`'${field}': the value of '${name.slice(0, 40)}' is not a valid header value`);
+    }
+    headers[name] = line;
   }
-  return headers as Record<string, string>;
+  return headers;
 }
 
 /** Parses one text frame; throws `invalid_json` or `invalid_frame` (with the uid, if it has one). */
@@ -215,7 +227,7 @@ function requestFrame(frame: Record<string, unknown>): RequestFrame {
     throw new FrameError(uid, "'r' must be a route starting with '/'");
   }
   try {
-    const headers = stringRecord(frame.h, 'h');
+    const headers = headerRecord(frame.h, 'h');
     const body = bodyOf(frame, 'd', 'd64');
     if (body?.isJson && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Grant, requireRole } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { Cancel, linkAbort } from '../domain/cancel.js';
@@ -6,16 +5,28 @@ import type { Delivery } from '../domain/job.js';
 import { encodeJob } from '../domain/job-json.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
-import { answerHeaderProblem, answerHeadersOf, MAX_BATCH_JOBS } from '../protocol.js';
+import { answerHeaderProblem, answerHeadersOf, CloseCode, MAX_BATCH_JOBS } from '../protocol.js';
 import type { AnswerFrame, CreditFrame, FailFrame, HeartbeatFrame, ServeFrame } from './frames.js';
 
 /** Where a session sends its frames: the socket, as the channel wraps it. */
 export interface FrameSink {
   send(frame: string | Buffer): void;
+  close(code: number, reason: string): void;
 }
 
-/** How long a take refused as full (`hub_full`, `service_full`) waits before it tries again. */
-const FULL_RETRY_MS = 100;
+/**
+ * How a service's takes back off while the hub refuses them (`hub_full`,
+ * `service_full`, `too_many_services`): the first retry after `firstMs`, each
+ * next one twice as late up to `maxMs`; refused for `giveUpMs` in a row, the
+ * socket is closed with 1013 so its client reconnects with its own backoff.
+ */
+export interface TakeRetry {
+  readonly firstMs: number;
+  readonly maxMs: number;
+  readonly giveUpMs: number;
+}
+
+export const TAKE_RETRY: TakeRetry = { firstMs: 100, maxMs: 5000, giveUpMs: 30_000 };
 
 /** Ended deliveries a socket remembers, so a late frame about one gets the hub's precise error. */
 const MAX_ENDED = 1024;
@@ -38,6 +49,7 @@ export class WorkerSession {
   readonly #sink: FrameSink;
   readonly #maxCredit: number;
   readonly #maxBodyBytes: number;
+  readonly #retry: TakeRetry;
   /** Aborted when the socket closes: ends the parked takes. */
   readonly #gone = new Cancel();
   /** The jobs this socket holds, by delivery id, each with the function that stops watching it. */
@@ -61,11 +73,16 @@ export class WorkerSession {
   /** Take loops waiting for room; woken when room may have opened (an answer, a failure, more credit, the close). */
   #waiting: (() => void)[] = [];
 
-  constructor(hub: Hub, sink: FrameSink, limits: { maxCredit: number; maxBodyBytes: number }) {
+  constructor(
+    hub: Hub,
+    sink: FrameSink,
+    limits: { maxCredit: number; maxBodyBytes: number; takeRetry?: TakeRetry },
+  ) {
     this.#hub = hub;
     this.#sink = sink;
     this.#maxCredit = limits.maxCredit;
     this.#maxBodyBytes = limits.maxBodyBytes;
+    this.#retry = limits.takeRetry ?? TAKE_RETRY;
   }
 
   serve(frame: ServeFrame, grant: Grant | undefined): void {
@@ -217,7 +234,23 @@ export class WorkerSession {
     return this.#credit - this.#held.size - this.#reserved;
   }
 
+  /** Waits `ms`, or less if the socket closes meanwhile. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#gone.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#gone.addEventListener('abort', done);
+    });
+  }
+
   async #takeLoop(service: string): Promise<void> {
+    /** When the takes of this service began to be refused; 0 while they are not. */
+    let refusedSince = 0;
+    let retryMs = this.#retry.firstMs;
     while (!this.#gone.aborted) {
       const room = this.#room();
       if (room <= 0) {
@@ -234,25 +267,46 @@ export class WorkerSession {
       const unlinks = [this.#gone, this.#shrunk].map((s) => linkAbort(s, cut, noReason));
       let deliveries: Delivery[];
       try {
-        deliveries = await this.#hub.takeBatch({ service, workerId: this.#worker }, max, cut);
+        deliveries = await this.#hub.takeBatch(
+          { service, workerId: this.#worker, fromSocket: true },
+          max,
+          cut,
+        );
       } catch (error) {
         const refused = callError(error);
-        this.#sink.send(errorFrame(refused, undefined));
-        // Shutting down: the channel closes the socket. Full: try again shortly.
-        if (refused.code === ErrorCode.ShuttingDown) return;
-        await sleep(FULL_RETRY_MS);
+        // Shutting down: the channel closes the socket.
+        if (refused.code === ErrorCode.ShuttingDown) {
+          this.#sink.send(errorFrame(refused, { service }));
+          return;
+        }
+        // Full: one error frame, then quieter and quieter retries, until it lasts too long.
+        const now = Date.now();
+        if (refusedSince === 0) {
+          refusedSince = now;
+          this.#sink.send(errorFrame(refused, { service }));
+        } else if (now - refusedSince >= this.#retry.giveUpMs) {
+          this.#sink.close(
+            CloseCode.TryAgainLater,
+            `the hub refused to take jobs of '${service}' for ${now - refusedSince} ms (${refused.code})`,
+          );
+          return;
+        }
+        await this.#pause(retryMs);
+        retryMs = Math.min(retryMs * 2, this.#retry.maxMs);
         continue;
       } finally {
         this.#reserved -= max;
         for (const unlink of unlinks) unlink();
       }
+      refusedSince = 0;
+      retryMs = this.#retry.firstMs;
       for (const delivery of deliveries) {
         this.#hold(delivery.id);
         this.#sink.send(jobFrame(delivery, this.#base64));
       }
       // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.
       if (deliveries.length === 0 && !cut.aborted && Date.now() - parkedAt < EMPTY_TAKE_MS) {
-        await sleep(FULL_RETRY_MS);
+        await this.#pause(this.#retry.firstMs);
       }
     }
   }
@@ -278,10 +332,10 @@ function jobFrame(delivery: Delivery, base64: boolean): Buffer {
 const JOB_FRAME_START = Buffer.from('{"type":"job","job":');
 const CLOSE_BRACE = Buffer.from('}');
 
-/** `{"type":"error", "id"?, "uid"?, "code", "message"}`. */
+/** `{"type":"error", "id"?, "uid"?, "service"?, "code", "message"}`. */
 export function errorFrame(
   error: HubError,
-  about: { id?: string; uid?: string } | undefined,
+  about: { id?: string; uid?: string; service?: string } | undefined,
 ): string {
   return JSON.stringify({ type: 'error', ...about, code: error.code, message: error.message });
 }

@@ -132,6 +132,23 @@ describe('issue 26 high: request frames and streaming routes', () => {
     await client.close();
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   });
+
+  test('[P-WS-FRAMES] a request frame with a header that is not valid HTTP is invalid_frame, and its value is never echoed', async () => {
+    const client = await WsClient.open(server.url);
+    const secret = 'Bearer sk-live-0123456789';
+    for (const [uid, h] of [
+      ['value', { 'x-token': `${secret}\r\nx-evil: 1` }],
+      ['name', { 'bad name': secret }],
+      ['nul', { 'x-a': `${secret}\u0000` }],
+    ] as const) {
+      client.send({ uid, m: 'POST', r: '/service/a', h });
+      const response = await client.next((f) => f.uid === uid);
+      assert.equal(response.c, 400, uid);
+      assert.equal((response.h as Record<string, string>)['hub-error'], 'invalid_frame', uid);
+      assert.doesNotMatch(JSON.stringify(response), /sk-live/, uid);
+    }
+    await client.close();
+  });
 });
 
 describe('issue 26 high: a socket that has not authenticated', () => {

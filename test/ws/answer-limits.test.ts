@@ -150,3 +150,23 @@ describe('a socket and the jobs it holds', () => {
     await Promise.all([worker.close(), caller.close()]);
   });
 });
+
+describe("a socket's takes and the hub's parked budget", () => {
+  test("[P-LIMITS] a socket's parked takes hold no HUB_MAX_PARKED slot: sockets serving many services cannot lock callers out", async () => {
+    const server = await startServer(testConfig({ maxParked: 3 }));
+    try {
+      const services = ['s1', 's2', 's3', 's4', 's5'];
+      const worker = await WsClient.open(server.url);
+      worker.send({ type: 'serve', services, credit: 5 });
+      await worker.next((f) => f.type === 'serving');
+      const answered = call(server, 's5', { n: 5 });
+      const job = jobOf(await worker.next(isJob));
+      worker.send({ type: 'answer', id: job.id, body: 5 });
+      assert.equal((await answered).status, 200);
+      assert.equal(worker.pending.filter((f) => f.type === 'error').length, 0);
+      await worker.close();
+    } finally {
+      await server.close();
+    }
+  });
+});

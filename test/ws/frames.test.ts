@@ -174,8 +174,9 @@ describe('[P-WS-FRAMES] bad frames', () => {
     }
     holder.send({ type: 'answer', id: job.id, body: 'mine' });
     assert.equal(await (await called).text(), '"mine"');
+    // Issue 26, item 30: a second answer is already_answered, as over HTTP.
     holder.send({ type: 'answer', id: job.id, body: 'twice' });
-    await holder.next(isError('not_held'));
+    await holder.next(isError('already_answered'));
     await Promise.all([holder.close(), other.close()]);
   });
 
