@@ -46,6 +46,10 @@ export interface Config {
   /** WebSockets open at once, in all and per token. @default 10000, 1000 */
   readonly wsMaxSockets: number;
   readonly wsMaxSocketsPerToken: number;
+  /** Bytes sent to one WebSocket and not yet taken by it before it is cut. @default 64 MiB */
+  readonly wsMaxUnsentBytes: number;
+  /** The same for every WebSocket together; past it, sockets holding over 1 MiB are cut. @default 512 MiB */
+  readonly wsMaxUnsentTotalBytes: number;
   /** WebSockets open at once that have still to send their `auth` frame (auth on). @default 100 */
   readonly wsMaxUnauthenticated: number;
   /**
@@ -251,6 +255,24 @@ export const INT_OPTIONS: readonly IntOption[] = [
     min: 1,
     max: 1_000_000,
     help: 'WebSockets open at once per token (auth on)',
+  },
+  {
+    key: 'wsMaxUnsentBytes',
+    env: 'HUB_WS_MAX_UNSENT_BYTES',
+    flag: 'ws-max-unsent-bytes',
+    default: 64 * MiB,
+    min: 1024 * 1024,
+    max: 16 * 1024 * MiB,
+    help: 'bytes sent to one WebSocket and not yet read before it is cut',
+  },
+  {
+    key: 'wsMaxUnsentTotalBytes',
+    env: 'HUB_WS_MAX_UNSENT_TOTAL_BYTES',
+    flag: 'ws-max-unsent-total-bytes',
+    default: 512 * MiB,
+    min: 1024 * 1024,
+    max: 64 * 1024 * MiB,
+    help: 'the same for all WebSockets together; past it the ones holding over 1 MiB are cut',
   },
   {
     key: 'wsMaxUnauthenticated',

@@ -8,6 +8,7 @@ import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
 import type { Dispatch } from '../ws/caller-session.js';
+import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
 import type { Access } from './access.js';
 import { errorReply } from './error-status.js';
@@ -24,6 +25,9 @@ type UpgradeOptions = Pick<
   | 'wsAllowedOrigins'
   | 'headersTimeoutMs'
   | 'maxBodyBytes'
+  | 'wsMaxUnsentBytes'
+  | 'wsMaxUnsentTotalBytes'
+  | 'wsPingMs'
 >;
 
 /** What node:http's `upgrade` event hands over: the request, its detached socket, the bytes read past the headers. */
@@ -46,6 +50,7 @@ export function wsUpgrade(
   dispatch: Dispatch,
 ): UpgradeListener {
   const counts = new SocketCounts(options, access.enabled);
+  const unsent = new UnsentTotal(options.wsMaxUnsentTotalBytes);
   return (request, socket, head) => {
     socket.on('error', ignore);
     let grant: Grant | undefined;
@@ -63,7 +68,11 @@ export function wsUpgrade(
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       socket.off('error', ignore);
       let token = counts.open(grant);
-      linkSocket(ws, {
+      linkSocket(ws, socket, {
+        unsent,
+        maxUnsentBytes: options.wsMaxUnsentBytes,
+        // As long as a silent socket lives: two pings.
+        stallMs: 2 * options.wsPingMs,
         hub,
         dispatch,
         grant,

@@ -91,6 +91,11 @@ export class Channel {
     void this.#handle(frame).catch((error: unknown) => this.#refuse(error, frame));
   }
 
+  /** The peer reads too slowly (`on`), or has caught up: no jobs are pushed to it meanwhile. */
+  pressure(on: boolean): void {
+    this.#worker.pressure(on);
+  }
+
   /** The socket closed: callers' requests are cancelled, held jobs handed on. */
   async closed(): Promise<void> {
     clearTimeout(this.#authTimer);

@@ -5,8 +5,14 @@ import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import type { Dispatch } from './caller-session.js';
 import { Channel } from './channel.js';
 import { FrameInbox } from './frame-inbox.js';
+import { SendBuffer, type UnsentTotal } from './send-buffer.js';
 
 export interface SocketLinkOptions {
+  /** Every socket's unsent bytes, against `HUB_WS_MAX_UNSENT_TOTAL_BYTES`. */
+  readonly unsent: UnsentTotal;
+  readonly maxUnsentBytes: number;
+  /** How long a socket under pressure may make no progress before it is cut. */
+  readonly stallMs: number;
   readonly hub: Hub;
   readonly dispatch: Dispatch;
   /** The token on the upgrade, if any; with auth on and none, the first frame must be `auth`. */
@@ -24,23 +30,32 @@ export interface SocketLinkOptions {
   readonly closed: () => void;
 }
 
-/** Frames' worth of bytes a socket may leave unread before it is cut. */
-const UNREAD_FRAMES = 4;
-
 /**
- * Joins one `ws` socket to its Channel: text frames in through a `FrameInbox`,
- * frames out unless the peer has stopped reading, and a small frame limit until
- * the socket has authenticated ([P-WS-AUTH]).
+ * Joins one `ws` socket (and the network socket under it, for its `drain`) to
+ * its Channel: text frames in through a `FrameInbox`, frames out through a
+ * `SendBuffer`, and a small frame limit until the socket has authenticated
+ * ([P-WS-AUTH]).
  */
-export function linkSocket(ws: WebSocket, options: SocketLinkOptions): void {
-  const unreadLimit = UNREAD_FRAMES * options.maxFrameBytes;
+export function linkSocket(
+  ws: WebSocket,
+  socket: NodeJS.EventEmitter,
+  options: SocketLinkOptions,
+): void {
+  const reading = new ReadGate(ws);
   const mustAuthenticate = options.authenticate !== undefined && options.grant === undefined;
   if (mustAuthenticate) setMaxPayload(ws, WS_AUTH_FRAME_MAX_BYTES);
-  const channel = new Channel(
+  // Set once the channel exists; pressure can only come from what it sends.
+  let channel: Channel | undefined;
+  const sent = new SendBuffer(ws, socket, options, options.unsent, (on) => {
+    if (on) reading.hold();
+    else reading.release();
+    channel?.pressure(on);
+  });
+  channel = new Channel(
     options.hub,
     options.dispatch,
     {
-      send: (frame) => send(ws, frame, unreadLimit),
+      send: (frame) => sent.send(frame),
       close: (code, reason) => closeSoon(ws, code, reason),
     },
     {
@@ -58,7 +73,10 @@ export function linkSocket(ws: WebSocket, options: SocketLinkOptions): void {
       },
     },
   );
-  const inbox = new FrameInbox((data) => channel.receive(data), ws);
+  const inbox = new FrameInbox((data) => channel.receive(data), {
+    pause: () => reading.hold(),
+    resume: () => reading.release(),
+  });
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {
       ws.close(CloseCode.UnsupportedData, 'frames are JSON text');
@@ -69,6 +87,7 @@ export function linkSocket(ws: WebSocket, options: SocketLinkOptions): void {
   ws.on('error', () => {});
   ws.once('close', () => {
     inbox.close();
+    sent.close();
     options.closed();
     void channel.closed();
   });
@@ -89,17 +108,25 @@ function closeSoon(ws: WebSocket, code: number, reason: string): void {
 }
 
 /**
- * Sends a text frame, unless the peer has stopped reading: a socket whose unsent
- * bytes pass `unreadLimit` (a client that sends requests or bad frames and never
- * reads the answers) is cut, rather than growing the hub's memory. Its held jobs
- * are handed on and its requests cancelled, as for any closed socket.
+ * Stops reading a socket while anything holds it (a burst of frames waiting, a
+ * peer that reads too slowly) and reads again when nothing does: two reasons,
+ * one switch.
  */
-function send(socket: WebSocket, frame: string | Buffer, unreadLimit: number): void {
-  if (socket.bufferedAmount > unreadLimit) {
-    socket.terminate();
-    return;
+class ReadGate {
+  readonly #ws: WebSocket;
+  #holds = 0;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
   }
-  socket.send(frame, { binary: false });
+
+  hold(): void {
+    if (this.#holds++ === 0) this.#ws.pause();
+  }
+
+  release(): void {
+    if (--this.#holds === 0) this.#ws.resume();
+  }
 }
 
 /**

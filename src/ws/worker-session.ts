@@ -64,6 +64,8 @@ export class WorkerSession {
   #worker: string | undefined;
   #base64 = false;
   #credit = 0;
+  /** The peer has more unsent than the high water: push nothing more for now. */
+  #pressed = false;
   /** Slots promised to takes parked now: credit is never exceeded, whatever arrives. */
   #reserved = 0;
   /** Aborted when credit drops below what is held and promised: the parked takes give their slots back. */
@@ -230,7 +232,14 @@ export class WorkerSession {
     for (const wake of waiting) wake();
   }
 
+  /** While the peer is slow to read what it was sent, its takes wait, whatever its credit. */
+  pressure(on: boolean): void {
+    this.#pressed = on;
+    if (!on) this.#wakeAll();
+  }
+
   #room(): number {
+    if (this.#pressed) return 0;
     return this.#credit - this.#held.size - this.#reserved;
   }
 

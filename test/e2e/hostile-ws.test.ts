@@ -11,7 +11,7 @@ import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { send, until } from '../support/http.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
-import { WsClient } from '../support/ws.js';
+import { maskedTextFrame, unreadingSocket, WsClient } from '../support/ws.js';
 
 interface RawOutcome {
   /** The response's status; 0 when none came. */
@@ -273,6 +273,41 @@ describe('issue 26 medium: socket counts move to their token on auth', () => {
       assert.equal(await WsClient.refusal(server.url), 503);
       const caller = await WsClient.open(server.url, { token: TOKENS.callerAdd });
       await Promise.all([byHeader, byFrame, caller, ...idle].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('issue 26 medium: unsent bytes are capped for the whole hub', () => {
+  test('[P-WS-FRAMES] sockets that ask for large responses and never read are cut once all sockets together hold HUB_WS_MAX_UNSENT_TOTAL_BYTES', {
+    timeout: 30_000,
+  }, async () => {
+    // Pings and stalls far off: only the hub-wide cap can cut these sockets in time.
+    const server = await startServer(
+      testConfig({ wsPingMs: 60_000, wsMaxUnsentTotalBytes: 2 * 1024 * 1024 }),
+    );
+    try {
+      const sockets = await Promise.all([1, 2, 3].map(() => unreadingSocket(server.url)));
+      // A paused socket sees the hub's close only once it reads what came before it.
+      const closed = sockets.map(
+        (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+      );
+      for (const [i, socket] of sockets.entries()) {
+        socket.on('error', () => {});
+        // Distinct uids: each frame is a request of its own. 1000 responses of
+        // 89 KB are more than loopback's kernel buffers take (up to 36 MB).
+        const frames = Array.from({ length: 1000 }, (_, n) =>
+          maskedTextFrame(`{"uid":"${i}-${n}","m":"GET","r":"/openapi.json"}`),
+        );
+        socket.write(Buffer.concat(frames));
+      }
+      // Time for the hub to handle a few turns of frames; then read and throw away
+      // whatever was sent: a socket the hub cut ends, one it did not stays open.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const socket of sockets) socket.resume();
+      await Promise.all(closed);
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
     } finally {
       await server.close();
     }

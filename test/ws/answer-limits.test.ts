@@ -152,7 +152,7 @@ describe('a socket and the jobs it holds', () => {
 });
 
 describe("a socket's takes and the hub's parked budget", () => {
-  test("[P-LIMITS] a socket's parked takes hold no HUB_MAX_PARKED slot: sockets serving many services cannot lock callers out", async () => {
+  test("[P-WS-TAKES] a socket's parked takes hold no HUB_MAX_PARKED slot: sockets serving many services cannot lock callers out", async () => {
     const server = await startServer(testConfig({ maxParked: 3 }));
     try {
       const services = ['s1', 's2', 's3', 's4', 's5'];

@@ -190,26 +190,6 @@ describe('[P-WS-FRAMES] bad frames', () => {
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   });
 
-  test('[P-WS-FRAMES] a peer that sends and never reads is cut once its unread frames pass 4 × HUB_WS_MAX_FRAME_BYTES; the hub stays up', {
-    timeout: 20_000,
-  }, async () => {
-    const socket = await unreadingSocket(server.url);
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.on('error', () => {});
-    // Each heartbeat for a job it does not hold earns a not_held error frame, a few
-    // times its size; none is read. (Malformed frames would end the socket sooner:
-    // issue 26 cuts a socket after MAX_INVALID_FRAMES of them.)
-    const burst = Buffer.concat(
-      Array.from({ length: 20_000 }, () => maskedTextFrame('{"type":"heartbeat","id":"x"}')),
-    );
-    for (let i = 0; i < 20 && !socket.destroyed; i++) {
-      socket.write(burst);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await closed;
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-  });
-
   test('[P-WS] an upgrade without the switchboard.v1 subprotocol is refused with 400', async () => {
     assert.equal(await WsClient.refusal(server.url, { protocol: null }), 400);
     assert.equal(await WsClient.refusal(server.url, { protocol: 'other.v9' }), 400);
@@ -303,4 +283,72 @@ describe('[P-WS-FRAMES] socket limits', () => {
       await server.close();
     }
   });
+});
+
+describe('[P-WS-FRAMES] peers that read slowly or not at all', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(testConfig({ wsMaxFrameBytes: 64 * 1024, wsPingMs: 200 }));
+  });
+  after(() => server.close());
+
+  test('[P-WS-FRAMES] a peer that sends and never reads is no longer read, and is cut once it has made no progress for two pings; the hub stays up', {
+    timeout: 20_000,
+  }, async () => {
+    const socket = await unreadingSocket(server.url);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    // Each heartbeat for a job it does not hold earns a not_held error frame, a few
+    // times its size; none is read. (Malformed frames would end the socket sooner:
+    // issue 26 cuts a socket after MAX_INVALID_FRAMES of them.)
+    const burst = Buffer.concat(
+      Array.from({ length: 20_000 }, () => maskedTextFrame('{"type":"heartbeat","id":"x"}')),
+    );
+    for (let i = 0; i < 20 && !socket.destroyed; i++) {
+      socket.write(burst);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await closed;
+    await until(async () => server.hub.parked.polls === 0, { what: 'nothing left of the socket' });
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  });
+});
+
+// Issue 26, item 9: a worker that reads slowly was cut as "not reading" at 4 ×
+// HUB_WS_MAX_FRAME_BYTES unsent, and its jobs were handed out again.
+test('[P-WS-FRAMES] a worker that reads slowly is paused, not cut: every job reaches it once, at attempt 1', {
+  timeout: 30_000,
+}, async () => {
+  const server = await startServer(
+    testConfig({ wsMaxFrameBytes: 64 * 1024, wsPingMs: 5000, callTimeoutMs: 20_000 }),
+  );
+  try {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['slow'], credit: 40 });
+    await worker.next((f) => f.type === 'serving');
+    worker.socket.pause();
+    const pad = 'x'.repeat(400 * 1024);
+    const calls = Array.from({ length: 40 }, (_, n) =>
+      fetch(`${server.url}/service/slow`, {
+        method: 'POST',
+        body: JSON.stringify({ n, pad }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    // Long enough for the hub to have pushed far past its old limit while nothing is read.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    worker.socket.resume();
+    const attempts: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const job = jobOf(await worker.next(isJob, 10_000));
+      attempts.push(job.attempt);
+      worker.send({ type: 'answer', id: job.id, body: (job.originalRequest as { n: number }).n });
+    }
+    const statuses = await Promise.all(calls.map(async (c) => (await c).status));
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    assert.deepEqual(new Set(attempts), new Set([1]));
+    await worker.close();
+  } finally {
+    await server.close();
+  }
 });

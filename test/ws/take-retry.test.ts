@@ -21,7 +21,7 @@ function sink() {
   };
 }
 
-test('[P-WS-WORKER] a refused take says so in one error frame naming the service, then retries ever later, and ends the socket when the refusal lasts', async () => {
+test('[P-WS-TAKES] a refused take says so in one error frame naming the service, then retries ever later, and ends the socket when the refusal lasts', async () => {
   // One service may be tracked, and it is busy: any second service is refused.
   const hub = testHub({ maxServices: 1 });
   const busy = hub

@@ -1,0 +1,112 @@
+import type { WebSocket } from 'ws';
+
+/** Unsent bytes above which a socket is under pressure: the hub stops reading it and pushing jobs to it. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+
+/** Unsent bytes of every socket of one server, against the hub-wide cap. */
+export class UnsentTotal {
+  bytes = 0;
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+}
+
+export interface SendBufferLimits {
+  /** `HUB_WS_MAX_UNSENT_BYTES`: more unsent to one socket and it is cut. */
+  readonly maxUnsentBytes: number;
+  /** A socket under pressure whose unsent bytes do not go down for this long is cut. */
+  readonly stallMs: number;
+}
+
+/**
+ * What a socket has been sent and has not yet taken ([P-WS-FRAMES]). Under
+ * `HIGH_WATER_BYTES` frames go out as they come. Above it the socket is under
+ * pressure: `onPressure(true)` stops its reading and its job pushes (so a slow
+ * reader is slowed, never cut for being slow), until the kernel has taken
+ * everything (`drain`). A socket is cut only when it makes no progress for
+ * `stallMs`, when its unsent bytes pass `maxUnsentBytes`, or when every
+ * socket's together pass the hub-wide cap and it holds more than its high water.
+ * Its held jobs are then handed on and its requests cancelled, as for any closed
+ * socket.
+ */
+export class SendBuffer {
+  readonly #ws: WebSocket;
+  readonly #limits: SendBufferLimits;
+  readonly #total: UnsentTotal;
+  readonly #onPressure: (on: boolean) => void;
+  /** Unsent bytes as last counted into `#total`. */
+  #counted = 0;
+  #stallTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    ws: WebSocket,
+    socket: NodeJS.EventEmitter,
+    limits: SendBufferLimits,
+    total: UnsentTotal,
+    onPressure: (on: boolean) => void,
+  ) {
+    this.#ws = ws;
+    this.#limits = limits;
+    this.#total = total;
+    this.#onPressure = onPressure;
+    // Node's socket says when it has written all it was given.
+    socket.on('drain', () => this.#recount());
+  }
+
+  send(frame: string | Buffer): void {
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(frame, { binary: false });
+    const unsent = this.#recount();
+    if (
+      unsent > this.#limits.maxUnsentBytes ||
+      (this.#total.bytes > this.#total.max && unsent > HIGH_WATER_BYTES)
+    ) {
+      this.close();
+      ws.terminate();
+      return;
+    }
+    if (unsent > HIGH_WATER_BYTES && this.#stallTimer === undefined) {
+      this.#onPressure(true);
+      this.#watchProgress(unsent);
+    }
+  }
+
+  /** The socket closed: its bytes leave the total, and nothing is watched any more. */
+  close(): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    this.#total.bytes -= this.#counted;
+    this.#counted = 0;
+  }
+
+  /** Brings the total up to date with what the socket holds now; ends the pressure once it is all written. */
+  #recount(): number {
+    const unsent = this.#ws.readyState === this.#ws.OPEN ? this.#ws.bufferedAmount : 0;
+    this.#total.bytes += unsent - this.#counted;
+    this.#counted = unsent;
+    if (unsent === 0 && this.#stallTimer !== undefined) {
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+      this.#onPressure(false);
+    }
+    return unsent;
+  }
+
+  /** Cuts the socket if, `stallMs` from now, it holds as much unsent as it does now or more. */
+  #watchProgress(unsent: number): void {
+    this.#stallTimer = setTimeout(() => {
+      const now = this.#recount();
+      if (this.#stallTimer === undefined) return;
+      if (now >= unsent) {
+        this.close();
+        this.#ws.terminate();
+        return;
+      }
+      this.#watchProgress(now);
+    }, this.#limits.stallMs);
+    this.#stallTimer.unref();
+  }
+}
