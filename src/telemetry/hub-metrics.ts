@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Hub } from '../core/hub.js';
 import type { CallEnd, CallOutcome, HubObserver } from '../core/observer.js';
 import type { ServiceStats } from '../protocol.js';
-import { ServiceLabels } from './service-labels.js';
+import { type ServiceLabel, ServiceLabels } from './service-labels.js';
 
 /**
  * Buckets of the call-latency and queue-wait histograms, in seconds: a
@@ -27,8 +27,6 @@ type Service = 'service';
 
 /** Observations a histogram holds back before handing them to prom-client. */
 export const DEFERRED_OBSERVATIONS = 1024;
-
-type ServiceLabel = { readonly service: string };
 
 /** One series of the call counter: its labels, and the calls counted under them. */
 interface CallSeries {
@@ -97,6 +95,7 @@ export class HubMetrics implements HubObserver {
   /** `maxServices`: services with a label of their own; the rest are counted as `other`. */
   constructor(hub: Hub, { maxServices }: { maxServices: number }) {
     this.#labels = new ServiceLabels(maxServices);
+    this.#labels.forget = (label) => this.#calls.delete(label);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const calls = this.#calls;
@@ -165,6 +164,7 @@ export class HubMetrics implements HubObserver {
   }
 
   callEnded({ service, outcome, code, ms }: CallEnd): void {
+    if (outcome === 'answered' || outcome === 'worker_error') this.#labels.earn(service);
     const label = this.#labels.of(service);
     this.#callSeries(label, outcome, code).count++;
     this.#latency.record(label, ms / 1000);
@@ -192,6 +192,7 @@ export class HubMetrics implements HubObserver {
   }
 
   jobTaken(service: string, queuedMs: number): void {
+    this.#labels.earn(service);
     this.#queueWait.record(this.#labels.of(service), queuedMs / 1000);
   }
 

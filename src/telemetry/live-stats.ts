@@ -41,11 +41,13 @@ export class LiveStats implements HubObserver {
   readonly #now: () => number;
 
   constructor({ maxServices, now = Date.now }: { maxServices: number; now?: () => number }) {
-    this.#labels = new ServiceLabels(maxServices);
+    this.#labels = new ServiceLabels(maxServices, now);
+    this.#labels.forget = ({ service }) => this.#rings.delete(service);
     this.#now = now;
   }
 
-  callEnded({ service, ms }: CallEnd): void {
+  callEnded({ service, outcome, ms }: CallEnd): void {
+    if (outcome === 'answered' || outcome === 'worker_error') this.#labels.earn(service);
     const slot = this.#slot(this.#labels.of(service).service, Math.floor(this.#now() / 1000));
     slot.calls++;
     const found = BOUNDS_MS.findIndex((bound) => ms <= bound);
@@ -53,7 +55,9 @@ export class LiveStats implements HubObserver {
     slot.classes[index] = (slot.classes[index] ?? 0) + 1;
   }
 
-  jobTaken(): void {}
+  jobTaken(service: string): void {
+    this.#labels.earn(service);
+  }
 
   jobRetried(): void {}
 

@@ -124,8 +124,11 @@ describe('[P-METRICS] GET /metrics', () => {
   });
 
   test('[P-METRICS] labels stay bounded: services past HUB_METRICS_MAX_SERVICES share "other", invalid names get none', async () => {
+    // A label is earned by a service a worker serves: each of these has its job taken.
     for (const service of ['b1', 'b2', 'b3', 'b4']) {
-      await post(server, service, { 'hub-no-workers': 'queue', 'hub-timeout': '10' });
+      const call = post(server, service, { 'hub-no-workers': 'queue', 'hub-timeout': '300' });
+      await fetch(`${server.url}/service/${service}/jobs?timeout=1000`);
+      await call;
     }
     await post(server, 'not%20valid');
     const text = await scrape();
@@ -140,6 +143,16 @@ describe('[P-METRICS] GET /metrics', () => {
       2,
     );
     assert.doesNotMatch(text, /not valid|not%20valid/);
+  });
+
+  // Issue 26, item 12: a typo's calls, refused no_workers, squatted a label for good.
+  test('[P-METRICS] a service nobody serves gets no label of its own: its refused calls count under "other"', async () => {
+    await post(server, 'no-such-service', { 'hub-timeout': '10' });
+    const text = await scrape();
+    assert.equal(
+      sample(text, 'switchboard_calls_total', { service: 'no-such-service' }),
+      undefined,
+    );
   });
 
   test('[P-METRICS] the exposition is Prometheus text; only GET', async () => {
