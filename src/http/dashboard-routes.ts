@@ -30,14 +30,15 @@ const PAGE_FILES = {
  */
 export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hono {
   const routes = new Hono();
-  // One snapshot a second, whoever is watching: many pages cost one status read.
-  let latest: { at: number; snapshot: Promise<unknown> } | undefined;
+  // One snapshot a second, whoever is watching: many pages cost one status read
+  // and one serialization, and share the text.
+  let latest: { at: number; text: Promise<string> } | undefined;
   const current = () => {
     const now = Date.now();
     if (!latest || now - latest.at >= SNAPSHOT_EVERY_MS / 2) {
-      latest = { at: now, snapshot: snapshot(hub, stats) };
+      latest = { at: now, text: snapshot(hub, stats).then((s) => JSON.stringify(s)) };
     }
-    return latest.snapshot;
+    return latest.text;
   };
   let streams = 0;
   for (const [path, [file, contentType]] of Object.entries(PAGE_FILES)) {
@@ -60,7 +61,7 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
         try {
           // Until the page goes away, or the hub shuts down (the stream must not hold it open).
           while (!stream.aborted && hub.ready) {
-            await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(await current()) });
+            await stream.writeSSE({ event: 'snapshot', data: await current() });
             await stream.sleep(SNAPSHOT_EVERY_MS);
           }
         } finally {

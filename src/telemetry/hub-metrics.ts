@@ -1,7 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
 import type { CallEnd, CallOutcome, HubObserver } from '../core/observer.js';
-import type { ServiceStats } from '../protocol.js';
+import type { HubStatus, ServiceStats } from '../protocol.js';
+import type { ServiceDetail } from '../store/job-store.js';
 import { type ServiceLabel, ServiceLabels } from './service-labels.js';
 
 /**
@@ -91,6 +92,8 @@ export class HubMetrics implements HubObserver {
    * bounded by ServiceLabels, outcomes and codes are fixed sets.
    */
   readonly #calls = new Map<ServiceLabel, Map<string, CallSeries>>();
+  #rendering: Promise<{ contentType: string; body: string }> | undefined;
+  #reading: Promise<{ status: HubStatus; services: ServiceDetail[] }> | undefined;
 
   /** `maxServices`: services with a label of their own; the rest are counted as `other`. */
   constructor(hub: Hub, { maxServices }: { maxServices: number }) {
@@ -122,8 +125,9 @@ export class HubMetrics implements HubObserver {
       registers,
     });
     const labels = this.#labels;
-    // Each collector reads the status itself: in memory, and prom-client runs them at once.
-    const services = async () => (await hub.status()).services;
+    // One read of the status and of the services per scrape, shared by every collector.
+    const services = async () => (await this.#read(hub)).status.services;
+    const details = async () => (await this.#read(hub)).services;
     for (const [name, [figure, help]] of Object.entries(STATUS_GAUGES)) {
       new Gauge({
         name,
@@ -154,7 +158,7 @@ export class HubMetrics implements HubObserver {
       async collect() {
         this.reset();
         const oldest = new Map<string, number>();
-        for (const s of await hub.services()) {
+        for (const s of await details()) {
           const { service } = labels.of(s.service);
           oldest.set(service, Math.max(oldest.get(service) ?? 0, s.oldestQueuedMs / 1000));
         }
@@ -196,8 +200,27 @@ export class HubMetrics implements HubObserver {
     this.#queueWait.record(this.#labels.of(service), queuedMs / 1000);
   }
 
-  /** The exposition, as `GET /metrics` serves it. */
-  async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /**
+   * The exposition, as `GET /metrics` serves it. Scrapes that arrive while one is
+   * rendered share its text: twenty at once cost one rendering, not twenty.
+   */
+  text(): Promise<{ contentType: string; body: string }> {
+    this.#rendering ??= this.registry
+      .metrics()
+      .then((body) => ({ contentType: this.registry.contentType, body }))
+      .finally(() => {
+        this.#rendering = undefined;
+        this.#reading = undefined;
+      });
+    return this.#rendering;
+  }
+
+  /** The hub's figures for the scrape being rendered, read once for all its collectors. */
+  #read(hub: Hub): Promise<{ status: HubStatus; services: ServiceDetail[] }> {
+    this.#reading ??= Promise.all([hub.status(), hub.services()]).then(([status, services]) => ({
+      status,
+      services,
+    }));
+    return this.#reading;
   }
 }

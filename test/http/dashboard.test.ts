@@ -129,3 +129,27 @@ test('[P-DASHBOARD] at most MAX_EVENT_STREAMS streams at once: one more is 503 h
     await server.close();
   }
 });
+
+// Issue 26, item 18: each stream serialized the whole snapshot itself.
+test('[P-DASHBOARD] every watcher gets the same snapshot text, serialized once', async () => {
+  const server = await startServer(testConfig());
+  const stringify = JSON.stringify;
+  let snapshots = 0;
+  JSON.stringify = ((value: unknown, ...rest: []) => {
+    if (typeof value === 'object' && value !== null && 'services' in value && 'at' in value) {
+      snapshots++;
+    }
+    return stringify(value, ...rest);
+  }) as typeof JSON.stringify;
+  try {
+    const watchers = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`${server.url}/ui/events`)),
+    );
+    const firsts = await Promise.all(watchers.map((w) => events(w, 1)));
+    assert.equal(new Set(firsts.map((f) => stringify(f))).size, 1);
+    assert.equal(snapshots, 1);
+  } finally {
+    JSON.stringify = stringify;
+    await server.close();
+  }
+});

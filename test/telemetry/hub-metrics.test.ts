@@ -62,3 +62,24 @@ test('[P-METRICS] observations past the buffer, and across scrapes, are each cou
   text = (await metrics.text()).body;
   assert.equal(sample(text, 'switchboard_call_duration_seconds_count{service="add"}'), first + 3);
 });
+
+// Issue 26, item 18: 20 concurrent scrapes each rendered the whole exposition and
+// read the hub's status once per gauge.
+test('[P-METRICS] scrapes at once share one rendering, and one read of the hub', async () => {
+  let reads = 0;
+  const hub = {
+    status: async () => {
+      reads++;
+      return { services: [] };
+    },
+    services: async () => [],
+  };
+  const metrics = new HubMetrics(hub as unknown as Hub, { maxServices: 10 });
+  metrics.callEnded(ended('add', 2));
+  const texts = await Promise.all(Array.from({ length: 20 }, () => metrics.text()));
+  assert.equal(reads, 1);
+  assert.equal(new Set(texts.map((t) => t.body)).size, 1);
+  // A later scrape reads afresh.
+  await metrics.text();
+  assert.equal(reads, 2);
+});
