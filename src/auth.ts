@@ -111,6 +111,7 @@ function parseTokens(text: string, source: string): StoredToken[] {
   if (!Array.isArray(list) || list.length === 0)
     throw fail('expected {"tokens": [...]} with at least one token');
   const seen = new Set<string>();
+  const names = new Set<string>();
   return list.map((entry: unknown, index) => {
     const {
       name = `#${index + 1}`,
@@ -128,6 +129,11 @@ function parseTokens(text: string, source: string): StoredToken[] {
     if (typeof role !== 'string' || !ROLES.has(role))
       throw fail(`token ${index + 1}: role must be caller, worker or admin`);
     if (typeof name !== 'string') throw fail(`token ${index + 1}: name must be a string`);
+    // A name keys idempotency scopes and socket counts: two tokens under one name
+    // would share them (one tenant's answers reaching the other).
+    if (names.has(name))
+      throw fail(`token ${index + 1}: the name '${name}' is taken by another token`);
+    names.add(name);
     const all = services === '*' || (Array.isArray(services) && services.includes('*'));
     if (!all && !(Array.isArray(services) && services.every((s) => typeof s === 'string'))) {
       throw fail(`token ${index + 1}: services must be "*" or a list of service names`);

@@ -142,3 +142,13 @@ export async function refusedAnswers(
   }
   return refused;
 }
+
+/** True when the request carries `Authorization` more than once. */
+export function repeatsAuthorization(rawHeaders: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization' && ++seen > 1) return true;
+  }
+  return false;
+}

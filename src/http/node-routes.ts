@@ -5,7 +5,7 @@ import type { Hub } from '../core/hub.js';
 import type { CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { ownBytes } from '../util/own-bytes.js';
-import { type Access, pathService, type ServiceOf } from './access.js';
+import { type Access, pathService, repeatsAuthorization, type ServiceOf } from './access.js';
 import { answerReply } from './answer-handler.js';
 import { heldService, nextService } from './answer-routes.js';
 import { type AppOptions, failureReply } from './app.js';
@@ -124,6 +124,12 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
     // With auth off nothing is checked: no promise to wait for on the hot path.
     if (!access.enabled) {
       serve(undefined);
+      return;
+    }
+    // Node keeps the first of two Authorization headers and drops the other; the
+    // app sees both and refuses them: hand such a request to it, so both agree.
+    if (repeatsAuthorization(req.rawHeaders)) {
+      app(req, res);
       return;
     }
     const route = {

@@ -11,6 +11,7 @@ import type { Dispatch } from '../ws/caller-session.js';
 import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
 import type { Access } from './access.js';
+import { repeatsAuthorization } from './access.js';
 import { errorReply } from './error-status.js';
 import { eachHeader } from './reply.js';
 
@@ -109,8 +110,8 @@ function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[
   if (request.method !== 'GET') {
     throw new HubError(ErrorCode.MethodNotAllowed, `${WS_PATH} upgrades on GET only`);
   }
-  if ((request.headersDistinct.authorization?.length ?? 0) > 1) {
-    throw new HubError(ErrorCode.InvalidHeader, 'send one Authorization header, not several');
+  if (repeatsAuthorization(request.rawHeaders)) {
+    throw new HubError(ErrorCode.Unauthorized, 'send one Authorization header, not several');
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !originAllowed(origin, request.headers.host, allowedOrigins)) {

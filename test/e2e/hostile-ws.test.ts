@@ -237,7 +237,7 @@ describe('issue 26 high: cross-site WebSockets', () => {
 });
 
 describe('issue 26: a repeated Authorization on the upgrade', () => {
-  test('[P-AUTH] two Authorization headers on the upgrade are refused with 400 invalid_header', async () => {
+  test('[P-AUTH] two Authorization headers (a valid one first) are 401 on the upgrade, the fast path and the app alike', async () => {
     const server = await startServer(testConfig({ authTokens }));
     try {
       const auth = `Authorization: Bearer ${TOKENS.workerAdd}\r\n`;
@@ -245,7 +245,16 @@ describe('issue 26: a repeated Authorization on the upgrade', () => {
         server.port,
         upgradeRequest('/ws', 'websocket', auth + auth),
       );
-      assert.deepEqual(outcome, { status: 400, code: 'invalid_header', closedByHub: true });
+      assert.deepEqual(outcome, { status: 401, code: 'unauthorized', closedByHub: true });
+      // A poll is served by the fast path; /status by the app.
+      for (const path of ['/service/add/jobs?timeout=0', '/status']) {
+        const twice = await rawExchange(
+          server.port,
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${auth}${auth}\r\n`,
+        );
+        assert.equal(twice.status, 401, path);
+        assert.equal(twice.code, 'unauthorized', path);
+      }
     } finally {
       await server.close();
     }

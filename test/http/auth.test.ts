@@ -250,6 +250,9 @@ describe('[P-AUTH] bearer tokens, roles and scopes', () => {
       '{"tokens": [{"token": "long-enough-token-123", "role": "root"}]}',
       '{"tokens": [{"token": "long-enough-token-123", "role": "caller", "services": "add"}]}',
       '{"tokens": [{"token": "long-enough-token-123", "role": "caller"}, {"token": "long-enough-token-123", "role": "admin"}]}',
+      // Issue 26, item 19: two tokens under one name shared idempotency keys and socket counts.
+      '{"tokens": [{"name": "t", "token": "long-enough-token-123", "role": "caller"}, {"name": "t", "token": "another-long-token-456", "role": "caller"}]}',
+      '{"tokens": [{"name": "#2", "token": "long-enough-token-123", "role": "caller"}, {"token": "another-long-token-456", "role": "caller"}]}',
     ];
     for (const text of bad) {
       assert.throws(() => loadTokens({ authFile: '', authTokens: text }), ConfigError, text);
