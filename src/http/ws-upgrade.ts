@@ -10,8 +10,7 @@ import { WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
 import type { Dispatch } from '../ws/caller-session.js';
 import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
-import type { Access } from './access.js';
-import { repeatsAuthorization } from './access.js';
+import { type Access, repeatsAuthorization } from './access.js';
 import { errorReply } from './error-status.js';
 import { eachHeader } from './reply.js';
 
