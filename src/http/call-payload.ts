@@ -31,6 +31,7 @@ export async function readCallPayload(
   options: PayloadOptions,
 ): Promise<CallPayload> {
   const { headers } = request;
+  refuseBodyOnGet(request);
   const contentType = headers.get('content-type');
   const body = await request.body();
   let isJson = isJsonContentType(contentType);
@@ -38,7 +39,9 @@ export async function readCallPayload(
     if (options.strictJson) {
       throw new HubError(
         ErrorCode.InvalidJson,
-        'the body is not valid JSON; send another Content-Type to pass other bytes',
+        startsWithBom(body)
+          ? 'the body starts with a byte-order mark (EF BB BF), which JSON does not allow: send it without one'
+          : 'the body is not valid JSON; send another Content-Type to pass other bytes',
       );
     }
     isJson = false;
@@ -55,6 +58,27 @@ export async function readCallPayload(
     headers: forwardedRequestHeaders(headers),
     flowId: flowIdOf(headers.get(Header.TraceParent), headers.get(Header.FlowId)) ?? randomHex128(),
   };
+}
+
+/**
+ * A GET or HEAD with a body is refused: RFC 9110 gives such a body no meaning,
+ * and a fetch-based server (the Hono app) cannot even read it, so forwarding it
+ * on one path and dropping it on another would make one request two. One rule,
+ * on every path: 400, before the body is read.
+ */
+function refuseBodyOnGet(request: HubRequest): void {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return;
+  const length = request.headers.get('content-length');
+  if ((length !== undefined && length !== '0') || request.headers.get('transfer-encoding')) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `a ${request.method} request carries no body through the hub: send the body with POST, PUT or PATCH`,
+    );
+  }
+}
+
+function startsWithBom(body: Uint8Array): boolean {
+  return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
 }
 
 function isValidJson(body: Uint8Array): boolean {

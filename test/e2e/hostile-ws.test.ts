@@ -322,3 +322,43 @@ describe('issue 26 medium: unsent bytes are capped for the whole hub', () => {
     }
   });
 });
+
+describe('issue 26 low: one rule on the fast path and the app', () => {
+  test('[P-CALL] a GET to /call with a body is 400 invalid_header, with a length (fast path) or chunked (the app)', async () => {
+    const server = await startServer(testConfig({ noWorkersMs: 0 }));
+    try {
+      const sized = await rawExchange(
+        server.port,
+        'GET /call/svc/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello',
+      );
+      const chunked = await rawExchange(
+        server.port,
+        'GET /call/svc/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      );
+      for (const outcome of [sized, chunked]) {
+        assert.equal(outcome.status, 400);
+        assert.equal(outcome.code, 'invalid_header');
+      }
+      assert.equal(server.hub.parked.calls, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('[P-INVALID-JSON] a JSON body with a byte-order mark is refused with a message that says so', async () => {
+    const server = await startServer(testConfig());
+    try {
+      const response = await fetch(`${server.url}/service/bom`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]),
+      });
+      assert.equal(response.status, 400);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, 'invalid_json');
+      assert.match(error.message, /byte-order mark/);
+    } finally {
+      await server.close();
+    }
+  });
+});
