@@ -28,6 +28,7 @@ type UpgradeOptions = Pick<
   | 'wsMaxUnsentBytes'
   | 'wsMaxUnsentTotalBytes'
   | 'wsPingMs'
+  | 'compat'
 >;
 
 /** What node:http's `upgrade` event hands over: the request, its detached socket, the bytes read past the headers. */
@@ -84,6 +85,7 @@ export function wsUpgrade(
         maxInFlight: options.wsMaxInFlight,
         maxFrameBytes: options.wsMaxFrameBytes,
         maxBodyBytes: options.maxBodyBytes,
+        base64Always: options.compat === 'astrohub',
         authenticated: (late) => {
           const moved = counts.move(token, late);
           if (moved !== undefined) token = moved;

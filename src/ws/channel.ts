@@ -15,6 +15,8 @@ export interface ChannelOptions {
   readonly maxInFlight: number;
   /** `HUB_MAX_BODY_BYTES`: the largest answer body a frame may carry, as over HTTP. */
   readonly maxBodyBytes: number;
+  /** `HUB_COMPAT=astrohub`: every job's body as base64 (docs/astrohub.md). */
+  readonly base64Always: boolean;
   /** Checks a token (`auth` frame); undefined when auth is off. */
   readonly authenticate: ((authorization: string) => Grant) | undefined;
   /** How long a socket that must send an `auth` frame may take to send it. */

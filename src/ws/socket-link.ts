@@ -24,6 +24,7 @@ export interface SocketLinkOptions {
   readonly maxInFlight: number;
   readonly maxFrameBytes: number;
   readonly maxBodyBytes: number;
+  readonly base64Always: boolean;
   /** A socket authenticated by its `auth` frame; false refuses it (its token is full). */
   readonly authenticated: (grant: Grant) => boolean;
   /** The socket has closed. */
@@ -62,6 +63,7 @@ export function linkSocket(
       maxCredit: options.maxCredit,
       maxInFlight: options.maxInFlight,
       maxBodyBytes: options.maxBodyBytes,
+      base64Always: options.base64Always,
       authenticate: options.authenticate,
       authTimeoutMs: options.authTimeoutMs,
       grant: options.grant,

@@ -50,6 +50,7 @@ export class WorkerSession {
   readonly #maxCredit: number;
   readonly #maxBodyBytes: number;
   readonly #retry: TakeRetry;
+  readonly #base64Always: boolean;
   /** Aborted when the socket closes: ends the parked takes. */
   readonly #gone = new Cancel();
   /** The jobs this socket holds, by delivery id, each with the function that stops watching it. */
@@ -78,13 +79,20 @@ export class WorkerSession {
   constructor(
     hub: Hub,
     sink: FrameSink,
-    limits: { maxCredit: number; maxBodyBytes: number; takeRetry?: TakeRetry },
+    limits: {
+      maxCredit: number;
+      maxBodyBytes: number;
+      /** AstroHub's compatibility mode: every job's body as base64, as a poll gets it. */
+      base64Always?: boolean;
+      takeRetry?: TakeRetry;
+    },
   ) {
     this.#hub = hub;
     this.#sink = sink;
     this.#maxCredit = limits.maxCredit;
     this.#maxBodyBytes = limits.maxBodyBytes;
     this.#retry = limits.takeRetry ?? TAKE_RETRY;
+    this.#base64Always = limits.base64Always === true;
   }
 
   serve(frame: ServeFrame, grant: Grant | undefined): void {
@@ -95,7 +103,7 @@ export class WorkerSession {
     if (grant) for (const service of frame.services) requireRole(grant, 'worker', service);
     for (const service of frame.services) this.#hub.checkTake({ service });
     this.#worker = frame.worker;
-    this.#base64 = frame.base64;
+    this.#base64 = frame.base64 || this.#base64Always;
     this.#services = frame.services;
     this.#setCredit(frame.credit);
     this.#released = this.#services.map((service) => this.#hub.socketServes(service));

@@ -8,6 +8,7 @@ import type { Config } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { send } from '../support/http.js';
+import { isJob, WsClient } from '../support/ws.js';
 
 /** Go's `json.Unmarshal` into a `[]byte`: a base64 string or null, and nothing else. */
 function goBytes(value: unknown): Buffer {
@@ -189,6 +190,28 @@ describe('[P-ASTROHUB] HUB_COMPAT=astrohub: AstroHub’s hubtest worker, unchang
     assert.equal(second.attempt, 2);
     await send(`${server.url}/jobs/${second.id}`, { method: 'POST', body: 'ok' }).reply;
     assert.equal((await caller).body.toString(), 'ok');
+  });
+
+  // Issue 26, item 21: WebSocket workers got JSON bodies as JSON values.
+  test('[P-ASTROHUB] a WebSocket worker gets every body as base64 too, as docs/astrohub.md says', async () => {
+    const worker = await WsClient.open(server.url);
+    worker.send({ type: 'serve', services: ['wsjson'], credit: 1 });
+    await worker.next((f) => f.type === 'serving');
+    const called = fetch(`${server.url}/service/wsjson`, {
+      method: 'POST',
+      body: '{"first":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const job = (await worker.next(isJob)).job as {
+      id: string;
+      encoding?: string;
+      originalRequest: unknown;
+    };
+    assert.equal(job.encoding, 'base64');
+    assert.equal(Buffer.from(String(job.originalRequest), 'base64').toString(), '{"first":1}');
+    worker.send({ type: 'answer', id: job.id, body: 2 });
+    assert.equal((await called).status, 200);
+    await worker.close();
   });
 
   test('[P-ASTROHUB] names AstroHub routed, such as math:add, are services', async () => {
