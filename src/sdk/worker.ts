@@ -133,7 +133,8 @@ export class HubWorker {
   /**
    * Resolves once every service is being served: over the WebSocket, when the
    * hub has said so (a call from then on finds this worker, rather than 503
-   * `no_workers`); over long polls, at once, as the first polls leave. Settles
+   * `no_workers`); over long polls, when the hub has answered each service's
+   * first poll (a short one). Rejects with the error of a refused token; settles
    * as `closed` does if the worker stops first.
    */
   readonly ready: Promise<void> = new Promise((resolve, reject) => {
@@ -195,14 +196,23 @@ export class HubWorker {
   }
 
   #httpLoop(service: string): Promise<void> {
-    // A poll parks as soon as it arrives; the hub says nothing before a job.
-    this.#served(service);
+    // A parked poll says nothing until a job comes, so the first take is a short
+    // poll (timeout 0): its answer says the hub has seen this worker (a call from
+    // then on finds it) and has taken its token. Long polls follow.
+    let first = true;
+    const take = async (service: string, max: number) => {
+      if (!first) return this.#take(service, max);
+      const jobs = await this.#take(service, max, 0);
+      first = false;
+      this.#served(service);
+      return jobs;
+    };
     const host: LoopHost = {
       concurrency: this.#concurrency,
       stopping: this.#stopping.signal,
       graceOver: this.#graceOver.signal,
       backoff: this.#backoffOptions,
-      take: (service, max) => this.#take(service, max),
+      take,
       send: (batch, next) => this.#send(batch, next),
       run: (job) => this.#run(job, this.#heartbeats),
       reachable: (ok, error) => this.#markReachable(ok, error),
@@ -272,8 +282,8 @@ export class HubWorker {
   }
 
   /** A long poll for up to `max` jobs. stop() cuts it while it waits. */
-  async #take(service: string, max: number): Promise<WireJob[]> {
-    const query = this.#takeQuery(this.#pollTimeoutMs, max);
+  async #take(service: string, max: number, timeoutMs = this.#pollTimeoutMs): Promise<WireJob[]> {
+    const query = this.#takeQuery(timeoutMs, max);
     const path = `${this.#base.path}/service/${encodeURIComponent(service)}/jobs?${query}`;
     // Its own signal, cut by stop() only until the headers are in (below); one
     // listener on the worker's stop signal per poll, removed when the poll ends.

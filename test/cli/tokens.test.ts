@@ -93,14 +93,12 @@ describe('tokens in the SDK and the CLI', () => {
           worker.closed,
           (error: unknown) => isHubClientError(error) && error.code === code,
         );
-        // Over a WebSocket `ready` waits for the hub, so it settles as `closed` does:
-        // nobody waits on a worker that stopped. (Over long polls it resolved at start.)
-        if (transport === 'ws') {
-          await assert.rejects(
-            worker.ready,
-            (error: unknown) => isHubClientError(error) && error.code === code,
-          );
-        }
+        // `ready` waits for the hub on both transports, so it settles as `closed`
+        // does: nobody waits on a worker that stopped (issue 26, item 22).
+        await assert.rejects(
+          worker.ready,
+          (error: unknown) => isHubClientError(error) && error.code === code,
+        );
         assert.equal(lines.length, 1, lines.join('\n'));
         assert.match(lines[0] ?? '', new RegExp(`^ERROR .*refused this worker.*${code}`));
         assert.doesNotMatch(lines[0] ?? '', /retrying with backoff/);

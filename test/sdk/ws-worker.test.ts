@@ -119,27 +119,31 @@ test('a worker with no transport chosen uses a WebSocket, and long polls where t
   }
 });
 
-test('[P-WS-WORKER] ready resolves once the hub serves the socket: a call right after it finds the worker, with no-responders on', async () => {
-  const server = await startServer(testConfig({ noWorkersMs: 10_000 }));
-  const client = new HubClient({ url: server.url });
-  try {
-    for (let i = 0; i < 5; i++) {
-      const worker = new HubWorker({
-        url: server.url,
-        services: `ready-${i}`,
-        transport: 'ws',
-        logger: false,
-        handler: () => 'here',
-      }).start();
-      await worker.ready;
-      // Without the hub's `serving`, this call could come before the socket's take: 503 no_workers.
-      assert.equal((await client.call(`ready-${i}`)).body, 'here');
-      await worker.stop();
+// Issue 26, item 22: over long polls, ready resolved before the hub had seen the
+// worker, and 10 of 10 calls made right after it got no_workers.
+for (const transport of ['ws', 'http'] as const) {
+  test(`[P-WS-WORKER] ready resolves once the hub has the worker (transport ${transport}): a call right after it finds the worker, with no-responders on`, async () => {
+    const server = await startServer(testConfig({ noWorkersMs: 10_000 }));
+    const client = new HubClient({ url: server.url });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const worker = new HubWorker({
+          url: server.url,
+          services: `ready-${i}`,
+          transport,
+          logger: false,
+          handler: () => 'here',
+        }).start();
+        await worker.ready;
+        // Before the hub knows the worker, this call would be 503 no_workers.
+        assert.equal((await client.call(`ready-${i}`)).body, 'here');
+        await worker.stop();
+      }
+    } finally {
+      await server.close();
     }
-  } finally {
-    await server.close();
-  }
-});
+  });
+}
 
 // A socket the hub opens and then closes before serving (here: at once, 1011)
 // is an outage that lasts, not a reconnect: once the worker counted the open
