@@ -68,13 +68,14 @@ function draw(snapshot) {
     };
     set('service', service.service);
     set('queued', service.queued);
-    set('oldest', seconds(service.oldestQueuedMs));
+    set('oldest', duration(service.oldestQueuedMs));
     set('inFlight', service.inFlight);
     set('waitingWorkers', service.waitingWorkers);
     set('answered', service.answered);
     set('timedOut', service.timedOut);
     set('rate', minute ? minute.callsPerSecond.toFixed(1) : '0.0');
-    set('latency', minute?.p50Ms === undefined ? '–' : `${ms(minute.p50Ms)} / ${ms(minute.p99Ms)}`);
+    set('p50', minute?.p50Ms === undefined ? '–' : duration(minute.p50Ms));
+    set('p99', minute?.p99Ms === undefined ? '–' : duration(minute.p99Ms));
     const counts = minute ? minute.perSecond : [];
     const top = Math.max(1, ...counts);
     card
@@ -83,8 +84,14 @@ function draw(snapshot) {
   }
 }
 
-const seconds = (value) => (value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
-const ms = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
+// Every duration on the page in one style: whole milliseconds below a second
+// (a tenth below 10 ms), seconds with a tenth from a second on.
+const duration = (ms) =>
+  ms < 10
+    ? `${ms.toFixed(1)} ms`
+    : ms < 1000
+      ? `${Math.round(ms)} ms`
+      : `${(ms / 1000).toFixed(1)} s`;
 
 login.addEventListener('submit', (event) => {
   event.preventDefault();
