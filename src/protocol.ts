@@ -81,11 +81,18 @@ export function flowIdOf(traceparent: string | undefined, flowId: string | undef
 /** A worker's `Hub-Worker` name: 1 to 128 visible ASCII characters. */
 export const WORKER_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
+/** The longest service name, in characters. */
+export const MAX_SERVICE_NAME_LENGTH = 128;
+
 /** Letters, digits, `.`, `_` and `-`; starts with a letter or digit; 1 to 128 characters. */
-export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const SERVICE_NAME_PATTERN = new RegExp(
+  `^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_SERVICE_NAME_LENGTH - 1}}$`,
+);
 
 /** AstroHub routed any path segment; its users named services such as `math:add`. */
-export const ASTROHUB_SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ASTROHUB_SERVICE_NAME_PATTERN = new RegExp(
+  `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${MAX_SERVICE_NAME_LENGTH - 1}}$`,
+);
 
 /** The most jobs one batch take hands out, and the most answers the SDK puts in one batch. */
 export const MAX_BATCH_JOBS = 100;

@@ -6,7 +6,12 @@
  * not a route.
  */
 import { ErrorCode } from '../errors.js';
-import { Header, RETURNED_HEADER_PREFIX } from '../protocol.js';
+import {
+  Header,
+  MAX_SERVICE_NAME_LENGTH,
+  RETURNED_HEADER_PREFIX,
+  SERVICE_NAME_PATTERN,
+} from '../protocol.js';
 import { ERROR_STATUS } from './error-status.js';
 
 type Json = Record<string, unknown>;
@@ -43,18 +48,19 @@ const query = (name: string, description: string, schema: Json = { type: 'string
   description,
   schema,
 });
-const pathParam = (name: string, description: string): Json => ({
+const pathParam = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
   name,
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string' },
+  schema,
 });
 const ms = { type: 'integer', minimum: 0 };
 
 const serviceName = pathParam(
   'name',
-  'The service: letters, digits, `.`, `_`, `-`, up to 64 characters.',
+  `The service: letters, digits, \`.\`, \`_\`, \`-\`, starting with a letter or digit, up to ${MAX_SERVICE_NAME_LENGTH} characters.`,
+  { type: 'string', pattern: SERVICE_NAME_PATTERN.source, maxLength: MAX_SERVICE_NAME_LENGTH },
 );
 const deliveryId = pathParam('id', 'The delivery id: the `id` of the job this worker received.');
 const workerHeader = header(Header.Worker, 'How the worker names itself in `GET /services`.');
@@ -62,17 +68,23 @@ const workerHeader = header(Header.Worker, 'How the worker names itself in `GET 
 const callHeaders = [
   header(
     Header.Timeout,
-    "Milliseconds to wait for a worker's answer (default `HUB_CALL_TIMEOUT_MS`).",
-    ms,
+    "Milliseconds to wait for a worker's answer, from 1 to `HUB_MAX_CALL_TIMEOUT_MS` (default `HUB_CALL_TIMEOUT_MS`).",
+    { type: 'integer', minimum: 1 },
   ),
-  header(Header.QueueTimeout, 'Milliseconds the job may wait for a worker to take it.', ms),
+  header(
+    Header.QueueTimeout,
+    "Milliseconds the job may wait for a worker to take it, from 1 to the call's deadline.",
+    { type: 'integer', minimum: 1 },
+  ),
   header(Header.MaxAttempts, 'Hand-outs allowed, from 1 to `HUB_MAX_ATTEMPTS`.', {
     type: 'integer',
     minimum: 1,
   }),
-  header(Header.NoWorkers, '`queue`: park the call even when no worker has been seen.', {
-    enum: ['queue'],
-  }),
+  header(
+    Header.NoWorkers,
+    '`queue`: park the call even when no worker has been seen; `fail` (the default): 503 `no_workers` at once.',
+    { enum: ['queue', 'fail'] },
+  ),
   header(
     Header.IdempotencyKey,
     'Calls with the same key (and request) share one job and its answer.',
@@ -160,6 +172,19 @@ const takeParameters = [
   workerHeader,
 ];
 
+/** `?next` and its companions: take the next jobs in the same exchange as the answers. */
+const nextParameters = [
+  query('next', 'Also take the next job of this service in the same exchange.'),
+  query('timeout', 'With `next`: how long to wait for it.', ms),
+  query('max', 'With `next`: take up to this many.', {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+  }),
+  query('encoding', 'With `next`: bodies as base64.', { enum: ['base64'] }),
+  workerHeader,
+];
+
 const answer: Json = {
   summary: "Answer a job: the body is the caller's response body",
   tags: ['workers'],
@@ -167,20 +192,14 @@ const answer: Json = {
     deliveryId,
     header(Header.Status, 'The status the caller gets (200-599; default 200).', {
       type: 'integer',
+      minimum: 200,
+      maximum: 599,
     }),
     header(
       `${RETURNED_HEADER_PREFIX}{name}`,
       'Each `Hub-Header-<Name>` becomes the response header `<Name>`.',
     ),
-    query('next', 'Also take the next job of this service in the same exchange.'),
-    query('timeout', 'With `next`: how long to wait for it.', ms),
-    query('max', 'With `next`: take up to this many.', {
-      type: 'integer',
-      minimum: 1,
-      maximum: 100,
-    }),
-    query('encoding', 'With `next`: bodies as base64.', { enum: ['base64'] }),
-    workerHeader,
+    ...nextParameters,
   ],
   requestBody: { content: { '*/*': {} } },
   responses: {
@@ -240,6 +259,54 @@ const page = (summary: string, contentType: string): Json => ({
   },
 });
 
+/**
+ * Each operation's `operationId`, by method and path: the names client generators
+ * give their functions. The test checks that every operation has one.
+ */
+const OPERATION_IDS: Readonly<Record<string, string>> = {
+  'post /service/{name}': 'callService',
+  ...Object.fromEntries(
+    ['get', 'post', 'put', 'patch', 'delete'].flatMap((method) => [
+      [`${method} /call/{name}`, `${method}Call`],
+      [`${method} /call/{name}/{path}`, `${method}CallPath`],
+    ]),
+  ),
+  'get /service/{name}/jobs': 'takeJobs',
+  'post /jobs/{id}': 'answerJob',
+  'get /jobs/{id}': 'getResult',
+  'post /jobs/{id}/response': 'answerJobAlias',
+  'post /jobs': 'answerBatch',
+  'post /jobs/{id}/heartbeat': 'heartbeatJob',
+  'post /jobs/{id}/fail': 'failJob',
+  'get /status': 'getStatus',
+  'get /services': 'listServices',
+  'get /metrics': 'getMetrics',
+  'get /healthz': 'getHealth',
+  'get /readyz': 'getReadiness',
+  'get /ws': 'openWebSocket',
+  'get /ui/events': 'streamDashboardEvents',
+  'get /ui': 'getDashboard',
+  'get /ui/dashboard.js': 'getDashboardScript',
+  'get /ui/dashboard.css': 'getDashboardStyle',
+  'get /openapi.json': 'getOpenApi',
+  'get /': 'redirectToDashboard',
+};
+
+/** Gives every operation of `paths` its id from OPERATION_IDS (copies: some operations are shared objects). */
+function withOperationIds(paths: Record<string, Json>) {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item as Record<string, Json>).map(([method, operation]) => [
+          method,
+          { operationId: OPERATION_IDS[`${method} ${path}`], ...operation },
+        ]),
+      ),
+    ]),
+  );
+}
+
 /** The document, built once. */
 export const OPENAPI: Json = {
   openapi: '3.1.0',
@@ -250,17 +317,22 @@ export const OPENAPI: Json = {
       'An HTTP request/response hub: callers POST, workers long-poll (or hold a WebSocket) and answer. ' +
       'The rules are docs/protocol.md; every error code is docs/errors.md. Any path not listed here is ' +
       '404 `not_found`; a listed path with another method is 405 `method_not_allowed` with `Allow`.',
-    license: { name: 'MIT' },
+    license: { name: 'MIT', identifier: 'MIT' },
   },
+  // The hub that serves this document (`GET /openapi.json`).
+  servers: [{ url: '/', description: 'this hub' }],
   security: [{ bearer: [] }, {}],
   tags: [
-    { name: 'callers' },
-    { name: 'workers' },
-    { name: 'operators' },
-    { name: 'orchestrators' },
-    { name: 'dashboard' },
+    { name: 'callers', description: 'Call a service and wait for its answer, or fetch it later.' },
+    { name: 'workers', description: 'Take jobs, answer them, heartbeat and fail them.' },
+    {
+      name: 'operators',
+      description: 'Status, services, metrics: the admin token when auth is on.',
+    },
+    { name: 'orchestrators', description: 'Liveness and readiness probes, open to all.' },
+    { name: 'dashboard', description: 'The live dashboard page and its files.' },
   ],
-  paths: {
+  paths: withOperationIds({
     '/service/{name}': { post: call('Call a service and wait for its answer', [serviceName]) },
     '/call/{name}': proxiedCall([serviceName]),
     '/call/{name}/{path}': proxiedCall([
@@ -346,7 +418,7 @@ export const OPENAPI: Json = {
       post: {
         summary: 'Answer many jobs at once; with `next`, take the next ones too',
         tags: ['workers'],
-        parameters: answer.parameters,
+        parameters: nextParameters,
         requestBody: {
           content: {
             'application/vnd.switchboard.answers': {
@@ -457,6 +529,8 @@ export const OPENAPI: Json = {
           // codes of the routes a frame stands for) come in error and response frames.
           ...errors(
             ErrorCode.InvalidHeader,
+            ErrorCode.Unauthorized,
+            ErrorCode.Forbidden,
             ErrorCode.HubFull,
             ErrorCode.InvalidFrame,
             ErrorCode.NotHeld,
@@ -486,7 +560,7 @@ export const OPENAPI: Json = {
         },
       },
     },
-  },
+  }),
   components: {
     securitySchemes: {
       bearer: {
