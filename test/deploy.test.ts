@@ -23,6 +23,7 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  ports?: string[];
 }
 
 test('compose.yaml: hub, worker and gateway; the hub read-only, non-root, health-checked on a probe that answers', async () => {
@@ -36,6 +37,9 @@ test('compose.yaml: hub, worker and gateway; the hub read-only, non-root, health
   );
   assert.equal(worker.image, hub.image, 'the worker runs the CLI of the hub image');
   assert.equal(worker.depends_on?.hub?.condition, 'service_healthy');
+  // Issue 26, item 26: the dashboard, /metrics and `switchboard status` were
+  // unreachable from the host. Published on loopback only.
+  assert.deepEqual(hub.ports, ['127.0.0.1:8080:8080']);
   const probe = /\/(healthz|readyz)/.exec(hub.healthcheck?.test.join(' ') ?? '')?.[0];
   assert.ok(probe, 'the health check calls a probe');
   const { app } = testApp();
@@ -81,8 +85,14 @@ test("compose.yaml: the worker's command serves the echo service as the gateway 
 });
 
 interface Container {
+  image: string;
+  imagePullPolicy?: string;
   ports: { name: string; containerPort: number }[];
-  env: { name: string; value?: string }[];
+  env: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  }[];
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
   resources: { requests: { cpu?: string; memory?: string } };
@@ -97,6 +107,12 @@ test('docs/kubernetes.yaml: a Deployment whose probes answer and a Service on it
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as Container;
   assert.equal(pod.securityContext.runAsNonRoot, true);
+  // Issue 26, item 26: the restricted Pod Security Standard, a pinned image, auth on.
+  assert.equal(pod.securityContext.seccompProfile?.type, 'RuntimeDefault');
+  assert.doesNotMatch(container.image, /:latest$|^[^:]+$/);
+  assert.equal(container.imagePullPolicy, 'IfNotPresent');
+  const tokens = container.env.find((e) => e.name === 'HUB_AUTH_TOKENS');
+  assert.equal(tokens?.valueFrom?.secretKeyRef?.name, 'switchboard-tokens');
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
 
