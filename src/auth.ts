@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.js';
 import { ErrorCode, HubError } from './errors.js';
+import { TOKEN_NEEDED } from './protocol.js';
 
 /** What a token may do. `admin` may do everything, on every service. */
 export type Role = 'caller' | 'worker' | 'admin';
@@ -41,9 +42,10 @@ export class TokenTable {
 
   /** The grant of an `Authorization: Bearer <token>` header; throws `unauthorized`. */
   authenticate(authorization: string | undefined): Grant {
-    const match = authorization === undefined ? null : /^Bearer +(\S+) *$/i.exec(authorization);
+    if (authorization === undefined) throw new HubError(ErrorCode.Unauthorized, TOKEN_NEEDED);
+    const match = /^Bearer +(\S+) *$/i.exec(authorization);
     if (!match?.[1]) {
-      throw new HubError(ErrorCode.Unauthorized, 'send Authorization: Bearer <token>');
+      throw new HubError(ErrorCode.Unauthorized, 'send one Authorization: Bearer <token>');
     }
     const digest = sha256(match[1]);
     let found: Grant | undefined;

@@ -39,6 +39,12 @@ export const WS_SUBPROTOCOL = 'switchboard.v1';
 /** The path of the WebSocket channel, below the hub's base URL. */
 export const WS_PATH = '/ws';
 
+/**
+ * The refusal of a request or socket that sent no token where auth is on: the
+ * same words over HTTP, as a WebSocket's 4401 close reason, and in the SDK.
+ */
+export const TOKEN_NEEDED = 'this hub needs a token, and none was sent';
+
 /** The dashboard's server-sent events: a stream, never a request frame's route. */
 export const DASHBOARD_EVENTS_PATH = '/ui/events';
 

@@ -43,7 +43,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ws: ['core', 'domain', 'util', 'protocol.ts', 'errors.ts', 'auth.ts', 'log.ts'],
   sdk: ['protocol.ts'],
   cli: ['sdk', 'protocol.ts', 'config.ts', 'http/server.ts', 'log.ts'],
-  'auth.ts': ['config.ts', 'errors.ts'],
+  'auth.ts': ['config.ts', 'errors.ts', 'protocol.ts'],
 };
 // The composition roots wire everything together: index.ts, main.ts, create-hub.ts.
 const ROOTS = new Set(['index.ts', 'main.ts', 'create-hub.ts']);

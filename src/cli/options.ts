@@ -1,6 +1,6 @@
 import { hubTokenFromEnv, hubUrlFromEnv } from '../config.js';
 import type { Transport } from '../sdk/client.js';
-import { HUB_UNREACHABLE, isHubClientError } from '../sdk/errors.js';
+import { HUB_UNREACHABLE, isHubClientError, WEBSOCKET_REFUSED } from '../sdk/errors.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 
 /** Flags every client command takes. */
@@ -80,10 +80,10 @@ export function exitFor(error: unknown): CliExit {
         `${error.code}: ${error.message} (check --token or SWITCHBOARD_TOKEN)`,
       );
     }
-    const code = error.code === HUB_UNREACHABLE ? ExitCode.Unreachable : ExitCode.HubError;
+    const unreachable = error.code === HUB_UNREACHABLE || error.code === WEBSOCKET_REFUSED;
     return new CliExit(
-      code,
-      error.code === HUB_UNREACHABLE ? error.message : `${error.code}: ${error.message}`,
+      unreachable ? ExitCode.Unreachable : ExitCode.HubError,
+      unreachable ? error.message : `${error.code}: ${error.message}`,
     );
   }
   throw error;

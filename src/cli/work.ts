@@ -81,7 +81,9 @@ export async function workCommand(args: string[]): Promise<number> {
     services: service,
     concurrency,
     exactBodies: true,
-    logger: { info: (m) => console.error(m), warn: (m) => console.error(m) },
+    // No `error`: the one error a worker logs is a refused token, and `work` says
+    // that itself as it exits 5, in one line.
+    logger: { info: (m) => console.error(m), warn: (m) => console.error(m), error: () => {} },
     handler: async (job, { signal }) => {
       let result: CommandResult;
       try {

@@ -52,6 +52,8 @@ export class CallerSocket {
   async request(frame: RequestFrame, signal?: AbortSignal): Promise<ResponseFrame> {
     signal?.throwIfAborted();
     const { socket, pending } = await this.#open();
+    // Aborted while the socket was opening: its listener below would never fire.
+    signal?.throwIfAborted();
     const uid = String(++this.#lastUid);
     return new Promise((resolve, reject) => {
       const cancel = () => {

@@ -25,6 +25,12 @@ export function isHubClientError(value: unknown): value is HubClientError {
 
 export const HUB_UNREACHABLE = 'hub_unreachable';
 
+/**
+ * The WebSocket upgrade was answered by something that is not the hub (no
+ * `Hub-Error`): a proxy that does not pass WebSockets, or a URL that is no hub.
+ */
+export const WEBSOCKET_REFUSED = 'websocket_refused';
+
 /** Turns a hub error response (one with `Hub-Error`) into a HubClientError. */
 export async function hubErrorFrom(response: Response): Promise<HubClientError> {
   let body: unknown;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
-import { CloseCode, Header, WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
+import { CloseCode, Header, TOKEN_NEEDED, WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
 import { authorizationHeader } from './authorization.js';
-import { type HubClientError, hubError, unreachable } from './errors.js';
+import { HubClientError, hubError, unreachable, WEBSOCKET_REFUSED } from './errors.js';
 
 /** A frame the hub sent, parsed; which fields it has depends on its `type` (docs/websocket.md). */
 export type HubFrame = Record<string, unknown> & { type?: string; uid?: string; id?: string };
@@ -19,9 +19,8 @@ const PING_EVERY_MS = 15_000;
  */
 export function closeRefusal(code: number, reason: Buffer): HubClientError | undefined {
   if (code !== CloseCode.Unauthorized) return undefined;
-  return hubError(401, 'unauthorized', {
-    error: { message: `the hub closed the WebSocket (${code}): ${String(reason)}` },
-  });
+  // The hub's own words (TOKEN_NEEDED, 'unknown token'), as HTTP gives them.
+  return hubError(401, 'unauthorized', { error: { message: String(reason) || TOKEN_NEEDED } });
 }
 
 /** The WebSocket URL of a hub's channel: `http(s)://host/base` → `ws(s)://host/base/ws`. */
@@ -52,21 +51,31 @@ export function openHubSocket(url: string, token: string | undefined): Promise<W
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.once('end', () => {
         socket.terminate();
-        reject(refusal(response.statusCode ?? 0, response.headers[Header.Error], chunks));
+        const status = response.statusCode ?? 0;
+        const code = response.headers[Header.Error];
+        reject(typeof code === 'string' ? refusal(status, code, chunks) : notTheHub(url, status));
       });
     });
     socket.once('error', (error) => reject(unreachable(url, error)));
   });
 }
 
-function refusal(status: number, code: unknown, chunks: Buffer[]): HubClientError {
+function notTheHub(url: string, status: number): HubClientError {
+  return new HubClientError(
+    WEBSOCKET_REFUSED,
+    `cannot open a WebSocket to ${webSocketUrl(url)}: it was answered ${status}, not by the hub (a proxy that does not pass WebSockets?); use HTTP instead (transport 'http', or call without --ws)`,
+    { status },
+  );
+}
+
+function refusal(status: number, code: string, chunks: Buffer[]): HubClientError {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     // The code is what matters; a body we cannot read leaves the generic message.
   }
-  return hubError(status, typeof code === 'string' ? code : undefined, body);
+  return hubError(status, code, body);
 }
 
 /** Pings the hub and cuts the socket when the previous ping went unanswered. */

@@ -1,3 +1,4 @@
+export type { HubStatus, ServiceStats } from '../protocol.js';
 export {
   type CallOptions,
   HubClient,
@@ -5,7 +6,12 @@ export {
   type HubResponse,
   type Transport,
 } from './client.js';
-export { HUB_UNREACHABLE, HubClientError, isHubClientError } from './errors.js';
+export {
+  HUB_UNREACHABLE,
+  HubClientError,
+  isHubClientError,
+  WEBSOCKET_REFUSED,
+} from './errors.js';
 export { ReceivedJob } from './received-job.js';
 export { type FetchHandler, type ServeFetchOptions, serveFetch } from './serve-fetch.js';
 export {

@@ -1,8 +1,8 @@
 import type WebSocket from 'ws';
-import type { WireJob } from '../protocol.js';
+import { CloseCode, type WireJob } from '../protocol.js';
 import type { WorkerAnswer } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
-import { type HubClientError, hubError, isHubClientError } from './errors.js';
+import { HUB_UNREACHABLE, HubClientError, hubError, isHubClientError } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
 import { closeRefusal, type HubFrame, openHubSocket } from './hub-socket.js';
 import { ReceivedJob } from './received-job.js';
@@ -134,9 +134,7 @@ export class WsServiceLoop {
         for (const settle of this.#beats.values()) settle(false);
         this.#beats.clear();
         const refusal = closeRefusal(code, reason);
-        if (!stopping.aborted && !refusal) {
-          this.#host.reachable(false, new Error(`the WebSocket closed (${code})`));
-        }
+        if (!stopping.aborted && !refusal) this.#host.reachable(false, closedError(code, reason));
         resolve(refusal);
       });
     });
@@ -193,6 +191,8 @@ export class WsServiceLoop {
       this.#host.refused(hubError(code === 'forbidden' ? 403 : 401, code, { error: { message } }));
       return;
     }
+    // The hub is shutting down: the socket's close follows, and says so once.
+    if (code === 'shutting_down') return;
     this.#host.warn(`switchboard worker: the hub refused a frame (${code}): ${message}`);
   }
 
@@ -212,6 +212,15 @@ export class WsServiceLoop {
     this.#beats.get(id)?.(kept);
     this.#beats.delete(id);
   }
+}
+
+/** Why a socket the hub closed is gone, in words for a log line. */
+function closedError(code: number, reason: Buffer): HubClientError {
+  const why =
+    code === CloseCode.GoingAway
+      ? 'the hub is shutting down or restarting'
+      : `the hub closed the WebSocket (${code}${reason.length > 0 ? `: ${String(reason)}` : ''})`;
+  return new HubClientError(HUB_UNREACHABLE, why);
 }
 
 /** An `answer` frame, its body as exact bytes in `body64` (a JSON `body` would be re-encoded). */

@@ -2,7 +2,7 @@ import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
-import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
+import { CloseCode, TOKEN_NEEDED, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, type FrameSink, WorkerSession } from './worker-session.js';
@@ -117,10 +117,7 @@ export class Channel {
       if (data.length <= WS_AUTH_FRAME_MAX_BYTES) frame = parseFrame(data);
     } catch {}
     if (frame?.type !== 'auth' || !authenticate) {
-      this.#peer.close(
-        CloseCode.Unauthorized,
-        'send an auth frame first, or a token on the upgrade',
-      );
+      this.#peer.close(CloseCode.Unauthorized, TOKEN_NEEDED);
       return;
     }
     let grant: Grant;

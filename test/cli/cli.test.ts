@@ -124,6 +124,38 @@ describe('the switchboard CLI, run as a child process', () => {
     );
   });
 
+  // Issue 26, item 28: a hub's normal shutdown read as "the hub refused a frame
+  // (shutting_down)" and then a raw `Error: the WebSocket closed (1001)`.
+  test('work --ws says in one calm line that the hub is shutting down', async () => {
+    const own = await startServer(testConfig());
+    const run = runCli(['work', 'calm', '--ws', '--hub', own.url, '--', ADD_SH]);
+    try {
+      await until(
+        async () =>
+          (await own.hub.status()).services.some(
+            (s) => s.service === 'calm' && s.webSocketWorkers === 1,
+          ),
+        { timeoutMs: 10_000, what: 'the worker' },
+      );
+      await own.close();
+      await until(() => run.stderr().includes('shutting down'), {
+        timeoutMs: 5000,
+        what: 'the line',
+      });
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+    const lines = run
+      .stderr()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('switchboard work:'));
+    assert.deepEqual(lines, [
+      'switchboard worker: hub unavailable, retrying with backoff: the hub is shutting down or restarting',
+    ]);
+  });
+
   test('work --ws serves over a WebSocket, call --ws calls over one, and status counts the socket', async () => {
     const run = runCli(['work', 'add-ws', '--ws', ...hub, '--', ADD_SH]);
     try {

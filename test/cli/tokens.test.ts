@@ -164,6 +164,17 @@ describe('tokens in the SDK and the CLI', () => {
         assert.equal(await run.exited, 5, what);
         assert.match(run.stderr(), /unauthorized/, what);
         assert.doesNotMatch(run.stderr(), /retrying with backoff|reconnected/, what);
+        // Issue 26, item 28: one line a CLI user understands, the same on both
+        // transports: no second line from the worker, no frames or close codes.
+        const lines = run.stderr().trim().split('\n');
+        assert.equal(lines.length, 1, what);
+        assert.match(
+          lines[0] ?? '',
+          token === undefined
+            ? /^switchboard: unauthorized: this hub needs a token, and none was sent \(check --token or SWITCHBOARD_TOKEN\)$/
+            : /^switchboard: unauthorized: unknown token \(check --token or SWITCHBOARD_TOKEN\)$/,
+          what,
+        );
       }
     }
   });

@@ -129,6 +129,23 @@ for (const transport of ['http', 'ws'] as const)
       assert.equal((await queued())?.queued, 0);
     });
 
+    // Issue 26, item 29, as docs/sdk.md now says: the reason comes back, whatever it is.
+    test("an aborted call rejects with a reason of the caller's own, not a HubClientError", async () => {
+      const controller = new AbortController();
+      const mine = new Error('the user navigated away');
+      const call = client.call(
+        'abandoned',
+        {},
+        {
+          signal: controller.signal,
+          timeout: 5000,
+          headers: { 'hub-no-workers': 'queue' },
+        },
+      );
+      controller.abort(mine);
+      await assert.rejects(call, (error: unknown) => error === mine && !isHubClientError(error));
+    });
+
     test('status() returns the hub status', async () => {
       await client.call('echo', 1);
       const status = await client.status();

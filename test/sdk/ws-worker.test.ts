@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { startServer } from '../../src/http/server.js';
-import { HubClient, HubWorker } from '../../src/sdk/index.js';
+import { HubClient, HubWorker, isHubClientError, WEBSOCKET_REFUSED } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
 import { until } from '../support/http.js';
 import { recordingLogger } from '../support/logger.js';
@@ -112,6 +112,18 @@ test('a worker with no transport chosen uses a WebSocket, and long polls where t
     }).start();
     await until(() => lines.some((l) => l.includes('hub unavailable')), { what: 'the outage log' });
     await insisting.stop();
+
+    // Issue 26, item 28: a caller behind it got code `unknown`, in no catalogue.
+    const caller = new HubClient({ url: plain.url, transport: 'ws' });
+    await assert.rejects(
+      caller.call('behind'),
+      (error: unknown) =>
+        isHubClientError(error) &&
+        error.code === WEBSOCKET_REFUSED &&
+        error.status === 404 &&
+        /not by the hub/.test(error.message),
+    );
+    await caller.close();
   } finally {
     await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
     await plain.close();
@@ -174,5 +186,5 @@ test('a WebSocket that opens and closes before the hub serves it is one outage: 
   }
   assert.equal(lines.filter((l) => l.includes('hub unavailable')).length, 1, lines.join('\n'));
   assert.equal(lines.filter((l) => l.includes('reconnected')).length, 0, lines.join('\n'));
-  assert.match(lines.join('\n'), /the WebSocket closed \(1011\)/);
+  assert.match(lines.join('\n'), /the hub closed the WebSocket \(1011: try again later\)/);
 });
