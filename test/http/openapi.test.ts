@@ -150,9 +150,8 @@ test('every operation of the API has an operationId, a 2xx and a 4xx answer', ()
 });
 
 test("parameter schemas come from protocol.ts: the service name's length and pattern", () => {
-  const name = (paths['/service/{name}']?.post?.parameters as Json[]).find(
-    (p) => p.name === 'name',
-  );
+  const parameters = (paths['/service/{name}']?.post?.parameters ?? []) as Json[];
+  const name = parameters.find((p) => p.name === 'name');
   const schema = name?.schema as Json;
   assert.equal(schema.maxLength, MAX_SERVICE_NAME_LENGTH);
   assert.equal(
