@@ -703,13 +703,18 @@ export function hubTokenFromEnv(
 /** `--help` text, generated from the same table the loader reads. */
 export function configHelp(): string {
   const rows = [
-    ...STRING_OPTIONS.map(
-      (o) =>
-        `  ${(o.flag ? `--${o.flag}` : '(no flag)').padEnd(26)} ${o.env.padEnd(26)} ${o.help}${o.default ? ` (default ${o.default})` : ''}`,
-    ),
-    ...INT_OPTIONS.map(
-      (o) => `  --${o.flag.padEnd(24)} ${o.env.padEnd(26)} ${o.help} (default ${o.default})`,
-    ),
+    ...STRING_OPTIONS.map((o) => [
+      o.flag ? `--${o.flag}` : '(no flag)',
+      o.env,
+      `${o.help}${o.default ? ` (default ${o.default})` : ''}`,
+    ]),
+    ...INT_OPTIONS.map((o) => [`--${o.flag}`, o.env, `${o.help} (default ${o.default})`]),
   ];
-  return `Usage: switchboard serve [flags]   (or: npm start -- [flags])\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${rows.join('\n')}\n`;
+  // Columns as wide as their longest entry, so no long flag pushes its row out of line.
+  const flagWidth = Math.max(...rows.map(([flag]) => flag?.length ?? 0));
+  const envWidth = Math.max(...rows.map(([, env]) => env?.length ?? 0));
+  const lines = rows.map(
+    ([flag = '', env = '', help]) => `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${help}`,
+  );
+  return `Usage: switchboard serve [flags]   (or: npm start -- [flags])\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${lines.join('\n')}\n`;
 }

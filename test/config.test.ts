@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, INT_OPTIONS, loadConfig } from '../src/config.js';
+import { ConfigError, configHelp, INT_OPTIONS, loadConfig, STRING_OPTIONS } from '../src/config.js';
 
 test('[P-CONFIG] loadConfig() - defaults live in one table and the result is frozen', () => {
   const config = loadConfig({ env: {}, argv: [] });
@@ -80,4 +80,17 @@ test('[P-CONFIG] loadConfig() - the AstroHub setting and the idempotency scope h
     loadConfig({ env: { HUB_IDEMPOTENCY_SCOPE_HEADERS: '' }, argv: [] }).idempotencyScopeHeaders,
     [],
   );
+});
+
+// Issue 26, item 30: long flags pushed their rows out of line.
+test('[P-CONFIG] --help lines its columns up, whatever the longest flag', () => {
+  const rows = configHelp()
+    .split('\n')
+    .filter((line) => line.startsWith('  --') || line.startsWith('  (no flag)'));
+  assert.equal(rows.length, INT_OPTIONS.length + STRING_OPTIONS.length);
+  const envColumn = (line: string) =>
+    line.indexOf(
+      [...INT_OPTIONS, ...STRING_OPTIONS].find((o) => line.includes(` ${o.env} `))?.env ?? '\0',
+    );
+  assert.equal(new Set(rows.map(envColumn)).size, 1, rows.join('\n'));
 });

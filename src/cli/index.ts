@@ -1,3 +1,4 @@
+import { configHelp } from '../config.js';
 import { CALL_HELP, callCommand } from './call.js';
 import { CliExit, ExitCode } from './exit-codes.js';
 import { serveCommand } from './serve.js';
@@ -22,7 +23,7 @@ Commands:
 Client commands find the hub with --hub, else SWITCHBOARD_URL, else http://127.0.0.1:8080.
 'switchboard <command> --help' shows each command's options and examples.
 
-${[CALL_HELP, WORK_HELP, STATUS_HELP].map((help) => help.split('\n', 1)[0]).join('\n')}
+${[configHelp(), CALL_HELP, WORK_HELP, STATUS_HELP].map((help) => help.split('\n', 1)[0]).join('\n')}
 `;
 
 /** Runs one CLI command and returns its exit code; errors print one line. */

@@ -3,6 +3,7 @@ import { type HubStatus, SERVICE_FIGURES, type ServiceFigure } from '../protocol
 import { HubClient } from '../sdk/client.js';
 import { ExitCode } from './exit-codes.js';
 import { COMMON_OPTIONS, exitFor, hubOptions, parseOrExit, wholeNumber } from './options.js';
+import { watchStopSignals } from './stop-signals.js';
 
 export const STATUS_HELP = `Usage: switchboard status [--watch] [--interval ms] [--json] [--hub url] [--token t]
 
@@ -51,6 +52,12 @@ export async function statusCommand(args: string[]): Promise<number> {
   }
   const client = new HubClient(hubOptions(values));
   const intervalMs = wholeNumber(values.interval, 'interval', 100) ?? 1000;
+  // Ctrl-C is how a watch ends: exit 0, as a command that did its job.
+  const stopped = values.watch ? watchStopSignals().first : undefined;
+  let stop = false;
+  void stopped?.then(() => {
+    stop = true;
+  });
   try {
     do {
       const status = await client.status();
@@ -58,16 +65,23 @@ export async function statusCommand(args: string[]): Promise<number> {
       // clears the screen between redraws, as watch(1) does.
       if (values.json) process.stdout.write(`${JSON.stringify(status)}\n`);
       else process.stdout.write(`${values.watch ? '\x1b[H\x1b[2J' : ''}${formatStatus(status)}`);
-      if (values.watch) await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    } while (values.watch);
+      if (values.watch) {
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, intervalMs)), stopped]);
+      }
+    } while (values.watch && !stop);
   } catch (error) {
     throw exitFor(error);
   }
   return ExitCode.Ok;
 }
 
+/** `1 call`, `2 calls`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** A fixed-width table: one row per service, then the total. */
-function formatStatus(status: HubStatus): string {
+export function formatStatus(status: HubStatus): string {
   const rows: string[][] = [
     ['SERVICE', ...SERVICE_FIGURES.map((figure) => HEADINGS[figure])],
     ...status.services.map((s) => [s.service, ...SERVICE_FIGURES.map((f) => String(s[f]))]),
@@ -80,5 +94,5 @@ function formatStatus(status: HubStatus): string {
       .join('  '),
   );
   const state = status.ready ? 'ready' : 'shutting down';
-  return `${lines.join('\n')}\n\nhub ${state}; parked: ${status.parkedCalls} calls, ${status.parkedPolls} polls\n`;
+  return `${lines.join('\n')}\n\nhub ${state}; parked: ${count(status.parkedCalls, 'call')}, ${count(status.parkedPolls, 'poll')}\n`;
 }

@@ -14,6 +14,8 @@ export interface RequestFrame {
 /** The hub's response frame to a request. */
 export interface ResponseFrame {
   readonly c: number;
+  /** `d` as the frame carried it, byte for byte (see rawBody). */
+  readonly dText?: string | undefined;
   /** A header's lines that cannot be joined (Set-Cookie) come as a list. */
   readonly h: Record<string, string | string[]>;
   readonly d?: unknown;
@@ -85,7 +87,10 @@ export class CallerSocket {
     if (this.#connection) return this.#connection;
     const opening = openHubSocket(this.#url, this.#token).then((socket) => {
       const pending = new Map<string, Pending>();
-      socket.on('message', (data) => settle(pending, JSON.parse(String(data)) as HubFrame));
+      socket.on('message', (data) => {
+        const text = String(data);
+        settle(pending, JSON.parse(text) as HubFrame, text);
+      });
       socket.once('close', (code, reason) => {
         if (this.#connection === opening) this.#connection = undefined;
         const lost =
@@ -109,10 +114,23 @@ export class CallerSocket {
 }
 
 /** Hands a response frame to its call; frames of no call in flight (errors, late ones) are dropped. */
-function settle(pending: Map<string, Pending>, frame: HubFrame): void {
+function settle(pending: Map<string, Pending>, frame: HubFrame, text: string): void {
   if (typeof frame.uid !== 'string') return;
   const call = pending.get(frame.uid);
   if (!call) return;
   pending.delete(frame.uid);
-  call.resolve(frame as unknown as ResponseFrame);
+  const response = frame as unknown as ResponseFrame;
+  call.resolve('d' in frame ? { ...response, dText: rawBody(text) } : response);
+}
+
+/**
+ * The JSON body of a response frame as the worker wrote it: the hub splices it in
+ * last, unparsed (`{"uid",...,"h":{...},"d":<body>}`), so its bytes (whitespace,
+ * a trailing newline, a big integer's digits) survive where `JSON.stringify(d)`
+ * would change them. Nothing before `d` can hold `,"d":` unescaped: header names
+ * are tokens and every string value escapes its quotes.
+ */
+function rawBody(text: string): string | undefined {
+  const start = text.indexOf(',"d":');
+  return start === -1 || !text.endsWith('}') ? undefined : text.slice(start + 5, -1);
 }

@@ -133,7 +133,7 @@ export class HubClient {
         ? new Uint8Array(Buffer.from(frame.d64, 'base64'))
         : frame.d === undefined
           ? new Uint8Array(0)
-          : new Uint8Array(Buffer.from(JSON.stringify(frame.d)));
+          : new Uint8Array(Buffer.from(frame.dText ?? JSON.stringify(frame.d)));
     return {
       status: frame.c,
       ok: frame.c >= 200 && frame.c < 300,

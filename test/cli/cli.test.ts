@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { formatStatus } from '../../src/cli/status.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
-import type { ServiceStats } from '../../src/protocol.js';
+import { type HubStatus, SERVICE_FIGURES, type ServiceStats } from '../../src/protocol.js';
 import { HubClient, HubWorker } from '../../src/sdk/index.js';
 import { testConfig } from '../support/config.js';
 import { until } from '../support/http.js';
@@ -278,15 +279,19 @@ describe('the switchboard CLI, run as a child process', () => {
     assert.equal(JSON.parse(json.stdout()).ready, true);
   });
 
-  test('status --watch redraws until interrupted', async () => {
+  test('status --watch redraws until interrupted, and Ctrl-C ends it with exit 0', async () => {
     const run = runCli(['status', '--watch', '--interval', '100', ...hub]);
     await until(() => run.stdout().split('SERVICE').length > 2, {
       what: 'a second redraw',
       timeoutMs: CLI_START_MS,
     });
     run.child.kill('SIGINT');
-    await run.exited;
+    // Issue 26, item 30: it exited 130, a code the table gives only to `work`.
+    assert.equal(await run.exited, 0, run.stderr());
     assert.ok(run.stdout().includes('\x1b[2J'), 'the screen is cleared between redraws');
+    // Issue 26, item 30: "1 polls".
+    assert.match(run.stdout(), /parked: \d+ calls?, \d+ polls?\n/);
+    assert.doesNotMatch(run.stdout(), /parked: 1 calls|, 1 polls/);
   });
 
   // Issue 12, item 8.
@@ -319,4 +324,16 @@ describe('the switchboard CLI, run as a child process', () => {
       assert.match(run.stdout(), new RegExp(`Usage: switchboard ${command}[\\s\\S]*Examples?:`));
     }
   });
+});
+
+// Issue 26, item 30: "hub ready; parked: 0 calls, 1 polls".
+test('status - the footer counts in words: 1 call, 1 poll, 2 polls', () => {
+  const total = Object.fromEntries(SERVICE_FIGURES.map((f) => [f, 0])) as HubStatus['total'];
+  const footer = (calls: number, polls: number) =>
+    formatStatus({ ready: true, parkedCalls: calls, parkedPolls: polls, total, services: [] })
+      .trim()
+      .split('\n')
+      .at(-1);
+  assert.equal(footer(1, 1), 'hub ready; parked: 1 call, 1 poll');
+  assert.equal(footer(0, 2), 'hub ready; parked: 0 calls, 2 polls');
 });

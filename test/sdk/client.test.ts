@@ -27,6 +27,11 @@ for (const transport of ['http', 'ws'] as const)
             });
           }
           if (job.contentType === 'application/octet-stream') return job.body;
+          if (job.headers['x-raw-json'] !== undefined) {
+            return new Response('{"id":12345678901234567890, "x":1.0}\n', {
+              headers: { 'content-type': 'application/json' },
+            });
+          }
           if (job.headers['x-cookies'] !== undefined) {
             const headers = new Headers([
               ['set-cookie', 'a=1'],
@@ -58,6 +63,16 @@ for (const transport of ['http', 'ws'] as const)
       assert.equal(response.ok, true);
       assert.equal(response.headers.get('content-type'), 'application/json');
       assert.deepEqual(response.body, { echoed: { n: 1 }, trace: 't-1' });
+    });
+
+    // Issue 26, item 30: `call --ws` dropped the newline a worker printed, where HTTP
+    // kept it; big integers lost digits the same way.
+    test("call() returns a JSON answer's bytes exactly as the worker wrote them", async () => {
+      const response = await client.call('echo', {}, { headers: { 'x-raw-json': '1' } });
+      assert.equal(
+        Buffer.from(response.bytes).toString(),
+        '{"id":12345678901234567890, "x":1.0}\n',
+      );
     });
 
     // Issue 26, item 16: over WebSocket only the last Set-Cookie arrived.
