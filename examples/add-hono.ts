@@ -5,7 +5,7 @@
 //   curl 'http://127.0.0.1:8080/call/add/sum?first=1&second=2'
 // Ctrl-C stops it: the requests in hand finish and are answered first.
 import { Hono } from 'hono';
-import { serveFetch } from '../src/sdk/index.js';
+import { serveFetch } from 'switchboard-hub/sdk';
 
 const app = new Hono();
 const sum = (first: unknown, second: unknown) =>

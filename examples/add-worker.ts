@@ -1,7 +1,7 @@
 // The add service as a HubWorker:  npx tsx examples/add-worker.ts
 // Then: curl -H 'Content-Type: application/json' -d '{"first": 1, "second": 2}' http://127.0.0.1:8080/service/add
 // Ctrl-C stops it: the jobs in hand finish and are answered first.
-import { HubWorker } from '../src/sdk/index.js';
+import { HubWorker } from 'switchboard-hub/sdk';
 
 const hub = process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080';
 

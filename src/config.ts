@@ -714,7 +714,8 @@ export function configHelp(): string {
   const flagWidth = Math.max(...rows.map(([flag]) => flag?.length ?? 0));
   const envWidth = Math.max(...rows.map(([, env]) => env?.length ?? 0));
   const lines = rows.map(
-    ([flag = '', env = '', help]) => `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${help}`,
+    ([flag = '', env = '', help]) =>
+      `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${help}`,
   );
   return `Usage: switchboard serve [flags]   (or: npm start -- [flags])\n\nEvery flag has an environment variable; a flag wins over its variable.\n\n${lines.join('\n')}\n`;
 }

@@ -69,7 +69,7 @@ export class Calls {
   timeoutOf(value: number | undefined): number {
     return checkTimeout(value, 1, this.#options.maxCallTimeoutMs, {
       fallback: this.#options.callTimeoutMs,
-      what: 'call timeout',
+      what: "Hub-Timeout (the call's deadline)",
     });
   }
 
@@ -119,7 +119,7 @@ export class Calls {
         ? undefined
         : checkTimeout(input.queueTimeoutMs, 1, timeoutMs, {
             fallback: timeoutMs,
-            what: 'queue timeout',
+            what: 'Hub-Queue-Timeout',
           });
     const maxAttempts = checkMaxAttempts(input.maxAttempts, this.#options.maxAttempts);
     if (this.#closing) throw shuttingDown();

@@ -146,7 +146,7 @@ export class Hub {
    * end. Rejects `unknown_job` for an id it does not know or no longer keeps.
    */
   async result(id: string, waitMs = 0, signal?: CancelSignal): Promise<JobResult> {
-    checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: 'wait' });
+    checkTimeout(waitMs, 0, this.#options.maxPollTimeoutMs, { fallback: 0, what: '?wait' });
     return this.#async.result(id, waitMs, signal);
   }
 
@@ -330,7 +330,7 @@ export class Hub {
     this.#assertService(input.service);
     return checkTimeout(input.timeoutMs, 0, this.#options.maxPollTimeoutMs, {
       fallback: this.#options.pollTimeoutMs,
-      what: 'poll timeout',
+      what: "the poll's wait (?timeout or Hub-Timeout)",
     });
   }
 }

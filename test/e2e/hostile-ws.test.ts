@@ -362,3 +362,29 @@ describe('issue 26 low: one rule on the fast path and the app', () => {
     }
   });
 });
+
+// Issue 26, item 30: `Hub-Timeout: 999999` was refused with a message that did not
+// name the header.
+test('[P-TIMEOUT-HEADER] a timeout out of range is refused with a message that names its header', async () => {
+  const server = await startServer(testConfig());
+  try {
+    const message = async (path: string, init: RequestInit) => {
+      const response = await fetch(`${server.url}${path}`, init);
+      assert.equal(response.status, 400, path);
+      return ((await response.json()) as { error: { message: string } }).error.message;
+    };
+    const post = (headers: Record<string, string>) => ({
+      method: 'POST',
+      headers: { ...json, ...headers },
+      body: '{}',
+    });
+    assert.match(await message('/service/a', post({ 'hub-timeout': '999999' })), /^Hub-Timeout /);
+    assert.match(
+      await message('/service/a', post({ 'hub-queue-timeout': '0' })),
+      /^Hub-Queue-Timeout /,
+    );
+    assert.match(await message('/service/a/jobs?timeout=99999999', {}), /\?timeout or Hub-Timeout/);
+  } finally {
+    await server.close();
+  }
+});

@@ -7,7 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -134,5 +142,19 @@ describe('the packed package, installed into a new project', () => {
     assert.ok(top.includes('dist') && top.includes('bin'), top.join(' '));
     for (const absent of ['src', 'test', 'scripts']) assert.ok(!top.includes(absent), absent);
     assert.ok(readdirSync(join(installed, 'dist', 'sdk')).includes('index.d.ts'));
+  });
+
+  // Issue 26, item 30: the tarball's README linked docs the tarball lacked, and it
+  // had no LICENSE though package.json says MIT.
+  test('the package holds a LICENSE and every file its README links to', () => {
+    const installed = join(project, 'node_modules', 'switchboard-hub');
+    assert.ok(existsSync(join(installed, 'LICENSE')));
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1] as string)
+      .filter((target) => !/^[a-z]+:/.test(target));
+    assert.ok(targets.length > 5, `only ${targets.length} links`);
+    const missing = targets.filter((target) => !existsSync(join(installed, target)));
+    assert.deepEqual(missing, []);
   });
 });
