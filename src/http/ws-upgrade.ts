@@ -68,6 +68,8 @@ export function wsUpgrade(
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       socket.off('error', ignore);
+      // As ws's noServer mode asks: the server's own listeners (the pings) see it.
+      wss.emit('connection', ws, request);
       let token = counts.open(grant);
       linkSocket(ws, socket, {
         unsent,

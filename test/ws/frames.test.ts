@@ -352,3 +352,21 @@ test('[P-WS-FRAMES] a worker that reads slowly is paused, not cut: every job rea
     await server.close();
   }
 });
+
+// Pings reach each socket through the server's 'connection' event; the hub's own
+// upgrade handler must still raise it, or every socket is cut at the first ping.
+test('[P-WS-REDELIVER] a socket that answers pings stays open across many ping intervals', async () => {
+  const server = await startServer(testConfig({ wsPingMs: 20 }));
+  try {
+    const client = await WsClient.open(server.url);
+    let pings = 0;
+    client.socket.on('ping', () => {
+      pings++;
+    });
+    await until(() => pings >= 5, { what: 'five pings', timeoutMs: 5000 });
+    assert.equal(client.socket.readyState, client.socket.OPEN);
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});
