@@ -1,18 +1,44 @@
 /**
  * `node --import tsx scripts/bench/row.ts <system> <C> [seconds]`: one row of the
  * benchmark, for before/after comparisons of a hot-path change without the full run.
- * Systems: direct, switchboard (the SDK worker), plain (one job per poll), nats, bullmq.
+ * Systems: direct, switchboard (the SDK worker), plain (one job per poll), ws (a
+ * frames-written WebSocket worker), sdkws (the SDK's WebSocket worker), wsboth
+ * (callers on a WebSocket too), nats, bullmq.
  */
 import { execFileSync } from 'node:child_process';
 import { measure, STEADY_WARMUP } from './measure.js';
-import { bullmq, direct, nats, switchboard, switchboardPlain } from './systems.js';
+import {
+  bullmq,
+  direct,
+  nats,
+  switchboard,
+  switchboardPlain,
+  switchboardSdkWs,
+  switchboardWs,
+  switchboardWsBoth,
+} from './systems.js';
 
-const systems = { direct, switchboard, plain: switchboardPlain, nats, bullmq };
+const systems = {
+  direct,
+  switchboard,
+  plain: switchboardPlain,
+  ws: switchboardWs,
+  sdkws: switchboardSdkWs,
+  wsboth: switchboardWsBoth,
+  nats,
+  bullmq,
+};
+const hubs: readonly unknown[] = [
+  switchboard,
+  switchboardPlain,
+  switchboardWs,
+  switchboardSdkWs,
+  switchboardWsBoth,
+];
 const [name = 'switchboard', c = '16', seconds = '5'] = process.argv.slice(2);
 const system = systems[name as keyof typeof systems];
 if (!system) throw new Error(`unknown system ${name}`);
-if (system === switchboard || system === switchboardPlain)
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (hubs.includes(system)) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const row = await measure(system, {
   concurrency: Number(c),
   payloadBytes: 100,

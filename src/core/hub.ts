@@ -25,6 +25,11 @@ const TAKE_ONE = { count: 1, bytes: Number.POSITIVE_INFINITY } as const;
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 
+/** Whoever holds a delivery and must hear when it ends (`Hub#watchHandOut`). */
+export interface HandOutHolder {
+  handOutEnded(deliveryId: string): void;
+}
+
 /**
  * The transport-agnostic heart of Switchboard: callers `call`, workers `take` and
  * `answer`. It validates input and owns shutdown, and composes the parts that
@@ -47,8 +52,8 @@ export class Hub {
   readonly #observers: HubObserver[] = [];
   /** WebSockets serving each service on this hub, by service. */
   readonly #sockets = new Map<string, number>();
-  /** Deliveries held by WebSocket sessions, each with what to do when it ends. */
-  readonly #handOutWatchers = new Map<string, () => void>();
+  /** Deliveries held by WebSocket sessions, each with its holder. */
+  readonly #handOutHolders = new Map<string, HandOutHolder>();
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -268,21 +273,26 @@ export class Hub {
   }
 
   /**
-   * Calls `onEnd` once when the delivery `deliveryId` ends, however and wherever
-   * (an answer over HTTP, a lapsed lease): a WebSocket session frees the slot of a
-   * job it holds. Returns the function that stops watching.
+   * Tells `holder` once, by `handOutEnded(deliveryId)`, when the delivery ends,
+   * however and wherever (an answer over HTTP, a lapsed lease): a WebSocket
+   * session frees the slot of a job it holds. One object per holder, not a
+   * closure per job: this runs for every job a socket takes.
    */
-  watchHandOut(deliveryId: string, onEnd: () => void): () => void {
-    this.#handOutWatchers.set(deliveryId, onEnd);
-    return () => this.#handOutWatchers.delete(deliveryId);
+  watchHandOut(deliveryId: string, holder: HandOutHolder): void {
+    this.#handOutHolders.set(deliveryId, holder);
+  }
+
+  /** Stops telling anyone of `deliveryId` (its holder let it go itself). */
+  unwatchHandOut(deliveryId: string): void {
+    this.#handOutHolders.delete(deliveryId);
   }
 
   /** The store's word that a delivery ended (create-hub.ts wires it). */
   handOutEnded(deliveryId: string): void {
-    const onEnd = this.#handOutWatchers.get(deliveryId);
-    if (onEnd === undefined) return;
-    this.#handOutWatchers.delete(deliveryId);
-    onEnd();
+    const holder = this.#handOutHolders.get(deliveryId);
+    if (holder === undefined) return;
+    this.#handOutHolders.delete(deliveryId);
+    holder.handOutEnded(deliveryId);
   }
 
   async status(): Promise<HubStatus> {

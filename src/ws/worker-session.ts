@@ -1,5 +1,5 @@
 import { type Grant, requireRole } from '../auth.js';
-import type { Hub } from '../core/hub.js';
+import type { HandOutHolder, Hub } from '../core/hub.js';
 import { Cancel, linkAbort } from '../domain/cancel.js';
 import type { Delivery } from '../domain/job.js';
 import { encodeJob } from '../domain/job-json.js';
@@ -44,7 +44,7 @@ const SOCKET_CLOSED = "the worker's WebSocket closed while it held the job";
  * holds. When the socket closes, every job it holds is handed on at once
  * (attempts permitting), not one lease later.
  */
-export class WorkerSession {
+export class WorkerSession implements HandOutHolder {
   readonly #hub: Hub;
   readonly #sink: FrameSink;
   readonly #maxCredit: number;
@@ -53,8 +53,8 @@ export class WorkerSession {
   readonly #base64Always: boolean;
   /** Aborted when the socket closes: ends the parked takes. */
   readonly #gone = new Cancel();
-  /** The jobs this socket holds, by delivery id, each with the function that stops watching it. */
-  readonly #held = new Map<string, () => void>();
+  /** The jobs this socket holds, by delivery id. */
+  readonly #held = new Set<string>();
   /**
    * Deliveries this socket held that have ended, the latest `MAX_ENDED`: a frame
    * about one goes to the hub, whose answer is precise (`already_answered`,
@@ -158,8 +158,8 @@ export class WorkerSession {
     this.#gone.abort();
     for (const release of this.#released) release();
     this.#wakeAll();
-    const held = [...this.#held.keys()];
-    for (const unwatch of this.#held.values()) unwatch();
+    const held = [...this.#held];
+    for (const id of held) this.#hub.unwatchHandOut(id);
     this.#held.clear();
     if (this.#services.length > 0) {
       log.info(
@@ -204,18 +204,19 @@ export class WorkerSession {
 
   /** Takes a delivery into the socket's hold, until it ends here or elsewhere. */
   #hold(id: string): void {
-    this.#held.set(
-      id,
-      this.#hub.watchHandOut(id, () => this.#let(id)),
-    );
+    this.#held.add(id);
+    this.#hub.watchHandOut(id, this);
+  }
+
+  /** The hub's word that a delivery this socket holds ended, here or elsewhere. */
+  handOutEnded(id: string): void {
+    this.#let(id);
   }
 
   /** A held delivery ended (answered here or over HTTP, its lease lapsed...): its slot is free. */
   #let(id: string): void {
-    const unwatch = this.#held.get(id);
-    if (unwatch === undefined) return;
-    unwatch();
-    this.#held.delete(id);
+    if (!this.#held.delete(id)) return;
+    this.#hub.unwatchHandOut(id);
     this.#ended.add(id);
     if (this.#ended.size > MAX_ENDED)
       this.#ended.delete(this.#ended.values().next().value as string);
