@@ -21,6 +21,14 @@ function call(server: RunningServer, service: string, value: unknown = {}) {
 const isError = (code: string) => (f: Record<string, unknown>) =>
   f.type === 'error' && f.code === code;
 
+/** A worker socket serving `service` with credit 1, once the hub says so. */
+async function servingWorker(server: RunningServer, service: string): Promise<WsClient> {
+  const worker = await WsClient.open(server.url);
+  worker.send({ type: 'serve', services: [service], credit: 1 });
+  await worker.next((f) => f.type === 'serving');
+  return worker;
+}
+
 describe('answer frames keep the rules of POST /jobs/:id', () => {
   let server: RunningServer;
   before(async () => {
@@ -29,9 +37,7 @@ describe('answer frames keep the rules of POST /jobs/:id', () => {
   after(() => server.close());
 
   test('[P-BODY-LIMIT] an answer frame over HUB_MAX_BODY_BYTES is refused with payload_too_large; the job stays held and can be answered', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['big'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'big');
     const answered = call(server, 'big');
     const job = jobOf(await worker.next(isJob));
     worker.send({ type: 'answer', id: job.id, body64: Buffer.alloc(2048).toString('base64') });
@@ -42,9 +48,7 @@ describe('answer frames keep the rules of POST /jobs/:id', () => {
   });
 
   test('[P-ANSWER-HEADERS] answer headers over 16 KiB in all are refused with invalid_header, as Node refuses them on HTTP', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['heavy'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'heavy');
     const answered = call(server, 'heavy');
     const job = jobOf(await worker.next(isJob));
     const headers = Object.fromEntries(
@@ -59,9 +63,7 @@ describe('answer frames keep the rules of POST /jobs/:id', () => {
   });
 
   test('[P-ANSWER-HEADERS] headers named constructor or __proto__ are headers like any other', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['proto'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'proto');
     const answered = call(server, 'proto');
     const job = jobOf(await worker.next(isJob));
     worker.send(
@@ -75,9 +77,7 @@ describe('answer frames keep the rules of POST /jobs/:id', () => {
   });
 
   test('[P-ANSWER-ONCE] answering a job twice over WebSocket is 409 already_answered, as over HTTP', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['twice'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'twice');
     const answered = call(server, 'twice');
     const job = jobOf(await worker.next(isJob));
     worker.send({ type: 'answer', id: job.id, body: 1 });
@@ -107,9 +107,7 @@ describe('a socket and the jobs it holds', () => {
   after(() => server.close());
 
   test('[P-WS-CREDIT] a held job answered over HTTP frees its credit slot: a credit-1 socket gets the next job', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['elsewhere'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'elsewhere');
     const first = call(server, 'elsewhere', { n: 1 });
     const job = jobOf(await worker.next(isJob));
     const byHttp = await fetch(`${server.url}/jobs/${job.id}`, {
@@ -131,9 +129,7 @@ describe('a socket and the jobs it holds', () => {
   });
 
   test('[P-WS-CALLER] a response frame carries every Set-Cookie line, as a list', async () => {
-    const worker = await WsClient.open(server.url);
-    worker.send({ type: 'serve', services: ['cookies'], credit: 1 });
-    await worker.next((f) => f.type === 'serving');
+    const worker = await servingWorker(server, 'cookies');
     const caller = await WsClient.open(server.url);
     caller.send({ uid: 'c1', m: 'POST', r: '/service/cookies', d: {} });
     const job = jobOf(await worker.next(isJob));
