@@ -1,5 +1,6 @@
 import { ErrorCode, HubError } from '../errors.js';
 import { isHeaderName, isHeaderValue, MAX_FAILURE_MESSAGE } from '../protocol.js';
+import { jsonMemberText } from '../util/json-member.js';
 
 /**
  * The frames of the WebSocket channel (docs/websocket.md), JSON text frames all.
@@ -107,17 +108,25 @@ function count(frame: Record<string, unknown>, field: string): number {
 }
 
 /**
- * A body as a frame carries it: `body` a JSON value (sent as JSON text), or
- * `body64` the exact bytes in base64. `undefined` when neither is there.
+ * A body as a frame carries it: `body` a JSON value, or `body64` the exact bytes
+ * in base64. `undefined` when neither is there. A JSON value's bytes are its text
+ * as the frame (`data`) spells it, never parsed and re-encoded: big integers,
+ * `1.0` and the sender's spacing reach the other side as sent.
  */
-function bodyOf(frame: Record<string, unknown>, jsonField: string, base64Field: string) {
+function bodyOf(
+  data: string,
+  frame: Record<string, unknown>,
+  jsonField: string,
+  base64Field: string,
+) {
   const base64 = frame[base64Field];
   if (base64 !== undefined) {
     if (typeof base64 !== 'string') throw invalid(`'${base64Field}' must be a base64 string`);
     return { bytes: Buffer.from(base64, 'base64'), isJson: false };
   }
   if (!(jsonField in frame)) return undefined;
-  return { bytes: Buffer.from(JSON.stringify(frame[jsonField])), isJson: true };
+  const text = jsonMemberText(data, jsonField) ?? JSON.stringify(frame[jsonField]);
+  return { bytes: Buffer.from(text), isJson: true };
 }
 
 /**
@@ -151,7 +160,7 @@ export function parseFrame(data: string): Frame {
   }
   const frame = record(value);
   if (!frame) throw invalid('a frame must be a JSON object');
-  if (frame.type === undefined && 'uid' in frame) return requestFrame(frame);
+  if (frame.type === undefined && 'uid' in frame) return requestFrame(data, frame);
   switch (frame.type) {
     case 'serve': {
       const services = frame.services;
@@ -180,7 +189,7 @@ export function parseFrame(data: string): Frame {
       if (contentType !== undefined && typeof contentType !== 'string') {
         throw invalid("'contentType' must be a string");
       }
-      const body = bodyOf(frame, 'body', 'body64');
+      const body = bodyOf(data, frame, 'body', 'body64');
       return {
         type: 'answer',
         id: text(frame, 'id'),
@@ -216,7 +225,7 @@ export function parseFrame(data: string): Frame {
 }
 
 /** wsrest's request frame: `{"uid", "m", "r", "h", "d" | "d64"}`. */
-function requestFrame(frame: Record<string, unknown>): RequestFrame {
+function requestFrame(data: string, frame: Record<string, unknown>): RequestFrame {
   const uid = text(frame, 'uid');
   const method = frame.m ?? 'POST';
   if (typeof method !== 'string' || !/^[A-Za-z]{1,16}$/.test(method)) {
@@ -228,7 +237,7 @@ function requestFrame(frame: Record<string, unknown>): RequestFrame {
   }
   try {
     const headers = headerRecord(frame.h, 'h');
-    const body = bodyOf(frame, 'd', 'd64');
+    const body = bodyOf(data, frame, 'd', 'd64');
     if (body?.isJson && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
     }

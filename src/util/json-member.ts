@@ -1,0 +1,87 @@
+/**
+ * The text of one member of a JSON object, exactly as written: `{"a": 1.0, "b":
+ * [12345678901234567890]}` and `b` give `[12345678901234567890]`, where
+ * `JSON.stringify(JSON.parse(...).b)` would give `[12345678901234567000]`. For
+ * carrying a JSON body inside a JSON envelope byte for byte. `text` must already
+ * be known to be valid JSON (it has been parsed); undefined when it is not an
+ * object or has no such member. With a name twice, the last one, as JSON.parse.
+ */
+export function jsonMemberText(text: string, name: string): string | undefined {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
+  i = skipSpace(text, i + 1);
+  let found: string | undefined;
+  while (text.charCodeAt(i) === QUOTE) {
+    const nameEnd = stringEnd(text, i);
+    // Names are compared decoded, so an escaped spelling of `name` counts too.
+    const member = JSON.parse(text.slice(i, nameEnd)) as string;
+    const start = skipSpace(text, skipSpace(text, nameEnd) + 1); // past the ':'
+    const end = valueEnd(text, start);
+    if (member === name) found = text.slice(start, end);
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = skipSpace(text, i + 1);
+  }
+  return found;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The index just past the string that opens at `i`. */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length) {
+    const code = text.charCodeAt(j);
+    if (code === BACKSLASH) j += 2;
+    else if (code === QUOTE) return j + 1;
+    else j++;
+  }
+  return j;
+}
+
+/** The index just past the value that starts at `i`. */
+function valueEnd(text: string, i: number): number {
+  const first = text.charCodeAt(i);
+  if (first === QUOTE) return stringEnd(text, i);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    let depth = 0;
+    let j = i;
+    while (j < text.length) {
+      const code = text.charCodeAt(j);
+      if (code === QUOTE) {
+        j = stringEnd(text, j);
+        continue;
+      }
+      if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+      else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+    return j;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  let j = i;
+  while (j < text.length) {
+    const code = text.charCodeAt(j);
+    if (code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code)) break;
+    j++;
+  }
+  return j;
+}
