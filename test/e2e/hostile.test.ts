@@ -65,12 +65,6 @@ async function heldJob(
 
 const json = { 'content-type': 'application/json' };
 
-/**
- * Either code will do: the hub's own 400 invalid_json for the first five bytes, or
- * Node's parser's bare 400 for the bytes after them, whichever reaches the socket first.
- */
-const ANY_CODE = '*';
-
 const CASES: [string, () => Promise<Outcome>, number, string | undefined][] = [
   [
     'malformed JSON',
@@ -153,16 +147,19 @@ const CASES: [string, () => Promise<Outcome>, number, string | undefined][] = [
     413,
     'payload_too_large',
   ],
-  // The first 5 bytes are the request; the rest is not HTTP, and Node's parser says so.
+  // The first 2 bytes are the request, a valid call that parks; the rest is not HTTP,
+  // and Node's parser says so with a bare 400 (no Hub-Error: not the hub's code).
+  // Issue 27, item 6: this case took any code, because the first request was
+  // invalid JSON too and the two 400s raced.
   [
     'a Content-Length shorter than the body',
     () =>
       raw(
         port,
-        `POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":${'1'.repeat(500)}}`,
+        `POST /service/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}{"a":${'1'.repeat(500)}}`,
       ),
     400,
-    ANY_CODE,
+    undefined,
   ],
   [
     'a body that never finishes (request timeout)',
@@ -313,11 +310,11 @@ describe('hostile clients against a real server', () => {
   // A case whose timeout never fires would pass after Node's own 30 s check; the
   // bound makes it fail instead.
   for (const [name, run, status, code] of CASES) {
-    test(`[P-BAD-INPUT] ${name}: ${status}${code && code !== ANY_CODE ? ` ${code}` : ''}`, {
+    test(`[P-BAD-INPUT] ${name}: ${status}${code ? ` ${code}` : ''}`, {
       timeout: 5000,
     }, async () => {
       const outcome = await run();
-      assert.deepEqual(outcome, { status, code: code === ANY_CODE ? outcome.code : code });
+      assert.deepEqual(outcome, { status, code });
     });
   }
 
