@@ -1,7 +1,6 @@
 /** Leases, redelivery, failure reports, no-responders and queue timeouts, in the core. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hub } from '../../src/core/hub.js';
 import type { Answer, Delivery } from '../../src/domain/job.js';
 import { ErrorCode } from '../../src/errors.js';
@@ -169,32 +168,38 @@ describe('failure reports', () => {
 });
 
 describe('no-responders and queue timeouts', () => {
-  test('[P-NO-WORKERS] a call to a service no worker has been seen for gets no_workers at once', async () => {
+  test('[P-NO-WORKERS] a call to a service no worker has been seen for gets no_workers at once', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub({ noWorkersMs: 40 });
     await assert.rejects(call(hub), hasCode(ErrorCode.NoWorkers, /since the hub started/));
-    // A poll (even one that ends empty) shows a worker is there.
-    assert.equal(await hub.take({ service: 'svc', timeoutMs: 0 }), undefined);
+    // A poll (even one that ends empty) shows a worker is there. Its zero wait is a
+    // timer too, on this clock.
+    const empty = hub.take({ service: 'svc', timeoutMs: 0 });
+    tick(0);
+    assert.equal(await empty, undefined);
     const parked = call(hub);
     await hub.answer((await taken(hub)).id, ok);
     await parked;
-    await sleep(60);
-    await assert.rejects(call(hub), hasCode(ErrorCode.NoWorkers, /has been seen for/));
+    tick(41);
+    await assert.rejects(call(hub), hasCode(ErrorCode.NoWorkers, /has been seen for 41 ms/));
   });
 
-  test('[P-NO-WORKERS] a parked worker or a held job counts as a worker; queue-anyway parks without one', async () => {
+  test('[P-NO-WORKERS] a parked worker or a held job counts as a worker; queue-anyway parks without one', async (t) => {
+    // Each step moves past the 1 ms window: only a parked poll or a held job is a worker then.
+    const tick = mockClock(t);
     const hub = testHub({ noWorkersMs: 1 });
     const parkedPoll = hub.take({ service: 'svc', timeoutMs: 1000 });
-    await sleep(5);
+    tick(5);
     const first = call(hub);
     const delivery = await parkedPoll;
     assert.ok(delivery);
-    await sleep(5);
+    tick(5);
     const second = call(hub); // the worker holding the first job counts
     await hub.answer(delivery.id, ok);
     await hub.answer((await taken(hub)).id, ok);
     await Promise.all([first, second]);
 
-    await sleep(5);
+    tick(5);
     const queued = hub.call({
       service: 'other',
       payload: jsonPayload(1),
@@ -229,7 +234,8 @@ describe('no-responders and queue timeouts', () => {
     );
   });
 
-  test('[P-QUEUE-TIMEOUT] once taken, the queue timeout no longer applies; the job says how long remains', async () => {
+  test('[P-QUEUE-TIMEOUT] once taken, the queue timeout no longer applies; the job says how long remains', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub();
     const pending = hub.call({
       service: 'svc',
@@ -238,26 +244,27 @@ describe('no-responders and queue timeouts', () => {
       timeoutMs: 1000,
     });
     const delivery = await taken(hub);
-    await sleep(40);
+    tick(40);
     await hub.answer(delivery.id, ok);
     assert.deepEqual(await pending, ok);
   });
 });
 
 describe('GET /services figures', () => {
-  test('[P-SERVICES] services list queue depth, the oldest wait, in-flight jobs and the workers seen', async () => {
+  test('[P-SERVICES] services list queue depth, the oldest wait, in-flight jobs and the workers seen', async (t) => {
+    const tick = mockClock(t);
     const hub = testHub();
     const a = call(hub);
-    const held = await hub.take({ service: 'svc', timeoutMs: 0, workerId: 'w-1' });
+    const held = await hub.take({ service: 'svc', timeoutMs: 1000, workerId: 'w-1' });
     assert.ok(held);
     const b = call(hub);
-    await sleep(15);
+    tick(15);
     const [svc] = await hub.services();
     assert.ok(svc);
     assert.equal(svc.service, 'svc');
     assert.equal(svc.queued, 1);
     assert.equal(svc.inFlight, 1);
-    assert.ok(svc.oldestQueuedMs >= 10, `oldest waited ${svc.oldestQueuedMs} ms`);
+    assert.equal(svc.oldestQueuedMs, 15);
     assert.deepEqual(
       svc.workers.map((w) => [w.id, w.inFlight]),
       [['w-1', 1]],
