@@ -1,9 +1,9 @@
 /** The HTTP face of leases, failures, no-responders and GET /services. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WireJob } from '../../src/protocol.js';
 import { testApp } from '../support/config.js';
+import { until } from '../support/http.js';
 
 type App = ReturnType<typeof testApp>['app'];
 
@@ -168,7 +168,13 @@ describe('HTTP: no-responders, queue timeouts, worker names and GET /services', 
     const a = call(app);
     const held = await take(app, { 'hub-worker': 'box-1' });
     const b = call(app);
-    await sleep(15);
+    const oldest = async () => {
+      const { services } = (await (await app.request('/services')).json()) as {
+        services: { oldestQueuedMs: number }[];
+      };
+      return services[0]?.oldestQueuedMs ?? 0;
+    };
+    await until(async () => (await oldest()) >= 10, { what: 'the queued job to age' });
     const res = await app.request('/services');
     assert.equal(res.status, 200);
     const { services } = (await res.json()) as {
