@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /** Unsent bytes above which a socket is under pressure: the hub stops reading it and pushing jobs to it. */
@@ -36,18 +37,21 @@ export class SendBuffer {
   readonly #limits: SendBufferLimits;
   readonly #total: UnsentTotal;
   readonly #onPressure: (on: boolean) => void;
+  readonly #socket: Writable;
   /** Unsent bytes as last counted into `#total`. */
   #counted = 0;
+  #corked = false;
   #stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     ws: WebSocket,
-    socket: NodeJS.EventEmitter,
+    socket: Writable,
     limits: SendBufferLimits,
     total: UnsentTotal,
     onPressure: (on: boolean) => void,
   ) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#limits = limits;
     this.#total = total;
     this.#onPressure = onPressure;
@@ -58,6 +62,13 @@ export class SendBuffer {
   send(frame: string | Buffer): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
+    // Frames sent in one go (a batch of jobs, the answers of one read) leave in
+    // one write: the socket is corked for the rest of this tick.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
     ws.send(frame, { binary: false });
     const unsent = this.#recount();
     if (
@@ -73,6 +84,11 @@ export class SendBuffer {
       this.#watchProgress(unsent);
     }
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   /** The socket closed: its bytes leave the total, and nothing is watched any more. */
   close(): void {

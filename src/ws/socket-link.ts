@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
@@ -37,11 +38,7 @@ export interface SocketLinkOptions {
  * `SendBuffer`, and a small frame limit until the socket has authenticated
  * ([P-WS-AUTH]).
  */
-export function linkSocket(
-  ws: WebSocket,
-  socket: NodeJS.EventEmitter,
-  options: SocketLinkOptions,
-): void {
+export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOptions): void {
   const reading = new ReadGate(ws);
   const mustAuthenticate = options.authenticate !== undefined && options.grant === undefined;
   if (mustAuthenticate) setMaxPayload(ws, WS_AUTH_FRAME_MAX_BYTES);
