@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
+import { until } from '../support/http.js';
 import { isJob, jobOf, WsClient } from '../support/ws.js';
 
 const WORKER = fileURLToPath(new URL('../support/add-worker.mjs', import.meta.url));
@@ -109,11 +110,12 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     await parkedPolls(server, 1);
     const calls = Array.from({ length: 5 }, (_, i) => call(server, 'credit', { i }));
     const first = [jobOf(await worker.next(isJob)), jobOf(await worker.next(isJob))];
-    // Two held, credit 2: the rest stay queued, whatever time passes.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Two held, credit 2: the rest stay queued. Once the hub has queued all three
+    // (it had them all in hand then), no third job frame may have come.
+    const queued = async () =>
+      (await server.hub.status()).services.find((s) => s.service === 'credit')?.queued;
+    await until(async () => (await queued()) === 3, { what: 'three calls queued' });
     assert.equal(worker.pending.filter(isJob).length, 0);
-    const queued = (await server.hub.status()).services.find((s) => s.service === 'credit');
-    assert.equal(queued?.queued, 3);
 
     worker.send({ type: 'answer', id: first[0]?.id, body: 'done' });
     const third = jobOf(await worker.next(isJob));
@@ -134,12 +136,11 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
       worker.send({ type: 'serve', services: ['shrink'], credit: 2 });
       await parkedPolls(own, 1);
       worker.send({ type: 'credit', credit: 0 });
-      for (let i = 0; i < 500 && own.hub.parked.polls > 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.equal(own.hub.parked.polls, 0, 'the parked take ended');
+      await until(() => own.hub.parked.polls === 0, { what: 'the parked take to end' });
       const answered = call(own, 'shrink', { i: 1 }, { 'hub-no-workers': 'queue' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const queued = async () =>
+        (await own.hub.status()).services.find((s) => s.service === 'shrink')?.queued;
+      await until(async () => (await queued()) === 1, { what: 'the call queued' });
       assert.equal(worker.pending.filter(isJob).length, 0, 'no job past credit 0');
       worker.send({ type: 'credit', credit: 1 });
       const job = jobOf(await worker.next(isJob));
