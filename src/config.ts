@@ -136,7 +136,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 1 * MiB,
     min: 1,
     max: 1024 * MiB,
-    help: 'largest request or answer body, bytes',
+    help: 'largest call or answer body; larger is 413',
   },
   {
     key: 'maxQueuedPerService',
@@ -145,7 +145,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10_000,
     min: 1,
     max: 10_000_000,
-    help: 'queued jobs per service before queue_full',
+    help: 'queued jobs per service; more is 503 `queue_full`',
   },
   {
     key: 'maxParked',
@@ -154,7 +154,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 20_000,
     min: 1,
     max: 10_000_000,
-    help: 'parked calls + parked polls before hub_full',
+    help: 'parked calls + parked polls; more is 503 `hub_full`',
   },
   {
     key: 'maxParkedPerService',
@@ -163,7 +163,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10_000,
     min: 1,
     max: 10_000_000,
-    help: "one service's share of those before service_full",
+    help: "one service's share of those; more is 503 `service_full`",
   },
   {
     key: 'maxQueuedBytes',
@@ -172,7 +172,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 256 * MiB,
     min: 1,
     max: 64 * 1024 * MiB,
-    help: 'bytes of call bodies held by queued and in-flight jobs before hub_full',
+    help: 'bytes of call bodies held by queued and in-flight jobs; more is 503 `hub_full`',
   },
   {
     key: 'maxQueuedBytesPerService',
@@ -181,7 +181,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 128 * MiB,
     min: 1,
     max: 64 * 1024 * MiB,
-    help: "one service's share of those before service_full",
+    help: "one service's share of those; more is 503 `service_full`",
   },
   {
     key: 'maxServices',
@@ -190,7 +190,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10_000,
     min: 1,
     max: 10_000_000,
-    help: 'services tracked at once',
+    help: 'services tracked at once (idle ones are forgotten first)',
   },
   {
     key: 'maxWorkersPerService',
@@ -199,7 +199,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 100,
     min: 1,
     max: 100_000,
-    help: 'workers remembered per service for GET /services',
+    help: 'workers each service remembers for `GET /services` (the longest unseen are forgotten first)',
   },
   {
     key: 'metricsMaxServices',
@@ -208,7 +208,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 100,
     min: 0,
     max: 100_000,
-    help: "services with their own label in GET /metrics (the rest share 'other'); 0 turns metrics off",
+    help: 'services with a label of their own in `GET /metrics`; later ones share `other`; 0 turns metrics off (docs/metrics.md)',
   },
   {
     key: 'wsMaxFrameBytes',
@@ -218,7 +218,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 4 * MiB,
     min: 1024,
     max: 2048 * MiB,
-    help: 'largest WebSocket frame, bytes',
+    help: 'largest WebSocket frame; larger closes the socket (1009)',
   },
   {
     key: 'wsMaxCredit',
@@ -245,7 +245,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10_000,
     min: 1,
     max: 1_000_000,
-    help: 'WebSockets open at once',
+    help: 'WebSockets open at once; more is refused with 503 `hub_full`',
   },
   {
     key: 'wsMaxSocketsPerToken',
@@ -254,7 +254,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 1000,
     min: 1,
     max: 1_000_000,
-    help: 'WebSockets open at once per token (auth on)',
+    help: 'WebSockets open at once per token, when auth is on; a socket that authenticates by frame counts under its token from then on',
   },
   {
     key: 'wsMaxUnsentBytes',
@@ -263,7 +263,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 64 * MiB,
     min: 1024 * 1024,
     max: 16 * 1024 * MiB,
-    help: 'bytes sent to one WebSocket and not yet read before it is cut',
+    help: 'bytes sent to one WebSocket and not yet read before it is cut (a slow reader is paused long before)',
   },
   {
     key: 'wsMaxUnsentTotalBytes',
@@ -272,7 +272,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 512 * MiB,
     min: 1024 * 1024,
     max: 64 * 1024 * MiB,
-    help: 'the same for all WebSockets together; past it the ones holding over 1 MiB are cut',
+    help: 'the same for all WebSockets together; past it, sockets holding over 1 MiB unread are cut',
   },
   {
     key: 'wsMaxUnauthenticated',
@@ -281,7 +281,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 100,
     min: 1,
     max: 1_000_000,
-    help: 'WebSockets open at once still to send their auth frame (auth on)',
+    help: 'WebSockets open at once that have still to send their `auth` frame (auth on)',
   },
   {
     key: 'wsPingMs',
@@ -290,7 +290,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 15 * SECOND,
     min: 10,
     max: 60 * MINUTE,
-    help: 'ping interval for WebSockets; a silent socket is closed after two, ms',
+    help: 'the hub pings each WebSocket this often; one silent for two pings is cut and its jobs handed on',
   },
   {
     key: 'callTimeoutMs',
@@ -299,7 +299,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 30 * SECOND,
     min: 1,
     max: 24 * 60 * MINUTE,
-    help: 'default call deadline, ms',
+    help: "a call's deadline when it sends no `Hub-Timeout`",
   },
   {
     key: 'maxCallTimeoutMs',
@@ -308,7 +308,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 5 * MINUTE,
     min: 1,
     max: 24 * 60 * MINUTE,
-    help: 'longest call deadline a caller may ask for, ms',
+    help: 'the longest deadline a caller may ask for',
   },
   {
     key: 'pollTimeoutMs',
@@ -317,7 +317,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 30 * SECOND,
     min: 0,
     max: 24 * 60 * MINUTE,
-    help: 'default poll wait, ms',
+    help: "a poll's wait when it names none",
   },
   {
     key: 'maxPollTimeoutMs',
@@ -326,7 +326,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 2 * MINUTE,
     min: 0,
     max: 24 * 60 * MINUTE,
-    help: 'longest poll wait a worker may ask for, ms',
+    help: 'the longest wait a worker may ask for',
   },
   {
     key: 'shutdownGraceMs',
@@ -335,7 +335,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10 * SECOND,
     min: 0,
     max: 60 * MINUTE,
-    help: 'time in-flight jobs get to finish on shutdown, ms',
+    help: 'time in-flight jobs get to finish on SIGTERM/SIGINT',
   },
   {
     key: 'finishedJobTtlMs',
@@ -344,7 +344,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 5 * MINUTE,
     min: 0,
     max: 24 * 60 * MINUTE,
-    help: 'how long finished job ids are remembered, ms',
+    help: 'how long finished job ids are remembered (for 409/410)',
   },
   {
     key: 'maxFinishedJobs',
@@ -353,7 +353,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 100_000,
     min: 0,
     max: 10_000_000,
-    help: 'finished job ids remembered at most',
+    help: 'how many finished job ids are remembered at most',
   },
   {
     key: 'leaseMs',
@@ -365,7 +365,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10 * SECOND,
     min: 10,
     max: 60 * MINUTE,
-    help: 'lease on a taken job before it is handed out again, ms',
+    help: "a taken job's lease; unanswered and not heartbeated, it is handed out again",
   },
   {
     key: 'maxAttempts',
@@ -374,7 +374,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 3,
     min: 1,
     max: 100,
-    help: 'hand-outs a job gets in all (lost leases, retryable failures)',
+    help: 'hand-outs a job gets in all; callers may ask for fewer with `Hub-Max-Attempts`',
   },
   {
     key: 'noWorkersMs',
@@ -383,7 +383,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10 * SECOND,
     min: 0,
     max: 24 * 60 * MINUTE,
-    help: 'no_workers when no worker was seen within it, ms (0: off)',
+    help: 'a call to a service with no worker seen within it gets 503 `no_workers`; 0 turns this off',
   },
   {
     key: 'resultTtlMs',
@@ -392,7 +392,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 5 * MINUTE,
     min: 0,
     max: 24 * 60 * MINUTE,
-    help: 'how long async and idempotent outcomes are kept, ms',
+    help: 'how long the outcome of an async call, or of a call with an `Idempotency-Key`, is kept',
   },
   {
     key: 'maxResults',
@@ -401,7 +401,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10_000,
     min: 0,
     max: 10_000_000,
-    help: 'async and idempotent outcomes kept at most',
+    help: 'such outcomes kept at most (oldest dropped first)',
   },
   {
     key: 'maxResultBytes',
@@ -410,7 +410,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 64 * MiB,
     min: 0,
     max: 16 * 1024 * MiB,
-    help: 'bytes of answer bodies those outcomes keep at most',
+    help: 'bytes of answers (bodies and headers) they keep at most (oldest dropped first)',
   },
   {
     key: 'maxResultsPerService',
@@ -419,7 +419,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 5_000,
     min: 0,
     max: 10_000_000,
-    help: 'outcomes one service keeps at most (its own oldest dropped first)',
+    help: "such outcomes one service keeps at most: it drops its own oldest, never another service's",
   },
   {
     key: 'maxResultBytesPerService',
@@ -428,7 +428,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 32 * MiB,
     min: 0,
     max: 16 * 1024 * MiB,
-    help: 'bytes of answer bodies one service keeps at most',
+    help: 'bytes of answers one service keeps at most, likewise',
   },
   {
     key: 'headersTimeoutMs',
@@ -437,7 +437,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 10 * SECOND,
     min: 1,
     max: 10 * MINUTE,
-    help: 'time to receive request headers, ms',
+    help: 'time a client has to send its request headers',
   },
   {
     key: 'requestTimeoutMs',
@@ -446,7 +446,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 60 * SECOND,
     min: 1,
     max: 60 * MINUTE,
-    help: 'time to receive a whole request, body included, ms',
+    help: 'time a client has to send its whole request, body included (never the wait for an answer); 408 after it',
   },
   {
     key: 'keepAliveTimeoutMs',
@@ -455,7 +455,7 @@ export const INT_OPTIONS: readonly IntOption[] = [
     default: 65 * SECOND,
     min: 1,
     max: 60 * MINUTE,
-    help: 'idle keep-alive connection lifetime, ms',
+    help: "idle keep-alive lifetime (above common load balancers' 60 s)",
   },
 ];
 
@@ -476,7 +476,13 @@ interface StringOption {
 }
 
 export const STRING_OPTIONS: readonly StringOption[] = [
-  { key: 'host', env: 'HOST', flag: 'host', default: '127.0.0.1', help: 'address to listen on' },
+  {
+    key: 'host',
+    env: 'HOST',
+    flag: 'host',
+    default: '127.0.0.1',
+    help: 'address to listen on (the Docker image uses 0.0.0.0)',
+  },
   {
     key: 'authFile',
     env: 'HUB_AUTH_FILE',
@@ -489,35 +495,35 @@ export const STRING_OPTIONS: readonly StringOption[] = [
     env: 'HUB_AUTH_TOKENS',
     flag: undefined,
     default: '',
-    help: 'the same JSON, inline (environment only)',
+    help: 'the same JSON inline (no flag, so tokens stay out of `ps`)',
   },
   {
     key: 'idempotencyScopeHeaders',
     env: 'HUB_IDEMPOTENCY_SCOPE_HEADERS',
     flag: 'idempotency-scope-headers',
     default: 'x-user-id',
-    help: 'comma-separated request headers that give each caller its own idempotency keys',
+    help: 'request headers whose values, with the token, give each caller its own `Idempotency-Key`s (comma-separated)',
   },
   {
     key: 'wsAllowedOrigins',
     env: 'HUB_WS_ALLOWED_ORIGINS',
     flag: 'ws-allowed-origins',
     default: '',
-    help: "comma-separated browser origins besides the hub's own that may open a WebSocket ('*': any)",
+    help: "browser origins besides the hub's own that may open a WebSocket, comma-separated (`https://app.example.com`; `*` for any); clients that send no `Origin` are not browsers and always may",
   },
   {
     key: 'compat',
     env: 'HUB_COMPAT',
     flag: 'compat',
     default: '',
-    help: "'astrohub': behave as AstroHub's workers and callers expect",
+    help: "`astrohub`: behave as AstroHub's own workers and callers expect; see docs/astrohub.md",
   },
   {
     key: 'logLevel',
     env: 'LOG_LEVEL',
     flag: 'log-level',
     default: 'info',
-    help: `how much to log: ${LOG_LEVELS.join(', ')}`,
+    help: 'how much the hub logs: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`; JSON lines, or readable ones in a terminal (docs/logs.md)',
   },
 ];
 

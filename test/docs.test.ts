@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { renderConfiguration } from '../scripts/config-docs.js';
 import { INT_OPTIONS, STRING_OPTIONS } from '../src/config.js';
 import { ErrorCode } from '../src/errors.js';
 import { ERROR_STATUS, errorResponse } from '../src/http/error-status.js';
@@ -70,20 +71,17 @@ test('[P-ERRORS] a hub error renders as JSON with its code in Hub-Error; anythin
   });
 });
 
-test('[P-CONFIG] the README configuration table lists every setting with its flag and default', () => {
-  const readme = read('README.md');
-  const rows = [
-    ...STRING_OPTIONS.map((o) => [
-      o.env,
-      o.flag ? `\`--${o.flag}\`` : 'none',
-      o.default || 'unset',
-    ]),
-    ...INT_OPTIONS.map((o) => [o.env, `\`--${o.flag}\``, String(o.default)]),
-  ];
-  for (const [env, flag, value] of rows) {
-    const row = new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*${flag}\\s*\\|\\s*${value}\\b`);
-    assert.match(readme, row, `README row for ${env}`);
+test('[P-CONFIG] docs/configuration.md is rendered from the settings table (npm run docs:config), one row a setting', () => {
+  const page = read('docs/configuration.md');
+  assert.equal(
+    page,
+    renderConfiguration(),
+    'docs/configuration.md is stale: run npm run docs:config',
+  );
+  for (const option of [...STRING_OPTIONS, ...INT_OPTIONS]) {
+    assert.match(page, new RegExp(`^\\| \`${option.env}\` \\|`, 'm'), option.env);
   }
+  assert.match(read('README.md'), /\(docs\/configuration\.md\)/);
 });
 
 // Issue 12, item 8: the README linked ../shared/STYLE.md, outside the repository.
