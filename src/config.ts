@@ -9,107 +9,9 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const MiB = 1024 * 1024;
 
-/** Everything the hub can be told at start-up. Frozen once loaded. */
-export interface Config {
-  /** TCP port; 0 picks a free one. @default 8080 */
-  readonly port: number;
-  /** Address to listen on. @default '127.0.0.1' (the Docker image sets 0.0.0.0) */
-  readonly host: string;
-  /** A JSON file of bearer tokens (docs/protocol.md, Authentication); empty: read HUB_AUTH_TOKENS, or run without auth. @default '' */
-  readonly authFile: string;
-  /** The same JSON inline, for secrets injected as environment variables. @default '' */
-  readonly authTokens: string;
-  /** Largest request or answer body, in bytes. @default 1 MiB */
-  readonly maxBodyBytes: number;
-  /** Queued jobs per service before `queue_full`. @default 10000 */
-  readonly maxQueuedPerService: number;
-  /** Parked calls plus parked polls before `hub_full`. @default 20000 */
-  readonly maxParked: number;
-  /** Parked calls plus parked polls of one service, its share of `maxParked`. @default 10000 */
-  readonly maxParkedPerService: number;
-  /** Bytes of request bodies held by live jobs (queued or in flight) before `hub_full`. @default 256 MiB */
-  readonly maxQueuedBytes: number;
-  /** The same for one service, its share of `maxQueuedBytes`, before `service_full`. @default 128 MiB */
-  readonly maxQueuedBytesPerService: number;
-  /** Services tracked at once (idle ones are forgotten first). @default 10000 */
-  readonly maxServices: number;
-  /** Workers remembered per service for `GET /services` (the longest unseen go first). @default 100 */
-  readonly maxWorkersPerService: number;
-  /** Services with a label of their own in `GET /metrics`; the rest share `other`. 0 turns metrics off. @default 100 */
-  readonly metricsMaxServices: number;
-  /** Largest WebSocket frame, in bytes; a larger one closes the socket (1009). @default 4 MiB */
-  readonly wsMaxFrameBytes: number;
-  /** Most jobs one WebSocket worker may hold at once (its credit). @default 1000 */
-  readonly wsMaxCredit: number;
-  /** Most requests in flight on one WebSocket. @default 1000 */
-  readonly wsMaxInFlight: number;
-  /** WebSockets open at once, in all and per token. @default 10000, 1000 */
-  readonly wsMaxSockets: number;
-  readonly wsMaxSocketsPerToken: number;
-  /** Bytes sent to one WebSocket and not yet taken by it before it is cut. @default 64 MiB */
-  readonly wsMaxUnsentBytes: number;
-  /** The same for every WebSocket together; past it, sockets holding over 1 MiB are cut. @default 512 MiB */
-  readonly wsMaxUnsentTotalBytes: number;
-  /** WebSockets open at once that have still to send their `auth` frame (auth on). @default 100 */
-  readonly wsMaxUnauthenticated: number;
-  /**
-   * Browser origins (`Origin` on the upgrade) besides the hub's own that may open a
-   * WebSocket; `*` lets any in. Clients that send no Origin (not browsers) always may.
-   * @default []
-   */
-  readonly wsAllowedOrigins: readonly string[];
-  /** How often the hub pings each WebSocket; one that has not answered the last ping is closed. @default 15 s */
-  readonly wsPingMs: number;
-  /** A call's deadline when it names none. @default 30 s */
-  readonly callTimeoutMs: number;
-  /** The longest deadline a caller may ask for. @default 5 min */
-  readonly maxCallTimeoutMs: number;
-  /** A poll's wait when it names none. @default 30 s */
-  readonly pollTimeoutMs: number;
-  /** The longest wait a worker may ask for. @default 2 min */
-  readonly maxPollTimeoutMs: number;
-  /** How long shutdown lets in-flight jobs finish. @default 10 s */
-  readonly shutdownGraceMs: number;
-  /** How long a finished job id is remembered, so late answers get 409/410. @default 5 min */
-  readonly finishedJobTtlMs: number;
-  /** How many finished job ids are remembered at most. @default 100000 */
-  readonly maxFinishedJobs: number;
-  /** How long a worker holds a job without answering or heartbeating before it is handed out again. @default 10 s */
-  readonly leaseMs: number;
-  /** Hand-outs a job gets in all; callers may ask for fewer with Hub-Max-Attempts. @default 3 */
-  readonly maxAttempts: number;
-  /** A call to a service with no worker seen within this window gets no_workers; 0 turns the check off. @default 10 s */
-  readonly noWorkersMs: number;
-  /** How long the outcome of an async call, or of a call with an Idempotency-Key, is kept. @default 5 min */
-  readonly resultTtlMs: number;
-  /** Such outcomes kept at most. @default 10000 */
-  readonly maxResults: number;
-  /** Bytes of answer bodies kept in them at most. @default 64 MiB */
-  readonly maxResultBytes: number;
-  /** Such outcomes one service keeps at most; its own oldest go first. @default 5000 */
-  readonly maxResultsPerService: number;
-  /** Bytes of answers one service keeps at most; its own oldest go first. @default 32 MiB */
-  readonly maxResultBytesPerService: number;
-  /**
-   * Request headers whose values, beside the token (or the `Authorization` header
-   * when auth is off), give each caller its own space of idempotency keys.
-   * @default ['x-user-id']
-   */
-  readonly idempotencyScopeHeaders: readonly string[];
-  /** `astrohub`: behave as AstroHub's workers and callers expect (docs/astrohub.md). @default '' */
-  readonly compat: '' | 'astrohub';
-  /** How much `switchboard serve` logs (docs/logs.md). @default 'info' */
-  readonly logLevel: LogLevel;
-  /** Time a client has to send its request headers (slow-loris guard). @default 10 s */
-  readonly headersTimeoutMs: number;
-  /** Time a client has to send its whole request, body included (slow-body guard); not the wait for an answer. @default 60 s */
-  readonly requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open; above common load balancers' 60 s. @default 65 s */
-  readonly keepAliveTimeoutMs: number;
-}
-
 interface IntOption {
-  readonly key: Exclude<keyof Config, StringOption['key']>;
+  /** The name in `Config`, in camelCase with its unit (`leaseMs`, `maxBodyBytes`). */
+  readonly key: string;
   readonly env: string;
   readonly flag: string;
   readonly default: number;
@@ -118,8 +20,11 @@ interface IntOption {
   readonly help: string;
 }
 
-/** The one table of settings: names, defaults, ranges. README's configuration table mirrors it. */
-export const INT_OPTIONS: readonly IntOption[] = [
+/**
+ * The one table of settings: names, defaults, ranges, meanings. `Config`'s type,
+ * the loader, `--help` and docs/configuration.md are all made from it.
+ */
+export const INT_OPTIONS = [
   {
     key: 'port',
     env: 'PORT',
@@ -457,78 +362,99 @@ export const INT_OPTIONS: readonly IntOption[] = [
     max: 60 * MINUTE,
     help: "idle keep-alive lifetime (above common load balancers' 60 s)",
   },
-];
+] as const satisfies readonly IntOption[];
 
-interface StringOption {
-  readonly key:
-    | 'host'
-    | 'authFile'
-    | 'authTokens'
-    | 'idempotencyScopeHeaders'
-    | 'wsAllowedOrigins'
-    | 'compat'
-    | 'logLevel';
+interface StringOption<T> {
+  readonly key: string;
   readonly env: string;
   /** None for secrets: a flag would show them to anyone who can list processes. */
   readonly flag: string | undefined;
   readonly default: string;
   readonly help: string;
+  /** The setting's value from its text; throws `ConfigError` naming `source`. */
+  readonly parse: (raw: string, source: string) => T;
 }
 
-export const STRING_OPTIONS: readonly StringOption[] = [
-  {
+/** A string option, its value's type taken from its `parse`. */
+function stringOption<const K extends string, T>(option: StringOption<T> & { key: K }) {
+  return option;
+}
+
+const asIs = (raw: string) => raw;
+
+export const STRING_OPTIONS = [
+  stringOption({
     key: 'host',
     env: 'HOST',
     flag: 'host',
     default: '127.0.0.1',
     help: 'address to listen on (the Docker image uses 0.0.0.0)',
-  },
-  {
+    parse: parseHost,
+  }),
+  stringOption({
     key: 'authFile',
     env: 'HUB_AUTH_FILE',
     flag: 'auth-file',
     default: '',
     help: 'JSON file of bearer tokens (auth is off without it or HUB_AUTH_TOKENS)',
-  },
-  {
+    parse: asIs,
+  }),
+  stringOption({
     key: 'authTokens',
     env: 'HUB_AUTH_TOKENS',
     flag: undefined,
     default: '',
     help: 'the same JSON inline (no flag, so tokens stay out of `ps`)',
-  },
-  {
+    parse: asIs,
+  }),
+  stringOption({
     key: 'idempotencyScopeHeaders',
     env: 'HUB_IDEMPOTENCY_SCOPE_HEADERS',
     flag: 'idempotency-scope-headers',
     default: 'x-user-id',
     help: 'request headers whose values, with the token, give each caller its own `Idempotency-Key`s (comma-separated)',
-  },
-  {
+    parse: parseHeaderList,
+  }),
+  stringOption({
     key: 'wsAllowedOrigins',
     env: 'HUB_WS_ALLOWED_ORIGINS',
     flag: 'ws-allowed-origins',
     default: '',
     help: "browser origins besides the hub's own that may open a WebSocket, comma-separated (`https://app.example.com`; `*` for any); clients that send no `Origin` are not browsers and always may",
-  },
-  {
+    parse: parseOriginList,
+  }),
+  stringOption({
     key: 'compat',
     env: 'HUB_COMPAT',
     flag: 'compat',
     default: '',
     help: "`astrohub`: behave as AstroHub's own workers and callers expect; see docs/astrohub.md",
-  },
-  {
+    parse: parseCompat,
+  }),
+  stringOption({
     key: 'logLevel',
     env: 'LOG_LEVEL',
     flag: 'log-level',
     default: 'info',
     help: 'how much the hub logs: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`; JSON lines, or readable ones in a terminal (docs/logs.md)',
-  },
-];
+    parse: parseLogLevel,
+  }),
+] as const;
+
+type IntSettings = { readonly [O in (typeof INT_OPTIONS)[number] as O['key']]: number };
+type StringSettings = {
+  readonly [O in (typeof STRING_OPTIONS)[number] as O['key']]: ReturnType<O['parse']>;
+};
+
+/**
+ * Everything the hub can be told at start-up, typed from the two tables above
+ * (their `help` says what each means; docs/configuration.md lists them). Frozen
+ * once loaded.
+ */
+export type Config = IntSettings & StringSettings;
 
 /** What `HUB_COMPAT` accepts. */
-const COMPAT_MODES: readonly Config['compat'][] = ['', 'astrohub'];
+const COMPAT_MODES = ['', 'astrohub'] as const;
 
 /** A header name as RFC 9110 spells a token. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -549,34 +475,22 @@ export function loadConfig({
   argv = process.argv.slice(2),
 }: ConfigSources = {}): Config {
   const flags = parseFlags(argv);
-  const values: Record<string, number | string> = {};
+  const ints: Record<string, number> = {};
   for (const option of INT_OPTIONS) {
     const fromFlag = flags[option.flag];
     const [raw, source] =
       fromFlag !== undefined ? [fromFlag, `--${option.flag}`] : [env[option.env], option.env];
-    values[option.key] = raw === undefined ? option.default : parseInteger(raw, source, option);
+    ints[option.key] = raw === undefined ? option.default : parseInteger(raw, source, option);
   }
+  const strings: Record<string, unknown> = {};
   for (const option of STRING_OPTIONS) {
     const fromFlag = option.flag === undefined ? undefined : flags[option.flag];
-    values[option.key] = fromFlag ?? env[option.env] ?? option.default;
+    const [raw, source] =
+      fromFlag !== undefined ? [fromFlag, `--${option.flag}`] : [env[option.env], option.env];
+    strings[option.key] = option.parse(raw ?? option.default, source);
   }
-  if (String(values.host).trim() === '')
-    throw new ConfigError('Invalid HOST: expected an address, got an empty string');
-  if (!COMPAT_MODES.includes(values.compat as Config['compat'])) {
-    throw new ConfigError(
-      `Invalid HUB_COMPAT: expected 'astrohub' or nothing, got '${values.compat}'`,
-    );
-  }
-  if (!LOG_LEVELS.includes(values.logLevel as LogLevel)) {
-    throw new ConfigError(
-      `Invalid LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got '${values.logLevel}'`,
-    );
-  }
-  const config = {
-    ...values,
-    idempotencyScopeHeaders: parseHeaderList(String(values.idempotencyScopeHeaders)),
-    wsAllowedOrigins: parseOriginList(String(values.wsAllowedOrigins)),
-  } as unknown as Config;
+  // Every key of both tables was set just above, each by its own parser.
+  const config = { ...ints, ...strings } as Config;
   checkDefaultWithinMax(
     config.callTimeoutMs,
     config.maxCallTimeoutMs,
@@ -635,16 +549,38 @@ function attachDashValues(argv: readonly string[], options: Record<string, unkno
   return args;
 }
 
-function parseHeaderList(raw: string): string[] {
+function parseHost(raw: string, source: string): string {
+  if (raw.trim() === '')
+    throw new ConfigError(`Invalid ${source}: expected an address, got an empty string`);
+  return raw;
+}
+
+function parseCompat(raw: string, source: string): (typeof COMPAT_MODES)[number] {
+  const mode = COMPAT_MODES.find((m) => m === raw);
+  if (mode === undefined) {
+    throw new ConfigError(`Invalid ${source}: expected 'astrohub' or nothing, got '${raw}'`);
+  }
+  return mode;
+}
+
+function parseLogLevel(raw: string, source: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === raw);
+  if (level === undefined) {
+    throw new ConfigError(
+      `Invalid ${source}: expected one of ${LOG_LEVELS.join(', ')}, got '${raw}'`,
+    );
+  }
+  return level;
+}
+
+function parseHeaderList(raw: string, source: string): readonly string[] {
   const names = raw
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== '');
   const bad = names.find((name) => !HEADER_NAME.test(name));
   if (bad !== undefined) {
-    throw new ConfigError(
-      `Invalid HUB_IDEMPOTENCY_SCOPE_HEADERS: expected comma-separated header names, got '${bad}'`,
-    );
+    throw new ConfigError(`Invalid ${source}: expected comma-separated header names, got '${bad}'`);
   }
   return names;
 }
@@ -653,7 +589,7 @@ function parseHeaderList(raw: string): string[] {
  * `https://app.example.com, null, *`: each an origin as browsers send it (scheme,
  * host, optional port, nothing else), `null`, or `*`.
  */
-function parseOriginList(raw: string): string[] {
+function parseOriginList(raw: string, source: string): readonly string[] {
   const origins = raw
     .split(',')
     .map((origin) => origin.trim())
@@ -666,7 +602,7 @@ function parseOriginList(raw: string): string[] {
     } catch {}
     if (parsed?.origin !== origin.toLowerCase()) {
       throw new ConfigError(
-        `Invalid HUB_WS_ALLOWED_ORIGINS: expected comma-separated origins such as https://app.example.com, got '${origin}'`,
+        `Invalid ${source}: expected comma-separated origins such as https://app.example.com, got '${origin}'`,
       );
     }
   }

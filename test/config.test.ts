@@ -50,7 +50,8 @@ test('[P-CONFIG] loadConfig() - bad values are a ConfigError naming the setting 
       [],
       /^Invalid HUB_COMPAT: expected 'astrohub' or nothing, got 'gearman'$/,
     ],
-    [{}, ['--compat', 'AstroHub'], /HUB_COMPAT/],
+    // The flag that gave the value is the one named, as for every setting.
+    [{}, ['--compat', 'AstroHub'], /^Invalid --compat: expected 'astrohub' or nothing/],
     [
       { HUB_IDEMPOTENCY_SCOPE_HEADERS: 'x-user-id, bad header' },
       [],
