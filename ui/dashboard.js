@@ -85,13 +85,12 @@ function draw(snapshot) {
 }
 
 // Every duration on the page in one style: whole milliseconds below a second
-// (a tenth below 10 ms), seconds with a tenth from a second on.
-const duration = (ms) =>
-  ms < 10
-    ? `${ms.toFixed(1)} ms`
-    : ms < 1000
-      ? `${Math.round(ms)} ms`
-      : `${(ms / 1000).toFixed(1)} s`;
+// (a tenth below 10 ms, where there is one), seconds with a tenth from a second on.
+const duration = (ms) => {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 10 && !Number.isInteger(ms)) return `${ms.toFixed(1)} ms`;
+  return `${Math.round(ms)} ms`;
+};
 
 login.addEventListener('submit', (event) => {
   event.preventDefault();

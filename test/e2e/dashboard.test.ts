@@ -159,7 +159,8 @@ function wideSnapshot(count: number) {
       failed: 0,
       redelivered: 0,
       webSocketWorkers: 0,
-      oldestQueuedMs: 2806,
+      // The second service has nothing queued: its oldest wait reads "0 ms".
+      oldestQueuedMs: i === 1 ? 0 : 2806,
       lastMinute: {
         callsPerSecond: 12_345.6,
         p50Ms: 2806,
@@ -193,6 +194,7 @@ test('cards keep every label and value inside them, at 1280 and 390 px, with six
   assert.equal(await field(page, first, 'oldest'), '2.8 s');
   assert.equal(await field(page, first, 'p50'), '2.8 s');
   assert.equal(await field(page, first, 'p99'), '120.0 s');
+  assert.equal(await field(page, snapshot.services[1]?.service ?? '', 'oldest'), '0 ms');
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
     // A string, not a function: this file is type-checked without the DOM's types.
