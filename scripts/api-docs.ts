@@ -25,11 +25,9 @@ export function renderApiReference(document: Json = OPENAPI): string {
     '',
   ];
   for (const [path, item] of Object.entries(document.paths as Record<string, Json>)) {
-    for (const method of METHODS) {
-      const operation = item[method] as Json | undefined;
-      if (!operation) continue;
+    for (const { methods, operation } of alike(item)) {
       lines.push(
-        `## \`${method.toUpperCase()} ${path}\``,
+        `## \`${methods.map((m) => m.toUpperCase()).join(' | ')} ${path}\``,
         '',
         `${operation.summary as string}`,
         '',
@@ -55,6 +53,24 @@ export function renderApiReference(document: Json = OPENAPI): string {
 }
 
 const cell = (text: unknown) => String(text ?? '').replaceAll('|', '\\|');
+
+/**
+ * A path's operations, those that are the same but for their method (the five of
+ * `/call`) as one entry: the page says each thing once.
+ */
+function alike(item: Json): { methods: string[]; operation: Json }[] {
+  const groups: { methods: string[]; operation: Json; key: string }[] = [];
+  for (const method of METHODS) {
+    const operation = item[method] as Json | undefined;
+    if (!operation) continue;
+    const { operationId: _id, ...rest } = operation;
+    const key = JSON.stringify(rest);
+    const same = groups.find((group) => group.key === key);
+    if (same) same.methods.push(method);
+    else groups.push({ methods: [method], operation, key });
+  }
+  return groups;
+}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(new URL('../docs/api.md', import.meta.url), renderApiReference());

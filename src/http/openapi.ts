@@ -150,10 +150,7 @@ const proxiedCall = (parameters: Json[]) =>
   Object.fromEntries(
     ['get', 'post', 'put', 'patch', 'delete'].map((method) => [
       method,
-      call(
-        `${method.toUpperCase()} through the hub: the job carries method, path and query`,
-        parameters,
-      ),
+      call('Any method through the hub: the job carries method, path and query', parameters),
     ]),
   );
 
