@@ -67,8 +67,10 @@ export class CallerSession {
     this.#inFlight.set(frame.uid, gone);
     try {
       const headers = new Headers(frame.headers);
-      // The socket's credentials, never a frame's own: one socket, one token.
-      headers.delete('authorization');
+      // With auth on, the socket's credentials, never a frame's own: one socket, one
+      // token. With auth off the socket has none, and a frame's Authorization is a
+      // header like any other, as over HTTP: it keeps each user's idempotency keys
+      // apart when a gateway sends many users' calls on one socket.
       const authorization = this.#authorization();
       if (authorization !== undefined) headers.set('authorization', authorization);
       const body = frame.method === 'GET' || frame.method === 'HEAD' ? undefined : frame.body;

@@ -14,7 +14,7 @@ import { testApp, testConfig } from './config.js';
 
 /** What a suite sends requests through: `app.request`'s shape. */
 export interface RequestTarget {
-  request(path: string, init?: RequestInit): Promise<Response>;
+  request(path: string, init?: RequestInit): Response | Promise<Response>;
 }
 
 export interface Channel {
@@ -26,8 +26,7 @@ export interface Channel {
 const hono: Channel = {
   name: 'Hono app',
   async open(_t, overrides) {
-    const { app } = testApp(overrides);
-    return { request: (path, init) => Promise.resolve(app.request(path, init)) };
+    return testApp(overrides).app;
   },
 };
 
@@ -111,3 +110,11 @@ function responseOf(frame: ResponseFrame, text: string): Response {
 }
 
 export const CHANNELS: readonly Channel[] = [hono, fastPath, frames];
+
+/**
+ * For a test that needs the hub in its own process (a mocked clock, the Hub
+ * object itself): it runs once, with the Hono app, and is skipped on the others.
+ */
+export function inProcessOnly(channel: Channel): { skip: string | false } {
+  return { skip: channel === hono ? false : 'needs the hub in process: runs with the Hono app' };
+}
