@@ -25,6 +25,12 @@ export interface ChannelOptions {
   readonly authenticated?: (grant: Grant) => boolean;
 }
 
+/** A channel's options, with the token its upgrade carried (none: auth off, or an `auth` frame to come). */
+export interface ChannelStart extends ChannelOptions {
+  readonly grant: Grant | undefined;
+  readonly authorization: string | undefined;
+}
+
 /**
  * Malformed frames (`invalid_json`, `invalid_frame`) a socket may send in its
  * life: a client that keeps sending them is broken or hostile, and answering each
@@ -52,12 +58,7 @@ export class Channel {
   #authTimer: NodeJS.Timeout | undefined;
   #invalidFrames = 0;
 
-  constructor(
-    hub: Hub,
-    dispatch: Dispatch,
-    peer: Peer,
-    options: ChannelOptions & { grant: Grant | undefined; authorization: string | undefined },
-  ) {
+  constructor(hub: Hub, dispatch: Dispatch, peer: Peer, options: ChannelStart) {
     this.#peer = peer;
     this.#options = options;
     this.#grant = options.grant;

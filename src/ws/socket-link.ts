@@ -4,11 +4,12 @@ import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import type { Dispatch } from './caller-session.js';
-import { Channel } from './channel.js';
+import { Channel, type ChannelStart } from './channel.js';
 import { FrameInbox } from './frame-inbox.js';
 import { SendBuffer, type UnsentTotal } from './send-buffer.js';
 
-export interface SocketLinkOptions {
+/** What a channel is told, less what the link itself adds (`authenticated`), plus the socket's own limits. */
+export interface SocketLinkOptions extends Omit<ChannelStart, 'authenticated'> {
   /** Every socket's unsent bytes, against `HUB_WS_MAX_UNSENT_TOTAL_BYTES`. */
   readonly unsent: UnsentTotal;
   readonly maxUnsentBytes: number;
@@ -16,16 +17,7 @@ export interface SocketLinkOptions {
   readonly stallMs: number;
   readonly hub: Hub;
   readonly dispatch: Dispatch;
-  /** The token on the upgrade, if any; with auth on and none, the first frame must be `auth`. */
-  readonly grant: Grant | undefined;
-  readonly authorization: string | undefined;
-  readonly authenticate: ((authorization: string) => Grant) | undefined;
-  readonly authTimeoutMs: number;
-  readonly maxCredit: number;
-  readonly maxInFlight: number;
   readonly maxFrameBytes: number;
-  readonly maxBodyBytes: number;
-  readonly base64Always: boolean;
   /** A socket authenticated by its `auth` frame; false refuses it (its token is full). */
   readonly authenticated: (grant: Grant) => boolean;
   /** The socket has closed. */
@@ -57,14 +49,7 @@ export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOpt
       close: (code, reason) => closeSoon(ws, code, reason),
     },
     {
-      maxCredit: options.maxCredit,
-      maxInFlight: options.maxInFlight,
-      maxBodyBytes: options.maxBodyBytes,
-      base64Always: options.base64Always,
-      authenticate: options.authenticate,
-      authTimeoutMs: options.authTimeoutMs,
-      grant: options.grant,
-      authorization: options.authorization,
+      ...options,
       authenticated: (grant) => {
         if (!options.authenticated(grant)) return false;
         setMaxPayload(ws, options.maxFrameBytes);
