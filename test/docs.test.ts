@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { renderConfiguration } from '../scripts/config-docs.js';
 import { INT_OPTIONS, STRING_OPTIONS } from '../src/config.js';
 import { ErrorCode } from '../src/errors.js';
-import { ERROR_STATUS, errorResponse } from '../src/http/error-status.js';
+import { ERROR_STATUS } from '../src/exchange/error-status.js';
+import { errorResponse } from '../src/http/response.js';
 import { HubError } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -26,7 +26,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   // Metrics and job logs: what the core reports, and its status read at each scrape.
   telemetry: ['core', 'store/job-store.ts', 'domain', 'protocol.ts', 'log.ts'],
+  // The table of exchanges: a route's method, path, access and limits, and its
+  // handler, framework-free; every channel is built from it.
+  exchange: ['core', 'domain', 'util', 'protocol.ts', 'errors.ts', 'auth.ts', 'log.ts'],
+  // The Hono app and the node:http fast path, both built from the table.
   http: [
+    'exchange',
     'core',
     'ws',
     'telemetry',
@@ -39,8 +44,9 @@ const ALLOWED: Record<string, readonly string[]> = {
     'config.ts',
     'create-hub.ts',
   ],
-  // The WebSocket channel: frames in, the core's operations, frames out.
-  ws: ['core', 'domain', 'util', 'protocol.ts', 'errors.ts', 'auth.ts', 'log.ts'],
+  // The WebSocket channel: frames in, the core's operations (workers) or the
+  // table's exchanges (callers), frames out.
+  ws: ['exchange', 'core', 'domain', 'util', 'protocol.ts', 'errors.ts', 'auth.ts', 'log.ts'],
   sdk: ['protocol.ts'],
   cli: ['sdk', 'protocol.ts', 'config.ts', 'http/server.ts', 'log.ts'],
   'auth.ts': ['config.ts', 'errors.ts', 'protocol.ts'],
@@ -87,6 +93,31 @@ test('every import between src/ folders follows an allowed arrow', () => {
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+/** The first import circle among src/ files, as a path that ends where it starts. */
+function firstCircle(files: readonly string[]): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]): string[] | undefined => {
+    if (state.get(file) === 'done') return undefined;
+    if (state.get(file) === 'open') return [...path.slice(path.indexOf(file)), file];
+    state.set(file, 'open');
+    for (const target of importsOf(file)) {
+      const circle = visit(target, [...path, file]);
+      if (circle) return circle;
+    }
+    state.set(file, 'done');
+    return undefined;
+  };
+  for (const file of files) {
+    const circle = visit(file, []);
+    if (circle) return circle;
+  }
+  return undefined;
+}
+
+test('no import circle in src/, type-only imports included', () => {
+  assert.equal(firstCircle(sourceFiles())?.join(' → '), undefined);
 });
 
 test('protocol.ts, errors.ts and config.ts are leaves: they import nothing of ours', () => {

@@ -1,7 +1,13 @@
 import type { Context, Handler } from 'hono';
-import { type Grant, type Role, requireRole, type TokenTable } from '../auth.js';
-import { type HubError, isHubError } from '../errors.js';
-import { errorResponse } from './error-status.js';
+import type { Grant, Role, TokenTable } from '../auth.js';
+import { isHubError } from '../errors.js';
+import {
+  type AccessRule,
+  grantOf,
+  type RouteRequest,
+  type ServiceOf,
+} from '../exchange/authorize.js';
+import { errorResponse } from './response.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -10,26 +16,11 @@ declare module 'hono' {
   }
 }
 
-/** What a guard reads of a request: Hono's `c.req`, or the node:http fast path's match. */
-export interface RouteRequest {
-  param(name: string): string | undefined;
-  query(name: string): string | undefined;
-}
-
-/** The service a request acts on, read from it; undefined checks the role alone. */
-export type ServiceOf = (req: RouteRequest) => string | undefined | Promise<string | undefined>;
-
-/** The service named by a path parameter (`:name`). */
-export const pathService =
-  (param: string): ServiceOf =>
-  (req) =>
-    req.param(param);
-
 /**
- * Who may use each route, declared where the route is declared ([P-AUTH]), as
- * Hono's `bearerAuth` is: `routes.post('/:name', access.guard('caller',
- * [pathService('name')], handler))`. Every route of every sub-app is guarded but
- * the probes; test/http/auth.test.ts tries each route without a token. With auth
+ * Who may use each route ([P-AUTH]): the table's exchanges declare theirs in
+ * exchange/table.ts; the app's own routes where they are declared, as Hono's
+ * `bearerAuth` is: `routes.get('/status', access.guard('admin', [], handler))`.
+ * Every route is guarded but the probes; test/http/auth.test.ts tries each route without a token. With auth
  * off a guard is the handler itself: requests pay nothing.
  */
 export class Access {
@@ -67,7 +58,8 @@ export class Access {
     const tokens = this.#tokens;
     if (!tokens) return undefined;
     try {
-      c.set('grant', await grantOf(tokens, c.req.header('authorization'), role, services, c.req));
+      const rule = { role, services };
+      c.set('grant', await grantOf(tokens, c.req.header('authorization'), rule, c.req));
       return undefined;
     } catch (error) {
       if (!isHubError(error)) throw error;
@@ -85,62 +77,18 @@ export class Access {
    */
   async admit(
     authorization: string | undefined,
-    role: Role,
-    services: readonly ServiceOf[],
+    rule: AccessRule,
     req: RouteRequest,
   ): Promise<{ grant: Grant | undefined } | undefined> {
     const tokens = this.#tokens;
     if (!tokens) return { grant: undefined };
     try {
-      return { grant: await grantOf(tokens, authorization, role, services, req) };
+      return { grant: await grantOf(tokens, authorization, rule, req) };
     } catch (error) {
       if (isHubError(error)) return undefined;
       throw error;
     }
   }
-}
-
-/** The token's grant if it may act as `role` on every service named; throws 401/403 otherwise. */
-async function grantOf(
-  tokens: TokenTable,
-  authorization: string | undefined,
-  role: Role | 'any',
-  services: readonly ServiceOf[],
-  req: RouteRequest,
-): Promise<Grant> {
-  const grant = tokens.authenticate(authorization);
-  if (role === 'any') return grant;
-  requireRole(grant, role);
-  for (const serviceOf of services) {
-    const service = await serviceOf(req);
-    if (service !== undefined) requireRole(grant, role, service);
-  }
-  return grant;
-}
-
-/**
- * The answers of a batch whose jobs belong to services outside the worker's grant,
- * by their index in the batch, each with its `forbidden` error: the rest of the
- * batch still counts. No grant (auth off) refuses nothing.
- */
-export async function refusedAnswers(
-  grant: Grant | undefined,
-  serviceOf: (deliveryId: string) => Promise<string | undefined>,
-  answers: readonly { readonly id: string }[],
-): Promise<Map<number, HubError>> {
-  const refused = new Map<number, HubError>();
-  if (!grant) return refused;
-  for (const [index, { id }] of answers.entries()) {
-    const service = await serviceOf(id);
-    if (service === undefined) continue;
-    try {
-      requireRole(grant, 'worker', service);
-    } catch (error) {
-      if (!isHubError(error)) throw error;
-      refused.set(index, error);
-    }
-  }
-  return refused;
 }
 
 /** True when the request carries `Authorization` more than once. */

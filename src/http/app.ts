@@ -1,31 +1,23 @@
 import { Hono } from 'hono';
 import { loadTokens } from '../auth.js';
 import type { Hub } from '../core/hub.js';
-import { ErrorCode, HubError, isHubError } from '../errors.js';
-import { log } from '../log.js';
+import { ErrorCode, HubError } from '../errors.js';
+import { failureReply } from '../exchange/error-status.js';
+import { type Exchange, type ExchangeOptions, exchangeTable } from '../exchange/table.js';
 import { WS_PATH } from '../protocol.js';
 import { HubMetrics } from '../telemetry/hub-metrics.js';
 import { JobLog } from '../telemetry/job-log.js';
 import { LiveStats } from '../telemetry/live-stats.js';
 import { Access } from './access.js';
-import { callRoutes } from './call-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { errorReply, errorResponse } from './error-status.js';
 import { healthRoutes } from './health-routes.js';
-import { jobRoutes } from './job-routes.js';
+import { addExchanges } from './hono-exchange.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
-import { type Reply, toResponse } from './reply.js';
-import { serviceRoutes } from './service-routes.js';
+import { errorResponse, toResponse } from './response.js';
 
-export interface AppOptions {
-  /** Largest request or answer body, in bytes. */
-  readonly maxBodyBytes: number;
-  /** Request headers that, with the token, give each caller its own idempotency keys. */
-  readonly idempotencyScopeHeaders: readonly string[];
-  /** `astrohub`: every job's body as base64, any call body carried as bytes (docs/astrohub.md). */
-  readonly compat: '' | 'astrohub';
+export interface AppOptions extends ExchangeOptions {
   /** Services labelled in `GET /metrics`, the rest `other`; 0: no metrics (docs/metrics.md). */
   readonly metricsMaxServices: number;
   /** The WebSocket channel's limits (docs/websocket.md). */
@@ -49,11 +41,10 @@ export function createApp(
   hub: Hub,
   options: AppOptions,
   access: Access = new Access(loadTokens(options)),
+  table: readonly Exchange[] = exchangeTable(hub, options),
 ): Hono {
   const app = new Hono();
-  app.route('/service', serviceRoutes(hub, options, access));
-  app.route('/call', callRoutes(hub, options, access));
-  app.route('/jobs', jobRoutes(hub, options, access));
+  addExchanges(app, table, access);
   app.route('/', healthRoutes(hub, access));
   app.route('/', openApiRoutes());
   hub.observe(new JobLog());
@@ -87,11 +78,4 @@ export function createApp(
   );
   app.onError((error) => toResponse(failureReply(error)));
   return app;
-}
-
-/** The response to a request whose handler threw. */
-export function failureReply(error: unknown): Reply {
-  // A HubError is an answer; anything else is a bug worth a stack trace.
-  if (!isHubError(error)) log.error({ err: error }, 'a request failed inside the hub');
-  return errorReply(error);
 }

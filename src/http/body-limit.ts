@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ErrorCode, HubError } from '../errors.js';
-import type { RequestHeaders } from './request-headers.js';
+import type { RequestHeaders } from '../exchange/request-headers.js';
 
 /** Checks a request's body size before its handler reads it; see `bodySizeCheck`. */
 export type BodySizeCheck = (c: Context, headers: RequestHeaders) => Promise<void> | undefined;

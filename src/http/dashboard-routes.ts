@@ -6,8 +6,8 @@ import { ErrorCode, HubError } from '../errors.js';
 import { DASHBOARD_EVENTS_PATH } from '../protocol.js';
 import type { LiveStats } from '../telemetry/live-stats.js';
 import type { Access } from './access.js';
-import { errorResponse } from './error-status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { errorResponse } from './response.js';
 
 /** How often the dashboard's stream sends a snapshot. */
 const SNAPSHOT_EVERY_MS = 1000;

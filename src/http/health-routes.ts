@@ -2,8 +2,8 @@ import { type Handler, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
 import type { Access } from './access.js';
-import { errorResponse } from './error-status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { errorResponse } from './response.js';
 
 /** `/status` and `/services` for people, dashboards and autoscalers, `/healthz` and `/readyz` for orchestrators. */
 export function healthRoutes(hub: Hub, access: Access): Hono {

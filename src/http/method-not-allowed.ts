@@ -1,13 +1,8 @@
 import type { Handler } from 'hono';
-import { ErrorCode, HubError } from '../errors.js';
-import { errorResponse } from './error-status.js';
+import { methodNotAllowedReply } from '../exchange/error-status.js';
+import { toResponse } from './response.js';
 
 /** A catch-all for a known path hit with the wrong method: 405 with `Allow`. */
 export function methodNotAllowed(...allowed: string[]): Handler {
-  const allow = allowed.join(', ');
-  return (c) =>
-    errorResponse(
-      new HubError(ErrorCode.MethodNotAllowed, `${c.req.method} is not allowed here; use ${allow}`),
-      { allow },
-    );
+  return (c) => toResponse(methodNotAllowedReply(c.req.method, allowed));
 }

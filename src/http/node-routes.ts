@@ -1,125 +1,57 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getQueryParam } from 'hono/utils/url';
-import type { Grant, Role } from '../auth.js';
-import type { Hub } from '../core/hub.js';
+import type { Grant } from '../auth.js';
 import type { CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { failureReply } from '../exchange/error-status.js';
+import { exchangeMatcher, isPlainTarget, queryParam } from '../exchange/match.js';
+import { eachHeader, type Reply } from '../exchange/reply.js';
+import type { ExchangeRequest } from '../exchange/request.js';
+import { RequestHeaders } from '../exchange/request-headers.js';
+import type { Exchange } from '../exchange/table.js';
 import { ownBytes } from '../util/own-bytes.js';
-import { type Access, pathService, repeatsAuthorization, type ServiceOf } from './access.js';
-import { answerReply } from './answer-handler.js';
-import { heldService, nextService } from './answer-routes.js';
-import { type AppOptions, failureReply } from './app.js';
-import { callReply } from './call-handler.js';
-import { gatewayCall } from './call-routes.js';
-import type { HubRequest } from './hub-request.js';
-import { pollReply } from './poll-handler.js';
-import { eachHeader, type Reply } from './reply.js';
+import { type Access, repeatsAuthorization } from './access.js';
 import { responseGone } from './request-gone.js';
-import { RequestHeaders } from './request-headers.js';
 
 /** Hands a request on to the Hono app, which serves every route. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** One hot route as the fast path matched it: who may use it, and its handler. */
-interface Match {
-  readonly role: Role;
-  readonly services: readonly ServiceOf[];
-  readonly params: Readonly<Record<string, string>>;
-  readonly handle: (request: HubRequest) => Promise<Reply>;
-}
-
 /**
- * The hot routes (calls, polls, answers) served straight on node:http, in front of
- * the Hono app, which serves every route. Building a fetch `Request` and
- * `Response` around each of the three exchanges every call makes (the call, the
- * poll that takes it, the answer) cost the plain one-job worker path a fifth to a
- * third of its throughput (docs/benchmarks.md).
- * These routes run the same handlers as the app's (call-handler.ts,
- * poll-handler.ts, answer-handler.ts) and write the same `Reply`; only the
- * reading and writing differ. Anything the fast path is not sure to read exactly
- * as Hono would, it hands on to the app unread: a target or Host that
- * @hono/node-server would normalize (percent-encoded, dotted, unusual characters),
- * a chunked or oversized body, a HEAD, a request its token may not make (the app
- * then refuses it with the route's own 401/403). test/http/node-routes.test.ts
- * sends the same requests both ways and compares the responses.
+ * The table's exchanges (exchange/table.ts) served straight on node:http, in
+ * front of the Hono app, which serves every route. Building a fetch `Request`
+ * and `Response` around each of the three exchanges every call makes (the call,
+ * the poll that takes it, the answer) cost the plain one-job worker path a fifth
+ * to a third of its throughput (docs/benchmarks.md). The handlers are the
+ * table's, as the app's are; only the reading and writing differ. Anything the
+ * fast path is not sure to read exactly as Hono would, it hands on to the app
+ * unread: a target or Host that @hono/node-server would normalize
+ * (percent-encoded, dotted, unusual characters), a chunked or oversized body, a
+ * HEAD, a request its token may not make (the app then refuses it with the
+ * route's own 401/403). test/http/node-routes.test.ts sends the same requests
+ * both ways and compares the responses.
  */
-export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
-  const scopeHeaders = options.idempotencyScopeHeaders;
-  const strictJson = options.compat !== 'astrohub';
-  const callServices = [pathService('name')];
-  const gatewayServices = [pathService('service')];
-  const answerServices = [heldService(hub), nextService];
+export function nodeRoutes(table: readonly Exchange[], access: Access) {
+  const match = exchangeMatcher(table);
 
-  const match = (method: string, path: string): Match | undefined => {
-    if (path.startsWith('/service/')) {
-      const rest = path.slice('/service/'.length);
-      if (method === 'POST' && isSegment(rest)) {
-        return {
-          role: 'caller',
-          services: callServices,
-          params: { name: rest },
-          handle: (request) =>
-            callReply(hub, request, rest, { scopeHeaders, path: '/', strictJson }),
-        };
-      }
-      const name = rest.slice(0, -'/jobs'.length);
-      if (method === 'GET' && rest.endsWith('/jobs') && isSegment(name)) {
-        return {
-          role: 'worker',
-          services: callServices,
-          params: { name },
-          handle: (request) => pollReply(hub, request, name, options),
-        };
-      }
-      return undefined;
-    }
-    if (path.startsWith('/jobs/') && method === 'POST') {
-      const rest = path.slice('/jobs/'.length);
-      const id = rest.endsWith('/response') ? rest.slice(0, -'/response'.length) : rest;
-      if (!isSegment(id)) return undefined;
-      return {
-        role: 'worker',
-        services: answerServices,
-        params: { id },
-        handle: (request) => answerReply(hub, request, id, options),
-      };
-    }
-    if (path.startsWith('/call/') && method !== 'HEAD') {
-      const rest = path.slice('/call/'.length);
-      const slash = rest.indexOf('/');
-      const service = slash === -1 ? rest : rest.slice(0, slash);
-      // The app's `/:service/*` takes `/call/users/`'s empty rest in its own way: leave it that.
-      if (!isSegment(service) || path.endsWith('/') || path.includes('//')) return undefined;
-      return {
-        role: 'caller',
-        services: gatewayServices,
-        params: { service },
-        handle: (request) =>
-          callReply(hub, request, service, gatewayCall({ scopeHeaders }, request.target)),
-      };
-    }
-    return undefined;
-  };
-
-  /** Serves `req` if it is a hot route's and can be read exactly; else hands it to `app`. */
+  /** Serves `req` if it is an exchange's and can be read exactly; else hands it to `app`. */
   return (req: IncomingMessage, res: ServerResponse, app: NodeListener): void => {
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
     const found = readAsSent(req.headers.host, target) ? match(req.method ?? '', path) : undefined;
     const length = req.headers['content-length'];
+    const maxBodyBytes = found?.exchange.maxBodyBytes ?? Number.POSITIVE_INFINITY;
     if (
       !found ||
       req.headers['transfer-encoding'] !== undefined ||
-      (length !== undefined && Number(length) > options.maxBodyBytes)
+      (length !== undefined && Number(length) > maxBodyBytes)
     ) {
       app(req, res);
       return;
     }
     const fail = (error: unknown) => writeReply(res, failureReply(error));
     const serve = (grant: Grant | undefined) => {
-      const request = new NodeRequest(req, res, target, queryStart, grant);
-      found.handle(request).then((reply) => writeReply(res, reply), fail);
+      const request = new NodeRequest(req, res, target, queryStart, found.params, grant);
+      found.exchange.handle(request).then((reply) => writeReply(res, reply), fail);
     };
     // With auth off nothing is checked: no promise to wait for on the hot path.
     if (!access.enabled) {
@@ -134,10 +66,10 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
     }
     const route = {
       param: (name: string) => found.params[name],
-      query: (name: string) => queryOf(target, queryStart, name),
+      query: (name: string) => queryParam(target, queryStart, name),
     };
     access
-      .admit(req.headers.authorization, found.role, found.services, route)
+      .admit(req.headers.authorization, found.exchange, route)
       .then((admitted) => (admitted ? serve(admitted.grant) : app(req, res)), fail);
   };
 }
@@ -147,7 +79,7 @@ export function nodeRoutes(hub: Hub, options: AppOptions, access: Access) {
  * closures over the request would be five functions and their context for
  * each call, kept alive as long as the call is parked.
  */
-class NodeRequest implements HubRequest {
+class NodeRequest implements ExchangeRequest {
   readonly method: string;
   readonly headers: RequestHeaders;
   readonly #req: IncomingMessage;
@@ -159,6 +91,7 @@ class NodeRequest implements HubRequest {
     res: ServerResponse,
     readonly target: string,
     queryStart: number,
+    readonly params: Readonly<Record<string, string>>,
     readonly grant: Grant | undefined,
   ) {
     this.method = req.method ?? '';
@@ -168,8 +101,12 @@ class NodeRequest implements HubRequest {
     this.#queryStart = queryStart;
   }
 
+  param(name: string): string | undefined {
+    return this.params[name];
+  }
+
   query(name: string): string | undefined {
-    return queryOf(this.target, this.#queryStart, name);
+    return queryParam(this.target, this.#queryStart, name);
   }
 
   body(): Promise<Uint8Array> {
@@ -181,11 +118,6 @@ class NodeRequest implements HubRequest {
   }
 }
 
-/** A segment Hono matches as one parameter: not empty, no slash (`readAsSent` left nothing encoded). */
-function isSegment(value: string): boolean {
-  return value !== '' && !value.includes('/');
-}
-
 /**
  * Whether @hono/node-server would give the app this target as it was sent: it
  * does so only for a plain Host and a plain target without dot segments (its own
@@ -194,12 +126,7 @@ function isSegment(value: string): boolean {
  * path leaves it to it.
  */
 function readAsSent(host: string | undefined, target: string): boolean {
-  return (
-    host !== undefined &&
-    isPlainHost(host) &&
-    PLAIN_TARGET.test(target) &&
-    !(target.includes('/.') && DOT_SEGMENT.test(target))
-  );
+  return host !== undefined && isPlainHost(host) && isPlainTarget(target);
 }
 
 /** The last Host found plain: a hub's clients nearly all send the same one. */
@@ -213,15 +140,6 @@ function isPlainHost(host: string): boolean {
 }
 
 const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
-const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/;
-const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
-
-/** A query parameter as Hono's `c.req.query(name)` reads it (decoded, the first of repeats). */
-function queryOf(target: string, queryStart: number, name: string): string | undefined {
-  if (queryStart === -1) return undefined;
-  // getQueryParam takes a whole URL and looks for its '?' past the scheme and host.
-  return getQueryParam(`http://h${target}`, name) as string | undefined;
-}
 
 /**
  * The body as bytes of its own. Node's parser copies each body chunk into a

@@ -6,13 +6,13 @@
  * not a route.
  */
 import { ErrorCode } from '../errors.js';
+import { ERROR_STATUS } from '../exchange/error-status.js';
 import {
   Header,
   MAX_SERVICE_NAME_LENGTH,
   RETURNED_HEADER_PREFIX,
   SERVICE_NAME_PATTERN,
 } from '../protocol.js';
-import { ERROR_STATUS } from './error-status.js';
 
 type Json = Record<string, unknown>;
 

@@ -7,6 +7,8 @@ import { loadTokens } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
 import { createHub } from '../create-hub.js';
+import { exchangeMatcher } from '../exchange/match.js';
+import { exchangeTable } from '../exchange/table.js';
 import { CloseCode, WS_SUBPROTOCOL } from '../protocol.js';
 import { Access } from './access.js';
 import { createApp } from './app.js';
@@ -32,9 +34,10 @@ export async function startServer(
   hub: Hub = createHub(config),
 ): Promise<RunningServer> {
   const access = new Access(loadTokens(config));
-  const app = createApp(hub, config, access);
-  // The hot routes go straight to node:http, everything else to the app (node-routes.ts).
-  const hot = nodeRoutes(hub, config, access);
+  const table = exchangeTable(hub, config);
+  const app = createApp(hub, config, access, table);
+  // The table's exchanges go straight to node:http, everything else to the app (node-routes.ts).
+  const hot = nodeRoutes(table, access);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.wsMaxFrameBytes,
@@ -60,7 +63,10 @@ export async function startServer(
   // Every request with an Upgrade header, on any path, goes here and never to the app.
   server.on(
     'upgrade',
-    wsUpgrade(hub, config, access, wss, (request) => app.fetch(request)),
+    wsUpgrade(hub, config, access, wss, {
+      match: exchangeMatcher(table),
+      app: (request) => app.fetch(request),
+    }),
   );
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

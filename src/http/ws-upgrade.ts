@@ -6,13 +6,13 @@ import type { Grant } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { errorReply } from '../exchange/error-status.js';
+import { eachHeader } from '../exchange/reply.js';
 import { WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
-import type { Dispatch } from '../ws/caller-session.js';
+import type { CallerRoutes } from '../ws/caller-session.js';
 import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
 import { type Access, repeatsAuthorization } from './access.js';
-import { errorReply } from './error-status.js';
-import { eachHeader } from './reply.js';
 
 type UpgradeOptions = Pick<
   Config,
@@ -48,7 +48,7 @@ export function wsUpgrade(
   options: UpgradeOptions,
   access: Access,
   wss: WebSocketServer,
-  dispatch: Dispatch,
+  routes: CallerRoutes,
 ): UpgradeListener {
   const counts = new SocketCounts(options, access.enabled);
   const unsent = new UnsentTotal(options.wsMaxUnsentTotalBytes);
@@ -77,7 +77,7 @@ export function wsUpgrade(
         // As long as a silent socket lives: two pings.
         stallMs: 2 * options.wsPingMs,
         hub,
-        dispatch,
+        routes,
         grant,
         authorization: grant ? request.headers.authorization : undefined,
         authenticate: access.authenticate,

@@ -1,5 +1,10 @@
+import type { Grant } from '../auth.js';
 import { Cancel } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { authorize } from '../exchange/authorize.js';
+import { errorReply, failureReply } from '../exchange/error-status.js';
+import { type ExchangeMatch, type ExchangeMatcher, isPlainTarget } from '../exchange/match.js';
+import { eachHeader, type Reply } from '../exchange/reply.js';
 import { DASHBOARD_EVENTS_PATH, isJsonMediaType, WS_PATH } from '../protocol.js';
 import { FrameRequest } from './frame-request.js';
 import { FrameError, type RequestFrame } from './frames.js';
@@ -8,7 +13,17 @@ import type { FrameSink } from './worker-session.js';
 /** Serves one request as an HTTP request would be: the app's own `fetch`. */
 export type Dispatch = (request: Request) => Response | Promise<Response>;
 
-/** The base of the URLs request frames are dispatched to; only the path and query matter. */
+/**
+ * Where request frames go: the table's exchanges straight to their handlers
+ * (`match`); anything else (the admin and ops routes, a target the matcher does
+ * not read as Hono would) to the app as a fetch `Request` (`app`).
+ */
+export interface CallerRoutes {
+  readonly match: ExchangeMatcher;
+  readonly app: Dispatch;
+}
+
+/** The base of the URLs request frames are sent to the app with; only the path and query matter. */
 const FRAME_ORIGIN = 'http://ws.switchboard';
 
 /**
@@ -17,34 +32,36 @@ const FRAME_ORIGIN = 'http://ws.switchboard';
  */
 const STREAM_PATHS: ReadonlySet<string> = new Set([WS_PATH, DASHBOARD_EVENTS_PATH]);
 
+export interface CallerSessionOptions {
+  readonly maxInFlight: number;
+  /** The socket's grant: undefined while auth is off. */
+  readonly grant: () => Grant | undefined;
+  /** The socket's own `Authorization`, given to every request it sends (auth on). */
+  readonly authorization: () => string | undefined;
+}
+
 /**
  * The caller side of one socket ([P-WS-CALLER]): wsrest's request frames, each
- * dispatched to the same route table as an HTTP request (`app.fetch`), answered
- * with a response frame of the same uid as each completes, in any order. When
- * the socket closes, the calls still in flight are cancelled as a departed HTTP
- * caller's are.
+ * served by the same exchange as an HTTP request of its method and route, and
+ * answered with a response frame of the same uid as each completes, in any
+ * order. When the socket closes, the calls still in flight are cancelled as a
+ * departed HTTP caller's are.
  */
 export class CallerSession {
-  readonly #dispatch: Dispatch;
+  readonly #routes: CallerRoutes;
   readonly #sink: FrameSink;
-  readonly #maxInFlight: number;
-  /** The socket's own `Authorization`, given to every request it sends. */
-  readonly #authorization: () => string | undefined;
+  readonly #options: CallerSessionOptions;
   readonly #inFlight = new Map<string, Cancel>();
 
-  constructor(
-    dispatch: Dispatch,
-    sink: FrameSink,
-    options: { maxInFlight: number; authorization: () => string | undefined },
-  ) {
-    this.#dispatch = dispatch;
+  constructor(routes: CallerRoutes, sink: FrameSink, options: CallerSessionOptions) {
+    this.#routes = routes;
     this.#sink = sink;
-    this.#maxInFlight = options.maxInFlight;
-    this.#authorization = options.authorization;
+    this.#options = options;
   }
 
   async request(frame: RequestFrame): Promise<void> {
-    const path = frame.route.split('?', 1)[0] ?? '';
+    const queryStart = frame.route.indexOf('?');
+    const path = queryStart === -1 ? frame.route : frame.route.slice(0, queryStart);
     if (STREAM_PATHS.has(path)) {
       throw new FrameError(
         frame.uid,
@@ -57,39 +74,23 @@ export class CallerSession {
         `uid '${frame.uid.slice(0, 40)}' is already in flight`,
       );
     }
-    if (this.#inFlight.size >= this.#maxInFlight) {
+    if (this.#inFlight.size >= this.#options.maxInFlight) {
       throw new HubError(
         ErrorCode.InvalidFrame,
-        `at most ${this.#maxInFlight} requests are in flight per socket (HUB_WS_MAX_IN_FLIGHT)`,
+        `at most ${this.#options.maxInFlight} requests are in flight per socket (HUB_WS_MAX_IN_FLIGHT)`,
       );
     }
     const gone = new Cancel();
     this.#inFlight.set(frame.uid, gone);
     try {
-      const headers = new Headers(frame.headers);
-      // With auth on, the socket's credentials, never a frame's own: one socket, one
-      // token. With auth off the socket has none, and a frame's Authorization is a
-      // header like any other, as over HTTP: it keeps each user's idempotency keys
-      // apart when a gateway sends many users' calls on one socket.
-      const authorization = this.#authorization();
-      if (authorization !== undefined) headers.set('authorization', authorization);
-      const body = frame.method === 'GET' || frame.method === 'HEAD' ? undefined : frame.body;
-      const request = new FrameRequest(FRAME_ORIGIN + frame.route, {
-        method: frame.method,
-        headers,
-        body,
-        signal: gone,
-      });
-      // The route table reads only what FrameRequest has (see there).
-      const response = await this.#dispatch(request as unknown as Request);
-      const answer = await readBody(response, gone);
-      if (answer === STREAM) {
-        throw new FrameError(frame.uid, `${path} answered with a stream: open it over HTTP`);
-      }
+      const found = isPlainTarget(frame.route) ? this.#routes.match(frame.method, path) : undefined;
+      const reply = found
+        ? await this.#exchange(frame, found, gone)
+        : await this.#throughApp(frame, path, gone);
       this.#sink.send(
-        answer === undefined
-          ? errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, CANCELLED)
-          : responseFrame(frame, response, answer),
+        gone.aborted || reply === undefined
+          ? responseFrame(frame, errorReply(CANCELLED))
+          : responseFrame(frame, reply),
       );
     } finally {
       this.#inFlight.delete(frame.uid);
@@ -110,28 +111,84 @@ export class CallerSession {
     for (const gone of this.#inFlight.values()) gone.abort();
     this.#inFlight.clear();
   }
+
+  /** A table exchange, as the fast path serves one: access, body limit, handler. */
+  async #exchange(frame: RequestFrame, { exchange, params }: ExchangeMatch, gone: Cancel) {
+    const grant = this.#options.grant();
+    const request = new FrameRequest(frame, params, grant, this.#options.authorization(), gone);
+    try {
+      if (grant) await authorize(grant, exchange, request);
+      const length = frame.body?.byteLength ?? 0;
+      if (exchange.maxBodyBytes !== undefined && length > exchange.maxBodyBytes) {
+        throw new HubError(
+          ErrorCode.PayloadTooLarge,
+          `the body is larger than ${exchange.maxBodyBytes} bytes`,
+        );
+      }
+      return await exchange.handle(request);
+    } catch (error) {
+      return failureReply(error);
+    }
+  }
+
+  /** Any other route, through the app's own `fetch`; undefined when the caller left first. */
+  async #throughApp(frame: RequestFrame, path: string, gone: Cancel): Promise<Reply | undefined> {
+    const headers = new Headers(frame.headers);
+    // With auth on, the socket's credentials, never a frame's own: one socket, one
+    // token. With auth off the socket has none, and a frame's Authorization is a
+    // header like any other, as over HTTP.
+    const authorization = this.#options.authorization();
+    if (authorization !== undefined) headers.set('authorization', authorization);
+    const bodyless = frame.method === 'GET' || frame.method === 'HEAD';
+    const abort = new AbortController();
+    gone.addEventListener('abort', () => abort.abort());
+    const response = await this.#routes.app(
+      new Request(FRAME_ORIGIN + frame.route, {
+        method: frame.method,
+        headers,
+        body: bodyless ? null : (frame.body ?? null),
+        signal: abort.signal,
+      }),
+    );
+    const body = await readBody(response, gone);
+    if (body === STREAM) {
+      throw new FrameError(frame.uid, `${path} answered with a stream: open it over HTTP`);
+    }
+    if (body === undefined) return undefined;
+    const raw: string[] = [];
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') raw.push(name, value);
+    });
+    for (const cookie of response.headers.getSetCookie()) raw.push('set-cookie', cookie);
+    return { status: response.status, headers: raw, body };
+  }
 }
 
 /**
- * `{"uid", "m", "r", "c", "h", "d" | "d64"}`: a JSON body as its value (`d`), any
- * other as base64 (`d64`), none when empty.
+ * `{"uid", "m", "r", "c", "h", "d" | "d64"}`: a JSON body as its value (`d`),
+ * spliced in as the worker sent it, never parsed and re-encoded; any other as
+ * base64 (`d64`); none when empty. A header that repeats (`Set-Cookie`) is a list.
  */
-function responseFrame(frame: RequestFrame, response: Response, bytes: Buffer): string {
+function responseFrame(frame: RequestFrame, reply: Reply): string {
   const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
+  let contentType: string | undefined;
+  eachHeader(reply.headers, (name, value) => {
+    if (name === 'content-type') contentType = value;
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else headers[name] = typeof seen === 'string' ? [seen, value] : [...seen, value];
   });
-  // Set-Cookie lines cannot be joined into one: each is its own, in a list.
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 1) headers['set-cookie'] = cookies;
-  const head = { uid: frame.uid, m: frame.method, r: frame.route, c: response.status, h: headers };
-  if (bytes.byteLength === 0) return JSON.stringify(head);
-  const contentType = response.headers.get('content-type');
-  if (contentType !== null && isJsonMediaType(contentType)) {
-    const text = bytes.toString('utf8');
-    // Spliced in as the worker sent it: never parsed and re-encoded.
+  const head = { uid: frame.uid, m: frame.method, r: frame.route, c: reply.status, h: headers };
+  const { body } = reply;
+  if (body === null || body.length === 0) return JSON.stringify(head);
+  if (contentType !== undefined && isJsonMediaType(contentType)) {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
     if (isJson(text)) return `${JSON.stringify(head).slice(0, -1)},"d":${text}}`;
   }
+  const bytes =
+    typeof body === 'string'
+      ? Buffer.from(body)
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return JSON.stringify({ ...head, d64: bytes.toString('base64') });
 }
 
@@ -148,9 +205,9 @@ const STREAM = Symbol('stream');
 async function readBody(
   response: Response,
   gone: Cancel,
-): Promise<Buffer | undefined | typeof STREAM> {
+): Promise<Uint8Array | undefined | typeof STREAM> {
   const stream = response.body;
-  if (stream === null) return Buffer.alloc(0);
+  if (stream === null) return new Uint8Array(0);
   if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
     await stream.cancel();
     return STREAM;

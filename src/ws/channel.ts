@@ -3,7 +3,7 @@ import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
 import { CloseCode, TOKEN_NEEDED, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
-import { CallerSession, type Dispatch, errorResponseFrame } from './caller-session.js';
+import { type CallerRoutes, CallerSession, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
 import { errorFrame, type FrameSink, WorkerSession } from './worker-session.js';
 
@@ -58,7 +58,7 @@ export class Channel {
   #authTimer: NodeJS.Timeout | undefined;
   #invalidFrames = 0;
 
-  constructor(hub: Hub, dispatch: Dispatch, peer: Peer, options: ChannelStart) {
+  constructor(hub: Hub, routes: CallerRoutes, peer: Peer, options: ChannelStart) {
     this.#peer = peer;
     this.#options = options;
     this.#grant = options.grant;
@@ -73,8 +73,9 @@ export class Channel {
       );
     }
     this.#worker = new WorkerSession(hub, peer, options);
-    this.#caller = new CallerSession(dispatch, peer, {
+    this.#caller = new CallerSession(routes, peer, {
       maxInFlight: options.maxInFlight,
+      grant: () => this.#grant,
       authorization: () => this.#authorization,
     });
   }

@@ -1,42 +1,81 @@
+import type { Grant } from '../auth.js';
 import type { CancelSignal } from '../domain/cancel.js';
+import { queryParam } from '../exchange/match.js';
+import type { ExchangeRequest } from '../exchange/request.js';
+import { type NodeHeaders, RequestHeaders } from '../exchange/request-headers.js';
+import type { RequestFrame } from './frames.js';
 
 /**
- * A request frame as the route table reads a request: its URL, method, headers,
- * body and signal. Not a fetch `Request`: building one (with a body stream and an
- * AbortSignal) cost the WebSocket caller path more than the hub's own work per
- * call. Hono and the hub's handlers read only these members (the body as bytes,
- * text or JSON; its length is always said, so nothing asks for a stream).
+ * A request frame as an exchange's handler reads a request: no fetch `Request`,
+ * no trip through the app's router. Its headers are read as Node's parser would
+ * give them (lower-case names, repeats joined with ", "), with a `Content-Length`
+ * that says the frame's body, so a rule on lengths (a GET's body refused) holds
+ * here as over HTTP.
  */
-export class FrameRequest {
-  readonly url: string;
+export class FrameRequest implements ExchangeRequest {
   readonly method: string;
-  readonly headers: Headers;
-  readonly signal: CancelSignal;
-  readonly #body: Uint8Array | undefined;
+  readonly target: string;
+  readonly headers: RequestHeaders;
+  readonly #frame: RequestFrame;
+  readonly #params: Readonly<Record<string, string>>;
+  readonly #queryStart: number;
+  readonly #gone: CancelSignal;
 
   constructor(
-    url: string,
-    init: { method: string; headers: Headers; body: Uint8Array | undefined; signal: CancelSignal },
+    frame: RequestFrame,
+    params: Readonly<Record<string, string>>,
+    readonly grant: Grant | undefined,
+    authorization: string | undefined,
+    gone: CancelSignal,
   ) {
-    this.url = url;
-    this.method = init.method;
-    this.headers = init.headers;
-    this.signal = init.signal;
-    this.#body = init.body;
-    // Said, so the body limit is checked from the header, never by streaming.
-    this.headers.set('content-length', String(init.body?.byteLength ?? 0));
+    this.method = frame.method;
+    this.target = frame.route;
+    this.headers = new RequestHeaders(nodeHeaders(frame, authorization));
+    this.#frame = frame;
+    this.#params = params;
+    this.#queryStart = frame.route.indexOf('?');
+    this.#gone = gone;
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const body = this.#body ?? new Uint8Array(0);
-    return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  param(name: string): string | undefined {
+    return this.#params[name];
   }
 
-  async text(): Promise<string> {
-    return Buffer.from(await this.arrayBuffer()).toString('utf8');
+  query(name: string): string | undefined {
+    return queryParam(this.target, this.#queryStart, name);
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+  async body(): Promise<Uint8Array> {
+    return this.#frame.body ?? EMPTY;
   }
+
+  gone(): CancelSignal {
+    return this.#gone;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The frame's headers as Node's `IncomingMessage` has them. `authorization`,
+ * when given (auth on), is the socket's own and replaces any a frame names.
+ */
+function nodeHeaders(frame: RequestFrame, authorization: string | undefined): NodeHeaders {
+  const headers: Record<string, string> = {};
+  const headersDistinct: Record<string, string[]> = {};
+  const add = (name: string, value: string) => {
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    const values = headersDistinct[name];
+    if (values) values.push(value);
+    else headersDistinct[name] = [value];
+  };
+  for (const name in frame.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') continue;
+    if (lower === 'authorization' && authorization !== undefined) continue;
+    add(lower, frame.headers[name] as string);
+  }
+  if (authorization !== undefined) add('authorization', authorization);
+  add('content-length', String(frame.body?.byteLength ?? 0));
+  return { headers, headersDistinct };
 }

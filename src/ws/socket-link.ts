@@ -3,7 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Grant } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { CloseCode, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
-import type { Dispatch } from './caller-session.js';
+import type { CallerRoutes } from './caller-session.js';
 import { Channel, type ChannelStart } from './channel.js';
 import { FrameInbox } from './frame-inbox.js';
 import { SendBuffer, type UnsentTotal } from './send-buffer.js';
@@ -16,7 +16,7 @@ export interface SocketLinkOptions extends Omit<ChannelStart, 'authenticated'> {
   /** How long a socket under pressure may make no progress before it is cut. */
   readonly stallMs: number;
   readonly hub: Hub;
-  readonly dispatch: Dispatch;
+  readonly routes: CallerRoutes;
   readonly maxFrameBytes: number;
   /** A socket authenticated by its `auth` frame; false refuses it (its token is full). */
   readonly authenticated: (grant: Grant) => boolean;
@@ -43,7 +43,7 @@ export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOpt
   });
   channel = new Channel(
     options.hub,
-    options.dispatch,
+    options.routes,
     {
       send: (frame) => sent.send(frame),
       close: (code, reason) => closeSoon(ws, code, reason),

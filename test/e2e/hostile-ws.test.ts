@@ -324,7 +324,7 @@ describe('issue 26 medium: unsent bytes are capped for the whole hub', () => {
 });
 
 describe('issue 26 low: one rule on the fast path and the app', () => {
-  test('[P-CALL] a GET to /call with a body is 400 invalid_header, with a length (fast path) or chunked (the app)', async () => {
+  test('[P-CALL] a GET to /call with a body is 400 invalid_header: with a length (fast path), chunked (the app), or as a frame', async () => {
     const server = await startServer(testConfig({ noWorkersMs: 0 }));
     try {
       const sized = await rawExchange(
@@ -335,10 +335,17 @@ describe('issue 26 low: one rule on the fast path and the app', () => {
         server.port,
         'GET /call/svc/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
       );
+      // And as a request frame: the same exchange, the same rule.
+      const caller = await WsClient.open(server.url);
+      caller.send({ uid: 'g', m: 'GET', r: '/call/svc/x', d: 'hello' });
+      const framed = await caller.next((frame) => frame.uid === 'g');
+      caller.socket.close();
       for (const outcome of [sized, chunked]) {
         assert.equal(outcome.status, 400);
         assert.equal(outcome.code, 'invalid_header');
       }
+      assert.equal(framed.c, 400);
+      assert.equal((framed.h as Record<string, string>)['hub-error'], 'invalid_header');
       assert.equal(server.hub.parked.calls, 0);
     } finally {
       await server.close();

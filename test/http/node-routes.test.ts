@@ -7,9 +7,11 @@ import { getRequestListener } from '@hono/node-server';
 import { loadTokens } from '../../src/auth.js';
 import type { Config } from '../../src/config.js';
 import { createHub } from '../../src/create-hub.js';
+import { exchangeTable } from '../../src/exchange/table.js';
 import { Access } from '../../src/http/access.js';
 import { createApp } from '../../src/http/app.js';
 import { nodeRoutes } from '../../src/http/node-routes.js';
+import { ANSWER_BATCH_TYPE } from '../../src/protocol.js';
 import { testConfig } from '../support/config.js';
 import { type Reply, type SendOptions, send } from '../support/http.js';
 import { authTokens, TOKENS } from '../support/tokens.js';
@@ -33,8 +35,9 @@ interface Served {
 async function serve(config: Config, fast: boolean): Promise<Served> {
   const hub = createHub(config);
   const access = new Access(loadTokens(config));
-  const app = getRequestListener(createApp(hub, config, access).fetch);
-  const hot = nodeRoutes(hub, config, access);
+  const table = exchangeTable(hub, config);
+  const app = getRequestListener(createApp(hub, config, access, table).fetch);
+  const hot = nodeRoutes(table, access);
   const handedOn: string[] = [];
   const server = http.createServer((req, res) => {
     if (!fast) return void app(req, res);
@@ -185,6 +188,43 @@ describe('the node:http fast path answers exactly as the Hono app does', () => {
       const [batchJob] = JSON.parse(batch.body.toString()) as { id: string }[];
       const batchAck = await request(`/jobs/${batchJob?.id}`, json({ ok: 3 }));
       return [job, next, ack, await first, await second, batch, batchAck, await third];
+    });
+    assert.deepEqual(handedOn, []);
+  });
+
+  test('leases, failures, answer batches and async results are served on it too', async () => {
+    const handedOn = await compare(config, async (request) => {
+      const failed = request('/service/add', json({ n: 1 }, flow));
+      const job = await request('/service/add/jobs');
+      const { id } = JSON.parse(job.body.toString()) as { id: string };
+      const lease = await request(`/jobs/${id}/heartbeat`, { method: 'POST' });
+      const fail = await request(`/jobs/${id}/fail`, json({ message: 'no', retry: false }));
+      const badFail = await request(`/jobs/${id}/fail`, json([1]));
+      const queued = await request(
+        '/service/add',
+        json({ n: 2 }, { ...flow, prefer: 'respond-async' }),
+      );
+      const { id: jobId } = JSON.parse(queued.body.toString()) as { id: string };
+      const pending = await request(`/jobs/${jobId}`);
+      const [taken] = JSON.parse((await request('/service/add/jobs?max=2')).body.toString()) as {
+        id: string;
+      }[];
+      const heads = [
+        { id: taken?.id, length: 2, status: 201 },
+        { id: 'nope', length: 0 },
+      ];
+      const batch = await request('/jobs', {
+        method: 'POST',
+        body: Buffer.concat([Buffer.from(`${JSON.stringify(heads)}\n`), Buffer.from('ok')]),
+        headers: { 'content-type': ANSWER_BATCH_TYPE },
+      });
+      const done = await request(`/jobs/${jobId}?wait=1000`);
+      // A lease line differs by its times alone: compare what it says, not when.
+      const leaseShape = {
+        ...lease,
+        body: Buffer.from(lease.body.toString().replace(/\d+/g, '0')),
+      };
+      return [leaseShape, fail, badFail, await failed, queued, pending, batch, done];
     });
     assert.deepEqual(handedOn, []);
   });

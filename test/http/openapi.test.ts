@@ -70,7 +70,7 @@ test('the OpenAPI document has every header of protocol.ts and every error code 
 });
 
 test('each error response sits under the status its codes have', async () => {
-  const { ERROR_STATUS } = await import('../../src/http/error-status.js');
+  const { ERROR_STATUS } = await import('../../src/exchange/error-status.js');
   for (const { path, method, operation } of operations()) {
     for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
       for (const code of (response['x-error-codes'] as ErrorCode[]) ?? []) {

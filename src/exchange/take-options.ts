@@ -1,7 +1,7 @@
 import { ErrorCode, echoed, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { parseBatchSize, parseMilliseconds, parseWorkerId } from './header-parsers.js';
-import type { HubRequest } from './hub-request.js';
+import type { ExchangeRequest } from './request.js';
 
 /** What a worker asks of a take: how long to wait, and whether every body should come as base64. */
 export interface TakeOptions {
@@ -19,7 +19,7 @@ export interface TakeOptions {
  * which is what AstroHub's Go workers decode into their `[]byte`.
  */
 export function takeOptions(
-  request: HubRequest,
+  request: ExchangeRequest,
   hubOptions: { compat: '' | 'astrohub' },
 ): TakeOptions {
   const { headers } = request;

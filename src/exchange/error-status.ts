@@ -1,6 +1,7 @@
 import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { log } from '../log.js';
 import { type ErrorBody, Header } from '../protocol.js';
-import { type Reply, toResponse } from './reply.js';
+import type { Reply } from './reply.js';
 
 /** The one place where an error code becomes an HTTP status. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -47,12 +48,7 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ShuttingDown]: 1,
 };
 
-/** Renders any error as the hub's JSON error response; unknown errors become `internal_error`. */
-export function errorResponse(error: unknown, extraHeaders: Record<string, string> = {}): Response {
-  return toResponse(errorReply(error, extraHeaders));
-}
-
-/** `errorResponse` before it is written (reply.ts). */
+/** Any error as the hub's JSON error reply; unknown errors become `internal_error`. */
 export function errorReply(error: unknown, extraHeaders: Record<string, string> = {}): Reply {
   const hubError = isHubError(error)
     ? error
@@ -66,4 +62,20 @@ export function errorReply(error: unknown, extraHeaders: Record<string, string> 
   const retryAfter = RETRY_AFTER_SECONDS[hubError.code];
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   return { status: ERROR_STATUS[hubError.code], headers, body: JSON.stringify(body) };
+}
+
+/** The reply to a request whose handler threw. */
+export function failureReply(error: unknown): Reply {
+  // A HubError is an answer; anything else is a bug worth a stack trace.
+  if (!isHubError(error)) log.error({ err: error }, 'a request failed inside the hub');
+  return errorReply(error);
+}
+
+/** 405 with `Allow`: a known path asked with a method it does not take. */
+export function methodNotAllowedReply(method: string, allowed: readonly string[]): Reply {
+  const allow = allowed.join(', ');
+  return errorReply(
+    new HubError(ErrorCode.MethodNotAllowed, `${method} is not allowed here; use ${allow}`),
+    { allow },
+  );
 }

@@ -1,8 +1,9 @@
 /**
- * A response before it is written. The hot routes' handlers build one, and the
- * server that parsed the request writes it: Hono's app as a fetch `Response`
- * (`toResponse`), the node:http fast path straight to Node's `ServerResponse`
- * (node-routes.ts). One builder per response, so both paths answer alike.
+ * A response before it is written. The exchanges' handlers build one, and the
+ * channel that carried the request writes it: Hono's app as a fetch `Response`
+ * (http/hono-exchange.ts), the node:http fast path straight to Node's
+ * `ServerResponse` (http/node-routes.ts), a WebSocket as a response frame
+ * (ws/caller-session.ts). One builder per response, so every channel answers alike.
  */
 export interface Reply {
   readonly status: number;
@@ -20,20 +21,7 @@ export interface Reply {
 /** Names and values in turn: `['content-type', 'text/plain', 'set-cookie', 'a=1']`. */
 export type RawHeaders = readonly string[];
 
-export function toResponse(reply: Reply): Response {
-  return new Response(reply.body, { status: reply.status, headers: headersInit(reply.headers) });
-}
-
-function headersInit(
-  headers: Reply['headers'],
-): Readonly<Record<string, string>> | [string, string][] {
-  if (!isRawHeaders(headers)) return headers;
-  const pairs: [string, string][] = [];
-  eachHeader(headers, (name, value) => pairs.push([name, value]));
-  return pairs;
-}
-
-function isRawHeaders(headers: Reply['headers']): headers is RawHeaders {
+export function isRawHeaders(headers: Reply['headers']): headers is RawHeaders {
   return Array.isArray(headers);
 }
 
@@ -47,4 +35,11 @@ export function eachHeader(
   } else {
     for (const name in headers) visit(name, headers[name] ?? '');
   }
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' } as const;
+
+/** 200 (or `status`) with `value` as JSON. */
+export function jsonReply(value: unknown, status = 200): Reply {
+  return { status, headers: JSON_TYPE, body: JSON.stringify(value) };
 }

@@ -4,8 +4,8 @@ import type { Hub, JobResult } from '../core/hub.js';
 import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
 import { isHubError } from '../errors.js';
 import { Header, UNJOINABLE_HEADER } from '../protocol.js';
-import { type BodySizeCheck, bodySizeCheck } from './body-limit.js';
-import { type PayloadOptions, readCallPayload } from './call-payload.js';
+import type { PayloadOptions } from './call-payload.js';
+import { readCallPayload } from './call-payload.js';
 import { errorReply } from './error-status.js';
 import {
   parseCount,
@@ -14,33 +14,17 @@ import {
   parsePrefer,
   parseQueueWithoutWorkers,
 } from './header-parsers.js';
-import type { HubRequest } from './hub-request.js';
 import type { Reply } from './reply.js';
+import type { ExchangeRequest } from './request.js';
 import type { RequestHeaders } from './request-headers.js';
 
-/** What every call route shares: its body limit and the headers that scope idempotency keys. */
-export interface CallRouteOptions {
-  readonly checkBody: BodySizeCheck;
-  readonly scopeHeaders: readonly string[];
-}
-
-export function callRouteOptions(options: {
-  maxBodyBytes: number;
-  idempotencyScopeHeaders: readonly string[];
-}): CallRouteOptions {
-  return {
-    checkBody: bodySizeCheck(options.maxBodyBytes),
-    scopeHeaders: options.idempotencyScopeHeaders,
-  };
-}
-
 /**
- * Parks an HTTP caller on `service` and turns the worker's answer into its
- * response. The body's size was checked with `CallRouteOptions.checkBody`.
+ * Parks a caller on `service` and turns the worker's answer into its response.
+ * The body's size was checked before.
  */
 export async function callReply(
   hub: Hub,
-  request: HubRequest,
+  request: ExchangeRequest,
   service: string,
   options: PayloadOptions & { readonly scopeHeaders: readonly string[] },
 ): Promise<Reply> {
@@ -153,4 +137,29 @@ function answeredCallReply(answer: Answer, extraHeaders: Record<string, string> 
   // Say the length, or Node would frame an empty body as chunked.
   if (empty && !BODYLESS_STATUSES.has(answer.status)) raw.push('content-length', '0');
   return { status: answer.status, headers: raw, body: empty ? null : answer.body };
+}
+
+/** `GET /jobs/:id?wait=`: an async call's result ([P-ASYNC]), by its job id. */
+export async function resultLookupReply(hub: Hub, request: ExchangeRequest): Promise<Reply> {
+  const jobId = request.param('id') ?? '';
+  const waitMs = parseMilliseconds(request.query('wait'), '?wait') ?? 0;
+  return resultReply(jobId, await hub.result(jobId, waitMs, request.gone()));
+}
+
+const GATEWAY_PREFIX = '/call/';
+
+/** A `/call` request's options: the path below the service, and any body carried as it came. */
+export function gatewayCall<T>(call: T, target: string): T & PayloadOptions {
+  return { ...call, path: pathBelowService(target), strictJson: false };
+}
+
+/**
+ * `/call/users/42/posts?x=1` → `/42/posts`; `/call/users` → `/`. Kept
+ * percent-encoded, as the client sent it (Hono's `c.req.path` is decoded).
+ */
+function pathBelowService(target: string): string {
+  const query = target.indexOf('?');
+  const rest = target.slice(GATEWAY_PREFIX.length, query === -1 ? undefined : query);
+  const slash = rest.indexOf('/');
+  return slash === -1 ? '/' : rest.slice(slash);
 }

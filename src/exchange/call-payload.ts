@@ -3,7 +3,7 @@ import { ErrorCode, HubError } from '../errors.js';
 import { flowIdOf, Header, isJsonMediaType } from '../protocol.js';
 import { randomHex128 } from '../util/random-hex.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
-import type { HubRequest } from './hub-request.js';
+import type { ExchangeRequest } from './request.js';
 
 // fatal: invalid UTF-8 is invalid JSON. ignoreBOM keeps a BOM in the text, where
 // JSON.parse rejects it: the body is spliced into the worker's JSON unchanged.
@@ -27,7 +27,7 @@ export interface PayloadOptions {
 
 /** Reads a caller's request into the payload a worker will receive. */
 export async function readCallPayload(
-  request: HubRequest,
+  request: ExchangeRequest,
   options: PayloadOptions,
 ): Promise<CallPayload> {
   const { headers } = request;
@@ -66,7 +66,7 @@ export async function readCallPayload(
  * on one path and dropping it on another would make one request two. One rule,
  * on every path: 400, before the body is read.
  */
-function refuseBodyOnGet(request: HubRequest): void {
+function refuseBodyOnGet(request: ExchangeRequest): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') return;
   const length = request.headers.get('content-length');
   if ((length !== undefined && length !== '0') || request.headers.get('transfer-encoding')) {

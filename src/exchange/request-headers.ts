@@ -1,6 +1,10 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { HttpBindings } from '@hono/node-server';
-import type { Context } from 'hono';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What RequestHeaders reads of Node's `IncomingMessage`: its parsed headers. */
+export interface NodeHeaders {
+  readonly headers: IncomingHttpHeaders;
+  readonly headersDistinct: Readonly<Record<string, string[] | undefined>>;
+}
 
 /**
  * Request headers without building a fetch `Headers` object. Served by
@@ -11,20 +15,14 @@ import type { Context } from 'hono';
  * headers are used. The node:http fast path (node-routes.ts) has only `incoming`.
  */
 export class RequestHeaders {
-  readonly #incoming: IncomingMessage | undefined;
+  readonly #incoming: NodeHeaders | undefined;
   readonly #node: IncomingHttpHeaders | undefined;
   readonly #fetch: () => Headers;
 
-  constructor(incoming: IncomingMessage | undefined, fetchHeaders: () => Headers = noHeaders) {
+  constructor(incoming: NodeHeaders | undefined, fetchHeaders: () => Headers = noHeaders) {
     this.#incoming = incoming;
     this.#node = incoming?.headers;
     this.#fetch = fetchHeaders;
-  }
-
-  /** A Hono request's headers: Node's parse when @hono/node-server serves it. */
-  static of(c: Context): RequestHeaders {
-    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-    return new RequestHeaders(incoming as IncomingMessage | undefined, () => c.req.raw.headers);
   }
 
   /**

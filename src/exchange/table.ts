@@ -1,0 +1,145 @@
+import type { Hub } from '../core/hub.js';
+import { BATCH_FRAMING_BYTES, MAX_FAILURE_BYTES } from '../protocol.js';
+import { answerBatchReply, answerReply } from './answer-handler.js';
+import { type AccessRule, pathService, type ServiceOf } from './authorize.js';
+import { callReply, gatewayCall, resultLookupReply } from './call-handler.js';
+import { failReply, heartbeatReply } from './lease-handlers.js';
+import { pollReply } from './poll-handler.js';
+import type { Reply } from './reply.js';
+import type { ExchangeRequest } from './request.js';
+
+/** What the exchanges read of the hub's configuration. */
+export interface ExchangeOptions {
+  /** Largest call or answer body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Request headers that, with the token, give each caller its own idempotency keys. */
+  readonly idempotencyScopeHeaders: readonly string[];
+  /** `astrohub`: every job's body as base64, any call body carried as bytes (docs/astrohub.md). */
+  readonly compat: '' | 'astrohub';
+}
+
+/**
+ * One exchange of the hub's API: everything about a route but how a channel
+ * reads and writes it. The Hono app (http/hono-exchange.ts), the node:http fast
+ * path (http/node-routes.ts) and WebSocket request frames (ws/caller-session.ts)
+ * are all built from the table below, so a rule of a route is written here once.
+ */
+export interface Exchange extends AccessRule {
+  /** The exchange's name in docs, logs and tests. */
+  readonly name: string;
+  /** `ALL`: any method (the gateway's `/call`). HEAD is left to the Hono app everywhere. */
+  readonly method: 'GET' | 'POST' | 'ALL';
+  /** Hono's patterns: `:param` is one segment, a trailing `*` the rest of the path. */
+  readonly paths: readonly string[];
+  /** The largest body in bytes (`payload_too_large` past it); undefined: no body is read. */
+  readonly maxBodyBytes: number | undefined;
+  readonly handle: (request: ExchangeRequest) => Promise<Reply>;
+}
+
+/**
+ * The hub's hot exchanges: calls, polls, answers, leases and async results.
+ * What is not here (health, metrics, dashboard, OpenAPI) is served by the Hono
+ * app alone (http/app.ts). Each `/jobs` pattern names its id `:id`: Hono's
+ * RegExpRouter needs one name per position, and with two it falls back to its
+ * TrieRouter, which cost the plain worker path about a tenth of its throughput
+ * (test/http/app.test.ts keeps it).
+ */
+export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exchange[] {
+  const { maxBodyBytes, compat } = options;
+  const scopeHeaders = options.idempotencyScopeHeaders;
+  // AstroHub carried any body as bytes; here a body that claims JSON must be JSON.
+  const strictJson = compat !== 'astrohub';
+  /** The service of the job a worker holds under the delivery id `:id`. */
+  const heldService: ServiceOf = (req) => hub.serviceOf(req.param('id') ?? '');
+  /** `?next=<service>`: the service whose next job an answer also takes. */
+  const nextService: ServiceOf = (req) => req.query('next');
+
+  return [
+    {
+      name: 'call',
+      method: 'POST',
+      paths: ['/service/:name'],
+      role: 'caller',
+      services: [pathService('name')],
+      maxBodyBytes,
+      handle: (request) =>
+        callReply(hub, request, request.param('name') ?? '', {
+          scopeHeaders,
+          path: '/',
+          strictJson,
+        }),
+    },
+    {
+      name: 'gateway call',
+      method: 'ALL',
+      paths: ['/call/:service', '/call/:service/*'],
+      role: 'caller',
+      services: [pathService('service')],
+      maxBodyBytes,
+      handle: (request) =>
+        callReply(
+          hub,
+          request,
+          request.param('service') ?? '',
+          gatewayCall({ scopeHeaders }, request.target),
+        ),
+    },
+    {
+      name: 'poll',
+      method: 'GET',
+      paths: ['/service/:name/jobs'],
+      role: 'worker',
+      services: [pathService('name')],
+      maxBodyBytes: undefined,
+      handle: (request) => pollReply(hub, request, request.param('name') ?? '', options),
+    },
+    {
+      name: 'answer',
+      method: 'POST',
+      // AstroHub's test worker spells it `/jobs/:id/response`.
+      paths: ['/jobs/:id', '/jobs/:id/response'],
+      role: 'worker',
+      services: [heldService, nextService],
+      maxBodyBytes,
+      handle: (request) => answerReply(hub, request, request.param('id') ?? '', options),
+    },
+    {
+      name: 'answer batch',
+      method: 'POST',
+      paths: ['/jobs'],
+      // Each answer's own service is checked in the handler, answer by answer.
+      role: 'worker',
+      services: [nextService],
+      maxBodyBytes: maxBodyBytes + BATCH_FRAMING_BYTES,
+      handle: (request) => answerBatchReply(hub, request, options),
+    },
+    {
+      name: 'heartbeat',
+      method: 'POST',
+      paths: ['/jobs/:id/heartbeat'],
+      role: 'worker',
+      services: [heldService],
+      maxBodyBytes: undefined,
+      handle: (request) => heartbeatReply(hub, request),
+    },
+    {
+      name: 'fail',
+      method: 'POST',
+      paths: ['/jobs/:id/fail'],
+      role: 'worker',
+      services: [heldService],
+      maxBodyBytes: MAX_FAILURE_BYTES,
+      handle: (request) => failReply(hub, request),
+    },
+    {
+      name: 'result',
+      method: 'GET',
+      // A job id, where the worker routes take a delivery id.
+      paths: ['/jobs/:id'],
+      role: 'caller',
+      services: [(req) => hub.resultService(req.param('id') ?? '')],
+      maxBodyBytes: undefined,
+      handle: (request) => resultLookupReply(hub, request),
+    },
+  ];
+}
