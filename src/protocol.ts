@@ -33,8 +33,34 @@ export const Header = {
   TraceParent: 'traceparent',
 } as const;
 
-/** The WebSocket channel's versioned subprotocol (`GET /ws`, docs/websocket.md). */
+/**
+ * The WebSocket channel's versioned subprotocols (`GET /ws`, docs/websocket.md).
+ * v1: JSON text frames only, bodies as JSON values or base64. v2: the same
+ * frames, and binary frames that carry a body as its bytes (`binaryFrame`).
+ */
 export const WS_SUBPROTOCOL = 'switchboard.v1';
+export const WS_SUBPROTOCOL_V2 = 'switchboard.v2';
+
+/**
+ * A v2 binary frame: a frame's JSON head (as its text frame would be, without
+ * the body's fields), a newline, then the body's exact bytes. JSON text holds no
+ * raw newline, so the first one ends the head.
+ */
+export function binaryFrame(head: string, body: Uint8Array): Buffer {
+  const NEWLINE = 0x0a;
+  const frame = Buffer.allocUnsafe(Buffer.byteLength(head) + 1 + body.byteLength);
+  const at = frame.write(head, 0, 'utf8');
+  frame[at] = NEWLINE;
+  frame.set(body, at + 1);
+  return frame;
+}
+
+/** A binary frame's head text and body bytes (a view); undefined without the newline. */
+export function splitBinaryFrame(frame: Buffer): { head: string; body: Buffer } | undefined {
+  const end = frame.indexOf(0x0a);
+  if (end === -1) return undefined;
+  return { head: frame.toString('utf8', 0, end), body: frame.subarray(end + 1) };
+}
 
 /** The path of the WebSocket channel, below the hub's base URL. */
 export const WS_PATH = '/ws';

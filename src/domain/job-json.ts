@@ -33,18 +33,8 @@ export function encodeJobs(
  * caller's path, query, headers and content type go through JSON.stringify.
  */
 function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }): Uint8Array[] {
-  const { job } = delivery;
-  const { payload } = job;
-  const contentType =
-    payload.contentType === undefined
-      ? ''
-      : `,"contentType":${JSON.stringify(payload.contentType)}`;
-  const fields =
-    `{"id":"${delivery.id}","service":"${job.service}","attempt":${delivery.attempt}` +
-    `,"deadline":${job.deadline},"remainingMs":${Math.max(0, job.deadline - Date.now())}` +
-    `,"leaseMs":${delivery.leaseMs},"method":"${payload.method}"` +
-    `,"path":${JSON.stringify(payload.path)},"query":${JSON.stringify(payload.query)}` +
-    `,"headers":${JSON.stringify(payload.headers)},"flowId":${JSON.stringify(payload.flowId)}${contentType}`;
+  const { payload } = delivery.job;
+  const fields = jobFields(delivery);
   if (base64 || !payload.isJson) {
     const { buffer, byteOffset, byteLength } = payload.body;
     const encoded = Buffer.from(buffer, byteOffset, byteLength).toString('base64');
@@ -52,6 +42,31 @@ function jobParts(delivery: Delivery, { base64 = false }: { base64?: boolean }):
   }
   if (payload.body.byteLength === 0) return [Buffer.from(`${fields},"originalRequest":null}`)];
   return [Buffer.from(`${fields},"originalRequest":`), payload.body, CLOSE_BRACE];
+}
+
+/**
+ * A job's JSON without its body, for a v2 binary frame, where the body's bytes
+ * follow the head as they are (protocol.ts `binaryFrame`).
+ */
+export function encodeJobHead(delivery: Delivery): string {
+  return `${jobFields(delivery)}}`;
+}
+
+/** A job's fields but its body, as JSON text without the closing brace. */
+function jobFields(delivery: Delivery): string {
+  const { job } = delivery;
+  const { payload } = job;
+  const contentType =
+    payload.contentType === undefined
+      ? ''
+      : `,"contentType":${JSON.stringify(payload.contentType)}`;
+  return (
+    `{"id":"${delivery.id}","service":"${job.service}","attempt":${delivery.attempt}` +
+    `,"deadline":${job.deadline},"remainingMs":${Math.max(0, job.deadline - Date.now())}` +
+    `,"leaseMs":${delivery.leaseMs},"method":"${payload.method}"` +
+    `,"path":${JSON.stringify(payload.path)},"query":${JSON.stringify(payload.query)}` +
+    `,"headers":${JSON.stringify(payload.headers)},"flowId":${JSON.stringify(payload.flowId)}${contentType}`
+  );
 }
 
 const CLOSE_BRACE = Buffer.from('}');

@@ -517,9 +517,14 @@ export const OPENAPI: Json = {
     '/ws': {
       get: {
         summary:
-          'Upgrade to the WebSocket channel (subprotocol `switchboard.v1`, docs/websocket.md)',
+          'Upgrade to the WebSocket channel (subprotocol `switchboard.v2` or `switchboard.v1`, docs/websocket.md)',
         tags: ['workers', 'callers'],
-        parameters: [header('Sec-WebSocket-Protocol', 'Must offer `switchboard.v1`.')],
+        parameters: [
+          header(
+            'Sec-WebSocket-Protocol',
+            'Must offer `switchboard.v2` or `switchboard.v1`; v2 is picked when both are.',
+          ),
+        ],
         responses: {
           '101': { description: 'Switching protocols: frames from here on.' },
           // The upgrade's own refusals; after it, `invalid_frame` and `not_held` (and the

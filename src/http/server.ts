@@ -9,7 +9,7 @@ import type { Hub } from '../core/hub.js';
 import { createHub } from '../create-hub.js';
 import { exchangeMatcher } from '../exchange/match.js';
 import { exchangeTable } from '../exchange/table.js';
-import { CloseCode, WS_SUBPROTOCOL } from '../protocol.js';
+import { CloseCode, WS_SUBPROTOCOL, WS_SUBPROTOCOL_V2 } from '../protocol.js';
 import { Access } from './access.js';
 import { createApp } from './app.js';
 import { type NodeListener, nodeRoutes } from './node-routes.js';
@@ -41,7 +41,13 @@ export async function startServer(
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.wsMaxFrameBytes,
-    handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+    // The newest version both sides speak.
+    handleProtocols: (offered) =>
+      offered.has(WS_SUBPROTOCOL_V2)
+        ? WS_SUBPROTOCOL_V2
+        : offered.has(WS_SUBPROTOCOL)
+          ? WS_SUBPROTOCOL
+          : false,
   });
   const stopPings = pingSockets(wss, config.wsPingMs);
   const server = serve({

@@ -8,7 +8,7 @@ import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { errorReply } from '../exchange/error-status.js';
 import { eachHeader } from '../exchange/reply.js';
-import { WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
+import { WS_PATH, WS_SUBPROTOCOL, WS_SUBPROTOCOL_V2 } from '../protocol.js';
 import type { CallerRoutes } from '../ws/caller-session.js';
 import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
@@ -88,6 +88,7 @@ export function wsUpgrade(
         maxFrameBytes: options.wsMaxFrameBytes,
         maxBodyBytes: options.maxBodyBytes,
         base64Always: options.compat === 'astrohub',
+        binary: ws.protocol === WS_SUBPROTOCOL_V2,
         authenticated: (late) => {
           const moved = counts.move(token, late);
           if (moved !== undefined) token = moved;
@@ -124,10 +125,10 @@ function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[
     );
   }
   const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  if (!offered.includes(WS_SUBPROTOCOL)) {
+  if (!offered.includes(WS_SUBPROTOCOL_V2) && !offered.includes(WS_SUBPROTOCOL)) {
     throw new HubError(
       ErrorCode.InvalidHeader,
-      `offer the subprotocol ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
+      `offer the subprotocol ${WS_SUBPROTOCOL_V2} or ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
     );
   }
 }

@@ -1,25 +1,22 @@
 import type WebSocket from 'ws';
+import { binaryFrame, splitBinaryFrame } from '../protocol.js';
 import { HUB_UNREACHABLE, HubClientError } from './errors.js';
 import { closeRefusal, type HubFrame, openHubSocket } from './hub-socket.js';
 
-/** A request frame as wsrest frames a call (docs/websocket.md), less its uid. */
+/** A request frame as wsrest frames a call (docs/websocket.md), less its uid, and its body. */
 export interface RequestFrame {
   readonly m: string;
   readonly r: string;
   readonly h: Record<string, string>;
-  readonly d?: unknown;
-  readonly d64?: string;
 }
 
-/** The hub's response frame to a request. */
+/** The hub's response frame to a request, with its body's bytes. */
 export interface ResponseFrame {
   readonly c: number;
-  /** `d` as the frame carried it, byte for byte (see rawBody). */
-  readonly dText?: string | undefined;
   /** A header's lines that cannot be joined (Set-Cookie) come as a list. */
   readonly h: Record<string, string | string[]>;
-  readonly d?: unknown;
-  readonly d64?: string;
+  /** The body's exact bytes: after a binary frame's head, or a text frame's `d` as spelled, or `d64`. */
+  readonly bytes: Uint8Array;
 }
 
 interface Pending {
@@ -50,8 +47,15 @@ export class CallerSocket {
     this.#token = token;
   }
 
-  /** Sends a request; an abort sends a cancel frame and rejects with the signal's reason. */
-  async request(frame: RequestFrame, signal?: AbortSignal): Promise<ResponseFrame> {
+  /**
+   * Sends a request as a binary frame (switchboard.v2), its body as its bytes; an
+   * abort sends a cancel frame and rejects with the signal's reason.
+   */
+  async request(
+    frame: RequestFrame,
+    body: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<ResponseFrame> {
     signal?.throwIfAborted();
     const { socket, pending } = await this.#open();
     // Aborted while the socket was opening: its listener below would never fire.
@@ -71,7 +75,7 @@ export class CallerSocket {
           finish(value);
         };
       pending.set(uid, { resolve: settle(resolve), reject: settle(reject) });
-      socket.send(JSON.stringify({ uid, ...frame }));
+      socket.send(binaryFrame(JSON.stringify({ uid, ...frame }), body), { binary: true });
     });
   }
 
@@ -87,10 +91,7 @@ export class CallerSocket {
     if (this.#connection) return this.#connection;
     const opening = openHubSocket(this.#url, this.#token).then((socket) => {
       const pending = new Map<string, Pending>();
-      socket.on('message', (data) => {
-        const text = String(data);
-        settle(pending, JSON.parse(text) as HubFrame, text);
-      });
+      socket.on('message', (data: Buffer, isBinary: boolean) => settle(pending, data, isBinary));
       socket.once('close', (code, reason) => {
         if (this.#connection === opening) this.#connection = undefined;
         const lost =
@@ -114,13 +115,28 @@ export class CallerSocket {
 }
 
 /** Hands a response frame to its call; frames of no call in flight (errors, late ones) are dropped. */
-function settle(pending: Map<string, Pending>, frame: HubFrame, text: string): void {
+function settle(pending: Map<string, Pending>, data: Buffer, isBinary: boolean): void {
+  const split = isBinary ? splitBinaryFrame(data) : undefined;
+  const text = split ? split.head : String(data);
+  const frame = JSON.parse(text) as HubFrame & { c: number; h: ResponseFrame['h'] };
   if (typeof frame.uid !== 'string') return;
   const call = pending.get(frame.uid);
   if (!call) return;
   pending.delete(frame.uid);
-  const response = frame as unknown as ResponseFrame;
-  call.resolve('d' in frame ? { ...response, dText: rawBody(text) } : response);
+  const body = split ? split.body : textFrameBody(frame, text);
+  // A Uint8Array, as `response.arrayBuffer()` gives over HTTP: the same type either way.
+  call.resolve({
+    c: frame.c,
+    h: frame.h,
+    bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+  });
+}
+
+/** A text response frame's body (the hub's own refusals come so): `d` as spelled, or `d64`. */
+function textFrameBody(frame: HubFrame, text: string): Buffer {
+  if (typeof frame.d64 === 'string') return Buffer.from(frame.d64, 'base64');
+  if (!('d' in frame)) return Buffer.alloc(0);
+  return Buffer.from(rawBody(text) ?? JSON.stringify(frame.d));
 }
 
 /**

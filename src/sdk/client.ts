@@ -93,14 +93,11 @@ export class HubClient {
     if (options.signal) init.signal = options.signal;
     const response = await this.#fetch(route, init);
     if (response.headers.has(Header.Error)) throw await hubErrorFrom(response);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    return {
-      status: response.status,
-      ok: response.ok,
-      headers: response.headers,
-      body: decodeBody(response.headers.get('content-type') ?? '', bytes) as T,
-      bytes,
-    };
+    return hubResponse(
+      response.status,
+      response.headers,
+      new Uint8Array(await response.arrayBuffer()),
+    );
   }
 
   /** One call as a request frame; the token went on the socket's upgrade. */
@@ -111,38 +108,27 @@ export class HubClient {
     body: unknown,
     options: CallOptions,
   ): Promise<HubResponse<T>> {
-    const encoded =
+    const bytes =
       body instanceof Uint8Array
-        ? { d64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64') }
+        ? body
         : body === undefined
-          ? {}
-          : { d: body };
-    const frame = await socket.request(
-      { m: 'POST', r: route, h: headers, ...encoded },
-      options.signal,
-    );
+          ? new Uint8Array(0)
+          : Buffer.from(JSON.stringify(body));
+    const frame = await socket.request({ m: 'POST', r: route, h: headers }, bytes, options.signal);
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(frame.h)) {
       for (const line of typeof value === 'string' ? [value] : value)
         responseHeaders.append(name, line);
     }
     const code = responseHeaders.get(Header.Error);
-    if (code !== null) throw hubError(frame.c, code, frame.d);
-    const bytes =
-      frame.d64 !== undefined
-        ? new Uint8Array(Buffer.from(frame.d64, 'base64'))
-        : frame.d === undefined
-          ? new Uint8Array(0)
-          : new Uint8Array(Buffer.from(frame.dText ?? JSON.stringify(frame.d)));
-    return {
-      status: frame.c,
-      ok: frame.c >= 200 && frame.c < 300,
-      headers: responseHeaders,
-      body: (frame.d !== undefined
-        ? frame.d
-        : decodeBody(responseHeaders.get('content-type') ?? '', bytes)) as T,
-      bytes,
-    };
+    if (code !== null) {
+      throw hubError(
+        frame.c,
+        code,
+        decodeBody(responseHeaders.get('content-type') ?? '', frame.bytes),
+      );
+    }
+    return hubResponse(frame.c, responseHeaders, frame.bytes);
   }
 
   /** Closes the WebSocket of `transport: 'ws'` (calls in flight fail); nothing to do over HTTP. */
@@ -169,6 +155,17 @@ export class HubClient {
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** A worker's answer as `call` gives it, from either transport: the same bytes, decoded alike. */
+function hubResponse<T>(status: number, headers: Headers, bytes: Uint8Array): HubResponse<T> {
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers,
+    body: decodeBody(headers.get('content-type') ?? '', bytes) as T,
+    bytes,
+  };
 }
 
 function decodeBody(contentType: string, bytes: Uint8Array): unknown {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { CloseCode, Header, TOKEN_NEEDED, WS_PATH, WS_SUBPROTOCOL } from '../protocol.js';
+import { CloseCode, Header, TOKEN_NEEDED, WS_PATH, WS_SUBPROTOCOL_V2 } from '../protocol.js';
 import { authorizationHeader } from './authorization.js';
 import { HubClientError, hubError, unreachable, WEBSOCKET_REFUSED } from './errors.js';
 
@@ -34,7 +34,7 @@ export function webSocketUrl(url: string): string {
  * and with `hub_unreachable` when no answer came.
  */
 export function openHubSocket(url: string, token: string | undefined): Promise<WebSocket> {
-  const socket = new WebSocket(webSocketUrl(url), [WS_SUBPROTOCOL], {
+  const socket = new WebSocket(webSocketUrl(url), [WS_SUBPROTOCOL_V2], {
     headers: authorizationHeader(token),
     perMessageDeflate: false,
   });

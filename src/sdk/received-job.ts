@@ -23,8 +23,10 @@ export class ReceivedJob {
   readonly #wire: WireJob;
   #bytes: Uint8Array | undefined;
 
-  constructor(wire: WireJob) {
+  /** `bytes`: the body as a binary frame carried it (switchboard.v2), for a head without one. */
+  constructor(wire: WireJob, bytes?: Uint8Array) {
     this.#wire = wire;
+    this.#bytes = bytes;
     this.id = wire.id;
     this.service = wire.service;
     this.attempt = wire.attempt;
@@ -40,8 +42,9 @@ export class ReceivedJob {
   }
 
   /**
-   * The caller's body. Exact bytes when the job came base64-encoded (always, for
-   * `exactBodies` workers and `serveFetch`); otherwise the JSON value re-serialized.
+   * The caller's body: its exact bytes, as it came in a binary frame or as
+   * base64 (the default); only for an HTTP worker with `exactBodies: false`, a
+   * JSON body's value re-serialized.
    */
   get body(): Uint8Array {
     this.#bytes ??=
@@ -55,7 +58,8 @@ export class ReceivedJob {
 
   /** The caller's JSON value (`null` for an empty body). Throws if the body is not JSON. */
   json<T = unknown>(): T {
-    if (this.#wire.encoding !== 'base64') return this.#wire.originalRequest as T;
+    const exact = this.#bytes !== undefined || this.#wire.encoding === 'base64';
+    if (!exact) return this.#wire.originalRequest as T;
     const text = this.text();
     return (text === '' ? null : JSON.parse(text)) as T;
   }

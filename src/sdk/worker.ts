@@ -45,7 +45,12 @@ export interface HubWorkerOptions {
   readonly concurrency?: number;
   /** How long each long poll waits for a job, in milliseconds (long polls only: a WebSocket is pushed its jobs). @default the hub's `HUB_POLL_TIMEOUT_MS` (30000 unless set) */
   readonly pollTimeoutMs?: number;
-  /** Ask for every body as base64, so `job.body` is the caller's exact bytes. @default false */
+  /**
+   * `job.body` is the caller's exact bytes, over a WebSocket (binary frames) and
+   * long polls (which then ask for base64 bodies). `false`: a long poll gets a
+   * JSON body as a value, and `job.body` is that value re-serialized (a big
+   * integer loses digits); a WebSocket still gets the bytes. @default true
+   */
   readonly exactBodies?: boolean;
   /** Retry delays while the hub is unreachable. @default { initialMs: 100, maxMs: 5000 } */
   readonly backoff?: BackoffOptions;
@@ -151,7 +156,7 @@ export class HubWorker {
     this.#handler = options.handler;
     this.#concurrency = options.concurrency ?? 1;
     this.#pollTimeoutMs = options.pollTimeoutMs;
-    this.#exactBodies = options.exactBodies ?? false;
+    this.#exactBodies = options.exactBodies ?? true;
     this.#backoffOptions = options.backoff ?? {};
     this.#log = options.logger === false ? silent : (options.logger ?? consoleLogger);
     this.#transport = options.transport ?? 'ws';
@@ -228,7 +233,6 @@ export class HubWorker {
       token: this.#token,
       workerId: this.#takeHeaders[Header.Worker] as string,
       concurrency: this.#concurrency,
-      exactBodies: this.#exactBodies,
       fallBack: this.#mayFallBack,
       stopping: this.#stopping.signal,
       backoff: this.#backoffOptions,

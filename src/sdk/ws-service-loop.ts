@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { CloseCode, type WireJob } from '../protocol.js';
+import { binaryFrame, CloseCode, splitBinaryFrame, type WireJob } from '../protocol.js';
 import type { WorkerAnswer } from './answer.js';
 import { Backoff, type BackoffOptions, pause } from './backoff.js';
 import { HUB_UNREACHABLE, HubClientError, hubError, isHubClientError } from './errors.js';
@@ -14,7 +14,6 @@ export interface WsLoopHost {
   readonly workerId: string;
   /** The socket's credit: jobs handled at once for this service. */
   readonly concurrency: number;
-  readonly exactBodies: boolean;
   /** The transport was not chosen: where the hub serves no WebSocket, say so and use long polls. */
   readonly fallBack: boolean;
   /** Aborted by stop(): credit drops to 0, and the socket closes once the jobs in hand are answered. */
@@ -106,14 +105,13 @@ export class WsServiceLoop {
   /** Serves on one socket; resolves when it has closed, with the refusal if the close was one. */
   #serve(socket: WebSocket): Promise<HubClientError | undefined> {
     this.#socket = socket;
-    const { concurrency, exactBodies, workerId, stopping } = this.#host;
+    const { concurrency, workerId, stopping } = this.#host;
     socket.send(
       JSON.stringify({
         type: 'serve',
         services: [this.#service],
         credit: concurrency,
         worker: workerId,
-        ...(exactBodies ? { encoding: 'base64' } : {}),
       }),
     );
     const drain = () => {
@@ -124,7 +122,12 @@ export class WsServiceLoop {
     // Stopped while the socket was opening: drain at once.
     if (stopping.aborted) drain();
     else stopping.addEventListener('abort', drain, { once: true });
-    socket.on('message', (data) => this.#receive(socket, JSON.parse(String(data)) as HubFrame));
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // switchboard.v2: a job comes as a binary frame, its body's bytes after its head.
+      const split = isBinary ? splitBinaryFrame(data) : undefined;
+      const frame = JSON.parse(split ? split.head : String(data)) as HubFrame;
+      this.#receive(socket, frame, split?.body);
+    });
     return new Promise((resolve) => {
       socket.once('close', (code, reason) => {
         stopping.removeEventListener('abort', drain);
@@ -140,10 +143,10 @@ export class WsServiceLoop {
     });
   }
 
-  #receive(socket: WebSocket, frame: HubFrame): void {
+  #receive(socket: WebSocket, frame: HubFrame, body: Uint8Array | undefined): void {
     switch (frame.type) {
       case 'job':
-        this.#start(socket, new ReceivedJob(frame.job as WireJob));
+        this.#start(socket, new ReceivedJob(frame.job as WireJob, body));
         return;
       case 'lease':
         this.#settleBeat(frame.id, true);
@@ -166,7 +169,8 @@ export class WsServiceLoop {
     void this.#host.run(job, this.#heartbeats).then((answer) => {
       this.#running--;
       // Only on the socket that holds the job: after a reconnect, it is another worker's.
-      if (answer && socket === this.#socket) socket.send(answerFrame(job.id, answer));
+      if (answer && socket === this.#socket)
+        socket.send(answerFrame(job.id, answer), { binary: true });
       if (this.#running === 0) this.#idle?.();
       this.#closeWhenIdle();
     });
@@ -223,12 +227,11 @@ function closedError(code: number, reason: Buffer): HubClientError {
   return new HubClientError(HUB_UNREACHABLE, why);
 }
 
-/** An `answer` frame, its body as exact bytes in `body64` (a JSON `body` would be re-encoded). */
-function answerFrame(id: string, answer: WorkerAnswer): string {
+/** A binary `answer` frame (switchboard.v2): its head, a newline, the body's bytes. */
+function answerFrame(id: string, answer: WorkerAnswer): Buffer {
   const { status, contentType, headers, body } = answer;
-  const frame: Record<string, unknown> = { type: 'answer', id, status };
-  if (contentType !== undefined) frame.contentType = contentType;
-  if (Object.keys(headers).length > 0) frame.headers = headers;
-  frame.body64 = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
-  return JSON.stringify(frame);
+  const head: Record<string, unknown> = { type: 'answer', id, status };
+  if (contentType !== undefined) head.contentType = contentType;
+  if (Object.keys(headers).length > 0) head.headers = headers;
+  return binaryFrame(JSON.stringify(head), body);
 }

@@ -5,7 +5,7 @@ import { authorize } from '../exchange/authorize.js';
 import { errorReply, failureReply } from '../exchange/error-status.js';
 import { type ExchangeMatch, type ExchangeMatcher, isPlainTarget } from '../exchange/match.js';
 import { eachHeader, type Reply } from '../exchange/reply.js';
-import { DASHBOARD_EVENTS_PATH, isJsonMediaType, WS_PATH } from '../protocol.js';
+import { binaryFrame, DASHBOARD_EVENTS_PATH, isJsonMediaType, WS_PATH } from '../protocol.js';
 import { FrameRequest } from './frame-request.js';
 import { FrameError, type RequestFrame } from './frames.js';
 import type { FrameSink } from './worker-session.js';
@@ -34,6 +34,8 @@ const STREAM_PATHS: ReadonlySet<string> = new Set([WS_PATH, DASHBOARD_EVENTS_PAT
 
 export interface CallerSessionOptions {
   readonly maxInFlight: number;
+  /** switchboard.v2: responses as binary frames, their bodies as bytes. */
+  readonly binary: boolean;
   /** The socket's grant: undefined while auth is off. */
   readonly grant: () => Grant | undefined;
   /** The socket's own `Authorization`, given to every request it sends (auth on). */
@@ -87,11 +89,9 @@ export class CallerSession {
       const reply = found
         ? await this.#exchange(frame, found, gone)
         : await this.#throughApp(frame, path, gone);
-      this.#sink.send(
-        gone.aborted || reply === undefined
-          ? responseFrame(frame, errorReply(CANCELLED))
-          : responseFrame(frame, reply),
-      );
+      const answer = gone.aborted || reply === undefined ? errorReply(CANCELLED) : reply;
+      if (this.#options.binary) this.#sink.send(binaryResponseFrame(frame, answer), true);
+      else this.#sink.send(responseFrame(frame, answer));
     } finally {
       this.#inFlight.delete(frame.uid);
     }
@@ -164,12 +164,17 @@ export class CallerSession {
   }
 }
 
-/**
- * `{"uid", "m", "r", "c", "h", "d" | "d64"}`: a JSON body as its value (`d`),
- * spliced in as the worker sent it, never parsed and re-encoded; any other as
- * base64 (`d64`); none when empty. A header that repeats (`Set-Cookie`) is a list.
- */
-function responseFrame(frame: RequestFrame, reply: Reply): string {
+/** A response frame of switchboard.v2: `{"uid", "m", "r", "c", "h"}`, a newline, the body's bytes. */
+function binaryResponseFrame(frame: RequestFrame, reply: Reply): Buffer {
+  const { body } = reply;
+  const bytes = body === null ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
+  return binaryFrame(JSON.stringify(responseHead(frame, reply).head), bytes);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A response frame's head, and the reply's content type. */
+function responseHead(frame: RequestFrame, reply: Reply) {
   const headers: Record<string, string | string[]> = {};
   let contentType: string | undefined;
   eachHeader(reply.headers, (name, value) => {
@@ -179,6 +184,16 @@ function responseFrame(frame: RequestFrame, reply: Reply): string {
     else headers[name] = typeof seen === 'string' ? [seen, value] : [...seen, value];
   });
   const head = { uid: frame.uid, m: frame.method, r: frame.route, c: reply.status, h: headers };
+  return { head, contentType };
+}
+
+/**
+ * `{"uid", "m", "r", "c", "h", "d" | "d64"}`: a JSON body as its value (`d`),
+ * spliced in as the worker sent it, never parsed and re-encoded; any other as
+ * base64 (`d64`); none when empty. A header that repeats (`Set-Cookie`) is a list.
+ */
+function responseFrame(frame: RequestFrame, reply: Reply): string {
+  const { head, contentType } = responseHead(frame, reply);
   const { body } = reply;
   if (body === null || body.length === 0) return JSON.stringify(head);
   if (contentType !== undefined && isJsonMediaType(contentType)) {

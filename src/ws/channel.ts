@@ -17,6 +17,8 @@ export interface ChannelOptions {
   readonly maxBodyBytes: number;
   /** `HUB_COMPAT=astrohub`: every job's body as base64 (docs/astrohub.md). */
   readonly base64Always: boolean;
+  /** The socket speaks switchboard.v2: jobs and responses go as binary frames, bodies as bytes. */
+  readonly binary: boolean;
   /** Checks a token (`auth` frame); undefined when auth is off. */
   readonly authenticate: ((authorization: string) => Grant) | undefined;
   /** How long a socket that must send an `auth` frame may take to send it. */
@@ -75,12 +77,14 @@ export class Channel {
     this.#worker = new WorkerSession(hub, peer, options);
     this.#caller = new CallerSession(routes, peer, {
       maxInFlight: options.maxInFlight,
+      binary: options.binary,
       grant: () => this.#grant,
       authorization: () => this.#authorization,
     });
   }
 
-  receive(data: string): void {
+  /** A text frame, or (switchboard.v2) a binary one. */
+  receive(data: string | Buffer): void {
     if (!this.#authenticated) {
       this.#authenticate(data);
       return;
@@ -112,11 +116,13 @@ export class Channel {
    * `auth` frame with a known token, or the socket is closed with 4401. Nothing
    * else is answered before auth, not even a parse error ([P-WS-AUTH]).
    */
-  #authenticate(data: string): void {
+  #authenticate(data: string | Buffer): void {
     const authenticate = this.#options.authenticate;
     let frame: Frame | undefined;
     try {
-      if (data.length <= WS_AUTH_FRAME_MAX_BYTES) frame = parseFrame(data);
+      if (typeof data === 'string' && data.length <= WS_AUTH_FRAME_MAX_BYTES) {
+        frame = parseFrame(data);
+      }
     } catch {}
     if (frame?.type !== 'auth' || !authenticate) {
       this.#peer.close(CloseCode.Unauthorized, TOKEN_NEEDED);

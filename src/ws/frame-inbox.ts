@@ -17,18 +17,18 @@ export const FRAMES_PER_TURN = 64;
  * turn that had frames.
  */
 export class FrameInbox {
-  readonly #handle: (data: string) => void;
+  readonly #handle: (data: string | Buffer) => void;
   readonly #source: FrameSource;
   readonly #schedule: (run: () => void) => void;
   /** Frames past the turn's budget, in order; `#next` is the first not yet handled. */
-  #waiting: string[] = [];
+  #waiting: (string | Buffer)[] = [];
   #next = 0;
   #budget = FRAMES_PER_TURN;
   #paused = false;
   #closed = false;
 
   constructor(
-    handle: (data: string) => void,
+    handle: (data: string | Buffer) => void,
     source: FrameSource,
     schedule: (run: () => void) => void = setImmediate,
   ) {
@@ -37,7 +37,7 @@ export class FrameInbox {
     this.#schedule = schedule;
   }
 
-  push(data: string): void {
+  push(data: string | Buffer): void {
     if (this.#closed) return;
     if (this.#waiting.length === 0 && this.#budget > 0) {
       this.#spend();
@@ -66,7 +66,7 @@ export class FrameInbox {
     this.#budget = FRAMES_PER_TURN;
     while (!this.#closed && this.#next < this.#waiting.length && this.#budget > 0) {
       this.#spend();
-      this.#handle(this.#waiting[this.#next++] as string);
+      this.#handle(this.#waiting[this.#next++] as string | Buffer);
     }
     if (this.#next < this.#waiting.length) return;
     this.#waiting = [];

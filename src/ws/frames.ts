@@ -1,9 +1,11 @@
 import { ErrorCode, HubError } from '../errors.js';
-import { isHeaderName, isHeaderValue, MAX_FAILURE_MESSAGE } from '../protocol.js';
+import { isHeaderName, isHeaderValue, MAX_FAILURE_MESSAGE, splitBinaryFrame } from '../protocol.js';
 import { jsonMemberText } from '../util/json-member.js';
+import { ownBytes } from '../util/own-bytes.js';
 
 /**
- * The frames of the WebSocket channel (docs/websocket.md), JSON text frames all.
+ * The frames of the WebSocket channel (docs/websocket.md): JSON text frames, and
+ * under switchboard.v2 binary answer and request frames that carry bodies as bytes.
  * Worker frames carry `type`; caller frames are wsrest's request frames, which
  * carry `uid`, `m` and `r` and no `type`.
  */
@@ -118,7 +120,16 @@ function bodyOf(
   frame: Record<string, unknown>,
   jsonField: string,
   base64Field: string,
+  binary: Uint8Array | undefined,
 ) {
+  if (binary) {
+    if (jsonField in frame || base64Field in frame) {
+      throw invalid(
+        `a binary frame's body follows its head: no '${jsonField}' or '${base64Field}' in it`,
+      );
+    }
+    return { bytes: binary, isJson: false };
+  }
   const base64 = frame[base64Field];
   if (base64 !== undefined) {
     if (typeof base64 !== 'string') throw invalid(`'${base64Field}' must be a base64 string`);
@@ -150,17 +161,44 @@ function headerRecord(value: unknown, field: string): Record<string, string> {
   return headers;
 }
 
-/** Parses one text frame; throws `invalid_json` or `invalid_frame` (with the uid, if it has one). */
-export function parseFrame(data: string): Frame {
+/**
+ * Parses one frame; throws `invalid_json` or `invalid_frame` (with the uid, if it
+ * has one). A text frame is JSON; a binary one (switchboard.v2) is an answer or a
+ * request frame's JSON head, a newline, and its body's bytes.
+ */
+export function parseFrame(data: string | Buffer): Frame {
+  if (typeof data === 'string') return parseTextFrame(data, jsonObject(data), undefined);
+  const split = splitBinaryFrame(data);
+  if (!split) throw invalid('a binary frame is a JSON head, a newline, then the body');
+  const head = jsonObject(split.head);
+  if (head.type !== 'answer' && !(head.type === undefined && 'uid' in head)) {
+    throw invalid('only answer and request frames are binary; send the others as text');
+  }
+  // A message of its own buffer keeps only its own head besides the body; a
+  // view into a larger one would keep the rest alive with a queued job: copied.
+  const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return parseTextFrame(split.head, head, own ? split.body : ownBytes([split.body]));
+}
+
+function jsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(data);
+    value = JSON.parse(text);
   } catch {
     throw new HubError(ErrorCode.InvalidJson, 'a frame must be one JSON object');
   }
   const frame = record(value);
   if (!frame) throw invalid('a frame must be a JSON object');
-  if (frame.type === undefined && 'uid' in frame) return requestFrame(data, frame);
+  return frame;
+}
+
+/** A frame from its JSON (`data`, parsed as `frame`), with a binary frame's body if any. */
+function parseTextFrame(
+  data: string,
+  frame: Record<string, unknown>,
+  binary: Uint8Array | undefined,
+): Frame {
+  if (frame.type === undefined && 'uid' in frame) return requestFrame(data, frame, binary);
   switch (frame.type) {
     case 'serve': {
       const services = frame.services;
@@ -189,7 +227,7 @@ export function parseFrame(data: string): Frame {
       if (contentType !== undefined && typeof contentType !== 'string') {
         throw invalid("'contentType' must be a string");
       }
-      const body = bodyOf(data, frame, 'body', 'body64');
+      const body = bodyOf(data, frame, 'body', 'body64', binary);
       return {
         type: 'answer',
         id: text(frame, 'id'),
@@ -225,7 +263,11 @@ export function parseFrame(data: string): Frame {
 }
 
 /** wsrest's request frame: `{"uid", "m", "r", "h", "d" | "d64"}`. */
-function requestFrame(data: string, frame: Record<string, unknown>): RequestFrame {
+function requestFrame(
+  data: string,
+  frame: Record<string, unknown>,
+  binary: Uint8Array | undefined,
+): RequestFrame {
   const uid = text(frame, 'uid');
   const method = frame.m ?? 'POST';
   if (typeof method !== 'string' || !/^[A-Za-z]{1,16}$/.test(method)) {
@@ -237,7 +279,7 @@ function requestFrame(data: string, frame: Record<string, unknown>): RequestFram
   }
   try {
     const headers = headerRecord(frame.h, 'h');
-    const body = bodyOf(data, frame, 'd', 'd64');
+    const body = bodyOf(data, frame, 'd', 'd64', binary);
     if (body?.isJson && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
     }

@@ -59,7 +59,7 @@ export class SendBuffer {
     socket.on('drain', () => this.#recount());
   }
 
-  send(frame: string | Buffer): void {
+  send(frame: string | Buffer, binary = false): void {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
     // Frames sent in one go (a batch of jobs, the answers of one read) leave in
@@ -69,7 +69,7 @@ export class SendBuffer {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
-    ws.send(frame, { binary: false });
+    ws.send(frame, { binary });
     const unsent = this.#recount();
     if (
       unsent > this.#limits.maxUnsentBytes ||

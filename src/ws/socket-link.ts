@@ -45,7 +45,7 @@ export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOpt
     options.hub,
     options.routes,
     {
-      send: (frame) => sent.send(frame),
+      send: (frame, binary) => sent.send(frame, binary),
       close: (code, reason) => closeSoon(ws, code, reason),
     },
     {
@@ -62,11 +62,16 @@ export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOpt
     resume: () => reading.release(),
   });
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    if (isBinary) {
-      ws.close(CloseCode.UnsupportedData, 'frames are JSON text');
-      return;
+    if (!isBinary) {
+      inbox.push(String(data));
+    } else if (options.binary) {
+      inbox.push(data as Buffer);
+    } else {
+      ws.close(
+        CloseCode.UnsupportedData,
+        'frames are JSON text (binary frames are switchboard.v2)',
+      );
     }
-    inbox.push(String(data));
   });
   ws.on('error', () => {});
   ws.once('close', () => {

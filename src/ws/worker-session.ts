@@ -2,15 +2,22 @@ import { type Grant, requireRole } from '../auth.js';
 import type { HandOutHolder, Hub } from '../core/hub.js';
 import { Cancel, linkAbort } from '../domain/cancel.js';
 import type { Delivery } from '../domain/job.js';
-import { encodeJob } from '../domain/job-json.js';
+import { encodeJob, encodeJobHead } from '../domain/job-json.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { log } from '../log.js';
-import { answerHeaderProblem, answerHeadersOf, CloseCode, MAX_BATCH_JOBS } from '../protocol.js';
+import {
+  answerHeaderProblem,
+  answerHeadersOf,
+  binaryFrame,
+  CloseCode,
+  MAX_BATCH_JOBS,
+} from '../protocol.js';
 import type { AnswerFrame, CreditFrame, FailFrame, HeartbeatFrame, ServeFrame } from './frames.js';
 
 /** Where a session sends its frames: the socket, as the channel wraps it. */
 export interface FrameSink {
-  send(frame: string | Buffer): void;
+  /** Sends a text frame, or with `binary` a binary one (switchboard.v2). */
+  send(frame: string | Buffer, binary?: boolean): void;
   close(code: number, reason: string): void;
 }
 
@@ -51,6 +58,7 @@ export class WorkerSession implements HandOutHolder {
   readonly #maxBodyBytes: number;
   readonly #retry: TakeRetry;
   readonly #base64Always: boolean;
+  readonly #binary: boolean;
   /** Aborted when the socket closes: ends the parked takes. */
   readonly #gone = new Cancel();
   /** The jobs this socket holds, by delivery id. */
@@ -84,6 +92,8 @@ export class WorkerSession implements HandOutHolder {
       maxBodyBytes: number;
       /** AstroHub's compatibility mode: every job's body as base64, as a poll gets it. */
       base64Always?: boolean;
+      /** switchboard.v2: each job as a binary frame, its body as its bytes. */
+      binary?: boolean;
       takeRetry?: TakeRetry;
     },
   ) {
@@ -93,6 +103,7 @@ export class WorkerSession implements HandOutHolder {
     this.#maxBodyBytes = limits.maxBodyBytes;
     this.#retry = limits.takeRetry ?? TAKE_RETRY;
     this.#base64Always = limits.base64Always === true;
+    this.#binary = limits.binary === true;
   }
 
   serve(frame: ServeFrame, grant: Grant | undefined): void {
@@ -320,7 +331,8 @@ export class WorkerSession implements HandOutHolder {
       retryMs = this.#retry.firstMs;
       for (const delivery of deliveries) {
         this.#hold(delivery.id);
-        this.#sink.send(jobFrame(delivery, this.#base64));
+        if (this.#binary) this.#sink.send(binaryJobFrame(delivery), true);
+        else this.#sink.send(jobFrame(delivery, this.#base64));
       }
       // A take that ends empty at once (HUB_POLL_TIMEOUT_MS=0) must not become a spin.
       if (deliveries.length === 0 && !cut.aborted && Date.now() - parkedAt < EMPTY_TAKE_MS) {
@@ -345,6 +357,11 @@ function invalidFrame(message: string): HubError {
 /** `{"type":"job","job":{...}}`, the job exactly as a poll returns it. */
 function jobFrame(delivery: Delivery, base64: boolean): Buffer {
   return Buffer.concat([JOB_FRAME_START, encodeJob(delivery, { base64 }), CLOSE_BRACE]);
+}
+
+/** A job frame of switchboard.v2: the job without its body, a newline, the body's bytes. */
+function binaryJobFrame(delivery: Delivery): Buffer {
+  return binaryFrame(`{"type":"job","job":${encodeJobHead(delivery)}}`, delivery.job.payload.body);
 }
 
 const JOB_FRAME_START = Buffer.from('{"type":"job","job":');

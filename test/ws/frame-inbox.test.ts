@@ -16,7 +16,7 @@ function harness() {
     },
   };
   const inbox = new FrameInbox(
-    (data) => handled.push(data),
+    (data) => handled.push(String(data)),
     source,
     (run) => turns.push(run),
   );
