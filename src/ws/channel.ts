@@ -96,7 +96,16 @@ export class Channel {
       this.#refuse(error, undefined);
       return;
     }
-    void this.#handle(frame).catch((error: unknown) => this.#refuse(error, frame));
+    // A frame done at once (serve, credit, cancel) makes no promise; one the hub
+    // must wait on brings its own, and only that one gets a handler.
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#handle(frame);
+    } catch (error) {
+      this.#refuse(error, frame);
+      return;
+    }
+    pending?.catch((error: unknown) => this.#refuse(error, frame));
   }
 
   /** The peer reads too slowly (`on`), or has caught up: no jobs are pushed to it meanwhile. */
@@ -149,32 +158,33 @@ export class Channel {
     this.#peer.send(JSON.stringify({ type: 'ready' }));
   }
 
-  async #handle(frame: Frame): Promise<void> {
+  /** Serves a frame; a promise only for what the hub must wait on. Throws or rejects to refuse it. */
+  #handle(frame: Frame): Promise<void> | undefined {
     switch (frame.type) {
       case 'request':
         return this.#caller.request(frame);
       case 'cancel':
-        return this.#caller.cancel(frame.uid);
+        this.#caller.cancel(frame.uid);
+        return;
       case 'serve':
         this.#worker.serve(frame, this.#grant);
         // Its takes are parked now: a call from here on finds a worker ([P-NO-WORKERS]).
         this.#peer.send(JSON.stringify({ type: 'serving', services: frame.services }));
         return;
       case 'credit':
-        return this.#worker.credit(frame);
+        this.#worker.credit(frame);
+        return;
       case 'answer':
         return this.#worker.answer(frame);
-      case 'fail': {
-        const outcome = await this.#worker.fail(frame);
-        this.#peer.send(JSON.stringify({ type: 'failed', id: frame.id, outcome }));
-        return;
-      }
-      case 'heartbeat': {
-        const leaseUntil = await this.#worker.heartbeat(frame);
-        const leaseMs = Math.max(0, leaseUntil - Date.now());
-        this.#peer.send(JSON.stringify({ type: 'lease', id: frame.id, leaseUntil, leaseMs }));
-        return;
-      }
+      case 'fail':
+        return this.#worker.fail(frame).then((outcome) => {
+          this.#peer.send(JSON.stringify({ type: 'failed', id: frame.id, outcome }));
+        });
+      case 'heartbeat':
+        return this.#worker.heartbeat(frame).then((leaseUntil) => {
+          const leaseMs = Math.max(0, leaseUntil - Date.now());
+          this.#peer.send(JSON.stringify({ type: 'lease', id: frame.id, leaseUntil, leaseMs }));
+        });
       case 'auth':
         throw new HubError(ErrorCode.InvalidFrame, 'this socket is already authenticated');
     }
