@@ -6,7 +6,7 @@ import { CHANNELS, inProcessOnly, type RequestTarget } from '../support/channels
 import { mockClock } from '../support/clock.js';
 import { testApp } from '../support/config.js';
 
-type App = RequestTarget;
+type App = Pick<RequestTarget, 'request'>;
 
 function call(app: App, body: string, headers: Record<string, string> = {}) {
   return app.request('/service/svc', {

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { WireJob } from '../../src/protocol.js';
-import { CHANNELS, type RequestTarget } from '../support/channels.js';
+import { CHANNELS, queuedOn, type RequestTarget } from '../support/channels.js';
 import { until } from '../support/http.js';
 
-type App = RequestTarget;
-
-/** How many jobs of `service` are queued, from `GET /status` on the same channel. */
-async function queued(app: App, service: string): Promise<number> {
-  const status = (await (await app.request('/status')).json()) as {
-    services: { service: string; queued: number }[];
-  };
-  return status.services.find((s) => s.service === service)?.queued ?? 0;
-}
+type App = Pick<RequestTarget, 'request'>;
 
 async function takeJob(app: App, service: string, query = ''): Promise<WireJob> {
   const res = await app.request(`/service/${service}/jobs${query}`);
@@ -77,9 +69,9 @@ for (const channel of CHANNELS)
       // Each is sent once the one before is queued: over a network, two requests in
       // flight at once may arrive in either order.
       const first = app.request('/service/users', { method: 'POST', body: Buffer.from('1') });
-      await until(async () => (await queued(app, 'users')) === 1, { what: 'the first queued' });
+      await until(async () => (await queuedOn(app, 'users')) === 1, { what: 'the first queued' });
       const second = app.request('/call/users/2');
-      await until(async () => (await queued(app, 'users')) === 2, { what: 'the second queued' });
+      await until(async () => (await queuedOn(app, 'users')) === 2, { what: 'the second queued' });
       const a = await takeJob(app, 'users');
       const b = await takeJob(app, 'users');
       assert.deepEqual([a.path, a.originalRequest, b.path], ['/', 1, '/2']);

@@ -4,7 +4,7 @@ import type { WireJob } from '../../src/protocol.js';
 import { CHANNELS, type RequestTarget } from '../support/channels.js';
 import { until } from '../support/http.js';
 
-type App = RequestTarget;
+type App = Pick<RequestTarget, 'request'>;
 
 async function takeJob(app: App, service = 'add'): Promise<WireJob> {
   const res = await app.request(`/service/${service}/jobs`);
