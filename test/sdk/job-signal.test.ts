@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JobSignal } from '../../src/sdk/job-signal.js';
+import { mockClock } from '../support/clock.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -30,7 +31,7 @@ describe('JobSignal: a job signal made only when read', () => {
     assert.equal(timers(), before, 'a job that ends first leaves no timer behind');
   });
 
-  test('read late, it is already aborted if its reason came first: abort, grace over or deadline', async () => {
+  test('read late, it is already aborted if its reason came first: abort, grace over or deadline', (t) => {
     const lost = new JobSignal(60_000, new AbortController().signal);
     lost.abort();
     assert.equal(lost.signal.aborted, true);
@@ -40,8 +41,9 @@ describe('JobSignal: a job signal made only when read', () => {
     grace.abort();
     assert.equal(late.signal.aborted, true);
 
+    const tick = mockClock(t);
     const past = new JobSignal(1, new AbortController().signal);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    tick(2);
     assert.equal(past.signal.aborted, true);
   });
 

@@ -174,7 +174,8 @@ describe('ServiceLoop: batches of jobs and answers ([P-BATCH])', () => {
       what: 'a job and a waiting take',
     });
     stopping.abort();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Turns of the event loop, not time: the loop must wait for the job, however long.
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(ended, false, 'a job is still running');
     held.release();
     await done;

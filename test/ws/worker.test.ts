@@ -25,10 +25,9 @@ function call(server: RunningServer, service: string, value: unknown, headers = 
 
 /** Waits until the hub has `polls` parked polls (a socket's takes are parked polls). */
 async function parkedPolls(server: RunningServer, polls: number): Promise<void> {
-  for (let i = 0; i < 500 && server.hub.parked.polls < polls; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.ok(server.hub.parked.polls >= polls, `only ${server.hub.parked.polls} polls parked`);
+  await until(() => server.hub.parked.polls >= polls, {
+    what: `${polls} parked polls (${server.hub.parked.polls} now)`,
+  });
 }
 
 describe('[P-WS-WORKER] workers over WebSocket', () => {
@@ -70,10 +69,9 @@ describe('[P-WS-WORKER] workers over WebSocket', () => {
     assert.equal(response.headers.get('content-type'), 'application/json');
     assert.deepEqual(await response.json(), { answer: 3 });
     await worker.close();
-    for (let i = 0; i < 200 && (await sockets()) !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    assert.equal(await sockets(), 0, 'a closed socket no longer counts');
+    await until(async () => (await sockets()) === 0, {
+      what: 'a closed socket to no longer count',
+    });
   });
 
   test('[P-WS-WORKER] serve with encoding "base64" gets every body as the caller\'s exact bytes', async () => {
