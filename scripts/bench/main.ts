@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>]`: the hub
+ * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>] [-- --render <run.json>]`: the hub
  * against direct HTTP and against NATS and BullMQ, one system at a time, in one
  * run, reported as ratios. `--only` runs one part (hubs, brokers, minimal,
  * metrics, payloads, scale) while working on it. docs/benchmarks.md explains the method
@@ -40,8 +40,25 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     'write-docs': { type: 'boolean' },
     only: { type: 'string' },
+    // Renders a saved run again (its tables and targets), measuring nothing.
+    render: { type: 'string' },
   },
 });
+if (values.render !== undefined) {
+  const saved = JSON.parse(readFileSync(values.render, 'utf8')) as Parameters<
+    typeof renderReport
+  >[0];
+  const markdown = renderReport(saved);
+  process.stdout.write(markdown);
+  if (values['write-docs']) {
+    if (saved.quick || saved.only !== undefined || saved.skipped?.length) {
+      console.error('--write-docs needs a full run: this one was quick or partial');
+      process.exit(2);
+    }
+    replaceGenerated('docs/benchmarks.md', markdown);
+  }
+  process.exit(0);
+}
 const quick = values.quick ?? false;
 const PARTS = ['hubs', 'brokers', 'minimal', 'metrics', 'payloads', 'scale'] as const;
 const only = values.only;
@@ -179,6 +196,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     quick,
+    ...(only === undefined ? {} : { only }),
     machine: {
       cpus: os.cpus().length,
       model: os.cpus()[0]?.model ?? 'unknown',

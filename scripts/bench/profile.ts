@@ -4,15 +4,22 @@
  * services) with the hub under `node --cpu-prof`, then prints where the hub's CPU
  * went, by function (self time), in µs per call. `worker`: `sdk` (the SDK's
  * batching HubWorker, the default), `plain` (one job per poll, as curl, Go and
- * Python workers do) or `minimal` (the plain worker against the minimal hub, to
- * compare with `plain`). The .cpuprofile files stay in bench-results/profile/ for
+ * Python workers do), `minimal` (the plain worker against the minimal hub, to
+ * compare with `plain`), `ws` (a WebSocket worker, HTTP callers) or `wsboth`
+ * (callers and worker on WebSockets). The .cpuprofile files stay in bench-results/profile/ for
  * Chrome's DevTools or speedscope.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { runLoad } from './load.js';
 import { body, STEADY_WARMUP, warmUp } from './measure.js';
-import { minimalHub, switchboard, switchboardPlain } from './systems.js';
+import {
+  minimalHub,
+  switchboard,
+  switchboardPlain,
+  switchboardWs,
+  switchboardWsBoth,
+} from './systems.js';
 
 interface ProfileNode {
   id: number;
@@ -28,7 +35,13 @@ interface Profile {
 const concurrency = Number(process.argv[2] ?? 16);
 const services = Number(process.argv[3] ?? 1);
 const bodyBytes = Number(process.argv[4] ?? 100);
-const systems = { sdk: switchboard, plain: switchboardPlain, minimal: minimalHub };
+const systems = {
+  sdk: switchboard,
+  plain: switchboardPlain,
+  minimal: minimalHub,
+  ws: switchboardWs,
+  wsboth: switchboardWsBoth,
+};
 const worker = process.argv[5] ?? 'sdk';
 const system = systems[worker as keyof typeof systems];
 if (!system) throw new Error(`worker is one of ${Object.keys(systems).join(', ')}; got ${worker}`);

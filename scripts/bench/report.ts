@@ -6,6 +6,8 @@ export interface Report {
   readonly date: string;
   readonly quick: boolean;
   readonly machine: { cpus: number; model: string; memoryGiB: number };
+  /** `--only <part>`: a partial run. */
+  readonly only?: string;
   readonly node: string;
   readonly hubWorkers: string;
   readonly rows: readonly Row[];
@@ -313,6 +315,43 @@ function targets(report: Report): string[][] {
       'WebSocket workers p50 at C=1 within 0.15 ms of direct (ms above)',
       ws1.p50Ms - direct1.p50Ms,
       (v) => v <= 0.15,
+    );
+  // Issue 27: callers and workers on sockets, ahead of NATS and the best hub row,
+  // at a CPU cost near direct's; a socket worker with HTTP callers at 0.4.
+  const hubRows = [HUB, PLAIN, WS, 'switchboard SDK WebSocket worker', WS_BOTH];
+  for (const c of [16, 64]) {
+    const both = at(WS_BOTH, c);
+    const natsRow = at('NATS request/reply', c);
+    if (both && natsRow)
+      add(
+        `WebSocket both ahead of NATS at C=${c} (÷ NATS)`,
+        both.reqPerSec / natsRow.reqPerSec,
+        (v) => v >= 1,
+      );
+  }
+  for (const c of [1, 16, 64, 256]) {
+    const both = at(WS_BOTH, c);
+    const others = hubRows.filter((name) => name !== WS_BOTH).map((name) => at(name, c));
+    const best = Math.max(...others.map((r) => r?.reqPerSec ?? 0));
+    if (both && best > 0)
+      add(
+        `WebSocket both the best hub row at C=${c} (÷ the best other)`,
+        both.reqPerSec / best,
+        (v) => v >= 1,
+      );
+  }
+  if (ws16 && direct16ForWs)
+    add(
+      'a WebSocket worker with HTTP callers ≥ 0.4 × direct at C=16',
+      ws16.reqPerSec / direct16ForWs.reqPerSec,
+      (v) => v >= 0.4,
+    );
+  const both16 = at(WS_BOTH, 16);
+  if (both16?.cpuPerCallUs && direct16ForWs?.cpuPerCallUs)
+    add(
+      'WebSocket both CPU per call ≤ 1.5 × direct at C=16',
+      both16.cpuPerCallUs / direct16ForWs.cpuPerCallUs,
+      (v) => v <= 1.5,
     );
   // Issue 12: the plain path ahead of a hub with nothing in it, at every C.
   for (const c of [1, 16, 64, 256]) {
