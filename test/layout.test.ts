@@ -18,6 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The core sees the store through its interfaces only.
   core: [
     'domain',
+    'log.ts',
     'store/job-store.ts',
     'store/result-store.ts',
     'util',

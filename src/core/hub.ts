@@ -14,6 +14,7 @@ import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
+import { LeaseReaper } from './lease-reaper.js';
 import { checkTimeout } from './limits.js';
 import type { HubObserver } from './observer.js';
 import { type ParkedWait, Parking } from './parking.js';
@@ -54,6 +55,8 @@ export class Hub {
   readonly #sockets = new Map<string, number>();
   /** Deliveries held by WebSocket sessions, each with its holder. */
   readonly #handOutHolders = new Map<string, HandOutHolder>();
+  /** Asks the store to end lapsed leases when the next one ends (the store keeps no timers). */
+  readonly #reaper: LeaseReaper;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -69,6 +72,7 @@ export class Hub {
     });
     this.#async = new AsyncCalls(this.#calls, this.#parking, store);
     this.#batching = new Batching(this, store);
+    this.#reaper = new LeaseReaper((now) => store.reapExpired(now));
   }
 
   /**
@@ -184,15 +188,27 @@ export class Hub {
       // hand them to the worker that would drain it: a job queued needs no parking.
       const [queued] = await this.#store.claimQueued(input.service, TAKE_ONE, input.workerId);
       if (!queued) throw full;
+      this.#leased(queued);
       return signal?.aborted ? this.#handBack(queued) : queued;
     }
     try {
       const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
-      if (delivery && signal?.aborted) return await this.#handBack(delivery);
+      if (!delivery) return undefined;
+      this.#leased(delivery);
+      if (signal?.aborted) return await this.#handBack(delivery);
       return delivery;
     } finally {
       wait.end();
     }
+  }
+
+  /**
+   * A delivery's lease runs from now: the reaper runs by its end. The jobs a batch
+   * take adds after its first are leased in the same turn, so their leases end no
+   * sooner than the first's, and the reap then names them.
+   */
+  #leased(delivery: Delivery): void {
+    this.#reaper.expectBy(Date.now() + delivery.leaseMs);
   }
 
   /** The worker left between the hand-off and now, so it never saw the job: it goes back. */
@@ -246,8 +262,11 @@ export class Hub {
   }
 
   /** Extends a delivery's lease; resolves its new end in epoch milliseconds. */
-  heartbeat(id: string): Promise<number> {
-    return this.#store.heartbeat(id);
+  async heartbeat(id: string): Promise<number> {
+    const leaseUntil = await this.#store.heartbeat(id);
+    // AstroHub's workers get their first lease with their first heartbeat.
+    this.#reaper.expectBy(leaseUntil);
+    return leaseUntil;
   }
 
   /** A worker could not do a job: hand it on if it asks and attempts remain, else fail the call. */
@@ -332,6 +351,7 @@ export class Hub {
     this.#parking.endAll();
     await this.#calls.close(graceMs);
     for (const waiter of this.#async.waiters) waiter.fail(shuttingDown());
+    this.#reaper.close();
     await this.#store.close();
   }
 

@@ -85,8 +85,9 @@ export interface ServiceDetail
  *   once, without timers or polling.
  * - A claim whose signal has aborted is never handed a job.
  * - Leases: a delivery not answered, heartbeated or failed within `leaseMs` is
- *   lost; the job is handed out again (attempt + 1) while attempts and time remain,
- *   otherwise its ticket rejects with `worker_failed`.
+ *   lost when the owner next calls `reapExpired`; the job is handed out again
+ *   (attempt + 1) while attempts and time remain, otherwise its ticket rejects
+ *   with `worker_failed`. The store keeps no timers: time is passed in.
  * - Each job is answered at most once, and only through its current delivery; the
  *   state of a finished delivery is remembered for a bounded time and count, so
  *   late answers get a precise error instead of `unknown_job`.
@@ -178,6 +179,15 @@ export interface JobStore {
   /** Queues, oldest waits and recently seen workers, for `GET /services`. */
   services(): Promise<ServiceDetail[]>;
 
-  /** Stops the store's timers; jobs still held are left as they are. */
+  /**
+   * Ends the deliveries whose leases ran out by `now` (epoch ms), as a lost
+   * delivery ends: handed out again while attempts and time remain, else failed.
+   * Resolves when the next lease held ends, or undefined when none is held: the
+   * hub calls again then (core/lease-reaper.ts). A store keeps no timer of its
+   * own, so a networked one can keep this contract too.
+   */
+  reapExpired(now: number): Promise<number | undefined>;
+
+  /** Lets go of what the store holds open; jobs still held are left as they are. */
   close(): Promise<void>;
 }

@@ -130,7 +130,7 @@ export class MemoryStore implements JobStore {
       ttlMs: options.finishedJobTtlMs,
       maxEntries: options.maxFinishedJobs,
     });
-    this.#leases = new Leases(options.leaseMs, (record) => this.#leaseExpired(record));
+    this.#leases = new Leases(options.leaseMs);
   }
 
   async enqueue(job: Job, options: EnqueueOptions): Promise<Ticket> {
@@ -309,9 +309,12 @@ export class MemoryStore implements JobStore {
     });
   }
 
-  async close(): Promise<void> {
-    this.#leases.close();
+  async reapExpired(now: number): Promise<number | undefined> {
+    for (const record of this.#leases.expired(now)) this.#leaseExpired(record);
+    return this.#leases.nextEnd;
   }
+
+  async close(): Promise<void> {}
 
   /** The record a current delivery holds, or the precise error for one that is not current. */
   #held(deliveryId: string): JobRecord {

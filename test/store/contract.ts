@@ -327,15 +327,32 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const ticket = await store.enqueue(first, anyWorkers);
       const lost = await claimed(store);
       await store.enqueue(job(), anyWorkers);
+      // The store keeps no timer: its owner reaps, with the time.
       tick(19);
+      assert.equal(await store.reapExpired(Date.now()), Date.now() + 1, 'the lease ends in 1 ms');
       assert.equal((await serviceStats(store, 'svc')).redelivered, 0, 'not before the lease ends');
       tick(1);
+      assert.equal(await store.reapExpired(Date.now()), undefined, 'no lease is held after it');
+      assert.equal((await serviceStats(store, 'svc')).redelivered, 1);
       const again = await claimed(store);
       assert.deepEqual([again.job.id, again.attempt], [first.id, 2]);
       assert.notEqual(again.id, lost.id);
       await assert.rejects(store.answer(lost.id, answer()), hasCode(ErrorCode.LeaseLost));
       await store.answer(again.id, answer('second'));
       assert.equal(Buffer.from((await ticket.answer).body).toString(), 'second');
+      await store.close();
+    });
+
+    test('[P-LEASE] the store keeps no timer: a lapsed lease holds until reapExpired is called', async (t) => {
+      const tick = mockClock(t);
+      const store = makeStore({ leaseMs: 20 });
+      await store.enqueue(job(), anyWorkers);
+      const held = await claimed(store);
+      tick(1000);
+      // Nothing reaped it yet: the worker's late answer still counts.
+      assert.equal((await serviceStats(store, 'svc')).redelivered, 0);
+      await store.answer(held.id, answer());
+      assert.equal(await store.reapExpired(Date.now()), undefined);
       await store.close();
     });
 
@@ -346,6 +363,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const held = await claimed(store);
       for (let i = 0; i < 4; i++) {
         tick(20);
+        await store.reapExpired(Date.now());
         assert.equal(await store.heartbeat(held.id), Date.now() + 30);
       }
       // 80 ms in, past two whole leases: the heartbeats kept it.

@@ -1,0 +1,53 @@
+import { log } from '../log.js';
+
+/** How soon a reap that failed (a networked store unreachable) is tried again. */
+const RETRY_MS = 1000;
+
+/**
+ * Runs the store's lease expiry. The store keeps no timers (a networked store
+ * could not keep them for the hub), so the hub asks it to reap when it said the
+ * next lease ends, with one timer for all leases. A lease granted while none is
+ * held arms the timer (`expectBy`); leases last one fixed length, so one
+ * granted while the timer is armed never ends before it fires.
+ */
+export class LeaseReaper {
+  readonly #reap: (now: number) => Promise<number | undefined>;
+  #timer: NodeJS.Timeout | undefined;
+  /** When the timer fires; +∞ while it is not armed. */
+  #at = Number.POSITIVE_INFINITY;
+  #closed = false;
+
+  constructor(reap: (now: number) => Promise<number | undefined>) {
+    this.#reap = reap;
+  }
+
+  /** A lease may end at `at` (epoch ms): a reap will run by then. */
+  expectBy(at: number): void {
+    if (this.#closed || at >= this.#at) return;
+    clearTimeout(this.#timer);
+    this.#at = at;
+    this.#timer = setTimeout(() => this.#run(), Math.max(0, at - Date.now()));
+    // Leases alone must not keep a process alive that has stopped serving.
+    this.#timer.unref();
+  }
+
+  /** Stops reaping: leases still held never expire after this. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #run(): void {
+    this.#timer = undefined;
+    this.#at = Number.POSITIVE_INFINITY;
+    this.#reap(Date.now()).then(
+      (next) => {
+        if (next !== undefined) this.expectBy(next);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'reaping expired leases failed; trying again shortly');
+        this.expectBy(Date.now() + RETRY_MS);
+      },
+    );
+  }
+}
