@@ -19,7 +19,12 @@ export type CallsOptions = Pick<
   | 'noWorkersMs'
   | 'maxQueuedBytes'
   | 'maxQueuedBytesPerService'
-> & { readonly serviceNames: RegExp; readonly observer: HubObserver };
+> & {
+  readonly serviceNames: RegExp;
+  readonly observer: HubObserver;
+  /** Whether a take of the service is parked on this hub: a worker is then present. */
+  readonly takesParked: (service: string) => boolean;
+};
 
 /** The outcomes that are not refusals, by the error that ends the call. */
 const OUTCOMES: Partial<Record<ErrorCode, CallOutcome>> = {
@@ -146,7 +151,10 @@ export class Calls {
     let queueTimer: NodeJS.Timeout | undefined;
     try {
       const ticket = await this.#store.enqueue(job, {
-        requireWorkers: this.#options.noWorkersMs > 0 && !input.queueWithoutWorkers,
+        requireWorkers:
+          this.#options.noWorkersMs > 0 &&
+          !input.queueWithoutWorkers &&
+          !this.#options.takesParked(input.service),
       });
       wait.answerWith(ticket.answer);
       onEnqueued?.();

@@ -9,7 +9,7 @@ import {
   SERVICE_NAME_PATTERN,
   type ServiceFigure,
 } from '../protocol.js';
-import type { FailOutcome, JobStore, ServiceDetail } from '../store/job-store.js';
+import type { FailOutcome, JobStore, StoreServiceDetail } from '../store/job-store.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
@@ -19,12 +19,18 @@ import { checkTimeout } from './limits.js';
 import type { HubObserver } from './observer.js';
 import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
+import { WorkWaiters } from './work-waiters.js';
 
 /** A take's look at the queue when it cannot park: one job, whatever its size. */
 const TAKE_ONE = { count: 1, bytes: Number.POSITIVE_INFINITY } as const;
 
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
+
+/** Per-service figures for `GET /services`: the store's, with this hub's parked takes. */
+export interface ServiceDetail extends StoreServiceDetail {
+  readonly waitingWorkers: number;
+}
 
 /** Whoever holds a delivery and must hear when it ends (`Hub#watchHandOut`). */
 export interface HandOutHolder {
@@ -57,6 +63,8 @@ export class Hub {
   readonly #handOutHolders = new Map<string, HandOutHolder>();
   /** Asks the store to end lapsed leases when the next one ends (the store keeps no timers). */
   readonly #reaper: LeaseReaper;
+  /** This hub's parked takes, per service: the store says when work may be there. */
+  readonly #waiters = new WorkWaiters();
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -69,10 +77,13 @@ export class Hub {
       ...options,
       serviceNames: this.#serviceNames,
       observer: this.observer,
+      // A take parked here is a worker present, however long it has waited.
+      takesParked: (service) => this.#waiters.count(service) > 0,
     });
     this.#async = new AsyncCalls(this.#calls, this.#parking, store);
     this.#batching = new Batching(this, store);
     this.#reaper = new LeaseReaper((now) => store.reapExpired(now));
+    store.watchWork((service) => this.#waiters.notify(service));
   }
 
   /**
@@ -186,20 +197,32 @@ export class Hub {
     } catch (full) {
       // A hub or service full of parked calls ([P-LIMITS], [P-SHARES]) must still
       // hand them to the worker that would drain it: a job queued needs no parking.
-      const [queued] = await this.#store.claimQueued(input.service, TAKE_ONE, input.workerId);
+      const queued = await this.#takeOne(input);
       if (!queued) throw full;
-      this.#leased(queued);
       return signal?.aborted ? this.#handBack(queued) : queued;
     }
+    // Parked before it looks, so a job queued while it looks wakes it ([P-HANDOFF]);
+    // it looks at once only when no older take of the service waits ([P-FIFO]).
+    const parked = this.#waiters.park(input.service);
     try {
-      const delivery = await this.#store.claim(input.service, wait.signal, input.workerId);
-      if (!delivery) return undefined;
-      this.#leased(delivery);
-      if (signal?.aborted) return await this.#handBack(delivery);
-      return delivery;
+      while (await parked.woken(wait.signal)) {
+        const delivery = await this.#takeOne(input);
+        if (!delivery) continue;
+        if (signal?.aborted || wait.signal.aborted) return await this.#handBack(delivery);
+        return delivery;
+      }
+      return undefined;
     } finally {
+      parked.leave();
       wait.end();
     }
+  }
+
+  /** One queued job of the service, leased from now; undefined when none is queued. */
+  async #takeOne(input: TakeInput): Promise<Delivery | undefined> {
+    const [delivery] = await this.#store.claimQueued(input.service, TAKE_ONE, input.workerId);
+    if (delivery) this.#leased(delivery);
+    return delivery;
   }
 
   /**
@@ -317,6 +340,7 @@ export class Hub {
   async status(): Promise<HubStatus> {
     const services = (await this.#store.stats()).map((s) => ({
       ...s,
+      waitingWorkers: this.#waiters.count(s.service),
       webSocketWorkers: this.#sockets.get(s.service) ?? 0,
     }));
     const total = {} as Record<ServiceFigure, number>;
@@ -331,8 +355,11 @@ export class Hub {
   }
 
   /** Each service's queue, the wait of its oldest job, and the workers seen recently. */
-  services(): Promise<ServiceDetail[]> {
-    return this.#store.services();
+  async services(): Promise<ServiceDetail[]> {
+    return (await this.#store.services()).map((s) => ({
+      ...s,
+      waitingWorkers: this.#waiters.count(s.service),
+    }));
   }
 
   /**

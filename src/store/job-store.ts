@@ -1,4 +1,3 @@
-import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { HubError } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
@@ -25,8 +24,9 @@ export interface Ticket {
 
 export interface EnqueueOptions {
   /**
-   * Refuse with `no_workers` when no worker of the service is parked, holds a job,
-   * or was seen within the store's worker window.
+   * Refuse with `no_workers` when no worker of the service holds a job or was
+   * seen within the store's worker window. (The hub, which keeps the parked
+   * takes, passes false while one of its own waits.)
    */
   readonly requireWorkers: boolean;
 }
@@ -61,12 +61,11 @@ export interface JobEvents {
   handOutEnded?(deliveryId: string): void;
 }
 
-/** A service's figures as the store keeps them: all but the sockets, which are the hub's own. */
-export type StoreStats = Omit<ServiceStats, 'webSocketWorkers'>;
+/** A service's figures as the store keeps them: all but the parked takes and sockets, which are the hub's own. */
+export type StoreStats = Omit<ServiceStats, 'webSocketWorkers' | 'waitingWorkers'>;
 
-/** Per-service figures for `GET /services`: the live part of `stats`, the oldest wait and the workers. */
-export interface ServiceDetail
-  extends Pick<ServiceStats, 'service' | 'queued' | 'inFlight' | 'waitingWorkers'> {
+/** Per-service figures for `GET /services` as the store keeps them: queue, held jobs, oldest wait, workers. */
+export interface StoreServiceDetail extends Pick<ServiceStats, 'service' | 'queued' | 'inFlight'> {
   /** Milliseconds the oldest queued job has waited; 0 when nothing is queued. */
   readonly oldestQueuedMs: number;
   readonly workers: readonly WorkerSeen[];
@@ -78,12 +77,14 @@ export interface ServiceDetail
  * and the state of each job, and must keep these promises (test/store/contract.ts
  * checks every one of them against every store):
  *
- * - FIFO per service: jobs are claimed in the order they were enqueued, and
- *   parked claims are served in the order they started waiting. A job handed out
- *   again goes to the head of the queue.
- * - Direct hand-off: `enqueue` gives the job to the longest-waiting claim at
- *   once, without timers or polling.
- * - A claim whose signal has aborted is never handed a job.
+ * - FIFO per service: jobs are taken in the order they were enqueued. A job
+ *   handed out again goes to the head of the queue.
+ * - Takes never wait: the hub parks its polls itself (core/work-waiters.ts) and
+ *   the store tells it, through `watchWork`, when work may be waiting for a
+ *   service (a job queued or put back), after the change: a parked take then
+ *   takes it, with no polling interval.
+ * - Only plain data crosses the store's boundary in its take operations: no
+ *   signals, no waiting.
  * - Leases: a delivery not answered, heartbeated or failed within `leaseMs` is
  *   lost when the owner next calls `reapExpired`; the job is handed out again
  *   (attempt + 1) while attempts and time remain, otherwise its ticket rejects
@@ -102,24 +103,23 @@ export interface JobStore {
   readonly results: ResultStore;
 
   /**
-   * Adds a job at the tail of its service's queue, or hands it to the claim that has
-   * waited longest. Throws `HubError` `queue_full`, `too_many_services` or `no_workers`.
+   * Adds a job at the tail of its service's queue and tells `watchWork`. Throws
+   * `HubError` `queue_full`, `too_many_services` or `no_workers`.
    */
   enqueue(job: Job, options: EnqueueOptions): Promise<Ticket>;
 
   /**
-   * Takes the oldest queued job of `service` for the worker `workerId`, waiting for
-   * one to arrive. Resolves `undefined` once `signal` aborts; a job is never handed
-   * to an aborted claim.
+   * Names the one listener told, after each change that may have left work for
+   * a service (a job queued, put back or handed out again), that service's name.
    */
-  claim(service: string, signal: CancelSignal, workerId?: string): Promise<Delivery | undefined>;
+  watchWork(listener: (service: string) => void): void;
 
   /**
-   * Takes jobs already queued for `service`, oldest first, for the worker
-   * `workerId`: at most `limits.count` of them, and no more than `limits.bytes` of
-   * bodies in all (it stops at the first job that would pass it). Never waits. A
-   * batch take (`?max=`) fills itself with this after `claim` has handed it the
-   * first job.
+   * Takes jobs queued for `service`, oldest first, for the worker `workerId`: at
+   * most `limits.count` of them, and no more than `limits.bytes` of bodies in all
+   * (it stops at the first job that would pass it), in one step: two takes never
+   * get one job. Never waits. Counts the worker as seen, even when it takes
+   * nothing.
    */
   claimQueued(
     service: string,
@@ -129,8 +129,8 @@ export interface JobStore {
 
   /**
    * Puts a job whose worker never received this delivery back at the head of its
-   * queue (or straight to a waiting claim), without using up an attempt. Returns
-   * false if the delivery is no longer current.
+   * queue, without using up an attempt. Returns false if the delivery is no
+   * longer current.
    */
   release(deliveryId: string): Promise<boolean>;
 
@@ -177,7 +177,7 @@ export interface JobStore {
   stats(): Promise<StoreStats[]>;
 
   /** Queues, oldest waits and recently seen workers, for `GET /services`. */
-  services(): Promise<ServiceDetail[]>;
+  services(): Promise<StoreServiceDetail[]>;
 
   /**
    * Ends the deliveries whose leases ran out by `now` (epoch ms), as a lost

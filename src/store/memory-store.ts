@@ -1,5 +1,4 @@
 import { nanoid } from 'nanoid';
-import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { SERVICE_COUNTERS, type ServiceCounter } from '../protocol.js';
@@ -12,7 +11,7 @@ import type {
   GiveUpOutcome,
   JobEvents,
   JobStore,
-  ServiceDetail,
+  StoreServiceDetail,
   StoreStats,
   Ticket,
 } from './job-store.js';
@@ -51,11 +50,6 @@ export interface MemoryStoreOptions {
 /** The id of workers that do not name themselves with `Hub-Worker`. */
 const ANONYMOUS_WORKER = 'anonymous';
 
-interface Claim {
-  readonly worker: WorkerEntry;
-  readonly resolve: (delivery: Delivery | undefined) => void;
-}
-
 interface HandOut {
   readonly id: string;
   /** None while a hand-out waits for its first heartbeat (`leaseAfterFirstHeartbeat`). */
@@ -80,7 +74,6 @@ interface JobRecord {
 
 class ServiceState {
   readonly queue = new LinkedQueue<JobRecord>();
-  readonly claims = new LinkedQueue<Claim>();
   readonly workers: WorkerTable;
   inFlight = 0;
   readonly counts: Record<ServiceCounter, number> = zeroCounts();
@@ -94,7 +87,7 @@ class ServiceState {
   }
 
   get idle(): boolean {
-    return this.queue.size === 0 && this.inFlight === 0 && this.claims.size === 0;
+    return this.queue.size === 0 && this.inFlight === 0;
   }
 }
 
@@ -122,6 +115,7 @@ export class MemoryStore implements JobStore {
   readonly #finished: FinishedJobs;
   readonly #leases: Leases<JobRecord>;
   readonly #startedAt = Date.now();
+  #workListener: (service: string) => void = noop;
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
@@ -137,7 +131,7 @@ export class MemoryStore implements JobStore {
     // Checked before the service is looked up, so refused calls to made-up names leave no state behind.
     if (options.requireWorkers) this.#checkWorkers(job.service);
     const service = this.#service(job.service);
-    if (service.claims.size === 0 && service.queue.size >= this.#options.maxQueuedPerService) {
+    if (service.queue.size >= this.#options.maxQueuedPerService) {
       service.counts.rejected++;
       throw new HubError(
         ErrorCode.QueueFull,
@@ -164,36 +158,12 @@ export class MemoryStore implements JobStore {
     };
     this.#jobs.set(job.id, record);
     service.counts.calls++;
-    this.#handOutOrQueue(record, 'tail');
+    this.#queue(record, 'tail');
     return { answer };
   }
 
-  async claim(
-    serviceName: string,
-    signal: CancelSignal,
-    workerId = ANONYMOUS_WORKER,
-  ): Promise<Delivery | undefined> {
-    if (signal.aborted) return undefined;
-    const service = this.#service(serviceName);
-    const worker = service.workers.see(workerId, Date.now());
-    const queued = service.queue.shift();
-    if (queued) return this.#handOut(queued, worker);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        service.claims.remove(node);
-        // A poll that ends empty still shows the worker was there until now.
-        service.workers.see(workerId, Date.now());
-        resolve(undefined);
-      };
-      const node = service.claims.push({
-        worker,
-        resolve(delivery) {
-          signal.removeEventListener('abort', onAbort);
-          resolve(delivery);
-        },
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  watchWork(listener: (service: string) => void): void {
+    this.#workListener = listener;
   }
 
   async claimQueued(
@@ -201,8 +171,7 @@ export class MemoryStore implements JobStore {
     limits: { readonly count: number; readonly bytes: number },
     workerId = ANONYMOUS_WORKER,
   ): Promise<Delivery[]> {
-    const service = this.#services.get(serviceName);
-    if (!service || service.queue.size === 0) return [];
+    const service = this.#service(serviceName);
     const worker = service.workers.see(workerId, Date.now());
     const deliveries: Delivery[] = [];
     let bytes = 0;
@@ -223,7 +192,7 @@ export class MemoryStore implements JobStore {
     // The worker never received this hand-out, so it does not use up an attempt.
     record.attempts--;
     this.#endHandOut(record, undefined);
-    this.#handOutOrQueue(record, 'head');
+    this.#queue(record, 'head');
     return true;
   }
 
@@ -289,12 +258,11 @@ export class MemoryStore implements JobStore {
       service: s.name,
       queued: s.queue.size,
       inFlight: s.inFlight,
-      waitingWorkers: s.claims.size,
       ...s.counts,
     }));
   }
 
-  async services(): Promise<ServiceDetail[]> {
+  async services(): Promise<StoreServiceDetail[]> {
     const now = Date.now();
     return [...this.#services.values()].map((s) => {
       const oldest = s.queue.first;
@@ -302,7 +270,6 @@ export class MemoryStore implements JobStore {
         service: s.name,
         queued: s.queue.size,
         inFlight: s.inFlight,
-        waitingWorkers: s.claims.size,
         oldestQueuedMs: oldest ? now - oldest.queuedAt : 0,
         workers: s.workers.list(now),
       };
@@ -325,16 +292,12 @@ export class MemoryStore implements JobStore {
     return record;
   }
 
-  /** Gives the job to the longest-waiting claim, or queues it at the given end. */
-  #handOutOrQueue(record: JobRecord, end: 'head' | 'tail'): void {
-    const claim = record.service.claims.shift();
-    if (claim) {
-      claim.resolve(this.#handOut(record, claim.worker));
-      return;
-    }
+  /** Queues the job at the given end, and says there is work for its service. */
+  #queue(record: JobRecord, end: 'head' | 'tail'): void {
     const queue = record.service.queue;
     record.queued = end === 'tail' ? queue.push(record) : queue.unshift(record);
     record.queuedAt = Date.now();
+    this.#workListener(record.service.name);
   }
 
   #handOut(record: JobRecord, worker: WorkerEntry): Delivery {
@@ -383,7 +346,7 @@ export class MemoryStore implements JobStore {
     this.#options.events?.jobRetried(record.job, record.attempts, message, 'retrying');
     this.#endHandOut(record, 'lease_lost');
     record.service.counts.redelivered++;
-    this.#handOutOrQueue(record, 'head');
+    this.#queue(record, 'head');
     return 'retrying';
   }
 
@@ -402,7 +365,7 @@ export class MemoryStore implements JobStore {
 
   #checkWorkers(name: string): void {
     const service = this.#services.get(name);
-    if (service && (service.claims.size > 0 || service.inFlight > 0)) return;
+    if (service && service.inFlight > 0) return;
     const now = Date.now();
     const lastSeenAt = service?.workers.lastSeenAt ?? 0;
     if (lastSeenAt > 0 && now - lastSeenAt <= this.#options.workerWindowMs) return;

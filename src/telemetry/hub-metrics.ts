@@ -1,8 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Hub } from '../core/hub.js';
+import type { Hub, ServiceDetail } from '../core/hub.js';
 import type { CallEnd, CallOutcome, HubObserver } from '../core/observer.js';
 import type { HubStatus, ServiceStats } from '../protocol.js';
-import type { ServiceDetail } from '../store/job-store.js';
 import { type ServiceLabel, ServiceLabels } from './service-labels.js';
 
 /**

@@ -110,6 +110,51 @@ describe('Hub#call() and Hub#take()', () => {
     assert.deepEqual(await call, ok);
   });
 
+  test('[P-FIFO] parked polls are served in the order they started waiting', async () => {
+    const hub = testHub();
+    const first = hub.take({ service: 'svc' });
+    const second = hub.take({ service: 'svc' });
+    await tick();
+    const calls = [1, 2].map((n) => hub.call({ service: 'svc', payload: jsonPayload(n) }));
+    const [a, b] = [await first, await second];
+    assert.deepEqual([a?.job.payload.body.toString(), b?.job.payload.body.toString()], ['1', '2']);
+    for (const job of [a, b]) if (job) await hub.answer(job.id, ok);
+    await Promise.all(calls);
+    assertNothingParked(hub);
+  });
+
+  test('[P-HANDOFF] with the memory store a job reaches a parked poll before any timer runs', async () => {
+    const hub = testHub();
+    const poll = hub.take({ service: 'svc' });
+    await tick();
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1) });
+    // No polling interval: a race against an immediate must see the job.
+    const winner = await Promise.race([
+      poll,
+      new Promise((resolve) => setImmediate(() => resolve('timer'))),
+    ]);
+    assert.notEqual(winner, 'timer');
+    const job = await poll;
+    assert.ok(job);
+    await hub.answer(job.id, ok);
+    await call;
+  });
+
+  test('[P-HANDOFF] jobs queued while parked polls look in the store are never left behind', async () => {
+    const hub = testHub();
+    // Many polls park; calls arrive in the same turns as their looks.
+    const polls = Array.from({ length: 8 }, () => hub.take({ service: 'svc', timeoutMs: 2000 }));
+    const calls = Array.from({ length: 8 }, (_, n) =>
+      hub.call({ service: 'svc', payload: jsonPayload(n) }),
+    );
+    const jobs = await Promise.all(polls);
+    assert.equal(jobs.filter(Boolean).length, 8, 'every poll got a job');
+    for (const job of jobs) if (job) await hub.answer(job.id, ok);
+    await Promise.all(calls);
+    assert.equal((await hub.status()).total.queued, 0);
+    assertNothingParked(hub);
+  });
+
   test('[P-POLL-TIMEOUT] a poll with no job resolves undefined after its wait; 0 returns at once', async () => {
     const hub = testHub();
     assert.equal(await hub.take({ service: 'svc', timeoutMs: 20 }), undefined);

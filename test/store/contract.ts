@@ -54,14 +54,12 @@ function answer(text = 'ok'): Answer {
   return { status: 200, contentType: 'text/plain', headers: {}, body: Buffer.from(text) };
 }
 
-const never = new AbortController().signal;
-
 /** claimQueued's limits with no byte limit. */
 const any = (count: number) => ({ count, bytes: Number.POSITIVE_INFINITY });
 
 /** Claims the next job of `service`, which must be there. */
 async function claimed(store: JobStore, service = 'svc'): Promise<Delivery> {
-  const delivery = await store.claim(service, never);
+  const [delivery] = await store.claimQueued(service, any(1));
   assert.ok(delivery, `no job of ${service} to claim`);
   return delivery;
 }
@@ -79,36 +77,30 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const jobs = [job(), job(), job()];
       for (const j of jobs) await store.enqueue(j, anyWorkers);
       const claimed = [];
-      for (let i = 0; i < jobs.length; i++) claimed.push((await store.claim('svc', never))?.job.id);
+      for (let i = 0; i < jobs.length; i++)
+        claimed.push((await store.claimQueued('svc', any(1)))[0]?.job.id);
       assert.deepEqual(
         claimed,
         jobs.map((j) => j.id),
       );
     });
 
-    test('[P-FIFO] parked claims are served in the order they started waiting', async () => {
+    test('[P-HANDOFF] enqueue tells watchWork the service once the job can be taken', async () => {
       const store = makeStore();
-      const first = store.claim('svc', never);
-      const second = store.claim('svc', never);
-      const a = job();
-      const b = job();
-      await store.enqueue(a, anyWorkers);
-      await store.enqueue(b, anyWorkers);
-      assert.equal((await first)?.job.id, a.id);
-      assert.equal((await second)?.job.id, b.id);
-    });
-
-    test('[P-HANDOFF] a job enqueued while a claim waits goes straight to it, with no timer', async () => {
-      const store = makeStore();
-      const claim = store.claim('svc', never);
+      const told: string[] = [];
+      let taken: Delivery | undefined;
+      store.watchWork((service) => {
+        told.push(service);
+        // The job is there to take when the listener hears of it.
+        void store.claimQueued(service, any(1)).then(([delivery]) => {
+          taken = delivery;
+        });
+      });
       const j = job();
       await store.enqueue(j, anyWorkers);
-      // Resolved before any timer phase: a race against an immediate must see the job.
-      const winner = await Promise.race([
-        claim,
-        new Promise((resolve) => setImmediate(() => resolve('timer'))),
-      ]);
-      assert.equal((winner as Delivery).job.id, j.id);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(told, ['svc']);
+      assert.equal(taken?.job.id, j.id);
       assert.equal((await serviceStats(store, 'svc')).queued, 0);
     });
 
@@ -159,28 +151,6 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       assert.deepEqual(await store.claimQueued('svc', { count: 10, bytes: 1 }), []);
     });
 
-    test('[P-POLL-GONE] an aborted claim is removed and never handed a job', async () => {
-      const store = makeStore();
-      const controller = new AbortController();
-      const gone = store.claim('svc', controller.signal);
-      controller.abort();
-      assert.equal(await gone, undefined);
-      assert.equal((await serviceStats(store, 'svc')).waitingWorkers, 0);
-      const j = job();
-      await store.enqueue(j, anyWorkers);
-      assert.equal((await serviceStats(store, 'svc')).queued, 1);
-      assert.equal((await store.claim('svc', never))?.job.id, j.id);
-    });
-
-    test('a claim with an already aborted signal resolves undefined and takes nothing', async () => {
-      const store = makeStore();
-      await store.enqueue(job(), anyWorkers);
-      const controller = new AbortController();
-      controller.abort();
-      assert.equal(await store.claim('svc', controller.signal), undefined);
-      assert.equal((await serviceStats(store, 'svc')).queued, 1);
-    });
-
     test('[P-LIMITS] enqueue beyond maxQueuedPerService throws queue_full and counts a rejection', async () => {
       const store = makeStore({ maxQueuedPerService: 2 });
       await store.enqueue(job(), anyWorkers);
@@ -189,14 +159,6 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.queued, 2);
       assert.equal(stats.rejected, 1);
-    });
-
-    test('[P-LIMITS] a job handed straight to a waiting claim does not count against a full queue', async () => {
-      const store = makeStore({ maxQueuedPerService: 1 });
-      await store.enqueue(job('other'), anyWorkers);
-      const claim = store.claim('svc', never);
-      await store.enqueue(job(), anyWorkers);
-      assert.ok(await claim);
     });
 
     test('[P-ANSWER] an answer reaches the ticket byte for byte', async () => {
@@ -235,7 +197,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(j, anyWorkers);
       await store.enqueue(later, anyWorkers);
       assert.equal(await store.giveUp(j.id, gaveUp.cancelled), 'withdrawn');
-      assert.equal((await store.claim('svc', never))?.job.id, later.id);
+      assert.equal((await claimed(store)).job.id, later.id);
       const stats = await serviceStats(store, 'svc');
       assert.equal(stats.queued, 0);
       assert.equal(stats.cancelled, 1);
@@ -270,18 +232,20 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(second, anyWorkers);
       const delivery = await claimed(store);
       assert.equal(await store.release(delivery.id), true);
-      assert.equal((await store.claim('svc', never))?.job.id, first.id);
+      assert.equal((await claimed(store)).job.id, first.id);
       assert.equal(await store.release('unknown'), false);
     });
 
-    test('release hands the job to a waiting claim at once', async () => {
+    test('release tells watchWork: the job is there to take again', async () => {
       const store = makeStore();
       const j = job();
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
-      const waiting = store.claim('svc', never);
+      const told: string[] = [];
+      store.watchWork((service) => told.push(service));
       await store.release(delivery.id);
-      assert.equal((await waiting)?.job.id, j.id);
+      assert.deepEqual(told, ['svc']);
+      assert.equal((await claimed(store)).job.id, j.id);
       assert.equal((await serviceStats(store, 'svc')).inFlight, 1);
     });
 
@@ -290,7 +254,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const held = job();
       const queued = job();
       await store.enqueue(held, anyWorkers);
-      await store.claim('svc', never);
+      await claimed(store);
       const ticket = await store.enqueue(queued, anyWorkers);
       const reason = new Error('shutting down');
       assert.equal(await store.withdrawQueued(held.id, reason), false);
@@ -308,16 +272,14 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(job('b'), anyWorkers);
       const delivery = await claimed(store, 'a');
       await store.answer(delivery.id, answer());
-      const parked = new AbortController();
-      const waiting = store.claim('c', parked.signal);
+      // A take that finds nothing still makes its service known.
+      assert.deepEqual(await store.claimQueued('c', any(1)), []);
       const byService = Object.fromEntries((await store.stats()).map((s) => [s.service, s]));
       assert.equal(byService.a?.calls, 2);
       assert.equal(byService.a?.answered, 1);
       assert.equal(byService.a?.queued, 1);
       assert.equal(byService.b?.queued, 1);
-      assert.equal(byService.c?.waitingWorkers, 1);
-      parked.abort();
-      await waiting;
+      assert.equal(byService.c?.queued, 0);
     });
 
     test('[P-LEASE] an expired lease hands the job out again at the head, as the next attempt with a new id', async (t) => {
@@ -395,10 +357,8 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
         hasCode(ErrorCode.NoWorkers),
       );
       assert.deepEqual(await store.stats(), [], 'a refused call leaves no service behind');
-      const poll = new AbortController();
-      const parked = store.claim('svc', poll.signal, 'w');
-      poll.abort();
-      await parked;
+      // A take that finds nothing shows its worker all the same.
+      assert.deepEqual(await store.claimQueued('svc', any(1), 'w'), []);
       await store.enqueue(job(), { requireWorkers: true });
       const [detail] = await store.services();
       assert.deepEqual(
@@ -411,10 +371,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const store = makeStore();
       assert.equal(await store.workerLastSeenAt('svc'), undefined);
       const before = Date.now();
-      const poll = new AbortController();
-      const parked = store.claim('svc', poll.signal, 'w');
-      poll.abort();
-      await parked;
+      await store.claimQueued('svc', any(1), 'w');
       const seen = await store.workerLastSeenAt('svc');
       assert.ok(seen !== undefined && seen >= before && seen <= Date.now(), String(seen));
       assert.equal(await store.workerLastSeenAt('other'), undefined);
