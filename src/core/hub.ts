@@ -201,9 +201,32 @@ export class Hub {
       if (!queued) throw full;
       return signal?.aborted ? this.#handBack(queued) : queued;
     }
-    // Parked before it looks, so a job queued while it looks wakes it ([P-HANDOFF]);
-    // it looks at once only when no older take of the service waits ([P-FIFO]).
-    const parked = this.#waiters.park(input.service);
+    try {
+      // With no older take of the service waiting here ([P-FIFO]), a queued job is
+      // taken at once, before the take joins the waiters: a busy service's case.
+      const lookedFirst = this.#waiters.count(input.service) === 0;
+      if (lookedFirst) {
+        const queued = await this.#takeOne(input);
+        if (queued) return signal?.aborted ? await this.#handBack(queued) : queued;
+      }
+      return await this.#waitForWork(input, wait, lookedFirst, signal);
+    } finally {
+      wait.end();
+    }
+  }
+
+  /**
+   * Waits among the service's takes until woken, then looks. A take that looked
+   * before it joined looks again first: a job queued meanwhile woke nobody
+   * ([P-HANDOFF]).
+   */
+  async #waitForWork(
+    input: TakeInput,
+    wait: ParkedWait,
+    lookedFirst: boolean,
+    signal: CancelSignal | undefined,
+  ): Promise<Delivery | undefined> {
+    const parked = this.#waiters.park(input.service, lookedFirst);
     try {
       while (await parked.woken(wait.signal)) {
         const delivery = await this.#takeOne(input);
@@ -214,7 +237,6 @@ export class Hub {
       return undefined;
     } finally {
       parked.leave();
-      wait.end();
     }
   }
 

@@ -25,17 +25,17 @@ export class WorkWaiters {
   }
 
   /**
-   * Parks a take of `service` at the back. `first` says whether no older take
-   * waits (only then may it look before it is woken: FIFO among takes).
+   * Parks a take of `service` at the back. It looks before it is woken when no
+   * older take waits (FIFO among takes), or with `look`: a take that looked
+   * before it parked may have missed a wake-up given while it was not parked.
    */
-  park(service: string): ParkedTake {
+  park(service: string, look = false): ParkedTake {
     let queue = this.#byService.get(service);
     if (!queue) {
       queue = new LinkedQueue();
       this.#byService.set(service, queue);
     }
-    const first = queue.size === 0;
-    const waiter: Waiter = { awake: first, wake: undefined };
+    const waiter: Waiter = { awake: look || queue.size === 0, wake: undefined };
     const node = queue.push(waiter);
     return new ParkedTake(this, service, node, waiter);
   }
@@ -44,7 +44,8 @@ export class WorkWaiters {
   notify(service: string): void {
     const queue = this.#byService.get(service);
     if (!queue) return;
-    for (const waiter of queue) {
+    for (let node = queue.firstNode; node; node = node.next) {
+      const waiter = node.value;
       if (waiter.awake) continue;
       waiter.awake = true;
       waiter.wake?.();

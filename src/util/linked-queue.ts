@@ -27,6 +27,11 @@ export class LinkedQueue<T> {
     return this.#head?.value;
   }
 
+  /** The head's node, to walk the queue by `next` without an iterator's cost. */
+  get firstNode(): QueueNode<T> | undefined {
+    return this.#head;
+  }
+
   push(value: T): QueueNode<T> {
     const node: QueueNode<T> = { value, prev: undefined, next: undefined, linked: false };
     this.#linkAtTail(node);

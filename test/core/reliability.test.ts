@@ -189,6 +189,9 @@ describe('no-responders and queue timeouts', () => {
     const tick = mockClock(t);
     const hub = testHub({ noWorkersMs: 1 });
     const parkedPoll = hub.take({ service: 'svc', timeoutMs: 1000 });
+    // Parked once its first look in the store comes back empty.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(hub.parked.polls, 1);
     tick(5);
     const first = call(hub);
     const delivery = await parkedPoll;
