@@ -1,7 +1,17 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
-import type { HubError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
 import type { ResultStore } from './result-store.js';
+
+/**
+ * An error as it crosses the store: its code and message, plain data that a
+ * networked store can keep and send. The store makes its own `HubError` of it;
+ * it never holds on to the core's objects.
+ */
+export interface ErrorData {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
 
 /** Where a job was when its caller gave up. */
 export type GiveUpOutcome =
@@ -150,16 +160,16 @@ export interface JobStore {
    * The caller stopped waiting, with `reason` (`timeout`, `cancelled` or
    * `shutting_down`, counted per service by its code; shutdown counts as rejected):
    * withdraw the job if queued, otherwise mark it abandoned. The ticket rejects with
-   * `reason`.
+   * a `HubError` of `reason`'s code and message.
    */
-  giveUp(jobId: string, reason: HubError): Promise<GiveUpOutcome>;
+  giveUp(jobId: string, reason: ErrorData): Promise<GiveUpOutcome>;
 
   /**
-   * Withdraws the job only if it is still queued, rejecting its ticket with
-   * `reason`: shutdown turns queued jobs away this way while letting in-flight ones
+   * Withdraws the job only if it is still queued, rejecting its ticket with a
+   * `HubError` of `reason`'s code and message: shutdown turns queued jobs away this way while letting in-flight ones
    * finish, and so does a caller's queue timeout. Returns true if it was withdrawn.
    */
-  withdrawQueued(jobId: string, reason: Error): Promise<boolean>;
+  withdrawQueued(jobId: string, reason: ErrorData): Promise<boolean>;
 
   /** Whether a live job is waiting for a worker or held by one; undefined once it has ended. */
   jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined>;

@@ -7,6 +7,7 @@ import { noop } from '../util/noop.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
 import type {
   EnqueueOptions,
+  ErrorData,
   FailOutcome,
   GiveUpOutcome,
   JobEvents,
@@ -97,7 +98,7 @@ function zeroCounts(): Record<ServiceCounter, number> {
   return counts;
 }
 
-function countGiveUp(service: ServiceState, reason: HubError): void {
+function countGiveUp(service: ServiceState, reason: ErrorData): void {
   if (reason.code === ErrorCode.Timeout) service.counts.timedOut++;
   else if (reason.code === ErrorCode.Cancelled) service.counts.cancelled++;
   else service.counts.rejected++;
@@ -219,22 +220,22 @@ export class MemoryStore implements JobStore {
     return 'failed';
   }
 
-  async giveUp(jobId: string, reason: HubError): Promise<GiveUpOutcome> {
+  async giveUp(jobId: string, reason: ErrorData): Promise<GiveUpOutcome> {
     const record = this.#jobs.get(jobId);
     if (!record) return 'settled';
     const wasQueued = record.queued !== undefined;
     this.#finish(record, 'caller_gone');
     countGiveUp(record.service, reason);
-    record.reject(reason);
+    record.reject(new HubError(reason.code, reason.message));
     return wasQueued ? 'withdrawn' : 'abandoned';
   }
 
-  async withdrawQueued(jobId: string, reason: Error): Promise<boolean> {
+  async withdrawQueued(jobId: string, reason: ErrorData): Promise<boolean> {
     const record = this.#jobs.get(jobId);
     if (!record?.queued) return false;
     this.#finish(record, 'caller_gone');
     record.service.counts.rejected++;
-    record.reject(reason);
+    record.reject(new HubError(reason.code, reason.message));
     return true;
   }
 

@@ -256,10 +256,14 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.enqueue(held, anyWorkers);
       await claimed(store);
       const ticket = await store.enqueue(queued, anyWorkers);
-      const reason = new Error('shutting down');
+      // Plain data, as a networked store would receive it.
+      const reason = { code: ErrorCode.ShuttingDown, message: 'the hub is shutting down' };
       assert.equal(await store.withdrawQueued(held.id, reason), false);
       assert.equal(await store.withdrawQueued(queued.id, reason), true);
-      await assert.rejects(ticket.answer, (error) => error === reason);
+      await assert.rejects(
+        ticket.answer,
+        hasCode(ErrorCode.ShuttingDown, /^the hub is shutting down$/),
+      );
       const stats = await serviceStats(store, 'svc');
       assert.deepEqual([stats.queued, stats.inFlight, stats.rejected], [0, 1, 1]);
     });
