@@ -1,7 +1,7 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
-import type { ResultStore } from './result-store.js';
+import type { ResultStore, ResultStoreOptions } from './result-store.js';
 
 /**
  * An error as it crosses the store: its code and message, plain data that a
@@ -200,4 +200,35 @@ export interface JobStore {
 
   /** Lets go of what the store holds open; jobs still held are left as they are. */
   close(): Promise<void>;
+}
+
+/**
+ * The settings every store takes, whatever keeps its data: limits, lease and
+ * worker windows, and who is told of hand-outs.
+ */
+export interface StoreOptions {
+  /** Queued (not yet claimed) jobs per service before `queue_full`. */
+  readonly maxQueuedPerService: number;
+  /** Services tracked at once; idle ones are forgotten first. */
+  readonly maxServices: number;
+  /** How long, and how many, outcomes of async and idempotent calls are kept. */
+  readonly results: ResultStoreOptions;
+  /** Workers each service remembers; the longest unseen are forgotten first. */
+  readonly maxWorkersPerService: number;
+  /** How long a finished delivery's id is remembered, for precise late-answer errors. */
+  readonly finishedJobTtlMs: number;
+  /** How many finished delivery ids are remembered at most. */
+  readonly maxFinishedJobs: number;
+  /** How long a worker holds a job without answering or heartbeating before the job is handed out again. */
+  readonly leaseMs: number;
+  /** How long a worker counts as present after its last request (`no_workers`, `GET /services`). */
+  readonly workerWindowMs: number;
+  /**
+   * AstroHub's workers never heartbeat: a job is then leased only from its
+   * worker's first heartbeat on, and until then held until its caller's deadline,
+   * never handed out again behind a slow worker's back. @default false
+   */
+  readonly leaseAfterFirstHeartbeat?: boolean;
+  /** Told of hand-outs and retries as they happen (metrics, logs). */
+  readonly events?: JobEvents | undefined;
 }

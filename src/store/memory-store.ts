@@ -10,43 +10,18 @@ import type {
   ErrorData,
   FailOutcome,
   GiveUpOutcome,
-  JobEvents,
   JobStore,
+  StoreOptions,
   StoreServiceDetail,
   StoreStats,
   Ticket,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
 import { MemoryResultStore } from './memory-results.js';
-import type { ResultStoreOptions } from './result-store.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
-export interface MemoryStoreOptions {
-  /** Queued (not yet claimed) jobs per service before `queue_full`. */
-  readonly maxQueuedPerService: number;
-  /** Services tracked at once; idle ones are forgotten first. */
-  readonly maxServices: number;
-  /** How long, and how many, outcomes of async and idempotent calls are kept. */
-  readonly results: ResultStoreOptions;
-  /** Workers each service remembers; the longest unseen are forgotten first. */
-  readonly maxWorkersPerService: number;
-  /** How long a finished delivery's id is remembered, for precise late-answer errors. */
-  readonly finishedJobTtlMs: number;
-  /** How many finished delivery ids are remembered at most. */
-  readonly maxFinishedJobs: number;
-  /** How long a worker holds a job without answering or heartbeating before the job is handed out again. */
-  readonly leaseMs: number;
-  /** How long a worker counts as present after its last request (`no_workers`, `GET /services`). */
-  readonly workerWindowMs: number;
-  /**
-   * AstroHub's workers never heartbeat: a job is then leased only from its
-   * worker's first heartbeat on, and until then held until its caller's deadline,
-   * never handed out again behind a slow worker's back. @default false
-   */
-  readonly leaseAfterFirstHeartbeat?: boolean;
-  /** Told of hand-outs and retries as they happen (metrics, logs). */
-  readonly events?: JobEvents | undefined;
-}
+/** A memory store's options: the settings every store takes (job-store.ts). */
+export type MemoryStoreOptions = StoreOptions;
 
 /** The id of workers that do not name themselves with `Hub-Worker`. */
 const ANONYMOUS_WORKER = 'anonymous';

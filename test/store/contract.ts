@@ -7,15 +7,19 @@ import { describe, test } from 'node:test';
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Job } from '../../src/domain/job.js';
 import { ErrorCode, HubError } from '../../src/errors.js';
-import type { JobStore } from '../../src/store/job-store.js';
-import type { MemoryStoreOptions } from '../../src/store/memory-store.js';
+import type { JobStore, StoreOptions } from '../../src/store/job-store.js';
 import { mockClock } from '../support/clock.js';
 import { jsonPayload } from '../support/config.js';
 import { hasCode } from '../support/errors.js';
 
-export type StoreFactory = (options?: Partial<MemoryStoreOptions>) => JobStore;
+/**
+ * Makes a fresh store with these settings, on whatever backend the store uses:
+ * the suite knows no store by name. A networked store's factory is async and
+ * gives each store a key prefix of its own.
+ */
+export type StoreFactory = (options?: Partial<StoreOptions>) => JobStore | Promise<JobStore>;
 
-export const defaultStoreOptions: MemoryStoreOptions = {
+export const defaultStoreOptions: StoreOptions = {
   maxQueuedPerService: 100,
   maxServices: 100,
   finishedJobTtlMs: 60_000,
@@ -73,7 +77,7 @@ async function serviceStats(store: JobStore, service: string) {
 export function runJobStoreContract(name: string, makeStore: StoreFactory): void {
   describe(`${name} - JobStore contract`, () => {
     test('[P-FIFO] queued jobs are claimed in arrival order', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const jobs = [job(), job(), job()];
       for (const j of jobs) await store.enqueue(j, anyWorkers);
       const claimed = [];
@@ -86,7 +90,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-HANDOFF] enqueue tells watchWork the service once the job can be taken', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const told: string[] = [];
       let taken: Delivery | undefined;
       store.watchWork((service) => {
@@ -105,7 +109,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-BATCH-TAKE] claimQueued takes up to max queued jobs, oldest first, and never waits', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       assert.deepEqual(
         await store.claimQueued('svc', any(5)),
         [],
@@ -138,7 +142,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-BATCH-TAKE] claimQueued stops before the first job whose body would pass its byte limit', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       // Each job's body is `{}`: 2 bytes.
       const jobs = [job(), job(), job()];
       for (const j of jobs) await store.enqueue(j, anyWorkers);
@@ -152,7 +156,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-LIMITS] enqueue beyond maxQueuedPerService throws queue_full and counts a rejection', async () => {
-      const store = makeStore({ maxQueuedPerService: 2 });
+      const store = await makeStore({ maxQueuedPerService: 2 });
       await store.enqueue(job(), anyWorkers);
       await store.enqueue(job(), anyWorkers);
       await assert.rejects(store.enqueue(job(), anyWorkers), hasCode(ErrorCode.QueueFull));
@@ -162,7 +166,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-ANSWER] an answer reaches the ticket byte for byte', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       const ticket = await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
@@ -172,7 +176,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-ANSWER-ONCE] a second answer gets already_answered and changes nothing', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       const ticket = await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
@@ -186,12 +190,12 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-ANSWER] an unknown job id gets unknown_job', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       await assert.rejects(store.answer('nope', answer()), hasCode(ErrorCode.UnknownJob));
     });
 
     test('[P-CALLER-GONE-QUEUED] giving up on a queued job withdraws it: no worker ever sees it', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       const later = job();
       await store.enqueue(j, anyWorkers);
@@ -204,7 +208,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-CALLER-GONE-IN-FLIGHT] giving up on an in-flight job makes its answer caller_gone', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
@@ -216,7 +220,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('giving up after the answer arrived reports settled, so the caller takes it', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
@@ -225,7 +229,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-POLL-GONE] release puts an in-flight job back at the head of its queue', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const first = job();
       const second = job();
       await store.enqueue(first, anyWorkers);
@@ -237,7 +241,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('release tells watchWork: the job is there to take again', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const j = job();
       await store.enqueue(j, anyWorkers);
       const delivery = await claimed(store);
@@ -250,7 +254,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-SHUTDOWN] withdrawQueued withdraws queued jobs only, rejecting their tickets with the reason', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const held = job();
       const queued = job();
       await store.enqueue(held, anyWorkers);
@@ -269,7 +273,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-STATUS] stats count calls, answers and live jobs per service', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const a = job('a');
       await store.enqueue(a, anyWorkers);
       await store.enqueue(job('a'), anyWorkers);
@@ -288,7 +292,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-LEASE] an expired lease hands the job out again at the head, as the next attempt with a new id', async (t) => {
       const tick = mockClock(t);
-      const store = makeStore({ leaseMs: 20 });
+      const store = await makeStore({ leaseMs: 20 });
       const first = job();
       const ticket = await store.enqueue(first, anyWorkers);
       const lost = await claimed(store);
@@ -311,7 +315,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-LEASE] the store keeps no timer: a lapsed lease holds until reapExpired is called', async (t) => {
       const tick = mockClock(t);
-      const store = makeStore({ leaseMs: 20 });
+      const store = await makeStore({ leaseMs: 20 });
       await store.enqueue(job(), anyWorkers);
       const held = await claimed(store);
       tick(1000);
@@ -324,7 +328,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
     test('[P-HEARTBEAT] a heartbeat restarts the lease and resolves its new end', async (t) => {
       const tick = mockClock(t);
-      const store = makeStore({ leaseMs: 30 });
+      const store = await makeStore({ leaseMs: 30 });
       await store.enqueue(job(), anyWorkers);
       const held = await claimed(store);
       for (let i = 0; i < 4; i++) {
@@ -340,7 +344,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-ATTEMPTS] [P-FAIL] failures retry while attempts remain, then the ticket rejects with worker_failed', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       const ticket = await store.enqueue(job('svc', { maxAttempts: 2 }), anyWorkers);
       assert.equal(
         await store.fail((await claimed(store)).id, { message: 'a', retry: true }),
@@ -355,7 +359,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-NO-WORKERS] enqueue with requireWorkers refuses a service no worker was seen for', async () => {
-      const store = makeStore({ workerWindowMs: 1000 });
+      const store = await makeStore({ workerWindowMs: 1000 });
       await assert.rejects(
         store.enqueue(job(), { requireWorkers: true }),
         hasCode(ErrorCode.NoWorkers),
@@ -372,7 +376,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-TIMEOUT] workerLastSeenAt tells when a worker of the service last showed itself', async () => {
-      const store = makeStore();
+      const store = await makeStore();
       assert.equal(await store.workerLastSeenAt('svc'), undefined);
       const before = Date.now();
       await store.claimQueued('svc', any(1), 'w');
@@ -385,7 +389,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const key = (k: string, fingerprint = 'f1') => ({ key: k, fingerprint });
 
       test('[P-IDEMPOTENCY] begin is atomic per key: a second run with the key gets the first, and nothing begins', async () => {
-        const { results } = makeStore();
+        const { results } = await makeStore();
         assert.equal(
           await results.begin({ id: 'a', service: 's', idempotency: key('k') }),
           undefined,
@@ -400,7 +404,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       });
 
       test('[P-ASYNC] finish keeps the outcome, and tells the runs waiting for it', async () => {
-        const { results } = makeStore();
+        const { results } = await makeStore();
         await results.begin({ id: 'a', service: 's' });
         assert.equal((await results.get('a'))?.outcome, undefined);
         const waiting = results.ended('a');
@@ -414,7 +418,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       });
 
       test('[P-ASYNC] ended resolves undefined when its signal aborts first', async () => {
-        const { results } = makeStore();
+        const { results } = await makeStore();
         await results.begin({ id: 'a', service: 's' });
         const stop = new AbortController();
         const waiting = results.ended('a', stop.signal);
@@ -423,7 +427,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       });
 
       test('[P-IDEMPOTENCY] an answered run keeps its key; a failed one frees it, so a retry runs again', async () => {
-        const { results } = makeStore();
+        const { results } = await makeStore();
         await results.begin({ id: 'a', service: 's', idempotency: key('ok') });
         await results.finish('a', { answer: answer() });
         assert.equal(
@@ -439,7 +443,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       });
 
       test('[P-IDEMPOTENCY] discard forgets a run never queued, and its waiters hear why', async () => {
-        const { results } = makeStore();
+        const { results } = await makeStore();
         await results.begin({ id: 'a', service: 's', idempotency: key('k') });
         const waiting = results.ended('a');
         const refused = new HubError(ErrorCode.QueueFull, 'full');
@@ -454,7 +458,9 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
       test('[P-RESULTS] outcomes are kept for ttlMs, then forgotten with their keys', async (t) => {
         const tick = mockClock(t);
-        const { results } = makeStore({ results: { ...defaultStoreOptions.results, ttlMs: 1000 } });
+        const { results } = await makeStore({
+          results: { ...defaultStoreOptions.results, ttlMs: 1000 },
+        });
         await results.begin({ id: 'a', service: 's', idempotency: key('k') });
         await results.finish('a', { answer: answer() });
         tick(999);
@@ -469,7 +475,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
 
       test("[P-SHARES] past its own count cap a service drops its oldest outcomes, never another service's", async () => {
         const options = { ...defaultStoreOptions.results, maxResults: 10, maxResultsPerService: 2 };
-        const { results } = makeStore({ results: options });
+        const { results } = await makeStore({ results: options });
         await results.begin({ id: 'other', service: 'quiet' });
         await results.finish('other', { answer: answer() });
         for (const id of ['a', 'b', 'c']) {
@@ -484,7 +490,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     });
 
     test('[P-LIMITS] at maxServices an idle service is forgotten; if none is idle, too_many_services', async () => {
-      const store = makeStore({ maxServices: 2 });
+      const store = await makeStore({ maxServices: 2 });
       await store.enqueue(job('a'), anyWorkers);
       const idle = job('b');
       await store.enqueue(idle, anyWorkers);
