@@ -71,6 +71,11 @@ export function failureReply(error: unknown): Reply {
   return errorReply(error);
 }
 
+/** The refusal of a request body over `maxBytes`, on every channel. */
+export function payloadTooLarge(maxBytes: number): HubError {
+  return new HubError(ErrorCode.PayloadTooLarge, `the body is larger than ${maxBytes} bytes`);
+}
+
 /** 405 with `Allow`: a known path asked with a method it does not take. */
 export function methodNotAllowedReply(method: string, allowed: readonly string[]): Reply {
   const allow = allowed.join(', ');

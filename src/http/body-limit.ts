@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ErrorCode, HubError } from '../errors.js';
+import { payloadTooLarge } from '../exchange/error-status.js';
 import type { RequestHeaders } from '../exchange/request-headers.js';
 
 /** Checks a request's body size before its handler reads it; see `bodySizeCheck`. */
@@ -18,8 +18,7 @@ export type BodySizeCheck = (c: Context, headers: RequestHeaders) => Promise<voi
  * middleware: a middleware keeps one more suspended frame per parked call.
  */
 export function bodySizeCheck(maxBytes: number): BodySizeCheck {
-  const tooLarge = () =>
-    new HubError(ErrorCode.PayloadTooLarge, `the body is larger than ${maxBytes} bytes`);
+  const tooLarge = () => payloadTooLarge(maxBytes);
   const countingLimit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {

@@ -2,7 +2,7 @@ import type { Grant } from '../auth.js';
 import { Cancel } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { authorize } from '../exchange/authorize.js';
-import { errorReply, failureReply } from '../exchange/error-status.js';
+import { errorReply, failureReply, payloadTooLarge } from '../exchange/error-status.js';
 import { type ExchangeMatch, type ExchangeMatcher, isPlainTarget } from '../exchange/match.js';
 import { eachHeader, type Reply } from '../exchange/reply.js';
 import { binaryFrame, DASHBOARD_EVENTS_PATH, isJsonMediaType, WS_PATH } from '../protocol.js';
@@ -120,10 +120,7 @@ export class CallerSession {
       if (grant) await authorize(grant, exchange, request);
       const length = frame.body?.byteLength ?? 0;
       if (exchange.maxBodyBytes !== undefined && length > exchange.maxBodyBytes) {
-        throw new HubError(
-          ErrorCode.PayloadTooLarge,
-          `the body is larger than ${exchange.maxBodyBytes} bytes`,
-        );
+        throw payloadTooLarge(exchange.maxBodyBytes);
       }
       return await exchange.handle(request);
     } catch (error) {
