@@ -14,15 +14,7 @@ const DEFAULT_WORKER_WINDOW_MS = 10_000;
  */
 export function createHub(config: Config): Hub {
   const astrohub = config.compat === 'astrohub';
-  // The store reports hand-outs and retries to the hub's observers (metrics, logs).
-  let hub: Hub | undefined;
   const store = new MemoryStore({
-    events: {
-      jobTaken: (service, queuedMs) => hub?.observer.jobTaken(service, queuedMs),
-      jobRetried: (job, attempt, reason, outcome) =>
-        hub?.observer.jobRetried(job, attempt, reason, outcome),
-      handOutEnded: (deliveryId) => hub?.handOutEnded(deliveryId),
-    },
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,
     maxWorkersPerService: config.maxWorkersPerService,
@@ -39,12 +31,11 @@ export function createHub(config: Config): Hub {
     workerWindowMs: config.noWorkersMs > 0 ? config.noWorkersMs : DEFAULT_WORKER_WINDOW_MS,
     leaseAfterFirstHeartbeat: astrohub,
   });
-  hub = astrohub
+  return astrohub
     ? new Hub(store, {
         ...config,
         noWorkersMs: 0,
         serviceNamePattern: ASTROHUB_SERVICE_NAME_PATTERN,
       })
     : new Hub(store, config);
-  return hub;
 }

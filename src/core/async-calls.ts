@@ -3,11 +3,12 @@ import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, CallPayload, Outcome } from '../domain/job.js';
 import { ErrorCode, echoed, HubError } from '../errors.js';
-import type { JobStore } from '../store/job-store.js';
-import type { ResultStore, RunRecord } from '../store/result-store.js';
+import type { JobOutcome, JobStore, RunRecord } from '../store/job-store.js';
+import { noop } from '../util/noop.js';
 import { CallWait } from './call-wait.js';
 import type { Calls } from './calls.js';
 import type { CallInput } from './hub-types.js';
+import { hubOutcome, type OutcomeListener, type OutcomeListeners } from './outcomes.js';
 import type { Parking } from './parking.js';
 
 /** Where an async call's job is, or how it ended. */
@@ -18,22 +19,28 @@ export type JobResult =
 /**
  * Calls the hub waits for on its callers' behalf: `Prefer: respond-async` (the
  * caller asks for the outcome later) and `Idempotency-Key` (callers with the same
- * key share one job). Their outcomes and keys are kept in the store's
- * `ResultStore`.
+ * key share one job). The store keeps their outcomes and keys and ends a run
+ * with its job; waits for a run's end listen in the hub's one table of outcome
+ * listeners, whichever replica started it.
  */
 export class AsyncCalls {
   /** Callers waiting on a keyed job; they count as parked calls, and shutdown fails them. */
   readonly waiters = new Set<CallWait>();
   readonly #calls: Calls;
   readonly #parking: Parking;
-  readonly #store: Pick<JobStore, 'jobState' | 'results'>;
-  readonly #results: ResultStore;
+  readonly #store: Pick<JobStore, 'jobState' | 'run'>;
+  readonly #outcomes: OutcomeListeners;
 
-  constructor(calls: Calls, parking: Parking, store: Pick<JobStore, 'jobState' | 'results'>) {
+  constructor(
+    calls: Calls,
+    parking: Parking,
+    store: Pick<JobStore, 'jobState' | 'run'>,
+    outcomes: OutcomeListeners,
+  ) {
     this.#calls = calls;
     this.#parking = parking;
     this.#store = store;
-    this.#results = store.results;
+    this.#outcomes = outcomes;
   }
 
   /** Queues the job and resolves its id (that of the job already holding the key, if any). */
@@ -43,7 +50,7 @@ export class AsyncCalls {
 
   /** Where the job is or how it ended, after waiting up to `waitMs` for it to end. */
   async result(id: string, waitMs: number, signal: CancelSignal | undefined): Promise<JobResult> {
-    const run = await this.#results.get(id);
+    const run = await this.#store.run(id);
     if (!run) throw new HubError(ErrorCode.UnknownJob, `no job '${id}' is kept`);
     let outcome = run.outcome;
     if (!outcome && waitMs > 0 && !signal?.aborted) {
@@ -61,7 +68,7 @@ export class AsyncCalls {
     waitMs: number,
     signal: CancelSignal | undefined,
   ): Promise<JobResult> {
-    const run = await this.#results.get(id);
+    const run = await this.#store.run(id);
     if (!run) return { state: 'in_flight' };
     let outcome = run.outcome;
     if (!outcome && waitMs > 0 && !signal?.aborted) {
@@ -75,35 +82,35 @@ export class AsyncCalls {
   }
 
   /** Done with `outcome`; else where the live job is. */
-  async #stateOf(id: string, outcome: Outcome | undefined): Promise<JobResult> {
-    if (outcome) return { state: 'done', outcome };
+  async #stateOf(id: string, outcome: JobOutcome | undefined): Promise<JobResult> {
+    if (outcome) return { state: 'done', outcome: hubOutcome(outcome) };
     return { state: (await this.#store.jobState(id)) ?? 'in_flight' };
   }
 
   /** The service of a job whose outcome is kept. */
   async serviceOf(id: string): Promise<string | undefined> {
-    return (await this.#results.get(id))?.service;
+    return (await this.#store.run(id))?.service;
   }
 
   /** A call with an idempotency key: joins the job holding the key, or starts it. */
   async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
     const timeoutMs = this.#calls.timeoutOf(input.timeoutMs);
     const release = this.#parking.reserve(input.service);
-    let run: RunRecord;
-    try {
-      run = await this.#startRun(input);
-    } catch (error) {
-      release();
-      throw error;
-    }
     // This caller's own deadline and departure end its wait, never the job: other
     // callers with the same key may be waiting for it too.
     const wait = new CallWait(timeoutMs, signal);
     this.waiters.add(wait);
+    let runId: string | undefined;
     try {
-      wait.answerWith(this.#results.ended(run.id).then(answerOf));
+      const run = await this.#startRun(input);
+      runId = run.id;
+      this.#outcomes.listen(run.id, wait);
+      // It may have ended before this caller listened: the store keeps its outcome.
+      const kept = run.outcome ?? (await this.#store.run(run.id))?.outcome;
+      if (kept) wait.outcomeArrived(kept);
       return await wait.settled;
     } finally {
+      if (runId !== undefined) this.#outcomes.unlisten(runId, wait);
       wait.dispose();
       this.waiters.delete(wait);
       release();
@@ -120,34 +127,24 @@ export class AsyncCalls {
             key: `${input.idempotencyScope ?? ''}\n${input.service}\n${input.idempotencyKey}`,
             fingerprint: fingerprintOf(input.payload),
           };
-    // Atomic in the store: of two calls with one key, one begins and the other joins.
-    const existing = await this.#results.begin({ id, service: input.service, idempotency });
-    if (existing) {
-      if (existing.fingerprint !== idempotency?.fingerprint) {
+    let queued!: (joined: RunRecord | undefined) => void;
+    const whenQueued = new Promise<RunRecord | undefined>((resolve) => {
+      queued = resolve;
+    });
+    // Atomic in the store: of two calls with one key, one queues its job and the other joins.
+    const answer = this.#calls.run(input, undefined, id, { idempotency, queued });
+    // Its outcome reaches those who wait through the store; a job never queued throws here.
+    answer.catch(noop);
+    const joined = await Promise.race([whenQueued, answer.then(() => whenQueued)]);
+    if (joined) {
+      if (joined.fingerprint !== idempotency?.fingerprint) {
         throw new HubError(
           ErrorCode.IdempotencyKeyReused,
           `Idempotency-Key '${echoed(input.idempotencyKey ?? '')}' was used for a different request to '${input.service}'`,
         );
       }
-      return existing;
+      return joined;
     }
-    let enqueued!: () => void;
-    const queued = new Promise<void>((resolve) => {
-      enqueued = resolve;
-    });
-    const answer = this.#calls.run(input, undefined, id, enqueued);
-    const ended = answer.then(
-      (value): Outcome => ({ answer: value }),
-      (error: HubError): Outcome => ({ error }),
-    );
-    try {
-      await Promise.race([queued, answer]);
-    } catch (error) {
-      // Never queued: forgotten, and callers that joined it hear why.
-      await this.#results.discard(id, await ended);
-      throw error;
-    }
-    void ended.then((outcome) => this.#results.finish(id, outcome));
     return {
       id,
       service: input.service,
@@ -161,21 +158,43 @@ export class AsyncCalls {
     run: RunRecord,
     waitMs: number,
     signal: CancelSignal | undefined,
-  ): Promise<Outcome | undefined> {
+  ): Promise<JobOutcome | undefined> {
     const wait = this.#parking.park(run.service, waitMs, signal);
+    const listener = new OutcomeWait();
+    this.#outcomes.listen(run.id, listener);
     try {
-      return await this.#results.ended(run.id, wait.signal);
+      // It may have ended between the caller's look and this listen.
+      const kept = (await this.#store.run(run.id))?.outcome;
+      if (kept) return kept;
+      return await listener.until(wait.signal);
     } finally {
+      this.#outcomes.unlisten(run.id, listener);
       wait.end();
     }
   }
 }
 
-/** The answer of an outcome, or its error thrown. */
-function answerOf(outcome: Outcome | undefined): Answer {
-  if (!outcome) throw new HubError(ErrorCode.UnknownJob, "the job's outcome is no longer kept");
-  if ('answer' in outcome) return outcome.answer;
-  throw outcome.error;
+/** One wait for a run's outcome that a signal may end first (undefined then). */
+class OutcomeWait implements OutcomeListener {
+  #outcome: JobOutcome | undefined;
+  #tell: ((outcome: JobOutcome | undefined) => void) | undefined;
+
+  outcomeArrived(outcome: JobOutcome): void {
+    this.#outcome = outcome;
+    this.#tell?.(outcome);
+  }
+
+  until(signal: CancelSignal): Promise<JobOutcome | undefined> {
+    if (this.#outcome || signal.aborted) return Promise.resolve(this.#outcome);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(undefined);
+      this.#tell = (outcome) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
 
 /** What makes two calls "the same request" for an idempotency key: method, path, query and body. */

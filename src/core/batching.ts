@@ -49,7 +49,7 @@ export class Batching {
       ...(await this.#store.claimQueued(
         input.service,
         { count: max - 1, bytes: BATCH_COMPANION_BYTES },
-        input.workerId,
+        { workerId: input.workerId },
       )),
     ];
     if (signal?.aborted) {
@@ -76,21 +76,20 @@ export class Batching {
       this.#hub.checkTake(next.take);
       checkBatchSize(next.max);
     }
-    const outcomes: (HubError | undefined)[] = [];
-    for (const { id, answer } of answers) {
-      try {
-        await this.#hub.answer(id, answer);
-        outcomes.push(undefined);
-      } catch (error) {
-        if (!isHubError(error)) throw error;
-        outcomes.push(error);
-      }
-    }
-    if (!next) return { outcomes, jobs: [] };
-    const jobs = await this.#takeAfterAnswers(
-      () => this.takeBatch(next.take, next.max, signal),
-      [],
+    // All at once: each is its own transition, and a networked store gets them in one pipeline.
+    const outcomes = await Promise.all(
+      answers.map(({ id, answer }) =>
+        this.#hub.answer(id, answer).then(
+          () => undefined,
+          (error: unknown) => {
+            if (!isHubError(error)) throw error;
+            return error;
+          },
+        ),
+      ),
     );
+    if (!next) return { outcomes, jobs: [] };
+    const jobs = await this.takeAfterAnswers(() => this.takeBatch(next.take, next.max, signal), []);
     return { outcomes, jobs };
   }
 
@@ -99,28 +98,12 @@ export class Batching {
    * full) ends empty rather than failing the exchange and losing their outcomes.
    * The worker's next plain poll hears the error.
    */
-  async #takeAfterAnswers<T>(take: () => Promise<T>, empty: T): Promise<T> {
+  async takeAfterAnswers<T>(take: () => Promise<T>, empty: T): Promise<T> {
     try {
       return await take();
     } catch (error) {
       if (isHubError(error)) return empty;
       throw error;
     }
-  }
-
-  /**
-   * Answers a job, then takes the next one as `take` would: one exchange instead of
-   * two for a busy worker. `next` is checked before the answer is handed over, so a
-   * malformed request changes nothing.
-   */
-  async answerAndTake(
-    id: string,
-    answer: Answer,
-    next: TakeInput,
-    signal?: CancelSignal,
-  ): Promise<Delivery | undefined> {
-    this.#hub.checkTake(next);
-    await this.#hub.answer(id, answer);
-    return this.#takeAfterAnswers(() => this.#hub.take(next, signal), undefined);
   }
 }

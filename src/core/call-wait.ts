@@ -1,7 +1,9 @@
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer } from '../domain/job.js';
 import { ErrorCode, HubError } from '../errors.js';
+import type { JobOutcome } from '../store/job-store.js';
 import { noop } from '../util/noop.js';
+import type { OutcomeListener } from './outcomes.js';
 
 /** The error of a caller that went away: the client disconnected, or its signal aborted. */
 export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the caller went away');
@@ -14,8 +16,11 @@ export const cancelledError = () => new HubError(ErrorCode.Cancelled, 'the calle
  * TimeoutError up front on every call, which was 6 % of the hub's CPU in the
  * benchmark's profile, and a Promise.race costs more promises per parked call.
  */
-export class CallWait {
+export class CallWait implements OutcomeListener {
   readonly settled: Promise<Answer>;
+  /** The job's outcome once told, kept even when the wait has already failed. */
+  #outcome: JobOutcome | undefined;
+  #whenOutcome: ((outcome: JobOutcome) => void) | undefined;
   #resolve!: (answer: Answer) => void;
   #reject!: (reason: HubError) => void;
   readonly #timer: NodeJS.Timeout;
@@ -37,9 +42,23 @@ export class CallWait {
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** Settles the wait with the ticket's outcome once it arrives (unless it has failed first). */
-  answerWith(answer: Promise<Answer>): void {
-    answer.then(this.#resolve, this.#reject);
+  /** The store's word of how the job ended: settles the wait (unless it has failed first). */
+  outcomeArrived(outcome: JobOutcome): void {
+    this.#outcome = outcome;
+    this.#whenOutcome?.(outcome);
+    if ('answer' in outcome) this.#resolve(outcome.answer);
+    else this.#reject(new HubError(outcome.error.code, outcome.error.message));
+  }
+
+  /**
+   * The job's outcome, told or still on its way: a wait that failed first (a
+   * deadline racing the answer) still learns what the store decided.
+   */
+  outcome(): Promise<JobOutcome> {
+    if (this.#outcome) return Promise.resolve(this.#outcome);
+    return new Promise((resolve) => {
+      this.#whenOutcome = resolve;
+    });
   }
 
   /** Ends the wait with `reason`; later calls change nothing. */

@@ -2,12 +2,13 @@ import pTimeout from 'p-timeout';
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, Job } from '../domain/job.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
-import type { JobStore, Ticket } from '../store/job-store.js';
+import type { Idempotency, JobOutcome, JobStore, RunRecord } from '../store/job-store.js';
 import { Budget } from './budget.js';
 import { CallWait, cancelledError } from './call-wait.js';
 import type { CallInput, HubOptions } from './hub-types.js';
 import { checkMaxAttempts, checkTimeout } from './limits.js';
 import type { CallOutcome, HubObserver } from './observer.js';
+import type { OutcomeListeners } from './outcomes.js';
 import type { Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 
@@ -34,6 +35,19 @@ const OUTCOMES: Partial<Record<ErrorCode, CallOutcome>> = {
   [ErrorCode.Cancelled]: 'cancelled',
 };
 
+/** A call the hub runs on its callers' behalf: its outcome is kept (async, idempotent). */
+export interface AsRun {
+  readonly idempotency?: Idempotency | undefined;
+  /** Told once the job is queued, or with the run its idempotency key already leads to. */
+  queued(joined: RunRecord | undefined): void;
+}
+
+/**
+ * How long a call whose wait failed as its job ended waits for the store's word
+ * of that end: it is on its way through the feed (from another replica, at worst).
+ */
+const OUTCOME_IN_TRANSIT_MS = 5_000;
+
 export const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down');
 
 /**
@@ -43,6 +57,7 @@ export const shuttingDown = () => new HubError(ErrorCode.ShuttingDown, 'the hub 
  */
 export class Calls {
   readonly #store: JobStore;
+  readonly #outcomes: OutcomeListeners;
   readonly #parking: Parking;
   readonly #options: CallsOptions;
   /** Parked calls by job id; shutdown fails their waits. */
@@ -52,8 +67,14 @@ export class Calls {
   #closing = false;
   #onDrained: (() => void) | undefined;
 
-  constructor(store: JobStore, parking: Parking, options: CallsOptions) {
+  constructor(
+    store: JobStore,
+    outcomes: OutcomeListeners,
+    parking: Parking,
+    options: CallsOptions,
+  ) {
     this.#store = store;
+    this.#outcomes = outcomes;
     this.#parking = parking;
     this.#options = options;
     this.#bytes = new Budget({
@@ -79,15 +100,24 @@ export class Calls {
   }
 
   /**
-   * Queues a job under `id` and waits for its answer. `onEnqueued` runs once the
-   * job is queued (async calls answer their caller then).
+   * Queues a job under `id` and waits for its answer. `asRun` makes it a run
+   * whose outcome the store keeps; `asRun.queued` hears once it is queued (async
+   * calls answer their caller then), and with an idempotency key already in use
+   * nothing is queued: the call resolves undefined.
    */
+  run(input: CallInput, signal: CancelSignal | undefined, id: string): Promise<Answer>;
+  run(
+    input: CallInput,
+    signal: CancelSignal | undefined,
+    id: string,
+    asRun: AsRun,
+  ): Promise<Answer | undefined>;
   async run(
     input: CallInput,
     signal: CancelSignal | undefined,
     id: string,
-    onEnqueued?: () => void,
-  ): Promise<Answer> {
+    asRun?: AsRun,
+  ): Promise<Answer | undefined> {
     assertServiceName(input.service, this.#options.serviceNames);
     // Only a valid name reaches the observer: a hostile one must not become a label.
     const startedAt = Date.now();
@@ -101,7 +131,9 @@ export class Calls {
         ms: Date.now() - startedAt,
       });
     try {
-      const answer = await this.#run(input, signal, id, onEnqueued);
+      const answer = await this.#run(input, signal, id, asRun);
+      // Joined another run: no call of its own ended.
+      if (!answer) return undefined;
       ended(answer.status >= 500 ? 'worker_error' : 'answered', undefined);
       return answer;
     } catch (error) {
@@ -116,8 +148,8 @@ export class Calls {
     input: CallInput,
     signal: CancelSignal | undefined,
     id: string,
-    onEnqueued: (() => void) | undefined,
-  ): Promise<Answer> {
+    asRun: AsRun | undefined,
+  ): Promise<Answer | undefined> {
     const timeoutMs = this.timeoutOf(input.timeoutMs);
     const queueTimeoutMs =
       input.queueTimeoutMs === undefined
@@ -148,16 +180,19 @@ export class Calls {
     const wait = new CallWait(timeoutMs, signal);
     // Parked from before the enqueue, so the capacity check counts calls still being queued.
     this.#parked.set(job.id, wait);
+    // Listening before the enqueue: the outcome may come before the store's reply does.
+    this.#outcomes.listen(job.id, wait);
     let queueTimer: NodeJS.Timeout | undefined;
     try {
-      const ticket = await this.#store.enqueue(job, {
+      const enqueued = await this.#store.enqueue(job, {
         requireWorkers:
           this.#options.noWorkersMs > 0 &&
           !input.queueWithoutWorkers &&
           !this.#options.takesParked(input.service),
+        run: asRun && { idempotency: asRun.idempotency },
       });
-      wait.answerWith(ticket.answer);
-      onEnqueued?.();
+      asRun?.queued(enqueued?.joined);
+      if (enqueued) return undefined;
       if (queueTimeoutMs !== undefined) {
         queueTimer = setTimeout(
           () => void this.#withdrawIfQueued(job, queueTimeoutMs),
@@ -167,10 +202,11 @@ export class Calls {
       try {
         return await wait.settled;
       } catch (error) {
-        return await this.#afterFailedWait(job, ticket, error, timeoutMs);
+        return await this.#afterFailedWait(job, wait, error, timeoutMs);
       }
     } finally {
       clearTimeout(queueTimer);
+      this.#outcomes.unlisten(job.id, wait);
       wait.dispose();
       this.#parked.delete(job.id);
       releaseParked();
@@ -186,7 +222,7 @@ export class Calls {
    */
   async close(graceMs: number): Promise<void> {
     this.#closing = true;
-    // A withdrawn job's ticket rejects with shutting_down, which ends its call.
+    // A withdrawn job ends with shutting_down, which ends its call.
     for (const id of this.#parked.keys()) await this.#store.withdrawQueued(id, shuttingDown());
     if (this.#parked.size > 0) {
       const drained = new Promise<void>((resolve) => {
@@ -203,15 +239,15 @@ export class Calls {
    */
   async #afterFailedWait(
     job: Job,
-    ticket: Ticket,
+    wait: CallWait,
     error: unknown,
     timeoutMs: number,
   ): Promise<Answer> {
     const reason = callFailure(error);
-    // Anything else came from the ticket: the store has already ended the job.
+    // Anything else was the job's outcome: the store has already ended the job.
     if (!GIVE_UP_CODES.has(reason.code)) throw reason;
     const outcome = await this.#store.giveUp(job.id, reason);
-    if (outcome === 'settled') return await ticket.answer;
+    if (outcome === 'settled') return answerOf(await this.#outcomeOf(wait));
     if (reason.code === ErrorCode.Timeout) throw await this.#timeoutError(job, outcome, timeoutMs);
     throw reason;
   }
@@ -243,7 +279,18 @@ export class Calls {
     );
   }
 
-  /** A queue timeout: the ticket rejects with it, unless a worker took the job first. */
+  /** The outcome of a job the store says has ended: told, or on its way. */
+  async #outcomeOf(wait: CallWait): Promise<JobOutcome> {
+    return pTimeout(wait.outcome(), {
+      milliseconds: OUTCOME_IN_TRANSIT_MS,
+      message: new HubError(
+        ErrorCode.Internal,
+        'the job ended, but its outcome never reached this hub',
+      ),
+    });
+  }
+
+  /** A queue timeout: the job ends with it, unless a worker took it first. */
   async #withdrawIfQueued(job: Job, queueTimeoutMs: number): Promise<void> {
     const error = new HubError(
       ErrorCode.QueueTimeout,
@@ -251,6 +298,12 @@ export class Calls {
     );
     await this.#store.withdrawQueued(job.id, error);
   }
+}
+
+/** The answer of an outcome, or its error thrown as the hub's own. */
+function answerOf(outcome: JobOutcome): Answer {
+  if ('answer' in outcome) return outcome.answer;
+  throw new HubError(outcome.error.code, outcome.error.message);
 }
 
 /** Turns whatever ended a call's wait into the error its caller gets. */

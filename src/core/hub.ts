@@ -9,20 +9,29 @@ import {
   SERVICE_NAME_PATTERN,
   type ServiceFigure,
 } from '../protocol.js';
-import type { FailOutcome, JobStore, StoreServiceDetail } from '../store/job-store.js';
+import type {
+  FailOutcome,
+  JobStore,
+  StoreFeed,
+  StoreServiceDetail,
+  TakeLimits,
+  Taker,
+} from '../store/job-store.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
+import { deliveryGoneError, isGone } from './delivery-errors.js';
 import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
 import { LeaseReaper } from './lease-reaper.js';
 import { checkTimeout } from './limits.js';
 import type { HubObserver } from './observer.js';
+import { OutcomeListeners } from './outcomes.js';
 import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 import { WorkWaiters } from './work-waiters.js';
 
 /** A take's look at the queue when it cannot park: one job, whatever its size. */
-const TAKE_ONE = { count: 1, bytes: Number.POSITIVE_INFINITY } as const;
+const TAKE_ONE: TakeLimits = { count: 1, bytes: Number.POSITIVE_INFINITY };
 
 export type { JobResult } from './async-calls.js';
 export type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
@@ -65,7 +74,11 @@ export class Hub {
   readonly #reaper: LeaseReaper;
   /** This hub's parked takes, per service: the store says when work may be there. */
   readonly #waiters = new WorkWaiters();
+  /** Who waits for which job's outcome: the store's feed tells each one. */
+  readonly #outcomes = new OutcomeListeners();
   #closing = false;
+  /** Resolves once the store's feed is live: a server listens only then. */
+  readonly opened: Promise<void>;
   #closed: Promise<void> | undefined;
 
   constructor(store: JobStore, options: HubOptions) {
@@ -73,18 +86,27 @@ export class Hub {
     this.#options = options;
     this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
     this.#parking = new Parking(options);
-    this.#calls = new Calls(store, this.#parking, {
+    this.#calls = new Calls(store, this.#outcomes, this.#parking, {
       ...options,
       serviceNames: this.#serviceNames,
       observer: this.observer,
       // A take parked here is a worker present, however long it has waited.
       takesParked: (service) => this.#waiters.count(service) > 0,
     });
-    this.#async = new AsyncCalls(this.#calls, this.#parking, store);
+    this.#async = new AsyncCalls(this.#calls, this.#parking, store, this.#outcomes);
     this.#batching = new Batching(this, store);
     this.#reaper = new LeaseReaper((now) => store.reapExpired(now));
-    store.watchWork((service) => this.#waiters.notify(service));
+    this.opened = store.subscribe(this.#feed);
   }
+
+  /** What the store tells this hub, as plain data, after each transition. */
+  readonly #feed: StoreFeed = {
+    work: (service) => this.#waiters.notify(service),
+    ended: (jobId, outcome) => this.#outcomes.tell(jobId, outcome),
+    handOutEnded: (deliveryId) => this.handOutEnded(deliveryId),
+    taken: (service, queuedMs) => this.observer.jobTaken(service, queuedMs),
+    retried: (event) => this.observer.jobRetried(event),
+  };
 
   /**
    * Tells whoever `observe()` named how calls end and jobs are taken; the store
@@ -97,8 +119,8 @@ export class Hub {
     jobTaken: (service, queuedMs) => {
       for (const observer of this.#observers) observer.jobTaken(service, queuedMs);
     },
-    jobRetried: (job, attempt, reason, outcome) => {
-      for (const observer of this.#observers) observer.jobRetried(job, attempt, reason, outcome);
+    jobRetried: (event) => {
+      for (const observer of this.#observers) observer.jobRetried(event);
     },
   };
 
@@ -197,19 +219,24 @@ export class Hub {
     } catch (full) {
       // A hub or service full of parked calls ([P-LIMITS], [P-SHARES]) must still
       // hand them to the worker that would drain it: a job queued needs no parking.
-      const queued = await this.#takeOne(input);
+      const queued = await this.#takeOne(input, { workerId: input.workerId });
       if (!queued) throw full;
       return signal?.aborted ? this.#handBack(queued) : queued;
     }
+    // A take that finds nothing stays parked till then: a worker present, on any replica.
+    const taker: Taker = {
+      workerId: input.workerId,
+      parkedUntil: waitMs > 0 ? Date.now() + waitMs : undefined,
+    };
     try {
       // With no older take of the service waiting here ([P-FIFO]), a queued job is
       // taken at once, before the take joins the waiters: a busy service's case.
       const lookedFirst = this.#waiters.count(input.service) === 0;
       if (lookedFirst) {
-        const queued = await this.#takeOne(input);
+        const queued = await this.#takeOne(input, taker);
         if (queued) return signal?.aborted ? await this.#handBack(queued) : queued;
       }
-      return await this.#waitForWork(input, wait, lookedFirst, signal);
+      return await this.#waitForWork(input, taker, wait, lookedFirst, signal);
     } finally {
       wait.end();
     }
@@ -222,6 +249,7 @@ export class Hub {
    */
   async #waitForWork(
     input: TakeInput,
+    taker: Taker,
     wait: ParkedWait,
     lookedFirst: boolean,
     signal: CancelSignal | undefined,
@@ -229,7 +257,7 @@ export class Hub {
     const parked = this.#waiters.park(input.service, lookedFirst);
     try {
       while (await parked.woken(wait.signal)) {
-        const delivery = await this.#takeOne(input);
+        const delivery = await this.#takeOne(input, taker);
         if (!delivery) continue;
         if (signal?.aborted || wait.signal.aborted) return await this.#handBack(delivery);
         return delivery;
@@ -241,8 +269,8 @@ export class Hub {
   }
 
   /** One queued job of the service, leased from now; undefined when none is queued. */
-  async #takeOne(input: TakeInput): Promise<Delivery | undefined> {
-    const [delivery] = await this.#store.claimQueued(input.service, TAKE_ONE, input.workerId);
+  async #takeOne(input: TakeInput, taker: Taker): Promise<Delivery | undefined> {
+    const [delivery] = await this.#store.claimQueued(input.service, TAKE_ONE, taker);
     if (delivery) this.#leased(delivery);
     return delivery;
   }
@@ -279,45 +307,59 @@ export class Hub {
     return this.#batching.answerBatch(answers, next, signal);
   }
 
-  /** Answers a job, then takes the next one: one exchange instead of two; see `Batching#answerAndTake`. */
-  answerAndTake(
+  /**
+   * Answers a job and takes the next one, as one step of the store: one exchange,
+   * and one trip to a networked store, instead of two. When nothing is queued
+   * the take parks as `take` does. `next` is checked before the answer is handed
+   * over, so a malformed request changes nothing.
+   */
+  async answerAndTake(
     id: string,
     answer: Answer,
     next: TakeInput,
     signal?: CancelSignal,
   ): Promise<Delivery | undefined> {
-    return this.#batching.answerAndTake(id, answer, next, signal);
+    this.checkTake(next);
+    checkAnswer(answer);
+    if (this.#closing || this.#waiters.count(next.service) > 0) {
+      // Shutting down, or older takes wait here ([P-FIFO]): answer only, then take as `take` does.
+      await this.answer(id, answer);
+      return this.#batching.takeAfterAnswers(() => this.take(next, signal), undefined);
+    }
+    const taken = await this.#store.answerAndTake(id, answer, next.service, TAKE_ONE, {
+      workerId: next.workerId,
+    });
+    if (isGone(taken)) throw deliveryGoneError(id, taken);
+    const [delivery] = taken;
+    if (delivery) {
+      this.#leased(delivery);
+      return signal?.aborted ? this.#handBack(delivery) : delivery;
+    }
+    return this.#batching.takeAfterAnswers(() => this.take(next, signal), undefined);
   }
 
   /** Hands a worker's answer to the job's caller; `id` is the delivery's. */
   async answer(id: string, answer: Answer): Promise<void> {
-    if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
-      throw new HubError(
-        ErrorCode.InvalidStatus,
-        `answer status must be an integer from 200 to 599, got ${answer.status}`,
-      );
-    }
-    if (BODYLESS_STATUSES.has(answer.status) && answer.body.byteLength > 0) {
-      throw new HubError(
-        ErrorCode.InvalidStatus,
-        `status ${answer.status} cannot carry a body, but the answer has ${answer.body.byteLength} bytes`,
-      );
-    }
-    await this.#store.answer(id, answer);
+    checkAnswer(answer);
+    const gone = await this.#store.answer(id, answer);
+    if (gone) throw deliveryGoneError(id, gone);
   }
 
   /** Extends a delivery's lease; resolves its new end in epoch milliseconds. */
   async heartbeat(id: string): Promise<number> {
     const leaseUntil = await this.#store.heartbeat(id);
+    if (isGone(leaseUntil)) throw deliveryGoneError(id, leaseUntil);
     // AstroHub's workers get their first lease with their first heartbeat.
     this.#reaper.expectBy(leaseUntil);
     return leaseUntil;
   }
 
   /** A worker could not do a job: hand it on if it asks and attempts remain, else fail the call. */
-  fail(id: string, failure: Failure): Promise<FailOutcome> {
+  async fail(id: string, failure: Failure): Promise<FailOutcome> {
     const message = failure.message.slice(0, MAX_FAILURE_MESSAGE);
-    return this.#store.fail(id, { message, retry: failure.retry });
+    const outcome = await this.#store.fail(id, { message, retry: failure.retry });
+    if (isGone(outcome)) throw deliveryGoneError(id, outcome);
+    return outcome;
   }
 
   /**
@@ -411,5 +453,21 @@ export class Hub {
       fallback: this.#options.pollTimeoutMs,
       what: "the poll's wait (?timeout or Hub-Timeout)",
     });
+  }
+}
+
+/** An answer's status must be one HTTP allows, and a bodyless status must come without a body. */
+function checkAnswer(answer: Answer): void {
+  if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
+    throw new HubError(
+      ErrorCode.InvalidStatus,
+      `answer status must be an integer from 200 to 599, got ${answer.status}`,
+    );
+  }
+  if (BODYLESS_STATUSES.has(answer.status) && answer.body.byteLength > 0) {
+    throw new HubError(
+      ErrorCode.InvalidStatus,
+      `status ${answer.status} cannot carry a body, but the answer has ${answer.body.byteLength} bytes`,
+    );
   }
 }

@@ -3,7 +3,7 @@
  * each hand-out, each retry. Called on the hot path, so an observer must only
  * count or log: no I/O it waits for, no await.
  */
-import type { JobEvents } from '../store/job-store.js';
+import type { RetryEvent } from '../store/job-store.js';
 
 /** How a call ended, as its caller was told. */
 export type CallOutcome =
@@ -34,6 +34,10 @@ export interface CallEnd {
   readonly ms: number;
 }
 
-export interface HubObserver extends JobEvents {
+export interface HubObserver {
   callEnded(call: CallEnd): void;
+  /** A job was handed to a worker after waiting `queuedMs` in its queue (0: a worker was waiting). */
+  jobTaken(service: string, queuedMs: number): void;
+  /** A hand-out was lost (lease expired, retryable failure): retried, or its call failed. */
+  jobRetried(event: RetryEvent): void;
 }

@@ -1,7 +1,6 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
-import type { ResultStore, ResultStoreOptions } from './result-store.js';
 
 /**
  * An error as it crosses the store: its code and message, plain data that a
@@ -19,27 +18,33 @@ export type GiveUpOutcome =
   | 'withdrawn'
   /** A worker holds it; that worker's answer will now get `caller_gone`. */
   | 'abandoned'
-  /** It had already ended (answered, or failed for good): the ticket holds the outcome. */
+  /** It had already ended (answered, or failed for good): the feed tells its outcome. */
   | 'settled';
 
-/** Handed back by `enqueue`: the caller's side of the job. */
-export interface Ticket {
-  /**
-   * Settles once, when the job ends in the store: with the worker's answer, or
-   * rejecting with a `HubError` (`worker_failed`, or the reason it was given up or
-   * withdrawn with). Never rejects on its own for the caller's deadline: the core owns deadlines.
-   */
-  readonly answer: Promise<Answer>;
-}
+/**
+ * How a job ended, as plain data: the worker's answer, or the error its caller
+ * gets. A networked store sends it between replicas as it is.
+ */
+export type JobOutcome = { readonly answer: Answer } | { readonly error: ErrorData };
 
 export interface EnqueueOptions {
   /**
-   * Refuse with `no_workers` when no worker of the service holds a job or was
-   * seen within the store's worker window. (The hub, which keeps the parked
-   * takes, passes false while one of its own waits.)
+   * Refuse with `no_workers` when no worker of the service holds a job, was seen
+   * within the store's worker window, or is parked (a take that found nothing
+   * and said how long it waits).
    */
   readonly requireWorkers: boolean;
+  /**
+   * The job is a run: its outcome is kept after it ends, under the job's id
+   * (`Prefer: respond-async`, `Idempotency-Key`). With an idempotency key that
+   * already leads to a live or answered run, nothing is queued and that run is
+   * returned: the check and the enqueue are one step.
+   */
+  readonly run?: { readonly idempotency?: Idempotency | undefined } | undefined;
 }
+
+/** What `enqueue` did: queued the job, or found the run its idempotency key leads to. */
+export type EnqueueResult = { readonly joined: RunRecord } | undefined;
 
 /** What `fail` did with the job. */
 export type FailOutcome = 'retrying' | 'failed';
@@ -52,23 +57,37 @@ export interface WorkerSeen {
   readonly inFlight: number;
 }
 
+/** A hand-out lost and what became of its job, for logs. */
+export interface RetryEvent {
+  readonly service: string;
+  readonly jobId: string;
+  readonly flowId: string;
+  /** The attempt that was lost, from 1. */
+  readonly attempt: number;
+  readonly reason: string;
+  /** `retrying` when the job goes out again, `failed` when its call fails. */
+  readonly outcome: FailOutcome;
+}
+
 /**
- * What a store reports as it happens, for metrics and logs: each must only
- * count or log. The hub passes them on to its observers.
+ * What a store tells its owner, after each transition and as plain data: ids,
+ * service names, outcomes. A networked store carries it between replicas (one
+ * feed per replica); each replica is told what concerns it.
  */
-export interface JobEvents {
-  /** A job was handed to a worker after waiting `queuedMs` in its queue (0: a worker was waiting). */
-  jobTaken(service: string, queuedMs: number): void;
+export interface StoreFeed {
+  /** Work may be waiting for `service` (a job queued, put back or handed out again): every replica. */
+  work(service: string): void;
   /**
-   * A hand-out was lost (lease expired, retryable failure, closed socket):
-   * `retrying` when the job goes out again, `failed` when its call fails.
+   * A job ended, however: its outcome. The replica that queued it is told, and
+   * for a run (async, idempotent) every replica, since any may wait for it.
    */
-  jobRetried(job: Job, attempt: number, reason: string, outcome: FailOutcome): void;
-  /**
-   * A delivery ended, however (answered, failed, lease lost, withdrawn): whoever
-   * holds it, a WebSocket worker among them, can let its slot go.
-   */
-  handOutEnded?(deliveryId: string): void;
+  ended(jobId: string, outcome: JobOutcome): void;
+  /** A delivery ended, however: the replica that handed it out (a WebSocket worker lets its slot go). */
+  handOutEnded(deliveryId: string): void;
+  /** A job was handed out after waiting `queuedMs` in its queue: for metrics. */
+  taken(service: string, queuedMs: number): void;
+  /** A hand-out was lost (lease lapsed, retryable failure): for logs and metrics. */
+  retried(event: RetryEvent): void;
 }
 
 /** A service's figures as the store keeps them: all but the parked takes and sockets, which are the hub's own. */
@@ -81,61 +100,92 @@ export interface StoreServiceDetail extends Pick<ServiceStats, 'service' | 'queu
   readonly workers: readonly WorkerSeen[];
 }
 
+/** A take's limits: at most `count` jobs and `bytes` of bodies in all. */
+export interface TakeLimits {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** Who takes: the worker's id (anonymous when undefined), and until when it waits if it finds nothing. */
+export interface Taker {
+  readonly workerId?: string | undefined;
+  /**
+   * Epoch ms until which the worker stays parked when this take finds nothing:
+   * it counts as present for `requireWorkers` until then, whichever replica
+   * it is parked on.
+   */
+  readonly parkedUntil?: number | undefined;
+}
+
+/**
+ * What a refused request on a delivery finds: `unknown` for an id never seen or
+ * long forgotten, else how the delivery ended. The core words the error.
+ */
+export type DeliveryGone = 'unknown' | 'answered' | 'caller_gone' | 'lease_lost';
+
 /**
  * Where jobs live between a caller and a worker. The core owns validation,
- * deadlines and shutdown; a store owns the queues, the parked workers, the leases
- * and the state of each job, and must keep these promises (test/store/contract.ts
- * checks every one of them against every store):
+ * deadlines, parked requests, errors' wording and shutdown; a store owns the
+ * queues, the leases, the state of each job and the kept outcomes of runs, and
+ * must keep these promises (test/store/contract.ts checks every one of them
+ * against every store; test/store/memory-only.ts the memory store's own):
  *
+ * - Only plain data crosses it, both ways: jobs, ids, answers, `{code, message}`
+ *   errors. It holds no promise, signal or callback of the core's; what happens
+ *   comes out through the feed (`subscribe`), after the transition.
+ * - Each transition is atomic: two takes never get one job, a job is answered at
+ *   most once and only through its current delivery, even from two stores on one
+ *   backend (two replicas).
  * - FIFO per service: jobs are taken in the order they were enqueued. A job
  *   handed out again goes to the head of the queue.
- * - Takes never wait: the hub parks its polls itself (core/work-waiters.ts) and
- *   the store tells it, through `watchWork`, when work may be waiting for a
- *   service (a job queued or put back), after the change: a parked take then
- *   takes it, with no polling interval.
- * - Only plain data crosses the store's boundary in its take operations: no
- *   signals, no waiting.
+ * - Takes never wait: the core parks its polls, and the feed's `work` says when
+ *   to look again.
  * - Leases: a delivery not answered, heartbeated or failed within `leaseMs` is
- *   lost when the owner next calls `reapExpired`; the job is handed out again
- *   (attempt + 1) while attempts and time remain, otherwise its ticket rejects
- *   with `worker_failed`. The store keeps no timers: time is passed in.
- * - Each job is answered at most once, and only through its current delivery; the
- *   state of a finished delivery is remembered for a bounded time and count, so
- *   late answers get a precise error instead of `unknown_job`.
- * - Memory is bounded: a service with nothing queued, in flight or waiting
- *   keeps only its counters, and at most `maxServices` services are tracked.
+ *   lost when some owner next calls `reapExpired`; the job is handed out again
+ *   (attempt + 1) while attempts and time remain, otherwise it fails with
+ *   `worker_failed`. The store keeps no timers: time is passed in.
+ * - Runs: ending a job ends its run in the same step; outcomes are kept for
+ *   `results.ttlMs` within the count and byte caps; only answers keep their
+ *   idempotency key.
+ * - A finished delivery is remembered for a bounded time and count, so late
+ *   requests learn how it ended instead of `unknown`.
+ * - Memory is bounded: a service with nothing queued or in flight keeps only its
+ *   counters, and at most `maxServices` services are tracked.
  */
 export interface JobStore {
   /**
-   * The outcomes of async and idempotent calls and their idempotency keys: kept
-   * with the jobs, so that replicas sharing a store share them too.
+   * Starts telling `feed` what happens; resolves once the feed is live, so that
+   * nothing enqueued after it is missed. Called once, before any other method.
    */
-  readonly results: ResultStore;
+  subscribe(feed: StoreFeed): Promise<void>;
 
   /**
-   * Adds a job at the tail of its service's queue and tells `watchWork`. Throws
-   * `HubError` `queue_full`, `too_many_services` or `no_workers`.
+   * Adds a job at the tail of its service's queue (and begins its run), and the
+   * feed hears `work`. Throws `HubError` `queue_full`, `too_many_services` or
+   * `no_workers`.
    */
-  enqueue(job: Job, options: EnqueueOptions): Promise<Ticket>;
+  enqueue(job: Job, options: EnqueueOptions): Promise<EnqueueResult>;
 
   /**
-   * Names the one listener told, after each change that may have left work for
-   * a service (a job queued, put back or handed out again), that service's name.
+   * Takes jobs queued for `service`, oldest first: at most `limits.count`, and no
+   * more than `limits.bytes` of bodies in all (it stops at the first job that
+   * would pass it), in one step. Never waits. Counts the worker as seen, even
+   * when it takes nothing.
    */
-  watchWork(listener: (service: string) => void): void;
+  claimQueued(service: string, limits: TakeLimits, taker?: Taker): Promise<Delivery[]>;
 
   /**
-   * Takes jobs queued for `service`, oldest first, for the worker `workerId`: at
-   * most `limits.count` of them, and no more than `limits.bytes` of bodies in all
-   * (it stops at the first job that would pass it), in one step: two takes never
-   * get one job. Never waits. Counts the worker as seen, even when it takes
-   * nothing.
+   * Answers a delivery and takes for the same worker, in one step: a busy
+   * worker's answer carries its next poll. The answer is refused as `answer`
+   * refuses it, and then nothing is taken.
    */
-  claimQueued(
+  answerAndTake(
+    deliveryId: string,
+    answer: Answer,
     service: string,
-    limits: { readonly count: number; readonly bytes: number },
-    workerId?: string,
-  ): Promise<Delivery[]>;
+    limits: TakeLimits,
+    taker?: Taker,
+  ): Promise<Delivery[] | DeliveryGone>;
 
   /**
    * Puts a job whose worker never received this delivery back at the head of its
@@ -144,35 +194,35 @@ export interface JobStore {
    */
   release(deliveryId: string): Promise<boolean>;
 
-  /**
-   * Delivers a worker's answer to the job's caller. Throws `HubError` `unknown_job`,
-   * `already_answered`, `caller_gone` or `lease_lost`.
-   */
-  answer(deliveryId: string, answer: Answer): Promise<void>;
+  /** Ends the job with the worker's answer; or says how the delivery is gone. */
+  answer(deliveryId: string, answer: Answer): Promise<DeliveryGone | undefined>;
 
-  /** Extends the delivery's lease by `leaseMs`; resolves the new lease end (epoch ms). Throws as `answer` does. */
-  heartbeat(deliveryId: string): Promise<number>;
+  /** Extends the delivery's lease by `leaseMs`: its new end (epoch ms), or how the delivery is gone. */
+  heartbeat(deliveryId: string): Promise<number | DeliveryGone>;
 
-  /** A worker could not do the job: hand it out again if asked and allowed, else fail the call. Throws as `answer` does. */
-  fail(deliveryId: string, failure: Failure): Promise<FailOutcome>;
+  /** A worker could not do the job: hand it out again if asked and allowed, else fail the call. */
+  fail(deliveryId: string, failure: Failure): Promise<FailOutcome | DeliveryGone>;
 
   /**
    * The caller stopped waiting, with `reason` (`timeout`, `cancelled` or
-   * `shutting_down`, counted per service by its code; shutdown counts as rejected):
-   * withdraw the job if queued, otherwise mark it abandoned. The ticket rejects with
-   * a `HubError` of `reason`'s code and message.
+   * `shutting_down`, counted per service by its code; shutdown counts as
+   * rejected): withdraw the job if queued, otherwise mark it abandoned. The job
+   * ends with `reason` as its error.
    */
   giveUp(jobId: string, reason: ErrorData): Promise<GiveUpOutcome>;
 
   /**
-   * Withdraws the job only if it is still queued, rejecting its ticket with a
-   * `HubError` of `reason`'s code and message: shutdown turns queued jobs away this way while letting in-flight ones
-   * finish, and so does a caller's queue timeout. Returns true if it was withdrawn.
+   * Withdraws the job only if it is still queued, ending it with `reason`:
+   * shutdown turns queued jobs away this way while letting in-flight ones finish,
+   * and so does a caller's queue timeout. Returns true if it was withdrawn.
    */
   withdrawQueued(jobId: string, reason: ErrorData): Promise<boolean>;
 
   /** Whether a live job is waiting for a worker or held by one; undefined once it has ended. */
   jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined>;
+
+  /** A run, live or finished; undefined once forgotten (or never known). */
+  run(id: string): Promise<RunRecord | undefined>;
 
   /**
    * When a worker of the service last polled, answered, heartbeated or failed a
@@ -190,15 +240,14 @@ export interface JobStore {
   services(): Promise<StoreServiceDetail[]>;
 
   /**
-   * Ends the deliveries whose leases ran out by `now` (epoch ms), as a lost
-   * delivery ends: handed out again while attempts and time remain, else failed.
-   * Resolves when the next lease held ends, or undefined when none is held: the
-   * hub calls again then (core/lease-reaper.ts). A store keeps no timer of its
-   * own, so a networked one can keep this contract too.
+   * Ends what ran out by `now` (epoch ms): deliveries whose leases lapsed, as a
+   * lost delivery ends (handed out again while attempts and time remain, else
+   * failed). Resolves when the next lease held ends, or undefined when none is
+   * held: the core calls again then (core/lease-reaper.ts).
    */
   reapExpired(now: number): Promise<number | undefined>;
 
-  /** Lets go of what the store holds open; jobs still held are left as they are. */
+  /** Lets go of what the store holds open (connections); jobs are left as they are. */
   close(): Promise<void>;
 }
 
@@ -229,6 +278,45 @@ export interface StoreOptions {
    * never handed out again behind a slow worker's back. @default false
    */
   readonly leaseAfterFirstHeartbeat?: boolean;
-  /** Told of hand-outs and retries as they happen (metrics, logs). */
-  readonly events?: JobEvents | undefined;
+}
+
+/** A job the hub waits for on its callers' behalf: an async call, or a call with an idempotency key. */
+export interface RunRecord {
+  readonly id: string;
+  readonly service: string;
+  /** For a run with an idempotency key: a digest of the request it was made with. */
+  readonly fingerprint: string | undefined;
+  /** How it ended; undefined while its job is queued or in flight. */
+  readonly outcome: JobOutcome | undefined;
+}
+
+/** An idempotent run's key (scoped by the core) and a digest of its request. */
+export interface Idempotency {
+  readonly key: string;
+  readonly fingerprint: string;
+}
+
+/** A run to begin: its job id, its service, and for idempotent calls its key. */
+export interface NewRun {
+  readonly id: string;
+  readonly service: string;
+  readonly idempotency?: Idempotency | undefined;
+}
+
+/**
+ * How long, and how many, outcomes of runs (async and idempotent calls) a store
+ * keeps ([P-ASYNC], [P-IDEMPOTENCY], [P-RESULTS]): in all and per service, a
+ * service dropping its own oldest first.
+ */
+export interface ResultStoreOptions {
+  /** How long a finished run's outcome is kept. */
+  readonly ttlMs: number;
+  /** Finished runs kept at most; the oldest go first. */
+  readonly maxResults: number;
+  /** Bytes of answers kept at most; the oldest go first. */
+  readonly maxBytes: number;
+  /** Finished runs one service may keep; its own oldest go first. */
+  readonly maxResultsPerService: number;
+  /** Bytes of answers one service may keep; its own oldest go first. */
+  readonly maxBytesPerService: number;
 }

@@ -1,14 +1,11 @@
-import type { CancelSignal } from '../domain/cancel.js';
-import type { Answer, Outcome } from '../domain/job.js';
+import type { Answer } from '../domain/job.js';
 import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
-import type { NewRun, ResultStore, ResultStoreOptions, RunRecord } from './result-store.js';
+import type { JobOutcome, NewRun, ResultStoreOptions, RunRecord } from './job-store.js';
 
 interface MemoryRun extends RunRecord {
   /** The idempotency key as indexed, if any. */
   readonly key: string | undefined;
-  outcome: Outcome | undefined;
-  /** Told the outcome when the run ends; made on the first wait. */
-  waiters: Set<(outcome: Outcome) => void> | undefined;
+  outcome: JobOutcome | undefined;
 }
 
 interface Finished {
@@ -27,14 +24,14 @@ interface ServiceShare {
 }
 
 /**
- * The in-memory `ResultStore`. Unfinished runs are parked calls, bounded by
+ * The memory store's runs and their kept outcomes ([P-ASYNC], [P-IDEMPOTENCY]). Unfinished runs are parked calls, bounded by
  * `HUB_MAX_PARKED`; finished ones are bounded by count, bytes and age, in all and
  * per service, so one busy service evicts its own outcomes, never another's.
  * Every finished run lives equally long, so the queue in finishing order is also
  * the queue in expiry order: expired and excess runs leave from its head, with no
  * timer and no scan.
  */
-export class MemoryResultStore implements ResultStore {
+export class MemoryResults {
   readonly #options: ResultStoreOptions;
   readonly #runs = new Map<string, MemoryRun>();
   readonly #byKey = new Map<string, MemoryRun>();
@@ -46,11 +43,12 @@ export class MemoryResultStore implements ResultStore {
     this.#options = options;
   }
 
-  async begin({ id, service, idempotency }: NewRun): Promise<RunRecord | undefined> {
+  /** Begins `run`, unless its key leads to a live or answered run: that run is returned. */
+  begin({ id, service, idempotency }: NewRun): RunRecord | undefined {
     this.#dropExpired();
     if (idempotency) {
       const existing = this.#byKey.get(idempotency.key);
-      if (existing) return existing;
+      if (existing) return recordOf(existing);
     }
     const run: MemoryRun = {
       id,
@@ -58,53 +56,31 @@ export class MemoryResultStore implements ResultStore {
       key: idempotency?.key,
       fingerprint: idempotency?.fingerprint,
       outcome: undefined,
-      waiters: undefined,
     };
     this.#runs.set(id, run);
     if (run.key !== undefined) this.#byKey.set(run.key, run);
     return undefined;
   }
 
-  async get(id: string): Promise<RunRecord | undefined> {
+  get(id: string): RunRecord | undefined {
     this.#dropExpired();
-    return this.#runs.get(id);
-  }
-
-  ended(id: string, signal?: CancelSignal): Promise<Outcome | undefined> {
     const run = this.#runs.get(id);
-    if (!run) return Promise.resolve(undefined);
-    if (run.outcome) return Promise.resolve(run.outcome);
-    if (signal?.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      run.waiters ??= new Set();
-      const waiters = run.waiters;
-      const onAbort = () => {
-        waiters.delete(tell);
-        resolve(undefined);
-      };
-      const tell = (outcome: Outcome) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(outcome);
-      };
-      waiters.add(tell);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return run && recordOf(run);
   }
 
-  async discard(id: string, outcome: Outcome): Promise<void> {
+  /** Forgets a run whose job was never queued. */
+  forget(id: string): void {
     const run = this.#runs.get(id);
     if (!run) return;
     this.#runs.delete(id);
     if (run.key !== undefined && this.#byKey.get(run.key) === run) this.#byKey.delete(run.key);
-    tellWaiters(run, outcome);
   }
 
-  async finish(id: string, result: Outcome): Promise<void> {
+  finish(id: string, result: JobOutcome): void {
     const run = this.#runs.get(id);
     if (!run || run.outcome) return;
     const outcome = 'answer' in result ? { answer: keepable(result.answer) } : result;
     run.outcome = outcome;
-    tellWaiters(run, outcome);
     // A retry after a hub-side failure (timeout, worker_failed, ...) should run the
     // work again, so only answers stay bound to their key.
     if ('error' in outcome && run.key !== undefined && this.#byKey.get(run.key) === run) {
@@ -173,10 +149,9 @@ export class MemoryResultStore implements ResultStore {
   }
 }
 
-function tellWaiters(run: MemoryRun, outcome: Outcome): void {
-  const waiters = run.waiters;
-  run.waiters = undefined;
-  if (waiters) for (const tell of waiters) tell(outcome);
+/** A run as the contract hands it out: a copy, without the index's key. */
+function recordOf({ id, service, fingerprint, outcome }: MemoryRun): RunRecord {
+  return { id, service, fingerprint, outcome };
 }
 
 /**

@@ -1,23 +1,30 @@
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
-import { ErrorCode, HubError } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import { SERVICE_COUNTERS, type ServiceCounter } from '../protocol.js';
 import { LinkedQueue, type QueueNode } from '../util/linked-queue.js';
 import { noop } from '../util/noop.js';
 import { FinishedJobs, type FinishedState } from './finished-jobs.js';
 import type {
+  DeliveryGone,
   EnqueueOptions,
+  EnqueueResult,
   ErrorData,
   FailOutcome,
   GiveUpOutcome,
+  JobOutcome,
   JobStore,
+  RunRecord,
+  StoreFeed,
   StoreOptions,
   StoreServiceDetail,
   StoreStats,
-  Ticket,
+  TakeLimits,
+  Taker,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
-import { MemoryResultStore } from './memory-results.js';
+import { MemoryResults } from './memory-results.js';
+import { refusals } from './refusals.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
 /** A memory store's options: the settings every store takes (job-store.ts). */
@@ -36,8 +43,8 @@ interface HandOut {
 interface JobRecord {
   readonly job: Job;
   readonly service: ServiceState;
-  readonly resolve: (answer: Answer) => void;
-  readonly reject: (reason: Error) => void;
+  /** Its outcome is kept after it ends: an async or idempotent call. */
+  readonly isRun: boolean;
   /** Set while the job is queued. */
   queued: QueueNode<JobRecord> | undefined;
   /** When it was (last) queued, for the age of the oldest queued job. */
@@ -52,6 +59,8 @@ class ServiceState {
   readonly queue = new LinkedQueue<JobRecord>();
   readonly workers: WorkerTable;
   inFlight = 0;
+  /** Until when a take that found nothing waits: a worker is present until then. */
+  parkedUntil = 0;
   readonly counts: Record<ServiceCounter, number> = zeroCounts();
 
   constructor(
@@ -79,10 +88,19 @@ function countGiveUp(service: ServiceState, reason: ErrorData): void {
   else service.counts.rejected++;
 }
 
+/** Tells nobody: the feed of a store nobody has subscribed to yet. */
+const UNHEARD: StoreFeed = {
+  work: noop,
+  ended: noop,
+  handOutEnded: noop,
+  taken: noop,
+  retried: noop,
+};
+
 /** The embedded, single-process store: everything lives in this process's memory. */
 export class MemoryStore implements JobStore {
-  readonly results: MemoryResultStore;
   readonly #options: MemoryStoreOptions;
+  readonly #results: MemoryResults;
   readonly #services = new Map<string, ServiceState>();
   /** Live jobs by job id: queued or held. */
   readonly #jobs = new Map<string, JobRecord>();
@@ -91,11 +109,11 @@ export class MemoryStore implements JobStore {
   readonly #finished: FinishedJobs;
   readonly #leases: Leases<JobRecord>;
   readonly #startedAt = Date.now();
-  #workListener: (service: string) => void = noop;
+  #feed: StoreFeed = UNHEARD;
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
-    this.results = new MemoryResultStore(options.results);
+    this.#results = new MemoryResults(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,
       maxEntries: options.maxFinishedJobs,
@@ -103,30 +121,37 @@ export class MemoryStore implements JobStore {
     this.#leases = new Leases(options.leaseMs);
   }
 
-  async enqueue(job: Job, options: EnqueueOptions): Promise<Ticket> {
+  async subscribe(feed: StoreFeed): Promise<void> {
+    this.#feed = feed;
+  }
+
+  async enqueue(job: Job, options: EnqueueOptions): Promise<EnqueueResult> {
+    if (options.run) {
+      const joined = this.#results.begin({ id: job.id, service: job.service, ...options.run });
+      if (joined) return { joined };
+    }
+    try {
+      this.#admit(job, options);
+    } catch (refused) {
+      this.#results.forget(job.id);
+      throw refused;
+    }
+    return undefined;
+  }
+
+  /** Queues a job the checks let in, or throws the refusal. */
+  #admit(job: Job, options: EnqueueOptions): void {
     // Checked before the service is looked up, so refused calls to made-up names leave no state behind.
     if (options.requireWorkers) this.#checkWorkers(job.service);
     const service = this.#service(job.service);
     if (service.queue.size >= this.#options.maxQueuedPerService) {
       service.counts.rejected++;
-      throw new HubError(
-        ErrorCode.QueueFull,
-        `service '${job.service}' already has ${service.queue.size} queued jobs`,
-      );
+      throw refusals.queueFull(job.service, service.queue.size);
     }
-    let resolve!: (answer: Answer) => void;
-    let reject!: (reason: Error) => void;
-    const answer = new Promise<Answer>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // A ticket whose caller has already gone may reject with nobody listening.
-    answer.catch(noop);
     const record: JobRecord = {
       job,
       service,
-      resolve,
-      reject,
+      isRun: options.run !== undefined,
       queued: undefined,
       queuedAt: 0,
       handOut: undefined,
@@ -135,20 +160,15 @@ export class MemoryStore implements JobStore {
     this.#jobs.set(job.id, record);
     service.counts.calls++;
     this.#queue(record, 'tail');
-    return { answer };
   }
 
-  watchWork(listener: (service: string) => void): void {
-    this.#workListener = listener;
+  async claimQueued(serviceName: string, limits: TakeLimits, taker?: Taker): Promise<Delivery[]> {
+    return this.#take(serviceName, limits, taker);
   }
 
-  async claimQueued(
-    serviceName: string,
-    limits: { readonly count: number; readonly bytes: number },
-    workerId = ANONYMOUS_WORKER,
-  ): Promise<Delivery[]> {
+  #take(serviceName: string, limits: TakeLimits, taker: Taker | undefined): Delivery[] {
     const service = this.#service(serviceName);
-    const worker = service.workers.see(workerId, Date.now());
+    const worker = service.workers.see(taker?.workerId ?? ANONYMOUS_WORKER, Date.now());
     const deliveries: Delivery[] = [];
     let bytes = 0;
     while (deliveries.length < limits.count) {
@@ -159,7 +179,21 @@ export class MemoryStore implements JobStore {
       service.queue.shift();
       deliveries.push(this.#handOut(next, worker));
     }
+    if (deliveries.length === 0 && taker?.parkedUntil !== undefined) {
+      service.parkedUntil = Math.max(service.parkedUntil, taker.parkedUntil);
+    }
     return deliveries;
+  }
+
+  async answerAndTake(
+    deliveryId: string,
+    answer: Answer,
+    service: string,
+    limits: TakeLimits,
+    taker?: Taker,
+  ): Promise<Delivery[] | DeliveryGone> {
+    const gone = this.#answer(deliveryId, answer);
+    return gone ?? this.#take(service, limits, taker);
   }
 
   async release(deliveryId: string): Promise<boolean> {
@@ -172,15 +206,21 @@ export class MemoryStore implements JobStore {
     return true;
   }
 
-  async answer(deliveryId: string, answer: Answer): Promise<void> {
-    const record = this.#held(deliveryId);
-    this.#finish(record, 'answered');
-    record.service.counts.answered++;
-    record.resolve(answer);
+  async answer(deliveryId: string, answer: Answer): Promise<DeliveryGone | undefined> {
+    return this.#answer(deliveryId, answer);
   }
 
-  async heartbeat(deliveryId: string): Promise<number> {
+  #answer(deliveryId: string, answer: Answer): DeliveryGone | undefined {
     const record = this.#held(deliveryId);
+    if (!record) return this.#gone(deliveryId);
+    record.service.counts.answered++;
+    this.#end(record, 'answered', { answer });
+    return undefined;
+  }
+
+  async heartbeat(deliveryId: string): Promise<number | DeliveryGone> {
+    const record = this.#held(deliveryId);
+    if (!record) return this.#gone(deliveryId);
     // biome-ignore lint/style/noNonNullAssertion: #held returns only records with a hand-out
     const handOut = record.handOut!;
     if (handOut.lease) return this.#leases.renew(handOut.lease);
@@ -188,8 +228,9 @@ export class MemoryStore implements JobStore {
     return handOut.lease.value.expiresAt;
   }
 
-  async fail(deliveryId: string, failure: Failure): Promise<FailOutcome> {
+  async fail(deliveryId: string, failure: Failure): Promise<FailOutcome | DeliveryGone> {
     const record = this.#held(deliveryId);
+    if (!record) return this.#gone(deliveryId);
     if (failure.retry) return this.#retryOrFail(record, failure.message);
     this.#failFinally(record, failure.message);
     return 'failed';
@@ -199,19 +240,21 @@ export class MemoryStore implements JobStore {
     const record = this.#jobs.get(jobId);
     if (!record) return 'settled';
     const wasQueued = record.queued !== undefined;
-    this.#finish(record, 'caller_gone');
     countGiveUp(record.service, reason);
-    record.reject(new HubError(reason.code, reason.message));
+    this.#end(record, 'caller_gone', { error: { code: reason.code, message: reason.message } });
     return wasQueued ? 'withdrawn' : 'abandoned';
   }
 
   async withdrawQueued(jobId: string, reason: ErrorData): Promise<boolean> {
     const record = this.#jobs.get(jobId);
     if (!record?.queued) return false;
-    this.#finish(record, 'caller_gone');
     record.service.counts.rejected++;
-    record.reject(new HubError(reason.code, reason.message));
+    this.#end(record, 'caller_gone', { error: { code: reason.code, message: reason.message } });
     return true;
+  }
+
+  async run(id: string): Promise<RunRecord | undefined> {
+    return this.#results.get(id);
   }
 
   async jobState(jobId: string): Promise<'queued' | 'in_flight' | undefined> {
@@ -259,13 +302,17 @@ export class MemoryStore implements JobStore {
 
   async close(): Promise<void> {}
 
-  /** The record a current delivery holds, or the precise error for one that is not current. */
-  #held(deliveryId: string): JobRecord {
+  /** The record a current delivery holds, counting its worker as seen; undefined when not current. */
+  #held(deliveryId: string): JobRecord | undefined {
     const record = this.#deliveries.get(deliveryId);
-    if (!record) throw this.#finishedError(deliveryId);
     // biome-ignore lint/style/noNonNullAssertion: every record in #deliveries has a hand-out
-    record.service.workers.see(record.handOut!.worker.id, Date.now());
+    if (record) record.service.workers.see(record.handOut!.worker.id, Date.now());
     return record;
+  }
+
+  /** How a delivery that is not current ended, as far as it is remembered. */
+  #gone(deliveryId: string): DeliveryGone {
+    return this.#finished.get(deliveryId) ?? 'unknown';
   }
 
   /** Queues the job at the given end, and says there is work for its service. */
@@ -273,13 +320,13 @@ export class MemoryStore implements JobStore {
     const queue = record.service.queue;
     record.queued = end === 'tail' ? queue.push(record) : queue.unshift(record);
     record.queuedAt = Date.now();
-    this.#workListener(record.service.name);
+    this.#feed.work(record.service.name);
   }
 
   #handOut(record: JobRecord, worker: WorkerEntry): Delivery {
     const id = nanoid();
     const queuedMs = record.queued ? Date.now() - record.queuedAt : 0;
-    this.#options.events?.jobTaken(record.job.service, queuedMs);
+    this.#feed.taken(record.job.service, queuedMs);
     record.queued = undefined;
     record.attempts++;
     const lease = this.#options.leaseAfterFirstHeartbeat ? undefined : this.#leases.grant(record);
@@ -301,25 +348,42 @@ export class MemoryStore implements JobStore {
     record.service.inFlight--;
     record.handOut = undefined;
     if (state) this.#finished.add(handOut.id, state);
-    this.#options.events?.handOutEnded?.(handOut.id);
+    this.#feed.handOutEnded(handOut.id);
   }
 
-  /** Takes a job out of the live tables, wherever it was. */
-  #finish(record: JobRecord, state: FinishedState): void {
+  /**
+   * Ends a job, wherever it was: out of the live tables, its run finished in
+   * the same step, and its outcome told.
+   */
+  #end(record: JobRecord, state: FinishedState, outcome: JobOutcome): void {
     this.#jobs.delete(record.job.id);
     if (record.queued) record.service.queue.remove(record.queued);
     record.queued = undefined;
     this.#endHandOut(record, state);
+    if (record.isRun) this.#results.finish(record.job.id, outcome);
+    this.#feed.ended(record.job.id, outcome);
+  }
+
+  #retried(record: JobRecord, reason: string, outcome: FailOutcome): void {
+    const { job } = record;
+    this.#feed.retried({
+      service: job.service,
+      jobId: job.id,
+      flowId: job.payload.flowId,
+      attempt: record.attempts,
+      reason,
+      outcome,
+    });
   }
 
   /** Hands the job out again while attempts and time remain; otherwise the call fails with `message`. */
   #retryOrFail(record: JobRecord, message: string): FailOutcome {
     if (record.attempts >= record.job.maxAttempts || Date.now() >= record.job.deadline) {
-      this.#options.events?.jobRetried(record.job, record.attempts, message, 'failed');
+      this.#retried(record, message, 'failed');
       this.#failFinally(record, message);
       return 'failed';
     }
-    this.#options.events?.jobRetried(record.job, record.attempts, message, 'retrying');
+    this.#retried(record, message, 'retrying');
     this.#endHandOut(record, 'lease_lost');
     record.service.counts.redelivered++;
     this.#queue(record, 'head');
@@ -327,9 +391,8 @@ export class MemoryStore implements JobStore {
   }
 
   #failFinally(record: JobRecord, message: string): void {
-    this.#finish(record, 'lease_lost');
     record.service.counts.failed++;
-    record.reject(new HubError(ErrorCode.WorkerFailed, message));
+    this.#end(record, 'lease_lost', { error: { code: ErrorCode.WorkerFailed, message } });
   }
 
   #leaseExpired(record: JobRecord): void {
@@ -341,31 +404,11 @@ export class MemoryStore implements JobStore {
 
   #checkWorkers(name: string): void {
     const service = this.#services.get(name);
-    if (service && service.inFlight > 0) return;
     const now = Date.now();
+    if (service && (service.inFlight > 0 || service.parkedUntil > now)) return;
     const lastSeenAt = service?.workers.lastSeenAt ?? 0;
     if (lastSeenAt > 0 && now - lastSeenAt <= this.#options.workerWindowMs) return;
-    const why =
-      lastSeenAt > 0
-        ? `no worker of '${name}' has been seen for ${now - lastSeenAt} ms`
-        : `no worker of '${name}' has been seen since the hub started ${now - this.#startedAt} ms ago`;
-    throw new HubError(ErrorCode.NoWorkers, why);
-  }
-
-  #finishedError(id: string): HubError {
-    switch (this.#finished.get(id)) {
-      case 'answered':
-        return new HubError(ErrorCode.AlreadyAnswered, `job '${id}' was already answered`);
-      case 'caller_gone':
-        return new HubError(ErrorCode.CallerGone, `the caller of job '${id}' is no longer waiting`);
-      case 'lease_lost':
-        return new HubError(
-          ErrorCode.LeaseLost,
-          `job '${id}' is no longer yours: its lease expired or a failure was reported, and it was handed on or failed`,
-        );
-      default:
-        return new HubError(ErrorCode.UnknownJob, `no job '${id}' is in flight`);
-    }
+    throw refusals.noWorkers(name, now, lastSeenAt, this.#startedAt);
   }
 
   #service(name: string): ServiceState {
@@ -392,9 +435,6 @@ export class MemoryStore implements JobStore {
         return;
       }
     }
-    throw new HubError(
-      ErrorCode.TooManyServices,
-      `cannot track service '${newName}': ${this.#services.size} services are busy`,
-    );
+    throw refusals.tooManyServices(newName, this.#services.size);
   }
 }

@@ -1,7 +1,6 @@
 import type { CallEnd, HubObserver } from '../core/observer.js';
-import type { Job } from '../domain/job.js';
 import { log } from '../log.js';
-import type { FailOutcome } from '../store/job-store.js';
+import type { RetryEvent } from '../store/job-store.js';
 
 /**
  * The log lines about jobs (docs/logs.md), each with its job id and flow id,
@@ -18,8 +17,8 @@ export class JobLog implements HubObserver {
 
   jobTaken(): void {}
 
-  jobRetried(job: Job, attempt: number, reason: string, outcome: FailOutcome): void {
-    const fields = { service: job.service, jobId: job.id, flowId: job.payload.flowId, attempt };
+  jobRetried({ service, jobId, flowId, attempt, reason, outcome }: RetryEvent): void {
+    const fields = { service, jobId, flowId, attempt };
     if (outcome === 'retrying') log.info({ ...fields, reason }, 'job handed out again');
     else log.warn({ ...fields, reason }, 'job failed: no attempts or time left');
   }
