@@ -432,6 +432,30 @@ export const STRING_OPTIONS = [
     parse: parseCompat,
   }),
   stringOption({
+    key: 'store',
+    env: 'HUB_STORE',
+    flag: 'store',
+    default: 'memory',
+    help: '`memory` (one process) or `redis` (any number of replicas sharing `REDIS_URL`; docs/scale-out.md)',
+    parse: parseStore,
+  }),
+  stringOption({
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: 'redis-url',
+    default: 'redis://127.0.0.1:6379',
+    help: 'the Redis of `HUB_STORE=redis`: `redis://[user:password@]host:port[/db]`',
+    parse: parseRedisUrl,
+  }),
+  stringOption({
+    key: 'redisPrefix',
+    env: 'HUB_REDIS_PREFIX',
+    flag: 'redis-prefix',
+    default: 'switchboard',
+    help: "what the Redis store's keys start with (`{prefix}:...`): replicas of one hub share it; two hubs on one Redis need two",
+    parse: parseRedisPrefix,
+  }),
+  stringOption({
     key: 'logLevel',
     env: 'LOG_LEVEL',
     flag: 'log-level',
@@ -561,6 +585,42 @@ function parseCompat(raw: string, source: string): (typeof COMPAT_MODES)[number]
     throw new ConfigError(`Invalid ${source}: expected 'astrohub' or nothing, got '${raw}'`);
   }
   return mode;
+}
+
+/** What `HUB_STORE` accepts. */
+const STORES = ['memory', 'redis'] as const;
+
+function parseStore(raw: string, source: string): (typeof STORES)[number] {
+  const store = STORES.find((s) => s === raw);
+  if (store === undefined) {
+    throw new ConfigError(`Invalid ${source}: expected 'memory' or 'redis', got '${raw}'`);
+  }
+  return store;
+}
+
+function parseRedisUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `Invalid ${source}: expected a URL like redis://127.0.0.1:6379, got '${raw}'`,
+    );
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`Invalid ${source}: expected a redis:// or rediss:// URL, got '${raw}'`);
+  }
+  return raw;
+}
+
+/** A prefix goes inside a hash tag's braces: no braces of its own. */
+function parseRedisPrefix(raw: string, source: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(raw)) {
+    throw new ConfigError(
+      `Invalid ${source}: expected 1 to 64 letters, digits, '.', '_', ':' or '-', got '${raw}'`,
+    );
+  }
+  return raw;
 }
 
 function parseLogLevel(raw: string, source: string): LogLevel {

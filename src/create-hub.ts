@@ -1,20 +1,24 @@
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { ASTROHUB_SERVICE_NAME_PATTERN } from './protocol.js';
+import type { JobStore, StoreOptions } from './store/job-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis/redis-store.js';
 
 /** How long `GET /services` lists a worker after its last request when no-responders is off. */
 const DEFAULT_WORKER_WINDOW_MS = 10_000;
 
 /**
- * A hub on the embedded in-memory store, wired from a loaded config. AstroHub's
+ * A hub on the store `HUB_STORE` names (memory, or Redis shared by replicas),
+ * wired from a loaded config. Its `opened` resolves once the store is
+ * connected and its feed live. AstroHub's
  * compatibility mode (docs/astrohub.md) changes three things here: calls park
  * with no worker seen, jobs are not handed out again behind a worker that never
  * heartbeats, and service names may hold `:`.
  */
 export function createHub(config: Config): Hub {
   const astrohub = config.compat === 'astrohub';
-  const store = new MemoryStore({
+  const store = storeOf(config, {
     maxQueuedPerService: config.maxQueuedPerService,
     maxServices: config.maxServices,
     maxWorkersPerService: config.maxWorkersPerService,
@@ -38,4 +42,11 @@ export function createHub(config: Config): Hub {
         serviceNamePattern: ASTROHUB_SERVICE_NAME_PATTERN,
       })
     : new Hub(store, config);
+}
+
+function storeOf(config: Config, options: StoreOptions): JobStore {
+  if (config.store === 'redis') {
+    return new RedisStore({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+  }
+  return new MemoryStore(options);
 }

@@ -51,7 +51,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   log.info(
     {
       url: server.url,
-      store: 'memory',
+      store: config.store,
       auth,
       metrics: config.metricsMaxServices > 0,
       compat: config.compat || undefined,
@@ -65,7 +65,7 @@ export async function serveCommand(args: string[]): Promise<number> {
         leaseMs: config.leaseMs,
       },
     },
-    `switchboard: listening on ${server.url} (memory store, auth ${auth}${compat})`,
+    `switchboard: listening on ${server.url} (${config.store} store, auth ${auth}${compat})`,
   );
   const signals = watchStopSignals();
   const signal = await signals.first;

@@ -96,21 +96,25 @@ export class AsyncCalls {
   async callIdempotent(input: CallInput, signal: CancelSignal | undefined): Promise<Answer> {
     const timeoutMs = this.#calls.timeoutOf(input.timeoutMs);
     const release = this.#parking.reserve(input.service);
+    let run: RunRecord;
+    try {
+      run = await this.#startRun(input);
+    } catch (error) {
+      release();
+      throw error;
+    }
     // This caller's own deadline and departure end its wait, never the job: other
     // callers with the same key may be waiting for it too.
     const wait = new CallWait(timeoutMs, signal);
     this.waiters.add(wait);
-    let runId: string | undefined;
+    this.#outcomes.listen(run.id, wait);
     try {
-      const run = await this.#startRun(input);
-      runId = run.id;
-      this.#outcomes.listen(run.id, wait);
       // It may have ended before this caller listened: the store keeps its outcome.
       const kept = run.outcome ?? (await this.#store.run(run.id))?.outcome;
       if (kept) wait.outcomeArrived(kept);
       return await wait.settled;
     } finally {
-      if (runId !== undefined) this.#outcomes.unlisten(runId, wait);
+      this.#outcomes.unlisten(run.id, wait);
       wait.dispose();
       this.waiters.delete(wait);
       release();

@@ -5,6 +5,7 @@ import { BATCH_COMPANION_BYTES } from '../protocol.js';
 import type { JobStore } from '../store/job-store.js';
 import type { DeliveryAnswer, TakeInput } from './hub-types.js';
 import { checkBatchSize } from './limits.js';
+import { takerOf } from './taker.js';
 
 /** What batching builds on: the hub's one-job take and answer, and its check of a take. */
 export interface SingleJobs {
@@ -49,7 +50,7 @@ export class Batching {
       ...(await this.#store.claimQueued(
         input.service,
         { count: max - 1, bytes: BATCH_COMPANION_BYTES },
-        { workerId: input.workerId },
+        takerOf(input),
       )),
     ];
     if (signal?.aborted) {

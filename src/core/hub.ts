@@ -28,6 +28,7 @@ import type { HubObserver } from './observer.js';
 import { OutcomeListeners } from './outcomes.js';
 import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
+import { takerOf } from './taker.js';
 import { WorkWaiters } from './work-waiters.js';
 
 /** A take's look at the queue when it cannot park: one job, whatever its size. */
@@ -95,7 +96,7 @@ export class Hub {
     });
     this.#async = new AsyncCalls(this.#calls, this.#parking, store, this.#outcomes);
     this.#batching = new Batching(this, store);
-    this.#reaper = new LeaseReaper((now) => store.reapExpired(now));
+    this.#reaper = new LeaseReaper((now) => store.reapExpired(now), store.reapAtLeastEveryMs);
     this.opened = store.subscribe(this.#feed);
   }
 
@@ -219,15 +220,12 @@ export class Hub {
     } catch (full) {
       // A hub or service full of parked calls ([P-LIMITS], [P-SHARES]) must still
       // hand them to the worker that would drain it: a job queued needs no parking.
-      const queued = await this.#takeOne(input, { workerId: input.workerId });
+      const queued = await this.#takeOne(input, takerOf(input));
       if (!queued) throw full;
       return signal?.aborted ? this.#handBack(queued) : queued;
     }
     // A take that finds nothing stays parked till then: a worker present, on any replica.
-    const taker: Taker = {
-      workerId: input.workerId,
-      parkedUntil: waitMs > 0 ? Date.now() + waitMs : undefined,
-    };
+    const taker = takerOf(input, waitMs > 0 ? Date.now() + waitMs : undefined);
     try {
       // With no older take of the service waiting here ([P-FIFO]), a queued job is
       // taken at once, before the take joins the waiters: a busy service's case.
@@ -326,9 +324,13 @@ export class Hub {
       await this.answer(id, answer);
       return this.#batching.takeAfterAnswers(() => this.take(next, signal), undefined);
     }
-    const taken = await this.#store.answerAndTake(id, answer, next.service, TAKE_ONE, {
-      workerId: next.workerId,
-    });
+    const taken = await this.#store.answerAndTake(
+      id,
+      answer,
+      next.service,
+      TAKE_ONE,
+      takerOf(next),
+    );
     if (isGone(taken)) throw deliveryGoneError(id, taken);
     const [delivery] = taken;
     if (delivery) {

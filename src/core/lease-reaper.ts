@@ -12,13 +12,29 @@ const RETRY_MS = 1000;
  */
 export class LeaseReaper {
   readonly #reap: (now: number) => Promise<number | undefined>;
+  readonly #everyMs: number;
   #timer: NodeJS.Timeout | undefined;
   /** When the timer fires; +∞ while it is not armed. */
   #at = Number.POSITIVE_INFINITY;
   #closed = false;
 
-  constructor(reap: (now: number) => Promise<number | undefined>) {
+  /**
+   * `everyMs`: reap at least this often, whatever this hub expects. A store
+   * shared with other replicas asks for it: leases a dead replica granted are
+   * the survivors' to end.
+   */
+  constructor(
+    reap: (now: number) => Promise<number | undefined>,
+    everyMs = Number.POSITIVE_INFINITY,
+  ) {
     this.#reap = reap;
+    this.#everyMs = everyMs;
+    this.#sweepSoon();
+  }
+
+  /** Arms the timer for the next sweep, when the store asks for sweeps. */
+  #sweepSoon(): void {
+    if (Number.isFinite(this.#everyMs)) this.expectBy(Date.now() + this.#everyMs);
   }
 
   /** A lease may end at `at` (epoch ms): a reap will run by then. */
@@ -43,6 +59,7 @@ export class LeaseReaper {
     this.#reap(Date.now()).then(
       (next) => {
         if (next !== undefined) this.expectBy(next);
+        this.#sweepSoon();
       },
       (error: unknown) => {
         log.error({ err: error }, 'reaping expired leases failed; trying again shortly');

@@ -34,6 +34,8 @@ export async function startServer(
   hub: Hub = createHub(config),
 ): Promise<RunningServer> {
   const access = new Access(loadTokens(config));
+  // Listen only once the store is reachable and its feed live: no call is then missed.
+  await hub.opened;
   const table = exchangeTable(hub, config);
   const app = createApp(hub, config, access, table);
   // The table's exchanges go straight to node:http, everything else to the app (node-routes.ts).

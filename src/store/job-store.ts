@@ -82,7 +82,7 @@ export interface StoreFeed {
    * for a run (async, idempotent) every replica, since any may wait for it.
    */
   ended(jobId: string, outcome: JobOutcome): void;
-  /** A delivery ended, however: the replica that handed it out (a WebSocket worker lets its slot go). */
+  /** A delivery taken `heldBySocket` ended, however: the replica that handed it out (its WebSocket lets the slot go). */
   handOutEnded(deliveryId: string): void;
   /** A job was handed out after waiting `queuedMs` in its queue: for metrics. */
   taken(service: string, queuedMs: number): void;
@@ -115,6 +115,11 @@ export interface Taker {
    * it is parked on.
    */
   readonly parkedUntil?: number | undefined;
+  /**
+   * A WebSocket holds what it takes: the feed's `handOutEnded` must reach this
+   * replica when such a delivery ends, wherever it ends. Other takes need not be told.
+   */
+  readonly heldBySocket?: boolean | undefined;
 }
 
 /**
@@ -153,6 +158,13 @@ export type DeliveryGone = 'unknown' | 'answered' | 'caller_gone' | 'lease_lost'
  *   counters, and at most `maxServices` services are tracked.
  */
 export interface JobStore {
+  /**
+   * A store shared by replicas asks each to reap at least this often: the
+   * leases a dead replica granted are the survivors' to end. Undefined: only
+   * when a lease this hub knows of ends.
+   */
+  readonly reapAtLeastEveryMs?: number | undefined;
+
   /**
    * Starts telling `feed` what happens; resolves once the feed is live, so that
    * nothing enqueued after it is missed. Called once, before any other method.

@@ -273,7 +273,9 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       const { store, heard } = await open();
       const j = job();
       await store.enqueue(j, anyWorkers);
-      const delivery = await claimed(store);
+      // Held by a socket: its replica must hear when the hand-out ends.
+      const [delivery] = await store.claimQueued('svc', any(1), { heldBySocket: true });
+      assert.ok(delivery);
       const sent: Answer = {
         status: 201,
         contentType: 'application/octet-stream',

@@ -14,6 +14,7 @@ import { binaryFrame, splitBinaryFrame } from '../../src/protocol.js';
 import { jsonMemberText } from '../../src/util/json-member.js';
 import { testApp, testConfig } from './config.js';
 import { until } from './http.js';
+import { needsRedis, REDIS_URL, testPrefix } from './redis.js';
 
 /** What a suite sends requests through: `app.request`'s shape, and the hub behind it. */
 export interface RequestTarget {
@@ -33,6 +34,7 @@ const hono: Channel = {
   async open(t, overrides) {
     const { app, hub } = testApp(overrides);
     t.after(() => hub.close(0));
+    await hub.opened;
     return { request: (path, init) => app.request(path, init), hub };
   },
 };
@@ -163,9 +165,27 @@ export async function inOrder(
  * WebSocket the socket authenticates once and its frames act with its token,
  * whatever they say (test/ws/, [P-WS-AUTH]): per-request auth suites run here.
  */
-export const HTTP_CHANNELS: readonly Channel[] = [hono, fastPath];
+export const HTTP_CHANNELS: readonly Channel[] = [
+  hono,
+  fastPath,
+  ...(needsRedis.skip ? [] : [onRedis(fastPath)]),
+];
 
-export const CHANNELS: readonly Channel[] = [
+/** The same channel with its hub on the Redis store, under a key prefix of its own. */
+function onRedis(channel: Channel): Channel {
+  return {
+    name: `${channel.name}, Redis store`,
+    open: (t, overrides) =>
+      channel.open(t, {
+        ...overrides,
+        store: 'redis',
+        redisUrl: REDIS_URL,
+        redisPrefix: testPrefix(),
+      }),
+  };
+}
+
+const MEMORY_CHANNELS: readonly Channel[] = [
   hono,
   fastPath,
   framesChannel('switchboard.v1'),
@@ -173,8 +193,18 @@ export const CHANNELS: readonly Channel[] = [
 ];
 
 /**
+ * Every channel on every store: the memory store, and the Redis store when
+ * one answers (support/redis.ts says when it is skipped; CI requires it).
+ */
+export const CHANNELS: readonly Channel[] = [
+  ...MEMORY_CHANNELS,
+  ...(needsRedis.skip ? [] : MEMORY_CHANNELS.map(onRedis)),
+];
+
+/**
  * For a test that needs the hub in its own process (a mocked clock, the Hub
- * object itself): it runs once, with the Hono app, and is skipped on the others.
+ * object itself): it runs once, with the Hono app on the memory store, and is
+ * skipped on the others.
  */
 export function inProcessOnly(channel: Channel): { skip: string | false } {
   return { skip: channel === hono ? false : 'needs the hub in process: runs with the Hono app' };

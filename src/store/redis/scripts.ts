@@ -1,0 +1,555 @@
+/**
+ * The Redis store's transitions, one Lua script each: Redis runs a script
+ * whole, with nothing of another client's in between, so two replicas can never
+ * hand one job to two workers or end one job twice. Every key lives under one
+ * hash tag (`KEYS[1]`, the hub's `{prefix}`), so the scripts also run on Redis
+ * Cluster. docs/scale-out.md lists every key.
+ *
+ * Every script takes the same head of arguments (`HEAD`, built once by the
+ * store), then its own. Times are the hub's (epoch ms, passed in), never Redis's
+ * clock, so replicas agree with their own clocks and tests can use mock time.
+ */
+
+/** The arguments every script starts with, in this order. */
+export const HEAD = [
+  'now',
+  'replica',
+  'leaseMs',
+  'leaseAfterFirstHeartbeat',
+  'finishedTtlMs',
+  'workerWindowMs',
+  'maxQueued',
+  'maxServices',
+  'resultTtlMs',
+  'maxResults',
+  'maxResultBytes',
+  'maxResultsPerService',
+  'maxResultBytesPerService',
+  'maxWorkers',
+] as const;
+
+/** Where a script's own arguments begin. */
+const OWN = HEAD.length + 1;
+
+/**
+ * What every script shares: key names, the settings, and the steps several
+ * transitions take (a hand-out, its end, a job's end and its run's).
+ */
+const PRELUDE = `
+local K = KEYS[1]
+local now = tonumber(ARGV[1])
+local me = ARGV[2]
+local leaseMs = tonumber(ARGV[3])
+local leaseAfterFirstHeartbeat = ARGV[4] == '1'
+local finishedTtlMs = tonumber(ARGV[5])
+local workerWindowMs = tonumber(ARGV[6])
+local maxQueued = tonumber(ARGV[7])
+local maxServices = tonumber(ARGV[8])
+local resultTtlMs = tonumber(ARGV[9])
+local maxResults = tonumber(ARGV[10])
+local maxResultBytes = tonumber(ARGV[11])
+local maxResultsPerService = tonumber(ARGV[12])
+local maxResultBytesPerService = tonumber(ARGV[13])
+local maxWorkers = tonumber(ARGV[14])
+local OWN = ${OWN}
+
+-- Keys that outlive nothing they describe get this much more time than the
+-- longest they are needed, so a replica's late step still finds them.
+local MARGIN_MS = 60000
+
+local function sKey(service) return K .. ':s:' .. service end
+local function qKey(service) return K .. ':q:' .. service end
+local function wKey(service) return K .. ':w:' .. service end
+local function wfKey(service) return K .. ':wf:' .. service end
+local function jKey(id) return K .. ':j:' .. id end
+local function dKey(id) return K .. ':d:' .. id end
+local function fKey(id) return K .. ':f:' .. id end
+local function rKey(id) return K .. ':r:' .. id end
+local function kKey(key) return K .. ':k:' .. key end
+local function doneKey(service) return K .. ':done:' .. service end
+
+-- Whether a service keeps nothing but counters: it may then be forgotten.
+local function idle(service)
+  return redis.call('LLEN', qKey(service)) == 0
+    and tonumber(redis.call('HGET', sKey(service), 'inFlight') or '0') == 0
+end
+
+local function forget(service)
+  redis.call('DEL', sKey(service), qKey(service), wKey(service), wfKey(service))
+  redis.call('ZREM', K .. ':services', service)
+end
+
+-- Makes a service known (at most maxServices: an idle one is forgotten to make
+-- room). Returns false when every tracked service is busy.
+local function track(service)
+  if redis.call('ZSCORE', K .. ':services', service) then return true end
+  if redis.call('ZCARD', K .. ':services') >= maxServices then
+    local made = false
+    for _, name in ipairs(redis.call('ZRANGE', K .. ':services', 0, -1)) do
+      if idle(name) then
+        forget(name)
+        made = true
+        break
+      end
+    end
+    if not made then return false end
+  end
+  redis.call('ZADD', K .. ':services', redis.call('INCR', K .. ':seq'), service)
+  return true
+end
+
+local function see(service, worker)
+  redis.call('HSET', sKey(service), 'lastSeenAt', now)
+  redis.call('ZADD', wKey(service), now, worker)
+  -- The longest unseen go first, past the window (unless they hold jobs) or past maxWorkers.
+  local stale = redis.call('ZRANGEBYSCORE', wKey(service), '-inf', now - workerWindowMs - 1)
+  for _, old in ipairs(stale) do
+    if tonumber(redis.call('HGET', wfKey(service), old) or '0') == 0 then
+      redis.call('ZREM', wKey(service), old)
+      redis.call('HDEL', wfKey(service), old)
+    end
+  end
+  local extra = redis.call('ZCARD', wKey(service)) - maxWorkers
+  if extra > 0 then
+    for _, old in ipairs(redis.call('ZRANGE', wKey(service), 0, extra - 1)) do
+      redis.call('ZREM', wKey(service), old)
+      redis.call('HDEL', wfKey(service), old)
+    end
+  end
+end
+
+-- Tells every replica but this one that work may be waiting (this one tells itself).
+local function tellWork(service)
+  redis.call('PUBLISH', K .. ':work', me .. ' ' .. service)
+end
+
+local function queue(id, service, atHead)
+  redis.call('HSET', jKey(id), 'state', 'q', 'at', now, 'd', '')
+  if atHead then redis.call('LPUSH', qKey(service), id) else redis.call('RPUSH', qKey(service), id) end
+  tellWork(service)
+end
+
+-- Hands a queued job out under delivery id d; returns the reply for the take.
+local function handOut(id, d, service, worker, taker)
+  local job = jKey(id)
+  local attempts = redis.call('HINCRBY', job, 'attempts', 1)
+  local deadline = tonumber(redis.call('HGET', job, 'deadline'))
+  local queuedMs = now - tonumber(redis.call('HGET', job, 'at'))
+  local lease = leaseMs
+  if leaseAfterFirstHeartbeat then
+    lease = math.max(0, deadline - now)
+  else
+    redis.call('ZADD', K .. ':leases', now + leaseMs, d)
+  end
+  redis.call('HSET', job, 'state', 'h', 'd', d, 'w', worker, 'taker', taker)
+  redis.call('SET', dKey(d), id, 'PX', math.max(deadline - now, 0) + MARGIN_MS)
+  redis.call('HINCRBY', sKey(service), 'inFlight', 1)
+  redis.call('HINCRBY', wfKey(service), worker, 1)
+  return { redis.call('HGET', job, 'blob'), d, attempts, lease, queuedMs }
+end
+
+-- Ends the job's current hand-out; remembers its id as state for late requests
+-- (none for a release). Returns the replica to tell, or false.
+local function endHandOut(id, state)
+  local job = jKey(id)
+  local d = redis.call('HGET', job, 'd')
+  if not d or d == '' then return false end
+  local service = redis.call('HGET', job, 'service')
+  local worker = redis.call('HGET', job, 'w')
+  redis.call('DEL', dKey(d))
+  redis.call('ZREM', K .. ':leases', d)
+  redis.call('HINCRBY', sKey(service), 'inFlight', -1)
+  if tonumber(redis.call('HINCRBY', wfKey(service), worker, -1)) <= 0 then
+    redis.call('HDEL', wfKey(service), worker)
+  end
+  redis.call('HSET', job, 'd', '')
+  if state then redis.call('SET', fKey(d), state, 'PX', finishedTtlMs) end
+  -- A WebSocket holds it: its replica (this one too) hears that it ended.
+  local taker = redis.call('HGET', job, 'taker')
+  if taker and taker ~= '' then redis.call('PUBLISH', K .. ':o:' .. taker, 'H' .. d) end
+  return d
+end
+
+-- Forgets a finished run, with its key if the key still leads to it.
+local function dropRun(id)
+  local run = rKey(id)
+  local service = redis.call('HGET', run, 'service')
+  local key = redis.call('HGET', run, 'ikey')
+  local bytes = tonumber(redis.call('HGET', run, 'bytes') or '0')
+  if key and key ~= '' and redis.call('GET', kKey(key)) == id then redis.call('DEL', kKey(key)) end
+  redis.call('DEL', run)
+  if redis.call('ZREM', K .. ':done', id) == 1 then
+    redis.call('HINCRBY', K .. ':doneBytes', '', -bytes)
+  end
+  if service then
+    redis.call('ZREM', doneKey(service), id)
+    if tonumber(redis.call('HINCRBY', K .. ':doneBytes', service, -bytes)) <= 0 then
+      redis.call('HDEL', K .. ':doneBytes', service)
+    end
+  end
+end
+
+-- Drops finished runs past their time to live; they leave in finishing order.
+local function dropExpiredRuns()
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', K .. ':done', '-inf', now - resultTtlMs)) do
+    dropRun(id)
+  end
+end
+
+-- Keeps a run's outcome: within the caps in all and per service, oldest first.
+local function finishRun(id, outcome, bytes, isError)
+  local run = rKey(id)
+  local service = redis.call('HGET', run, 'service')
+  if not service then return end
+  redis.call('HSET', run, 'outcome', outcome, 'bytes', bytes)
+  redis.call('PEXPIRE', run, resultTtlMs + MARGIN_MS)
+  local key = redis.call('HGET', run, 'ikey')
+  if key and key ~= '' and redis.call('GET', kKey(key)) == id then
+    -- Only answers keep their key: a retry after a hub-side failure runs again.
+    if isError then redis.call('DEL', kKey(key)) else redis.call('PEXPIRE', kKey(key), resultTtlMs + MARGIN_MS) end
+  end
+  redis.call('ZADD', K .. ':done', now, id)
+  redis.call('ZADD', doneKey(service), now, id)
+  local all = redis.call('HINCRBY', K .. ':doneBytes', '', bytes)
+  local mine = redis.call('HINCRBY', K .. ':doneBytes', service, bytes)
+  while redis.call('ZCARD', doneKey(service)) > maxResultsPerService or mine > maxResultBytesPerService do
+    local oldest = redis.call('ZRANGE', doneKey(service), 0, 0)[1]
+    if not oldest then break end
+    dropRun(oldest)
+    mine = tonumber(redis.call('HGET', K .. ':doneBytes', service) or '0')
+  end
+  all = tonumber(redis.call('HGET', K .. ':doneBytes', '') or '0')
+  while redis.call('ZCARD', K .. ':done') > maxResults or all > maxResultBytes do
+    local oldest = redis.call('ZRANGE', K .. ':done', 0, 0)[1]
+    if not oldest then break end
+    dropRun(oldest)
+    all = tonumber(redis.call('HGET', K .. ':doneBytes', '') or '0')
+  end
+end
+
+-- Ends a job wherever it is: out of its queue or off its worker, its run finished,
+-- its outcome told. Returns true when the caller's replica is this one and
+-- publish is not forced: this replica then tells itself. Runs are told to every
+-- replica, this one included.
+local function endJob(id, state, outcome, bytes, isError, publish)
+  local job = jKey(id)
+  local service = redis.call('HGET', job, 'service')
+  if redis.call('HGET', job, 'state') == 'q' then redis.call('LREM', qKey(service), 1, id) end
+  endHandOut(id, state)
+  local origin = redis.call('HGET', job, 'origin')
+  local isRun = redis.call('HGET', job, 'run') == '1'
+  redis.call('DEL', job)
+  redis.call('ZREM', K .. ':deadlines', id)
+  if isRun then
+    finishRun(id, outcome, bytes, isError)
+    redis.call('PUBLISH', K .. ':runs', 'E' .. id .. ' ' .. outcome)
+    return false
+  end
+  if origin == me and not publish then return true end
+  redis.call('PUBLISH', K .. ':o:' .. origin, 'E' .. id .. ' ' .. outcome)
+  return false
+end
+
+-- The state of a delivery that is not current: how it ended, or 'unknown'.
+local function gone(d)
+  return redis.call('GET', fKey(d)) or 'unknown'
+end
+
+-- The job a current delivery holds, its worker seen; false when not current.
+local function held(d)
+  local id = redis.call('GET', dKey(d))
+  if not id then return false end
+  local job = jKey(id)
+  local service = redis.call('HGET', job, 'service')
+  if not service then return false end
+  see(service, redis.call('HGET', job, 'w'))
+  return id
+end
+
+-- Hands the job out again while attempts and time remain, else fails it with
+-- message (its error outcome, encoded by the caller or here).
+local function retryOrFail(id, message, failedOutcome)
+  local job = jKey(id)
+  local service = redis.call('HGET', job, 'service')
+  local attempts = tonumber(redis.call('HGET', job, 'attempts'))
+  local deadline = tonumber(redis.call('HGET', job, 'deadline'))
+  local max = tonumber(redis.call('HGET', job, 'max'))
+  local flow = redis.call('HGET', job, 'flow')
+  if attempts >= max or now >= deadline then
+    redis.call('HINCRBY', sKey(service), 'failed', 1)
+    local here = endJob(id, 'lease_lost', failedOutcome, 0, true, false)
+    return { 'failed', service, id, flow, attempts, here and 1 or 0 }
+  end
+  endHandOut(id, 'lease_lost')
+  redis.call('HINCRBY', sKey(service), 'redelivered', 1)
+  queue(id, service, true)
+  return { 'retrying', service, id, flow, attempts, 0 }
+end
+
+-- Takes up to count jobs of service within bytes, for worker; delivery ids come
+-- from ARGV from index first on.
+-- Returns false when the service cannot be tracked (too many services).
+local function take(service, count, bytes, worker, parkedUntil, taker, first)
+  if not track(service) then return false end
+  see(service, worker)
+  local taken = {}
+  local total = 0
+  while #taken < count do
+    local id = redis.call('LINDEX', qKey(service), 0)
+    if not id then break end
+    local size = redis.call('HGET', jKey(id), 'bytes')
+    if not size then
+      -- Its job expired with its deadline (its hub gone): skip it.
+      redis.call('LPOP', qKey(service))
+    else
+      total = total + tonumber(size)
+      if total > bytes then break end
+      redis.call('LPOP', qKey(service))
+      taken[#taken + 1] = handOut(id, ARGV[first + #taken], service, worker, taker)
+    end
+  end
+  if #taken == 0 and parkedUntil > 0 then
+    local known = tonumber(redis.call('HGET', sKey(service), 'parkedUntil') or '0')
+    if parkedUntil > known then redis.call('HSET', sKey(service), 'parkedUntil', parkedUntil) end
+  end
+  return taken
+end
+`;
+
+/** enqueue: jobId service blob deadline maxAttempts bytes flowId requireWorkers isRun ikey fingerprint */
+const ENQUEUE = `
+local id, service, blob = ARGV[OWN], ARGV[OWN + 1], ARGV[OWN + 2]
+local deadline, max, bytes, flow = tonumber(ARGV[OWN + 3]), ARGV[OWN + 4], ARGV[OWN + 5], ARGV[OWN + 6]
+local requireWorkers, isRun, ikey, fingerprint = ARGV[OWN + 7] == '1', ARGV[OWN + 8] == '1', ARGV[OWN + 9], ARGV[OWN + 10]
+if isRun then
+  dropExpiredRuns()
+  if ikey ~= '' then
+    local existing = redis.call('GET', kKey(ikey))
+    -- A run whose job is past its deadline is as good as timed out (its hub is
+    -- giving it up now): the key goes to the new run.
+    local deadline = existing and tonumber(redis.call('HGET', jKey(existing), 'deadline') or '0') or 0
+    local lapsed = deadline > 0 and deadline <= now
+    if existing and not lapsed and redis.call('EXISTS', rKey(existing)) == 1 then
+      local run = redis.call('HMGET', rKey(existing), 'service', 'fp', 'outcome')
+      return { 'joined', existing, run[1], run[2] or '', run[3] or '' }
+    end
+  end
+end
+if requireWorkers then
+  local s = redis.call('HMGET', sKey(service), 'inFlight', 'parkedUntil', 'lastSeenAt')
+  local lastSeenAt = tonumber(s[3] or '0')
+  local present = tonumber(s[1] or '0') > 0 or tonumber(s[2] or '0') > now
+    or (lastSeenAt > 0 and now - lastSeenAt <= workerWindowMs)
+  if not present then return { 'no_workers', lastSeenAt } end
+end
+if not track(service) then return { 'too_many_services', redis.call('ZCARD', K .. ':services') } end
+local queued = redis.call('LLEN', qKey(service))
+if queued >= maxQueued then
+  redis.call('HINCRBY', sKey(service), 'rejected', 1)
+  return { 'queue_full', queued }
+end
+local ttl = math.max(deadline - now, 0) + MARGIN_MS
+redis.call('HSET', jKey(id), 'blob', blob, 'service', service, 'deadline', deadline, 'max', max,
+  'bytes', bytes, 'flow', flow, 'origin', me, 'run', isRun and '1' or '0', 'attempts', 0)
+redis.call('PEXPIRE', jKey(id), ttl)
+redis.call('ZADD', K .. ':deadlines', deadline, id)
+redis.call('HINCRBY', sKey(service), 'calls', 1)
+if isRun then
+  redis.call('HSET', rKey(id), 'service', service, 'fp', fingerprint, 'ikey', ikey)
+  redis.call('PEXPIRE', rKey(id), ttl + resultTtlMs)
+  if ikey ~= '' then redis.call('SET', kKey(ikey), id, 'PX', ttl + resultTtlMs) end
+end
+queue(id, service, false)
+return { 'queued' }
+`;
+
+/** claim: service count bytes worker parkedUntil taker deliveryIds... */
+const CLAIM = `
+local taken = take(ARGV[OWN], tonumber(ARGV[OWN + 1]), tonumber(ARGV[OWN + 2]), ARGV[OWN + 3],
+  tonumber(ARGV[OWN + 4]), ARGV[OWN + 5], OWN + 6)
+if not taken then return redis.error_reply('too_many_services') end
+return taken
+`;
+
+/**
+ * answer: deliveryId outcome, then (answer and take) service count bytes worker
+ * taker deliveryIds... Replies { told here (0/1), taken or gone state, job id }.
+ */
+const ANSWER = `
+local d, outcome = ARGV[OWN], ARGV[OWN + 1]
+local id = held(d)
+if not id then return { 0, gone(d) } end
+local service = redis.call('HGET', jKey(id), 'service')
+redis.call('HINCRBY', sKey(service), 'answered', 1)
+local here = endJob(id, 'answered', outcome, #outcome, false, false) and 1 or 0
+if ARGV[OWN + 2] then
+  local taken = take(ARGV[OWN + 2], tonumber(ARGV[OWN + 3]), tonumber(ARGV[OWN + 4]), ARGV[OWN + 5], 0,
+    ARGV[OWN + 6], OWN + 7)
+  return { here, taken or {}, id }
+end
+return { here, {}, id }
+`;
+
+/** heartbeat: deliveryId. Replies the lease's new end, or the gone state. */
+const HEARTBEAT = `
+local d = ARGV[OWN]
+if not held(d) then return gone(d) end
+redis.call('ZADD', K .. ':leases', now + leaseMs, d)
+return now + leaseMs
+`;
+
+/** fail: deliveryId retry failedOutcome message. Replies the retry event, or the gone state. */
+const FAIL = `
+local d, retry, failedOutcome, message = ARGV[OWN], ARGV[OWN + 1] == '1', ARGV[OWN + 2], ARGV[OWN + 3]
+local id = held(d)
+if not id then return gone(d) end
+if retry then return retryOrFail(id, message, failedOutcome) end
+local job = jKey(id)
+local service = redis.call('HGET', job, 'service')
+local flow = redis.call('HGET', job, 'flow')
+local attempts = redis.call('HGET', job, 'attempts')
+redis.call('HINCRBY', sKey(service), 'failed', 1)
+local here = endJob(id, 'lease_lost', failedOutcome, 0, true, false)
+return { 'failed', service, id, flow, tonumber(attempts), here and 1 or 0 }
+`;
+
+/** release: deliveryId. Replies the job's service when put back, else 0. */
+const RELEASE = `
+local d = ARGV[OWN]
+local id = redis.call('GET', dKey(d))
+if not id or not redis.call('HGET', jKey(id), 'service') then return 0 end
+local service = redis.call('HGET', jKey(id), 'service')
+redis.call('HINCRBY', jKey(id), 'attempts', -1)
+endHandOut(id, false)
+queue(id, service, true)
+return service
+`;
+
+/**
+ * giveUp: jobId outcome counter onlyQueued. Replies { outcome, told here }:
+ * withdrawn, abandoned, settled (or, only queued, not_queued).
+ */
+const GIVE_UP = `
+local id, outcome, counter, onlyQueued = ARGV[OWN], ARGV[OWN + 1], ARGV[OWN + 2], ARGV[OWN + 3] == '1'
+local job = jKey(id)
+local service = redis.call('HGET', job, 'service')
+if not service then return { 'settled', 0 } end
+local queued = redis.call('HGET', job, 'state') == 'q'
+if onlyQueued and not queued then return { 'not_queued', 0 } end
+redis.call('HINCRBY', sKey(service), counter, 1)
+local here = endJob(id, 'caller_gone', outcome, 0, true, false) and 1 or 0
+return { queued and 'withdrawn' or 'abandoned', here }
+`;
+
+/**
+ * reap: deadlineGraceMs, then the encoded outcomes of a lapsed lease and of a
+ * lapsed deadline are built here. Ends lapsed leases (retry or fail) and the
+ * jobs of callers that are long past their deadline (their hub is gone).
+ * Replies { next lease end or -1, retry events..., told-here job ids... }.
+ */
+const REAP = `
+local grace = tonumber(ARGV[OWN])
+local events = {}
+for _, d in ipairs(redis.call('ZRANGEBYSCORE', K .. ':leases', '-inf', now)) do
+  local id = redis.call('GET', dKey(d))
+  if id and redis.call('HGET', jKey(id), 'service') then
+    local attempts = redis.call('HGET', jKey(id), 'attempts')
+    local max = redis.call('HGET', jKey(id), 'max')
+    local message = 'the worker neither answered nor sent a heartbeat within the ' .. leaseMs ..
+      ' ms lease (attempt ' .. attempts .. ' of ' .. max .. ')'
+    local failed = 'X' .. cjson.encode({ code = 'worker_failed', message = message })
+    local event = retryOrFail(id, message, failed)
+    event[#event + 1] = message
+    events[#events + 1] = event
+  else
+    redis.call('ZREM', K .. ':leases', d)
+  end
+end
+local lapsed = redis.call('ZRANGEBYSCORE', K .. ':deadlines', '-inf', now - grace)
+for _, id in ipairs(lapsed) do
+  local service = redis.call('HGET', jKey(id), 'service')
+  if service then
+    redis.call('HINCRBY', sKey(service), 'timedOut', 1)
+    local gaveUp = 'X' .. cjson.encode({ code = 'timeout',
+      message = 'the job outlived its deadline: the hub its caller waited on is gone' })
+    endJob(id, 'caller_gone', gaveUp, 0, true, true)
+  else
+    redis.call('ZREM', K .. ':deadlines', id)
+  end
+end
+local nextEnd = redis.call('ZRANGE', K .. ':leases', 0, 0, 'WITHSCORES')[2]
+return { nextEnd and tonumber(nextEnd) or -1, events }
+`;
+
+/** run: jobId. Replies { service, fingerprint, outcome } or false. */
+const RUN = `
+dropExpiredRuns()
+local run = redis.call('HMGET', rKey(ARGV[OWN]), 'service', 'fp', 'outcome')
+if not run[1] then return false end
+return { run[1], run[2] or '', run[3] or '' }
+`;
+
+/** job: jobId. Replies { state, service } of a live job. */
+const JOB_STATE = `
+local job = redis.call('HMGET', jKey(ARGV[OWN]), 'state', 'service')
+if not job[2] then return false end
+return job
+`;
+
+/** delivery: deliveryId. Replies the service of a current delivery. */
+const SERVICE_OF = `
+local id = redis.call('GET', dKey(ARGV[OWN]))
+if not id then return false end
+return redis.call('HGET', jKey(id), 'service')
+`;
+
+/**
+ * services: withWorkers. Replies, per service in the order first seen: its
+ * name, its hash's fields, its queue length, when its oldest job was queued,
+ * and (withWorkers) its workers seen within the window with their held jobs.
+ */
+const SERVICES = `
+local withWorkers = ARGV[OWN] == '1'
+local out = {}
+for _, service in ipairs(redis.call('ZRANGE', K .. ':services', 0, -1)) do
+  local oldest = redis.call('LINDEX', qKey(service), 0)
+  local at = oldest and redis.call('HGET', jKey(oldest), 'at') or false
+  -- Workers as id, last seen, jobs held: those seen within the window, and
+  -- those holding jobs however long unseen.
+  local workers = {}
+  if withWorkers then
+    for _, w in ipairs(redis.call('ZRANGE', wKey(service), 0, -1)) do
+      local seen = tonumber(redis.call('ZSCORE', wKey(service), w))
+      local holding = tonumber(redis.call('HGET', wfKey(service), w) or '0')
+      if holding > 0 or seen >= now - workerWindowMs then
+        workers[#workers + 1] = { w, seen, holding }
+      end
+    end
+  end
+  out[#out + 1] = { service, redis.call('HGETALL', sKey(service)), redis.call('LLEN', qKey(service)),
+    at or '', workers }
+end
+return out
+`;
+
+export const SCRIPTS = {
+  sbEnqueue: ENQUEUE,
+  sbClaim: CLAIM,
+  sbAnswer: ANSWER,
+  sbHeartbeat: HEARTBEAT,
+  sbFail: FAIL,
+  sbRelease: RELEASE,
+  sbGiveUp: GIVE_UP,
+  sbReap: REAP,
+  sbRun: RUN,
+  sbJobState: JOB_STATE,
+  sbServiceOf: SERVICE_OF,
+  sbServices: SERVICES,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+/** Each script's whole source: the shared prelude, then its own part. */
+export function scriptSource(name: ScriptName): string {
+  return PRELUDE + SCRIPTS[name];
+}

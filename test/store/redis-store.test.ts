@@ -1,0 +1,22 @@
+import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { needsRedis, REDIS_URL, testPrefix } from '../support/redis.js';
+import { defaultStoreOptions, runJobStoreContract, type StoreFactory } from './contract.js';
+
+/** Each store a prefix of its own; a twin shares its first's. */
+const prefixes = new WeakMap<RedisStore, string>();
+
+const make = (prefix: string, options: Parameters<StoreFactory>[0]) => {
+  const store = new RedisStore({ ...defaultStoreOptions, ...options, url: REDIS_URL, prefix });
+  prefixes.set(store, prefix);
+  return store;
+};
+
+const factory: StoreFactory = (options) => make(testPrefix(), options);
+factory.twin = async (of, options) => make(prefixes.get(of as RedisStore) ?? testPrefix(), options);
+
+if (needsRedis.skip) {
+  const { test } = await import('node:test');
+  test('RedisStore - JobStore contract', needsRedis, () => {});
+} else {
+  runJobStoreContract('RedisStore', factory);
+}
