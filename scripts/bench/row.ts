@@ -11,6 +11,10 @@ import {
   bullmq,
   direct,
   nats,
+  redisPlain,
+  redisReplicasPlain,
+  redisReplicasSdk,
+  redisSdk,
   switchboard,
   switchboardPlain,
   switchboardSdkWs,
@@ -27,6 +31,10 @@ const systems = {
   wsboth: switchboardWsBoth,
   nats,
   bullmq,
+  redis: redisSdk,
+  redisplain: redisPlain,
+  redis2: redisReplicasSdk,
+  redis2plain: redisReplicasPlain,
 };
 const hubs: readonly unknown[] = [
   switchboard,
@@ -34,6 +42,10 @@ const hubs: readonly unknown[] = [
   switchboardWs,
   switchboardSdkWs,
   switchboardWsBoth,
+  redisSdk,
+  redisPlain,
+  redisReplicasSdk,
+  redisReplicasPlain,
 ];
 const [name = 'switchboard', c = '16', seconds = '5'] = process.argv.slice(2);
 const system = systems[name as keyof typeof systems];

@@ -5,6 +5,7 @@
 
 import { once } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -95,27 +96,54 @@ function hubSystem(
     callers = 'http',
     workerArgs = [],
     hubEnv = {},
-  }: { callers?: 'http' | 'ws'; workerArgs?: string[]; hubEnv?: Record<string, string> } = {},
+    store = 'memory',
+    replicas = 1,
+  }: {
+    callers?: 'http' | 'ws';
+    workerArgs?: string[];
+    hubEnv?: Record<string, string>;
+    /** `redis`: the hubs share the Redis at 127.0.0.1:6379, under a key prefix of this run's own. */
+    store?: 'memory' | 'redis';
+    /** Hub processes; the worker polls the last, the callers call the first. */
+    replicas?: number;
+  } = {},
 ): System {
   return {
     name,
-    unavailable: async () => undefined,
+    unavailable: async () =>
+      store === 'redis' && !(await portOpen(6379)) ? 'no Redis at 127.0.0.1:6379' : undefined,
     async start({ concurrency, services }) {
+      const prefix = `sbbench-${process.pid}-${Date.now()}`;
+      const storeEnv: Record<string, string> =
+        store === 'redis'
+          ? { HUB_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', HUB_REDIS_PREFIX: prefix }
+          : {};
       // The built hub, as the Docker image runs it (main.ts builds it first).
-      const hub = await startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
-        PORT: '0',
-        HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
-        HUB_MAX_PARKED: '100000',
-        ...hubEnv,
-      });
+      const hubs = await Promise.all(
+        Array.from({ length: replicas }, () =>
+          startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
+            PORT: '0',
+            HUB_MAX_BODY_BYTES: String(4 * 1024 * 1024),
+            HUB_MAX_PARKED: '100000',
+            ...storeEnv,
+            ...hubEnv,
+          }),
+        ),
+      );
+      // biome-ignore lint/style/noNonNullAssertion: at least one replica
+      const hub = hubs[0]!;
+      // biome-ignore lint/style/noNonNullAssertion: at least one replica
+      const workerHub = hubs[hubs.length - 1]!;
       const perService = services === 1 ? hubWorkerConcurrency(concurrency) : 1;
       const worker = await startChild(
         `${TARGETS}/${workerFile}`,
-        [hub.ready, String(perService), String(services), ...workerArgs],
+        [workerHub.ready, String(perService), String(services), ...workerArgs],
         /(READY)/,
       );
       // A worker keeps at least one take waiting per service, whatever its concurrency.
-      await waitForWorkers(hub.ready, services);
+      await waitForWorkers(workerHub.ready, services);
+      const others = [worker, ...hubs.slice(1)];
+      const cleanUp = store === 'redis' ? () => deleteKeys(prefix) : async () => {};
       if (callers === 'ws') {
         const socket = await WsCaller.open(hub.ready);
         return {
@@ -123,18 +151,62 @@ function hubSystem(
           measuredPid: hub.process.pid,
           async stop() {
             await socket.close();
-            await worker.stop();
+            for (const child of others) await child.stop();
             await hub.stop();
+            await cleanUp();
           },
         };
       }
       const pool = new Pool(hub.ready, { connections: concurrency });
       let next = 0;
       const pathOf = () => `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`;
-      return httpCallers(pool, pathOf, hub, [worker]);
+      const running = httpCallers(pool, pathOf, hub, others);
+      return {
+        ...running,
+        async stop() {
+          await running.stop();
+          await cleanUp();
+        },
+      };
     },
   };
 }
+
+/** Deletes a run's keys from the shared Redis: the benchmark leaves nothing behind. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The SDK's HubWorker on the Redis store, one hub process. */
+export const redisSdk = hubSystem('Redis store, SDK worker', 'hub-worker.ts', { store: 'redis' });
+
+/** A plain worker (one job per poll) on the Redis store, one hub process. */
+export const redisPlain = hubSystem('Redis store, plain worker', 'plain-worker.ts', {
+  store: 'redis',
+});
+
+/** Two hub processes on one Redis: callers call one, the SDK worker polls the other. */
+export const redisReplicasSdk = hubSystem('Redis store, 2 replicas, SDK worker', 'hub-worker.ts', {
+  store: 'redis',
+  replicas: 2,
+});
+
+/** Two hub processes on one Redis, with a plain worker: every call handed across replicas. */
+export const redisReplicasPlain = hubSystem(
+  'Redis store, 2 replicas, plain worker',
+  'plain-worker.ts',
+  { store: 'redis', replicas: 2 },
+);
 
 /** The SDK's HubWorker: one take in flight per service, jobs and answers in batches. */
 export const switchboard = hubSystem('switchboard long-poll', 'hub-worker.ts');

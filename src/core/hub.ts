@@ -227,38 +227,32 @@ export class Hub {
     // A take that finds nothing stays parked till then: a worker present, on any replica.
     const taker = takerOf(input, waitMs > 0 ? Date.now() + waitMs : undefined);
     try {
-      // With no older take of the service waiting here ([P-FIFO]), a queued job is
-      // taken at once, before the take joins the waiters: a busy service's case.
-      const lookedFirst = this.#waiters.count(input.service) === 0;
-      if (lookedFirst) {
-        const queued = await this.#takeOne(input, taker);
-        if (queued) return signal?.aborted ? await this.#handBack(queued) : queued;
-      }
-      return await this.#waitForWork(input, taker, wait, lookedFirst, signal);
+      return await this.#waitForWork(input, taker, wait, signal);
     } finally {
       wait.end();
     }
   }
 
   /**
-   * Waits among the service's takes until woken, then looks. A take that looked
-   * before it joined looks again first: a job queued meanwhile woke nobody
-   * ([P-HANDOFF]).
+   * Joins the service's parked takes, then looks each time it is woken. With no
+   * older take waiting here ([P-FIFO]) it looks at once: a busy service's case.
+   * It joins before that first look, not after: with a networked store a look
+   * is a round trip, and the notices of jobs queued during it must find a take
+   * to wake or be kept as owed, never dropped ([P-HANDOFF]).
    */
   async #waitForWork(
     input: TakeInput,
     taker: Taker,
     wait: ParkedWait,
-    lookedFirst: boolean,
     signal: CancelSignal | undefined,
   ): Promise<Delivery | undefined> {
-    const parked = this.#waiters.park(input.service, lookedFirst);
+    const parked = this.#waiters.park(input.service);
     try {
       while (await parked.woken(wait.signal)) {
         const delivery = await this.#takeOne(input, taker);
         if (!delivery) continue;
-        if (signal?.aborted || wait.signal.aborted) return await this.#handBack(delivery);
-        return delivery;
+        // A job found as the wait ran out is still the worker's; only one that left hands it back.
+        return signal?.aborted ? await this.#handBack(delivery) : delivery;
       }
       return undefined;
     } finally {

@@ -182,6 +182,8 @@ export class MemoryStore implements JobStore {
     if (deliveries.length === 0 && taker?.parkedUntil !== undefined) {
       service.parkedUntil = Math.max(service.parkedUntil, taker.parkedUntil);
     }
+    // More are queued: the next parked take must look too, whatever notices were missed.
+    if (deliveries.length > 0 && service.queue.size > 0) this.#feed.work(serviceName);
     return deliveries;
   }
 

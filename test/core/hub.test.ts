@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Hub } from '../../src/core/hub.js';
+import { Hub } from '../../src/core/hub.js';
 import type { Answer } from '../../src/domain/job.js';
 import { ErrorCode } from '../../src/errors.js';
-import { jsonPayload, testHub, tick } from '../support/config.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { defaultStoreOptions } from '../store/contract.js';
+import { jsonPayload, testConfig, testHub, tick } from '../support/config.js';
 import { hasCode } from '../support/errors.js';
 import { liveTimers } from '../support/timers.js';
 
@@ -408,5 +410,47 @@ describe('Hub - resources', () => {
     assertNothingParked(hub);
     await hub.close(0);
     assert.equal(await liveTimers(), before, 'closing the hub stops its timers');
+  });
+});
+
+describe('Hub#take() on a store whose looks take a round trip', () => {
+  /**
+   * A memory store whose takes answer a turn late, as a networked store's do:
+   * each look reads the queue when sent and replies after the notices of jobs
+   * queued meanwhile have come in.
+   */
+  function roundTripStore(): MemoryStore {
+    const store = new MemoryStore(defaultStoreOptions);
+    const claim = store.claimQueued.bind(store);
+    store.claimQueued = async (...args) => {
+      const taken = await claim(...args);
+      await new Promise((resolve) => setImmediate(resolve));
+      return taken;
+    };
+    return store;
+  }
+
+  test('[P-HANDOFF] jobs queued while the first take looks reach the takes that park after it', async () => {
+    const hub = new Hub(roundTripStore(), testConfig());
+    await hub.opened;
+    // The first take looks (the queue is empty); three jobs come during its look.
+    const first = hub.take({ service: 'svc', timeoutMs: 1000 });
+    const calls = [1, 2, 3].map((n) =>
+      hub.call({ service: 'svc', payload: jsonPayload(n), timeoutMs: 1000 }),
+    );
+    // Its look comes back empty; it parks and looks again. Two more takes come
+    // during that second look.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [
+      hub.take({ service: 'svc', timeoutMs: 1000 }),
+      hub.take({ service: 'svc', timeoutMs: 1000 }),
+    ];
+    const taken = await Promise.all([first, ...later]);
+    assert.equal(taken.filter(Boolean).length, 3, 'every take got one of the three jobs');
+    for (const delivery of taken) if (delivery) await hub.answer(delivery.id, ok);
+    await Promise.all(calls);
+    assertNothingParked(hub);
+    await hub.close(0);
   });
 });

@@ -62,3 +62,52 @@ test('WorkWaiters - a take whose signal aborts stops waiting, unwoken', async ()
   first.leave();
   assert.equal(waiters.count('svc'), 0);
 });
+
+test('[P-HANDOFF] WorkWaiters - a notice that comes while every take is looking is kept for the next look', async () => {
+  // A networked store: a look is a round trip, and a job queued during it
+  // (by another replica) may be missed by it. Its notice must not be lost.
+  const waiters = new WorkWaiters();
+  const never = new Cancel();
+  const only = waiters.park('svc');
+  assert.equal(await only.woken(never), true, 'looks at once');
+  waiters.notify('svc');
+  // Its look found nothing (it ran before the job was queued): it must look again.
+  const again = await Promise.race([
+    only.woken(never),
+    new Promise<string>((resolve) => setImmediate(() => resolve('asleep'))),
+  ]);
+  assert.equal(again, true, 'the notice that came mid-look makes it look again');
+  // A take parking behind a look that was told twice looks too.
+  const looking = waiters.park('svc');
+  waiters.notify('svc');
+  waiters.notify('svc');
+  assert.equal(await looking.woken(never), true);
+  looking.leave();
+  only.leave();
+  assert.equal(waiters.count('svc'), 0);
+});
+
+test('[P-HANDOFF] WorkWaiters - a notice that finds every take already told is kept, not lost', async () => {
+  // Across replicas, notices come faster than looks: three jobs, two takes.
+  const waiters = new WorkWaiters();
+  const never = new Cancel();
+  const first = waiters.park('svc');
+  const second = waiters.park('svc');
+  assert.equal(await first.woken(never), true);
+  waiters.notify('svc');
+  waiters.notify('svc');
+  waiters.notify('svc');
+  assert.equal(await second.woken(never), true);
+  assert.equal(await first.woken(never), true);
+  // A third take parks while the two are still looking; each takes one job and leaves.
+  const third = waiters.park('svc');
+  first.leave();
+  second.leave();
+  const looked = await Promise.race([
+    third.woken(never),
+    new Promise<string>((resolve) => setImmediate(() => resolve('asleep'))),
+  ]);
+  assert.equal(looked, true, 'the third notice reaches the third take');
+  third.leave();
+  assert.equal(waiters.count('svc'), 0);
+});

@@ -391,6 +391,21 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.close();
     });
 
+    test('[P-HANDOFF] a take that leaves jobs queued tells the feed: the next parked take looks too', async () => {
+      // Notices of a burst may come while no take is parked; the take that
+      // comes next finds one job of many, and the feed must say more are there.
+      const { store, heard } = await open();
+      await store.enqueue(job(), anyWorkers);
+      await store.enqueue(job(), anyWorkers);
+      await until(() => heard.works.length === 2, 'both enqueues were heard');
+      await store.claimQueued('svc', any(1));
+      await until(() => heard.works.length === 3, 'the take that left one queued was heard');
+      await store.claimQueued('svc', any(1));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(heard.works.length, 3, 'a take that empties the queue says nothing');
+      await store.close();
+    });
+
     test('release tells the feed: the job is there to take again', async () => {
       const { store, heard } = await open();
       const j = job();

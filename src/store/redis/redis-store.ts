@@ -187,11 +187,11 @@ export class RedisStore implements JobStore {
 
   async claimQueued(service: string, limits: TakeLimits, taker?: Taker): Promise<Delivery[]> {
     try {
-      const taken = (await this.#run('sbClaim', [
+      const [taken, left] = (await this.#run('sbClaim', [
         service,
         ...this.#takeArgs(limits, taker, taker?.parkedUntil ?? 0),
-      ])) as TakenReply[];
-      return this.#delivered(service, taken);
+      ])) as [TakenReply[], number];
+      return this.#delivered(service, taken, left);
     } catch (error) {
       if (error instanceof Error && error.message.includes('too_many_services')) {
         throw refusals.tooManyServices(service, this.#options.maxServices);
@@ -218,11 +218,14 @@ export class RedisStore implements JobStore {
       : [...head, parkedUntil, socket, ...ids];
   }
 
-  #delivered(service: string, taken: TakenReply[]): Delivery[] {
-    return taken.map((reply) => {
+  /** Deliveries from a take's reply; with jobs still queued, the next parked take must look too. */
+  #delivered(service: string, taken: TakenReply[], left: number): Delivery[] {
+    const deliveries = taken.map((reply) => {
       this.#feed?.taken(service, reply[4]);
       return decodeDelivery(reply);
     });
+    if (deliveries.length > 0 && left > 0) this.#feed?.work(service);
+    return deliveries;
   }
 
   async answerAndTake(
@@ -236,7 +239,7 @@ export class RedisStore implements JobStore {
       service,
       ...this.#takeArgs(limits, taker),
     ]);
-    return typeof result === 'string' ? result : this.#delivered(service, result);
+    return typeof result === 'string' ? result : this.#delivered(service, ...result);
   }
 
   async answer(deliveryId: string, answer: Answer): Promise<DeliveryGone | undefined> {
@@ -248,15 +251,15 @@ export class RedisStore implements JobStore {
     deliveryId: string,
     answer: Answer,
     take: (string | number)[],
-  ): Promise<TakenReply[] | DeliveryGone> {
-    const [here, taken, id] = (await this.#run('sbAnswer', [
+  ): Promise<[TakenReply[], number] | DeliveryGone> {
+    const [here, taken, id, left] = (await this.#run('sbAnswer', [
       deliveryId,
       encodeOutcome({ answer }),
       ...take,
-    ])) as [number, Buffer | TakenReply[], Buffer | undefined];
+    ])) as [number, Buffer | TakenReply[], Buffer | undefined, number];
     if (Buffer.isBuffer(taken)) return taken.toString() as DeliveryGone;
     if (here === 1 && id) this.#feed?.ended(id.toString(), { answer });
-    return taken;
+    return [taken, left];
   }
 
   async heartbeat(deliveryId: string): Promise<number | DeliveryGone> {

@@ -363,17 +363,18 @@ queue(id, service, false)
 return { 'queued' }
 `;
 
-/** claim: service count bytes worker parkedUntil taker deliveryIds... */
+/** claim: service count bytes worker parkedUntil taker deliveryIds... Replies { taken, jobs still queued }. */
 const CLAIM = `
 local taken = take(ARGV[OWN], tonumber(ARGV[OWN + 1]), tonumber(ARGV[OWN + 2]), ARGV[OWN + 3],
   tonumber(ARGV[OWN + 4]), ARGV[OWN + 5], OWN + 6)
 if not taken then return redis.error_reply('too_many_services') end
-return taken
+return { taken, redis.call('LLEN', qKey(ARGV[OWN])) }
 `;
 
 /**
  * answer: deliveryId outcome, then (answer and take) service count bytes worker
- * taker deliveryIds... Replies { told here (0/1), taken or gone state, job id }.
+ * taker deliveryIds... Replies { told here (0/1), taken or gone state, job id,
+ * jobs still queued }.
  */
 const ANSWER = `
 local d, outcome = ARGV[OWN], ARGV[OWN + 1]
@@ -385,9 +386,9 @@ local here = endJob(id, 'answered', outcome, #outcome, false, false) and 1 or 0
 if ARGV[OWN + 2] then
   local taken = take(ARGV[OWN + 2], tonumber(ARGV[OWN + 3]), tonumber(ARGV[OWN + 4]), ARGV[OWN + 5], 0,
     ARGV[OWN + 6], OWN + 7)
-  return { here, taken or {}, id }
+  return { here, taken or {}, id, redis.call('LLEN', qKey(ARGV[OWN + 2])) }
 end
-return { here, {}, id }
+return { here, {}, id, 0 }
 `;
 
 /** heartbeat: deliveryId. Replies the lease's new end, or the gone state. */
