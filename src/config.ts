@@ -261,6 +261,17 @@ export const INT_OPTIONS = [
     help: 'how many finished job ids are remembered at most',
   },
   {
+    key: 'redisTimeoutMs',
+    env: 'HUB_REDIS_TIMEOUT_MS',
+    flag: 'redis-timeout-ms',
+    // A script takes well under a millisecond; a Redis that is down is refused at
+    // once (nothing is queued while disconnected). This bounds a Redis that hangs.
+    default: 2 * SECOND,
+    min: 10,
+    max: MINUTE,
+    help: 'how long the Redis store waits for Redis to answer before the request fails with 503 `store_unavailable`',
+  },
+  {
     key: 'leaseMs',
     env: 'HUB_LEASE_MS',
     flag: 'lease-ms',

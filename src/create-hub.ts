@@ -46,7 +46,12 @@ export function createHub(config: Config): Hub {
 
 function storeOf(config: Config, options: StoreOptions): JobStore {
   if (config.store === 'redis') {
-    return new RedisStore({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+    return new RedisStore({
+      ...options,
+      url: config.redisUrl,
+      prefix: config.redisPrefix,
+      timeoutMs: config.redisTimeoutMs,
+    });
   }
   return new MemoryStore(options);
 }

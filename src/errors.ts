@@ -34,6 +34,7 @@ export const ErrorCode = {
   ServiceFull: 'service_full',
   TooManyServices: 'too_many_services',
   ShuttingDown: 'shutting_down',
+  StoreUnavailable: 'store_unavailable',
   Internal: 'internal_error',
 } as const;
 

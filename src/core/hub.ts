@@ -130,9 +130,21 @@ export class Hub {
     this.#observers.push(observer);
   }
 
-  /** False once `close()` has begun: load balancers should send no new calls. */
+  /**
+   * False once `close()` has begun, or while the store cannot be reached: load
+   * balancers should send no new calls.
+   */
   get ready(): boolean {
-    return !this.#closing;
+    return this.notReady() === undefined;
+  }
+
+  /** Why the hub is not ready (`/readyz`): shutting down, or its store unreachable. */
+  notReady(): HubError | undefined {
+    if (this.#closing) return shuttingDown();
+    if (this.#store.available?.() === false) {
+      return new HubError(ErrorCode.StoreUnavailable, 'the job store cannot be reached');
+    }
+    return undefined;
   }
 
   /** How many calls and polls are parked now; 0 and 0 once every path has cleaned up. */

@@ -35,6 +35,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.ServiceFull]: 503,
   [ErrorCode.TooManyServices]: 503,
   [ErrorCode.ShuttingDown]: 503,
+  [ErrorCode.StoreUnavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
 
@@ -46,6 +47,7 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ServiceFull]: 1,
   [ErrorCode.TooManyServices]: 1,
   [ErrorCode.ShuttingDown]: 1,
+  [ErrorCode.StoreUnavailable]: 1,
 };
 
 /** Any error as the hub's JSON error reply; unknown errors become `internal_error`. */

@@ -1,6 +1,5 @@
 import { type Handler, Hono } from 'hono';
 import type { Hub } from '../core/hub.js';
-import { ErrorCode, HubError } from '../errors.js';
 import type { Access } from './access.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { errorResponse } from './response.js';
@@ -23,11 +22,10 @@ export function healthRoutes(hub: Hub, access: Access): Hono {
 
   // The probes stay open: an orchestrator has no token.
   routes.get('/healthz', (c) => c.json({ status: 'ok' }));
-  routes.get('/readyz', (c) =>
-    hub.ready
-      ? c.json({ status: 'ready' })
-      : errorResponse(new HubError(ErrorCode.ShuttingDown, 'the hub is shutting down')),
-  );
+  routes.get('/readyz', (c) => {
+    const notReady = hub.notReady();
+    return notReady ? errorResponse(notReady) : c.json({ status: 'ready' });
+  });
   routes.all('/healthz', methodNotAllowed('GET'));
   routes.all('/readyz', methodNotAllowed('GET'));
   return routes;

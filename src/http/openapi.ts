@@ -116,6 +116,7 @@ const callCodes = [
   ErrorCode.ServiceFull,
   ErrorCode.TooManyServices,
   ErrorCode.ShuttingDown,
+  ErrorCode.StoreUnavailable,
   ErrorCode.Timeout,
   ErrorCode.QueueTimeout,
   ErrorCode.WorkerFailed,
@@ -371,6 +372,7 @@ export const OPENAPI: Json = {
             ErrorCode.ServiceFull,
             ErrorCode.TooManyServices,
             ErrorCode.ShuttingDown,
+            ErrorCode.StoreUnavailable,
           ),
         },
       },
@@ -513,7 +515,10 @@ export const OPENAPI: Json = {
     '/services': operator('Each service: queue, oldest wait, workers seen', { type: 'object' }),
     '/metrics': operator('Prometheus metrics (docs/metrics.md)', { type: 'string' }, 'text/plain'),
     '/healthz': probe('Liveness: 200 while the process serves HTTP', []),
-    '/readyz': probe('Readiness: 503 once shutdown has begun', [ErrorCode.ShuttingDown]),
+    '/readyz': probe(
+      'Readiness: 503 once shutdown has begun, or while the shared store cannot be reached',
+      [ErrorCode.ShuttingDown, ErrorCode.StoreUnavailable],
+    ),
     '/ws': {
       get: {
         summary:

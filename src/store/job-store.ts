@@ -166,6 +166,13 @@ export interface JobStore {
   readonly reapAtLeastEveryMs?: number | undefined;
 
   /**
+   * False while a networked store cannot reach its backend (calls to it fail
+   * with `store_unavailable` meanwhile): the hub is then not ready. Undefined:
+   * always available.
+   */
+  available?(): boolean;
+
+  /**
    * Starts telling `feed` what happens; resolves once the feed is live, so that
    * nothing enqueued after it is missed. Called once, before any other method.
    */

@@ -722,7 +722,7 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
     describe('two stores on one backend (replicas)', {
       skip: !makeStore.twin && 'this store cannot share its backend',
     }, () => {
-      test('[P-ANSWER-ONCE] racing takes never hand one job to two workers; racing answers end it once', async () => {
+      test('[P-REPLICAS] [P-ANSWER-ONCE] racing takes never hand one job to two workers; racing answers end it once', async () => {
         const { store: a, heard: heardA } = await open();
         const b = await makeStore.twin?.(a);
         assert.ok(b);
@@ -751,7 +751,34 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
         await a.close();
       });
 
-      test('[P-HANDOFF] work queued on one replica is told to the other', async () => {
+      test('[P-REPLICA-LOSS] leases a dead replica granted, and jobs its callers left, are ended by a survivor', async (t) => {
+        const tick = mockClock(t);
+        const { store: dead } = await open({ leaseMs: 50 });
+        const survivor = await makeStore.twin?.(dead, { leaseMs: 50 });
+        assert.ok(survivor);
+        await survivor.subscribe(new HeardFeed());
+        const held = job('svc', { deadlineMs: 60_000 });
+        const abandoned = job('svc', { deadlineMs: 100 });
+        await dead.enqueue(held, anyWorkers);
+        await claimed(dead);
+        await dead.enqueue(abandoned, anyWorkers);
+        await dead.close();
+        // The lease lapses: the survivor's reap hands the job out again.
+        tick(50);
+        await survivor.reapExpired(Date.now());
+        const again = await claimed(survivor);
+        assert.deepEqual([again.job.id, again.attempt], [held.id, 2]);
+        // The other job's caller was parked on the dead replica: once its
+        // deadline is long past, a survivor gives it up.
+        assert.equal(await survivor.jobState(abandoned.id), 'queued');
+        tick(60_000);
+        await survivor.reapExpired(Date.now());
+        assert.equal(await survivor.jobState(abandoned.id), undefined);
+        assert.equal((await serviceStats(survivor, 'svc')).timedOut, 1);
+        await survivor.close();
+      });
+
+      test('[P-REPLICAS] [P-HANDOFF] work queued on one replica is told to the other', async () => {
         const { store: a } = await open();
         const b = await makeStore.twin?.(a);
         assert.ok(b);

@@ -6,7 +6,14 @@ import { defaultStoreOptions, runJobStoreContract, type StoreFactory } from './c
 const prefixes = new WeakMap<RedisStore, string>();
 
 const make = (prefix: string, options: Parameters<StoreFactory>[0]) => {
-  const store = new RedisStore({ ...defaultStoreOptions, ...options, url: REDIS_URL, prefix });
+  // No command timeout: some tests mock the clock, and a timer per command would outlive them.
+  const store = new RedisStore({
+    ...defaultStoreOptions,
+    ...options,
+    url: REDIS_URL,
+    prefix,
+    timeoutMs: 0,
+  });
   prefixes.set(store, prefix);
   return store;
 };

@@ -4,7 +4,14 @@
  * Redis tests are skipped with one line, unless HUB_REQUIRE_REDIS=1 (CI), which
  * makes a missing Redis a failure instead.
  */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 
@@ -78,3 +85,71 @@ after(async () => {
     redis.disconnect();
   }
 });
+
+/** A redis-server of a test's own, on a free port: for tests that stop and start Redis. */
+export interface OwnRedis {
+  readonly url: string;
+  readonly port: number;
+  /** SIGKILLs it: Redis gone without a goodbye. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (with nothing kept: no persistence). */
+  start(): Promise<void>;
+}
+
+/** Whether `redis-server` can be run here; with HUB_REQUIRE_REDIS=1 its absence is a failure. */
+export function redisServerSkip(): { skip: string | false } {
+  const found = spawnSync('redis-server', ['--version']).status === 0;
+  if (found) return { skip: false };
+  if (process.env.HUB_REQUIRE_REDIS === '1') {
+    throw new Error('HUB_REQUIRE_REDIS=1, but redis-server is not installed');
+  }
+  return { skip: 'redis-server is not installed' };
+}
+
+export async function ownRedis(t: { after(fn: () => unknown): void }): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
+  let child: ChildProcess | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 200 && !(await answers(url)); i++) await sleep(25);
+  };
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  t.after(async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { url, port, kill, start };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Failure, Job } from '../../domain/job.js';
-import { ErrorCode } from '../../errors.js';
+import { ErrorCode, HubError } from '../../errors.js';
+import { log } from '../../log.js';
 import { SERVICE_COUNTERS, type ServiceCounter } from '../../protocol.js';
 import { noop } from '../../util/noop.js';
 import type {
@@ -45,7 +46,12 @@ export interface RedisStoreOptions extends StoreOptions {
    * (its caller's hub died, so none gave it up in time). @default 10_000
    */
   readonly deadlineGraceMs?: number;
+  /** How long a request waits for Redis before it fails with `store_unavailable`; 0 for no limit. @default 2000 */
+  readonly timeoutMs?: number;
 }
+
+/** How long a replica waits between attempts to reach Redis at start-up. */
+const START_RETRY_MS = 1000;
 
 /** The id of workers that do not name themselves with `Hub-Worker`. */
 const ANONYMOUS_WORKER = 'anonymous';
@@ -103,9 +109,18 @@ export class RedisStore implements JobStore {
       String(results.maxBytesPerService),
       String(options.maxWorkersPerService),
     ];
+    const connection = {
+      lazyConnect: true,
+      // Fail fast while Redis is away: nothing waits in a queue for it to come
+      // back, callers get 503 store_unavailable at once, and ioredis reconnects by itself.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // 0: none (tests on a mocked clock, where a timer per command would never fire).
+      commandTimeout: options.timeoutMs === 0 ? undefined : (options.timeoutMs ?? 2000),
+    };
     // Commands issued together in one turn go out as one pipeline.
-    this.#redis = new Redis(options.url, { enableAutoPipelining: true, lazyConnect: true });
-    this.#subscriber = new Redis(options.url, { lazyConnect: true });
+    this.#redis = new Redis(options.url, { ...connection, enableAutoPipelining: true });
+    this.#subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined });
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.#redis.defineCommand(name, { numberOfKeys: 1, lua: scriptSource(name) });
     }
@@ -117,20 +132,69 @@ export class RedisStore implements JobStore {
 
   /** Runs a script with the settings and the time, then its own arguments. */
   #run(name: ScriptName, own: (string | number | Buffer)[], now = Date.now()): Promise<unknown> {
-    return this.#scripts[`${name}Buffer`](this.#key, String(now), ...this.#settings, ...own);
+    return this.#scripts[`${name}Buffer`](this.#key, String(now), ...this.#settings, ...own).catch(
+      unavailable,
+    );
   }
 
+  available(): boolean {
+    return this.#redis.status === 'ready' && this.#subscriber.status === 'ready';
+  }
+
+  /**
+   * Connects both connections (waiting, and saying so, while Redis cannot be
+   * reached: a replica starts once its store does), then listens on this
+   * replica's channels. After a reconnect, every service is told there may be
+   * work: notices sent while this replica was away were lost.
+   */
   async subscribe(feed: StoreFeed): Promise<void> {
     this.#feed = feed;
-    await Promise.all([this.#redis.connect(), this.#subscriber.connect()]);
     this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
       this.#heard(channel, message),
     );
+    for (const connection of [this.#redis, this.#subscriber]) {
+      for (;;) {
+        try {
+          await connection.connect();
+          break;
+        } catch (error) {
+          log.warn(
+            { err: error },
+            `switchboard: waiting for Redis at ${safeUrl(this.#options.url)}`,
+          );
+          connection.disconnect();
+          await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+        }
+      }
+    }
     await this.#subscriber.subscribe(
       `${this.#key}:work`,
       `${this.#key}:runs`,
       `${this.#key}:o:${this.#replica}`,
     );
+    let connected = true;
+    this.#subscriber.on('close', () => {
+      if (connected)
+        log.warn(`switchboard: lost Redis at ${safeUrl(this.#options.url)}; reconnecting`);
+      connected = false;
+    });
+    this.#subscriber.on('ready', () => {
+      if (connected) return;
+      connected = true;
+      log.info(`switchboard: Redis at ${safeUrl(this.#options.url)} is back`);
+      void this.#tellAllServices();
+    });
+  }
+
+  /** Tells the feed every known service may have work: after notices may have been lost. */
+  async #tellAllServices(): Promise<void> {
+    try {
+      for (const service of await this.#redis.zrange(`${this.#key}:services`, 0, -1)) {
+        this.#feed?.work(service);
+      }
+    } catch {
+      // Gone again: the next reconnect tells them.
+    }
   }
 
   /** A message on one of this replica's channels: work (from another replica), an outcome, a hand-out's end. */
@@ -347,7 +411,9 @@ export class RedisStore implements JobStore {
   }
 
   async workerLastSeenAt(service: string): Promise<number | undefined> {
-    const seen = await this.#redis.hget(`${this.#key}:s:${service}`, 'lastSeenAt');
+    const seen = await this.#redis
+      .hget(`${this.#key}:s:${service}`, 'lastSeenAt')
+      .catch(unavailable);
     return seen ? Number(seen) : undefined;
   }
 
@@ -405,8 +471,36 @@ export class RedisStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.#subscriber.removeAllListeners('ready');
     await Promise.allSettled([this.#subscriber.quit(), this.#redis.quit()]);
+    this.#subscriber.disconnect();
+    this.#redis.disconnect();
   }
+}
+
+/**
+ * A failed request to Redis as the hub's error: a script's own refusal (a reply
+ * error) is a bug and goes on as it is; anything else (refused, closed, timed
+ * out) means Redis cannot be reached now.
+ */
+function unavailable(error: unknown): never {
+  const replied = error instanceof ReplyError ? (error as Error) : undefined;
+  if (replied && !/^(LOADING|BUSY|MASTERDOWN|READONLY)/.test(replied.message)) throw replied;
+  const why = error instanceof Error ? error.message : String(error);
+  throw new HubError(
+    ErrorCode.StoreUnavailable,
+    `the job store (Redis) cannot be reached: ${why}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** A Redis URL fit for a log line: its password, if any, left out. */
+function safeUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 /** A lost hand-out as a script reports it: what became of it, service, job, flow, attempt, told here. */
