@@ -107,6 +107,7 @@ export class Hub {
     handOutEnded: (deliveryId) => this.handOutEnded(deliveryId),
     taken: (service, queuedMs) => this.observer.jobTaken(service, queuedMs),
     retried: (event) => this.observer.jobRetried(event),
+    unreachable: () => this.#waiters.wakeAll(),
   };
 
   /**

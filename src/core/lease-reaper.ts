@@ -17,6 +17,8 @@ export class LeaseReaper {
   /** When the timer fires; +∞ while it is not armed. */
   #at = Number.POSITIVE_INFINITY;
   #closed = false;
+  /** The last reap failed: the next failures are the same outage, and not logged again. */
+  #failing = false;
 
   /**
    * `everyMs`: reap at least this often, whatever this hub expects. A store
@@ -58,11 +60,16 @@ export class LeaseReaper {
     this.#at = Number.POSITIVE_INFINITY;
     this.#reap(Date.now()).then(
       (next) => {
+        this.#failing = false;
         if (next !== undefined) this.expectBy(next);
         this.#sweepSoon();
       },
       (error: unknown) => {
-        log.error({ err: error }, 'reaping expired leases failed; trying again shortly');
+        // Once per outage: a store away for an hour must not write a line a second.
+        if (!this.#failing) {
+          log.error({ err: error }, 'reaping expired leases failed; trying again every second');
+        }
+        this.#failing = true;
         this.expectBy(Date.now() + RETRY_MS);
       },
     );

@@ -74,6 +74,18 @@ export class WorkWaiters {
     waiters.lostTotal++;
   }
 
+  /** Every parked take of every service looks now: the store has something to tell them all. */
+  wakeAll(): void {
+    for (const waiters of this.#byService.values()) {
+      for (let node = waiters.queue.firstNode; node; node = node.next) {
+        const waiter = node.value;
+        if (waiter.awake) continue;
+        waiter.awake = true;
+        waiter.wake?.();
+      }
+    }
+  }
+
   /** Takes one owed notice, if any: true when there was one. */
   #payOwed(waiters: ServiceWaiters): boolean {
     if (waiters.owed === 0) return false;

@@ -88,6 +88,12 @@ export interface StoreFeed {
   taken(service: string, queuedMs: number): void;
   /** A hand-out was lost (lease lapsed, retryable failure): for logs and metrics. */
   retried(event: RetryEvent): void;
+  /**
+   * The store cannot be reached (a networked store lost its connection): every
+   * parked take looks now, so its worker is refused with `store_unavailable`
+   * instead of waiting, unknowing, on a hub that cannot hand it anything.
+   */
+  unreachable(): void;
 }
 
 /** A service's figures as the store keeps them: all but the parked takes and sockets, which are the hub's own. */

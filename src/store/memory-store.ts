@@ -95,6 +95,7 @@ const UNHEARD: StoreFeed = {
   handOutEnded: noop,
   taken: noop,
   retried: noop,
+  unreachable: noop,
 };
 
 /** The embedded, single-process store: everything lives in this process's memory. */

@@ -111,3 +111,19 @@ test('[P-HANDOFF] WorkWaiters - a notice that finds every take already told is k
   third.leave();
   assert.equal(waiters.count('svc'), 0);
 });
+
+test('[P-STORE-DOWN] WorkWaiters - wakeAll wakes every parked take of every service', async () => {
+  const waiters = new WorkWaiters();
+  const never = new Cancel();
+  const takes = [waiters.park('a'), waiters.park('a'), waiters.park('b')];
+  // Each first in line looks at once; the one behind it waits.
+  assert.equal(await takes[0]?.woken(never), true);
+  assert.equal(await takes[2]?.woken(never), true);
+  const woken: boolean[] = [];
+  const all = takes.map((take) => take?.woken(never).then((looks) => woken.push(looks)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(woken, [], 'nobody looks again before a notice');
+  waiters.wakeAll();
+  await Promise.all(all);
+  assert.deepEqual(woken, [true, true, true]);
+});

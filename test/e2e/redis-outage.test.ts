@@ -10,6 +10,7 @@ import { startServer } from '../../src/http/server.js';
 import { testConfig } from '../support/config.js';
 import { until } from '../support/http.js';
 import { ownRedis, redisServerSkip, testPrefix } from '../support/redis.js';
+import { jobOf, WsClient } from '../support/ws.js';
 
 test(
   '[P-STORE-DOWN] with Redis gone the hub fails fast and is not ready; it recovers by itself',
@@ -42,11 +43,35 @@ test(
 
     // Serving: a call is answered.
     const before = call('one');
-    let job = await takeJob();
+    const job = await takeJob();
     await fetch(`${url}/jobs/${job.id}`, { method: 'POST', body: 'answered' });
     assert.equal(await (await before).text(), 'answered');
 
+    // Workers parked when Redis goes are told, not left waiting on a hub that cannot hand them anything.
+    const parkedPoll = fetch(`${url}/service/echo/jobs?timeout=30000`, {
+      signal: AbortSignal.timeout(20_000),
+    });
+    const socket = await WsClient.open(url);
+    t.after(() => socket.close());
+    socket.send({ type: 'serve', services: ['echo'], credit: 1 });
+    await socket.next((frame) => frame.type === 'serving');
+    await until(
+      async () => {
+        const status = (await (await fetch(`${url}/status`)).json()) as {
+          services: { service: string; waitingWorkers: number }[];
+        };
+        return status.services.find((s) => s.service === 'echo')?.waitingWorkers === 2;
+      },
+      { what: 'the poll and the socket parked' },
+    );
+
     await redis.kill();
+    const toldPoll = await parkedPoll;
+    assert.equal(toldPoll.status, 503, 'the parked poll is told');
+    assert.equal(toldPoll.headers.get('hub-error'), 'store_unavailable');
+    const toldSocket = await socket.next((frame) => frame.type === 'error');
+    assert.equal(toldSocket.code, 'store_unavailable');
+    assert.equal(toldSocket.service, 'echo');
     await until(async () => (await fetch(`${url}/readyz`)).status === 503, { what: 'not ready' });
     const ready = await fetch(`${url}/readyz`);
     assert.equal(ready.headers.get('hub-error'), 'store_unavailable');
@@ -70,9 +95,12 @@ test(
       what: 'ready again',
       timeoutMs: 15_000,
     });
+    // The socket's takes retried by themselves: it is the only worker, and it serves again.
     const after = call('three');
-    job = await takeJob();
-    await fetch(`${url}/jobs/${job.id}`, { method: 'POST', body: 'back' });
-    assert.equal(await (await after).text(), 'back');
+    const pushed = await socket.next((frame) => frame.type === 'job', 15_000);
+    const pushedJob = jobOf(pushed);
+    assert.equal(Buffer.from(String(pushedJob.originalRequest), 'base64').toString(), 'three');
+    socket.send({ type: 'answer', id: pushedJob.id, body: { back: true } });
+    assert.deepEqual(await (await after).json(), { back: true });
   },
 );

@@ -36,6 +36,7 @@ export class HeardFeed implements StoreFeed {
   readonly works: string[] = [];
   readonly handOutsEnded: string[] = [];
   readonly retries: RetryEvent[] = [];
+  unreachableTimes = 0;
   readonly #outcomes = new Map<string, JobOutcome[]>();
   readonly #waiting = new Map<string, (outcome: JobOutcome) => void>();
   onWork: ((service: string) => void) | undefined;
@@ -56,6 +57,9 @@ export class HeardFeed implements StoreFeed {
   taken(): void {}
   retried(event: RetryEvent): void {
     this.retries.push(event);
+  }
+  unreachable(): void {
+    this.unreachableTimes++;
   }
 
   /** The outcome told for `jobId`: at once if told, else when it is. */

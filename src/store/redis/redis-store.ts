@@ -174,9 +174,10 @@ export class RedisStore implements JobStore {
     );
     let connected = true;
     this.#subscriber.on('close', () => {
-      if (connected)
-        log.warn(`switchboard: lost Redis at ${safeUrl(this.#options.url)}; reconnecting`);
+      if (!connected) return;
       connected = false;
+      log.warn(`switchboard: lost Redis at ${safeUrl(this.#options.url)}; reconnecting`);
+      feed.unreachable();
     });
     this.#subscriber.on('ready', () => {
       if (connected) return;
