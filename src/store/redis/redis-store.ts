@@ -76,6 +76,7 @@ type Scripts = Record<`${ScriptName}Buffer`, ScriptCall>;
  */
 export class RedisStore implements JobStore {
   /** Leases other replicas granted are this one's to end too, if they die: reap at least this often. */
+  readonly kind = 'redis';
   readonly reapAtLeastEveryMs = 1000;
   readonly #options: RedisStoreOptions;
   readonly #redis: Redis;
@@ -86,16 +87,16 @@ export class RedisStore implements JobStore {
   /** This replica's name on the feed's channels. */
   readonly #replica = nanoid(12);
   readonly #startedAt = Date.now();
-  /** The arguments every script starts with but the time (scripts.ts `HEAD`). */
-  readonly #settings: string[];
+  /** scripts.ts `SETTINGS`: every script's third argument. */
+  readonly #settings: string;
   #feed: StoreFeed | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#key = `{${options.prefix}}`;
     const { results } = options;
+    // scripts.ts SETTINGS, in its order.
     this.#settings = [
-      this.#replica,
       String(options.leaseMs),
       options.leaseAfterFirstHeartbeat ? '1' : '0',
       String(options.finishedJobTtlMs),
@@ -108,7 +109,7 @@ export class RedisStore implements JobStore {
       String(results.maxResultsPerService),
       String(results.maxBytesPerService),
       String(options.maxWorkersPerService),
-    ];
+    ].join(' ');
     const connection = {
       lazyConnect: true,
       // Fail fast while Redis is away: nothing waits in a queue for it to come
@@ -132,9 +133,13 @@ export class RedisStore implements JobStore {
 
   /** Runs a script with the settings and the time, then its own arguments. */
   #run(name: ScriptName, own: (string | number | Buffer)[], now = Date.now()): Promise<unknown> {
-    return this.#scripts[`${name}Buffer`](this.#key, String(now), ...this.#settings, ...own).catch(
-      unavailable,
-    );
+    return this.#scripts[`${name}Buffer`](
+      this.#key,
+      String(now),
+      this.#replica,
+      this.#settings,
+      ...own,
+    ).catch(unavailable);
   }
 
   available(): boolean {

@@ -5,15 +5,17 @@
  * hash tag (`KEYS[1]`, the hub's `{prefix}`), so the scripts also run on Redis
  * Cluster. docs/scale-out.md lists every key.
  *
- * Every script takes the same head of arguments (`HEAD`, built once by the
- * store), then its own. Times are the hub's (epoch ms, passed in), never Redis's
+ * Every script takes the same head of arguments (the time, the replica, and
+ * the `SETTINGS` built once by the store), then its own. Times are the hub's (epoch ms, passed in), never Redis's
  * clock, so replicas agree with their own clocks and tests can use mock time.
  */
 
-/** The arguments every script starts with, in this order. */
-export const HEAD = [
-  'now',
-  'replica',
+/**
+ * The settings every script gets, in this order, as one argument of numbers
+ * joined by spaces: one bulk string instead of twelve is most of what a
+ * script call costs the hub to write.
+ */
+export const SETTINGS = [
   'leaseMs',
   'leaseAfterFirstHeartbeat',
   'finishedTtlMs',
@@ -28,8 +30,8 @@ export const HEAD = [
   'maxWorkers',
 ] as const;
 
-/** Where a script's own arguments begin. */
-const OWN = HEAD.length + 1;
+/** Where a script's own arguments begin: after the time, the replica and the settings. */
+const OWN = 4;
 
 /**
  * What every script shares: key names, the settings, and the steps several
@@ -39,18 +41,20 @@ const PRELUDE = `
 local K = KEYS[1]
 local now = tonumber(ARGV[1])
 local me = ARGV[2]
-local leaseMs = tonumber(ARGV[3])
-local leaseAfterFirstHeartbeat = ARGV[4] == '1'
-local finishedTtlMs = tonumber(ARGV[5])
-local workerWindowMs = tonumber(ARGV[6])
-local maxQueued = tonumber(ARGV[7])
-local maxServices = tonumber(ARGV[8])
-local resultTtlMs = tonumber(ARGV[9])
-local maxResults = tonumber(ARGV[10])
-local maxResultBytes = tonumber(ARGV[11])
-local maxResultsPerService = tonumber(ARGV[12])
-local maxResultBytesPerService = tonumber(ARGV[13])
-local maxWorkers = tonumber(ARGV[14])
+local S = {}
+for value in string.gmatch(ARGV[3], '%S+') do S[#S + 1] = tonumber(value) end
+local leaseMs = S[1]
+local leaseAfterFirstHeartbeat = S[2] == 1
+local finishedTtlMs = S[3]
+local workerWindowMs = S[4]
+local maxQueued = S[5]
+local maxServices = S[6]
+local resultTtlMs = S[7]
+local maxResults = S[8]
+local maxResultBytes = S[9]
+local maxResultsPerService = S[10]
+local maxResultBytesPerService = S[11]
+local maxWorkers = S[12]
 local OWN = ${OWN}
 
 -- Keys that outlive nothing they describe get this much more time than the
