@@ -261,6 +261,15 @@ export const INT_OPTIONS = [
     help: 'how many finished job ids are remembered at most',
   },
   {
+    key: 'processes',
+    env: 'HUB_PROCESSES',
+    flag: 'processes',
+    default: 1,
+    min: 1,
+    max: 256,
+    help: 'hub processes on this machine, sharing one port (one per core); more than 1 needs `HUB_STORE=redis`',
+  },
+  {
     key: 'redisTimeoutMs',
     env: 'HUB_REDIS_TIMEOUT_MS',
     flag: 'redis-timeout-ms',

@@ -387,8 +387,16 @@ export type ServiceStats = { readonly service: string } & { readonly [K in Servi
 /** The body of `GET /status`. */
 export interface HubStatus {
   readonly ready: boolean;
-  /** Callers waiting for an answer (sync calls, and async ones waiting with `Prefer: wait`). */
+  /** `memory`, or `redis`: then the queue figures are every replica's, read from Redis. */
+  readonly store: 'memory' | 'redis';
+  /**
+   * The replica that answered (host name and process id): the figures kept in
+   * a process (parked calls and polls, waiting and WebSocket workers) are its own.
+   */
+  readonly replica: string;
+  /** Callers waiting for an answer (sync calls, and async ones waiting with `Prefer: wait`): this replica's. */
   readonly parkedCalls: number;
+  /** Polls and WebSocket takes parked: this replica's. */
   readonly parkedPolls: number;
   readonly total: Omit<ServiceStats, 'service'>;
   readonly services: ServiceStats[];

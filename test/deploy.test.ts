@@ -16,6 +16,7 @@ const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.ur
 
 interface ComposeService {
   build?: string;
+  environment?: Record<string, string>;
   image?: string;
   read_only?: boolean;
   user?: string;
@@ -26,10 +27,20 @@ interface ComposeService {
   ports?: string[];
 }
 
-test('compose.yaml: hub, worker and gateway; the hub read-only, non-root, health-checked on a probe that answers', async () => {
-  const compose = parse(read('compose.yaml')) as { services: Record<string, ComposeService> };
-  const { hub, worker, gateway } = compose.services;
-  assert.ok(hub && worker && gateway, 'three services');
+test('compose.yaml: two hub replicas on one Redis, a worker and a gateway; the hubs read-only, non-root, health-checked on a probe that answers', async () => {
+  const compose = parse(read('compose.yaml'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const { hub, 'hub-2': hub2, redis, worker, gateway } = compose.services;
+  assert.ok(hub && hub2 && redis && worker && gateway, 'five services');
+  // Issue 28: replicas act as one hub only on the shared store.
+  for (const replica of [hub, hub2]) {
+    assert.equal(replica.environment?.HUB_STORE, 'redis');
+    assert.equal(replica.environment?.REDIS_URL, 'redis://redis:6379');
+    assert.equal(replica.depends_on?.redis?.condition, 'service_healthy');
+    assert.deepEqual([replica.read_only, replica.user, replica.image], [true, 'node', hub.image]);
+  }
+  assert.equal(hub2.ports, undefined, 'only one replica is published, for the dashboard');
   assert.equal(hub.build, '.');
   assert.deepEqual(
     [hub.read_only, hub.user, worker.read_only, worker.user],
@@ -48,14 +59,16 @@ test('compose.yaml: hub, worker and gateway; the hub read-only, non-root, health
   assert.ok(gateway.volumes?.some((v) => v.startsWith('./deploy/Caddyfile:')));
   assert.match(
     read('deploy/Caddyfile'),
-    /handle_path \/api\/\*\s*\{\s*rewrite \* \/call\{path\}\s*reverse_proxy hub:8080/,
+    /handle_path \/api\/\*\s*\{\s*rewrite \* \/call\{path\}\s*reverse_proxy hub:8080 hub-2:8080 \{[^}]*health_uri \/readyz/,
   );
 });
 
 test("compose.yaml: the worker's command serves the echo service as the gateway calls it", {
   timeout: 15_000,
 }, async () => {
-  const compose = parse(read('compose.yaml')) as { services: Record<string, ComposeService> };
+  const compose = parse(read('compose.yaml'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
   const command = compose.services.worker?.command ?? [];
   assert.deepEqual(command.slice(0, 2), ['node', 'dist/cli/main.js']);
   const server = await startServer(testConfig());
@@ -101,9 +114,21 @@ interface Container {
 
 test('docs/kubernetes.yaml: a Deployment whose probes answer and a Service on its port', async () => {
   const documents = parseAllDocuments(read('docs/kubernetes.yaml')).map((d) => d.toJS());
-  const deployment = documents.find((d) => d.kind === 'Deployment');
-  const service = documents.find((d) => d.kind === 'Service');
+  const deployment = documents.find(
+    (d) => d.kind === 'Deployment' && d.metadata.name === 'switchboard',
+  );
+  const service = documents.find((d) => d.kind === 'Service' && d.metadata.name === 'switchboard');
   assert.ok(deployment && service);
+  // Issue 28: three replicas on one Redis, which the manifest brings too.
+  assert.equal(deployment.spec.replicas, 3);
+  const redisService = documents.find(
+    (d) => d.kind === 'Service' && d.metadata.name === 'switchboard-redis',
+  );
+  const redis = documents.find(
+    (d) => d.kind === 'Deployment' && d.metadata.name === 'switchboard-redis',
+  );
+  assert.ok(redis && redisService);
+  assert.deepEqual(redisService.spec.selector, redis.spec.selector.matchLabels);
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as Container;
   assert.equal(pod.securityContext.runAsNonRoot, true);
@@ -111,6 +136,9 @@ test('docs/kubernetes.yaml: a Deployment whose probes answer and a Service on it
   assert.equal(pod.securityContext.seccompProfile?.type, 'RuntimeDefault');
   assert.doesNotMatch(container.image, /:latest$|^[^:]+$/);
   assert.equal(container.imagePullPolicy, 'IfNotPresent');
+  const env = (name: string) => container.env.find((e) => e.name === name)?.value;
+  assert.equal(env('HUB_STORE'), 'redis');
+  assert.equal(env('REDIS_URL'), `redis://switchboard-redis:${redisService.spec.ports[0].port}`);
   const tokens = container.env.find((e) => e.name === 'HUB_AUTH_TOKENS');
   assert.equal(tokens?.valueFrom?.secretKeyRef?.name, 'switchboard-tokens');
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);

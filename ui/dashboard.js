@@ -49,9 +49,16 @@ async function follow() {
   }
 }
 
+/** With a shared store, which replica is drawn: queues are every replica's, parked workers its own. */
+function replicaNote(snapshot) {
+  return snapshot.store === 'redis' ? ` · replica ${snapshot.replica} (queues: all replicas)` : '';
+}
+
 function draw(snapshot) {
   show(
-    snapshot.ready ? `live · ${new Date(snapshot.at).toLocaleTimeString()}` : 'shutting down',
+    snapshot.ready
+      ? `live · ${new Date(snapshot.at).toLocaleTimeString()}${replicaNote(snapshot)}`
+      : 'not ready',
     snapshot.ready,
   );
   for (const service of snapshot.services) {

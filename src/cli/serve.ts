@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { ConfigError, configHelp, loadConfig } from '../config.js';
 import { startServer } from '../http/server.js';
 import { log, startLogging } from '../log.js';
 import { CliExit, ExitCode } from './exit-codes.js';
+import { serveProcesses } from './processes.js';
 import { watchStopSignals } from './stop-signals.js';
 
 /** A port that cannot be had is a setting to change, worth one line, not a stack trace. */
@@ -37,6 +39,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw error;
   }
   startLogging(config.logLevel);
+  if (config.processes > 1 && cluster.isPrimary) return serveProcesses(config);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config);

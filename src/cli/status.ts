@@ -93,6 +93,8 @@ export function formatStatus(status: HubStatus): string {
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  '),
   );
-  const state = status.ready ? 'ready' : 'shutting down';
-  return `${lines.join('\n')}\n\nhub ${state}; parked: ${count(status.parkedCalls, 'call')}, ${count(status.parkedPolls, 'poll')}\n`;
+  const state = status.ready ? 'ready' : 'not ready';
+  // With a shared store the queues are every replica's, the parked figures this replica's.
+  const where = status.store === 'redis' ? ` (replica ${status.replica}, Redis store)` : '';
+  return `${lines.join('\n')}\n\nhub ${state}; parked${where}: ${count(status.parkedCalls, 'call')}, ${count(status.parkedPolls, 'poll')}\n`;
 }

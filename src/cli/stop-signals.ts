@@ -1,3 +1,8 @@
+import cluster from 'node:cluster';
+
+/** The message the primary of `serve --processes` sends a replica to begin its graceful shutdown. */
+export const STOP_MESSAGE = 'switchboard:stop';
+
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 export interface StopSignals {
@@ -29,5 +34,12 @@ export function watchStopSignals(): StopSignals {
   };
   process.on('SIGINT', listener);
   process.on('SIGTERM', listener);
+  // A replica of `serve --processes` is told to stop by its primary: a first
+  // stop only, as it may come after the terminal's own SIGINT.
+  if (cluster.isWorker) {
+    process.on('message', (message) => {
+      if (message === STOP_MESSAGE && seen === 0) listener('SIGTERM');
+    });
+  }
   return { first, again };
 }

@@ -27,6 +27,8 @@ export interface HubOptions {
   readonly maxAttempts: number;
   /** A call to a service no worker has been seen for within this window gets `no_workers`; 0 turns the check off. */
   readonly noWorkersMs: number;
+  /** This process's name in `/status` and metrics. @default `<host name>-<process id>` */
+  readonly replica?: string | undefined;
   /** Which service names are valid. @default SERVICE_NAME_PATTERN */
   readonly serviceNamePattern?: RegExp | undefined;
 }

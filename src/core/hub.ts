@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
 import { type Answer, BODYLESS_STATUSES, type Delivery, type Failure } from '../domain/job.js';
@@ -80,10 +81,17 @@ export class Hub {
   #closing = false;
   /** Resolves once the store's feed is live: a server listens only then. */
   readonly opened: Promise<void>;
+  /** This process's name among replicas: labels the figures that are its own. */
+  readonly replica: string;
+  /** The store's kind: `redis` when replicas share it. */
+  get storeKind(): JobStore['kind'] {
+    return this.#store.kind;
+  }
   #closed: Promise<void> | undefined;
 
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
+    this.replica = options.replica ?? `${hostname()}-${process.pid}`;
     this.#options = options;
     this.#serviceNames = options.serviceNamePattern ?? SERVICE_NAME_PATTERN;
     this.#parking = new Parking(options);
@@ -419,7 +427,15 @@ export class Hub {
     const total = {} as Record<ServiceFigure, number>;
     for (const key of SERVICE_FIGURES) total[key] = services.reduce((sum, s) => sum + s[key], 0);
     const { calls, polls } = this.parked;
-    return { ready: this.ready, parkedCalls: calls, parkedPolls: polls, total, services };
+    return {
+      ready: this.ready,
+      store: this.#store.kind,
+      replica: this.replica,
+      parkedCalls: calls,
+      parkedPolls: polls,
+      total,
+      services,
+    };
   }
 
   /** The service of a job a worker holds, by its delivery id; undefined if none is held under it. */

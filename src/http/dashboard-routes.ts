@@ -83,6 +83,8 @@ async function snapshot(hub: Hub, stats: LiveStats) {
   return {
     at: Date.now(),
     ready: status.ready,
+    store: status.store,
+    replica: status.replica,
     services: status.services.map((s) => ({
       ...s,
       oldestQueuedMs: oldest.get(s.service) ?? 0,

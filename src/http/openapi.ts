@@ -643,6 +643,15 @@ export const OPENAPI: Json = {
         type: 'object',
         properties: {
           ready: { type: 'boolean' },
+          store: {
+            type: 'string',
+            enum: ['memory', 'redis'],
+            description: 'With `redis`, queue figures are every replica’s (docs/scale-out.md)',
+          },
+          replica: {
+            type: 'string',
+            description: 'The replica that answered: parked calls, polls and workers are its own',
+          },
           parkedCalls: { type: 'integer' },
           parkedPolls: { type: 'integer' },
           total: { type: 'object' },

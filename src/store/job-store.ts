@@ -164,6 +164,9 @@ export type DeliveryGone = 'unknown' | 'answered' | 'caller_gone' | 'lease_lost'
  *   counters, and at most `maxServices` services are tracked.
  */
 export interface JobStore {
+  /** Which store this is: `memory` (this process alone) or `redis` (shared by replicas). */
+  readonly kind: 'memory' | 'redis';
+
   /**
    * A store shared by replicas asks each to reap at least this often: the
    * leases a dead replica granted are the survivors' to end. Undefined: only

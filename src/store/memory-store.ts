@@ -100,6 +100,7 @@ const UNHEARD: StoreFeed = {
 
 /** The embedded, single-process store: everything lives in this process's memory. */
 export class MemoryStore implements JobStore {
+  readonly kind = 'memory';
   readonly #options: MemoryStoreOptions;
   readonly #results: MemoryResults;
   readonly #services = new Map<string, ServiceState>();

@@ -99,6 +99,9 @@ export class HubMetrics implements HubObserver {
     this.#labels = new ServiceLabels(maxServices);
     this.#labels.forget = (label) => this.#calls.delete(label);
     const registers = [this.registry];
+    // Replicas each report their own series; the label tells them apart where
+    // a scraper does not (global gauges read from Redis agree across replicas: take max, not sum).
+    if (hub.storeKind === 'redis') this.registry.setDefaultLabels({ replica: hub.replica });
     collectDefaultMetrics({ register: this.registry });
     const calls = this.#calls;
     new Counter({

@@ -329,11 +329,17 @@ describe('the switchboard CLI, run as a child process', () => {
 // Issue 26, item 30: "hub ready; parked: 0 calls, 1 polls".
 test('status - the footer counts in words: 1 call, 1 poll, 2 polls', () => {
   const total = Object.fromEntries(SERVICE_FIGURES.map((f) => [f, 0])) as HubStatus['total'];
-  const footer = (calls: number, polls: number) =>
-    formatStatus({ ready: true, parkedCalls: calls, parkedPolls: polls, total, services: [] })
+  const status = { ready: true, replica: 'h-1', total, services: [] };
+  const footer = (calls: number, polls: number, store: 'memory' | 'redis' = 'memory') =>
+    formatStatus({ ...status, store, parkedCalls: calls, parkedPolls: polls })
       .trim()
       .split('\n')
       .at(-1);
   assert.equal(footer(1, 1), 'hub ready; parked: 1 call, 1 poll');
   assert.equal(footer(0, 2), 'hub ready; parked: 0 calls, 2 polls');
+  // Replicas: the parked figures are the answering replica's, and it says so.
+  assert.equal(
+    footer(0, 2, 'redis'),
+    'hub ready; parked (replica h-1, Redis store): 0 calls, 2 polls',
+  );
 });
