@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>] [-- --render <run.json>]`: the hub
  * against direct HTTP and against NATS and BullMQ, one system at a time, in one
- * run, reported as ratios. `--only` runs one part (hubs, brokers, minimal,
+ * run, reported as ratios. `--only` runs one part (hubs, brokers, redis, minimal,
  * metrics, payloads, scale) while working on it. docs/benchmarks.md explains the method
  * and holds the latest full run.
  */
@@ -28,6 +28,10 @@ import {
   minimalHub,
   nats,
   pairedPlain,
+  redisPlain,
+  redisReplicasPlain,
+  redisReplicasSdk,
+  redisSdk,
   switchboard,
   switchboardPlain,
   switchboardSdkWs,
@@ -60,7 +64,7 @@ if (values.render !== undefined) {
   process.exit(0);
 }
 const quick = values.quick ?? false;
-const PARTS = ['hubs', 'brokers', 'minimal', 'metrics', 'payloads', 'scale'] as const;
+const PARTS = ['hubs', 'brokers', 'redis', 'minimal', 'metrics', 'payloads', 'scale'] as const;
 const only = values.only;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   console.error(`--only takes one of ${PARTS.join(', ')}; got ${only}`);
@@ -100,8 +104,12 @@ const sliceWindows = { ...plan.warmup, windowMs: plan.sliceMs };
 
 function logRow(row: Row): Row {
   const errors = row.errors ? `, ${row.errors} errors (${row.firstError})` : '';
+  const commands =
+    row.storeCommandsPerCall === undefined
+      ? ''
+      : `, ${row.storeCommandsPerCall.toFixed(2)} Redis scripts/call`;
   console.error(
-    `  ${row.system} C=${row.concurrency} ${row.payloadBytes} B: ${row.reqPerSec.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(2)} ms${errors}`,
+    `  ${row.system} C=${row.concurrency} ${row.payloadBytes} B: ${row.reqPerSec.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(2)} ms${commands}${errors}`,
   );
   return row;
 }
@@ -145,6 +153,31 @@ async function main(): Promise<void> {
     console.error(system.name);
     for (const concurrency of plan.concurrencies) {
       rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
+    }
+  }
+  if (runs('redis')) {
+    // The Redis store, one hub process and two (callers on one, the worker on
+    // the other: every call handed across), with the SDK and the plain worker,
+    // in alternating rounds; beside the memory store's rows of the hubs part.
+    const onRedis = [redisSdk, redisPlain, redisReplicasSdk, redisReplicasPlain];
+    const why = await redisSdk.unavailable();
+    if (why) {
+      skipped.push(`the Redis store: skipped, ${why}`);
+      console.error(`the Redis store: skipped, ${why}`);
+    } else {
+      console.error(`${onRedis.map((s) => s.name).join(', ')}: ${plan.rounds} alternating rounds`);
+      for (const concurrency of plan.concurrencies) {
+        rows.push(
+          ...(await measureAlternating(
+            onRedis.map((system) => ({
+              system,
+              options: { ...windows, concurrency, payloadBytes: 100 },
+            })),
+            plan.rounds,
+            logRow,
+          )),
+        );
+      }
     }
   }
   if (runs('minimal')) {

@@ -26,6 +26,8 @@ export interface Row {
   /** CPU the measured process (hub, direct server or broker) spent per call, µs. */
   readonly cpuPerCallUs: number | undefined;
   readonly peakRssMiB: number | undefined;
+  /** Redis commands per call (scripts and others, pipelined or not): rows of a hub on Redis. */
+  readonly storeCommandsPerCall?: number;
   /** With `measureAlternating`: req/s of every run, of which this row is the median. */
   readonly runsReqPerSec?: readonly number[];
 }
@@ -90,10 +92,16 @@ function loadOn(running: Running, options: MeasureOptions) {
   const load = (windowMs: number) => runLoad({ concurrency, warmupMs: 0, windowMs, request });
   return Object.assign(load, {
     async measured(system: string, windowMs: number): Promise<Row> {
-      const cpuBefore = pid === undefined ? undefined : cpuMicros(pid);
+      const pids = pid === undefined ? [] : [pid, ...(running.alsoMeasuredPids ?? [])];
+      const cpuOfAll = () => pids.reduce((sum, p) => sum + cpuMicros(p), 0);
+      const cpuBefore = pid === undefined ? undefined : cpuOfAll();
+      const commandsBefore = await running.storeCommands?.();
       const result = await load(windowMs);
-      const cpu =
-        pid === undefined || cpuBefore === undefined ? undefined : cpuMicros(pid) - cpuBefore;
+      const cpu = pid === undefined || cpuBefore === undefined ? undefined : cpuOfAll() - cpuBefore;
+      const commands =
+        commandsBefore === undefined || !running.storeCommands
+          ? undefined
+          : (await running.storeCommands()) - commandsBefore;
       return {
         system,
         concurrency,
@@ -108,6 +116,8 @@ function loadOn(running: Running, options: MeasureOptions) {
         cpuPerCallUs:
           cpu === undefined || result.completed === 0 ? undefined : cpu / result.completed,
         peakRssMiB: pid === undefined ? undefined : memoryMiB(pid).peak,
+        ...(commands !== undefined &&
+          result.completed > 0 && { storeCommandsPerCall: commands / result.completed }),
       };
     },
   });

@@ -6,7 +6,8 @@
  * batching HubWorker, the default), `plain` (one job per poll, as curl, Go and
  * Python workers do), `minimal` (the plain worker against the minimal hub, to
  * compare with `plain`), `ws` (a WebSocket worker, HTTP callers) or `wsboth`
- * (callers and worker on WebSockets). The .cpuprofile files stay in bench-results/profile/ for
+ * (callers and worker on WebSockets), `redis` or `redisplain` (the SDK or the plain worker with
+ * the Redis store at 127.0.0.1:6379). The .cpuprofile files stay in bench-results/profile/ for
  * Chrome's DevTools or speedscope.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,8 @@ import { runLoad } from './load.js';
 import { body, STEADY_WARMUP, warmUp } from './measure.js';
 import {
   minimalHub,
+  redisPlain,
+  redisSdk,
   switchboard,
   switchboardPlain,
   switchboardWs,
@@ -41,6 +44,8 @@ const systems = {
   minimal: minimalHub,
   ws: switchboardWs,
   wsboth: switchboardWsBoth,
+  redis: redisSdk,
+  redisplain: redisPlain,
 };
 const worker = process.argv[5] ?? 'sdk';
 const system = systems[worker as keyof typeof systems];

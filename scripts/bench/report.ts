@@ -24,6 +24,10 @@ const WS = 'switchboard WebSocket worker';
 const WS_BOTH = 'switchboard WebSocket both';
 const METRICS_ON = 'metrics on (plain worker)';
 const METRICS_OFF = 'metrics off (plain worker)';
+const REDIS_SDK = 'Redis store, SDK worker';
+const REDIS_PLAIN = 'Redis store, plain worker';
+const REDIS2_SDK = 'Redis store, 2 replicas, SDK worker';
+const REDIS2_PLAIN = 'Redis store, 2 replicas, plain worker';
 const PAIRED_HUB = 'this hub (plain worker, paired)';
 const PAIRED_MINIMAL = 'minimal hub (plain worker, paired)';
 /** Rows of the interleaved parts, which have tables of their own. */
@@ -116,6 +120,41 @@ export function renderReport(report: Report): string {
     ];
   });
 
+  const rowAt = (system: string, c: number) =>
+    report.rows.find(
+      (r) =>
+        r.system === system && r.concurrency === c && r.payloadBytes === 100 && r.services === 1,
+    );
+  const redisConcurrencies = [
+    ...new Set(report.rows.filter((r) => r.system === REDIS_SDK).map((r) => r.concurrency)),
+  ];
+  const onRedis = redisConcurrencies.map((c) => {
+    const [memory, memoryPlain, sdk, plain, sdk2, plain2, bull] = [
+      HUB,
+      PLAIN,
+      REDIS_SDK,
+      REDIS_PLAIN,
+      REDIS2_SDK,
+      REDIS2_PLAIN,
+      'BullMQ',
+    ].map((system) => rowAt(system, c));
+    const ratio = (a: Row | undefined, b: Row | undefined) =>
+      a && b ? fmt(a.reqPerSec / b.reqPerSec) : 'n/a';
+    return [
+      String(c),
+      fmt(sdk?.reqPerSec, 0),
+      ratio(sdk, memory),
+      fmt(plain?.reqPerSec, 0),
+      ratio(plain, memoryPlain),
+      fmt(sdk2?.reqPerSec, 0),
+      fmt(plain2?.reqPerSec, 0),
+      ratio(sdk, bull),
+      ratio(plain, bull),
+      `${fmt(sdk?.p50Ms)} / ${fmt(sdk2?.p50Ms)}`,
+      `${fmt(sdk?.storeCommandsPerCall)} / ${fmt(plain?.storeCommandsPerCall)}`,
+    ];
+  });
+
   const scale = report.scale.map((s) => [s.check, s.small, s.large, fmt(s.ratio), s.meaning]);
 
   return [
@@ -163,6 +202,30 @@ export function renderReport(report: Report): string {
         'plain p50 ms',
       ],
       payloads,
+    ),
+    '',
+    '### The Redis store: one hub process and two',
+    '',
+    'The hub on the Redis at 127.0.0.1:6379 (`HUB_STORE=redis`), beside the memory store (the rows above) and BullMQ (on the same Redis). ' +
+      'With two replicas the callers call one and the worker polls the other: every call is handed across replicas. ' +
+      'CPU in the main table is the hubs’ and redis-server’s together. ' +
+      '`scripts per call`: Lua scripts Redis ran per call (each one request, pipelined with others sent in the same turn), SDK / plain; the hub sends nothing else on its hot path.',
+    '',
+    table(
+      [
+        'C',
+        'SDK req/s',
+        'SDK ÷ memory',
+        'plain req/s',
+        'plain ÷ memory',
+        '2 replicas SDK',
+        '2 replicas plain',
+        'SDK ÷ BullMQ',
+        'plain ÷ BullMQ',
+        'p50 ms one / two replicas (SDK)',
+        'scripts per call',
+      ],
+      onRedis,
     ),
     '',
     '### This hub beside a minimal hub (plain worker)',
@@ -267,6 +330,47 @@ function targets(report: Report): string[][] {
         plain.reqPerSec / hub.reqPerSec,
         (v) => v >= 0.5,
       );
+  }
+  // Issue 28: the Redis store beside the memory store and BullMQ.
+  const redis16 = at(REDIS_SDK, 16);
+  const memory16 = at(HUB, 16);
+  if (redis16 && memory16)
+    add(
+      'Redis store ≥ 0.5 × the memory store at C=16, SDK worker (÷ memory)',
+      redis16.reqPerSec / memory16.reqPerSec,
+      (v) => v >= 0.5,
+    );
+  for (const c of [1, 16, 64, 256]) {
+    const bull = at('BullMQ', c);
+    for (const [system, label] of [
+      [REDIS_SDK, 'SDK'],
+      [REDIS_PLAIN, 'plain'],
+    ] as const) {
+      const row = at(system, c);
+      if (row && bull)
+        add(
+          `Redis store ≥ 3 × BullMQ at C=${c}, ${label} worker (÷ BullMQ)`,
+          row.reqPerSec / bull.reqPerSec,
+          (v) => v >= 3,
+        );
+    }
+  }
+  const one1 = at(REDIS_SDK, 1);
+  const two1 = at(REDIS2_SDK, 1);
+  if (one1 && two1)
+    add(
+      'a call handed across replicas adds ≤ 0.5 ms to p50 at C=1 (ms added)',
+      two1.p50Ms - one1.p50Ms,
+      (v) => v <= 0.5,
+    );
+  for (const [system, label] of [
+    [REDIS_SDK, 'SDK'],
+    [REDIS_PLAIN, 'plain'],
+  ] as const) {
+    const perCall = [1, 16, 64, 256].map((c) => at(system, c)?.storeCommandsPerCall);
+    const worst = Math.max(...perCall.filter((v): v is number => v !== undefined));
+    if (Number.isFinite(worst))
+      add(`Redis scripts per call ≤ 3, ${label} worker (worst C)`, worst, (v) => v <= 3);
   }
   // Latency at C=1 above direct's, for each worker.
   const direct1 = at('direct', 1);

@@ -59,6 +59,9 @@ const row = await measure(system, {
 });
 console.log(
   `${row.system} C=${row.concurrency}: ${row.reqPerSec.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(2)} ms, ` +
-    `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuPerCallUs?.toFixed(0)} µs/call, peak RSS ${row.peakRssMiB?.toFixed(0)} MiB, errors ${row.errors}`,
+    `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuPerCallUs?.toFixed(0)} µs/call, peak RSS ${row.peakRssMiB?.toFixed(0)} MiB, errors ${row.errors}` +
+    (row.storeCommandsPerCall === undefined
+      ? ''
+      : `, Redis commands ${row.storeCommandsPerCall.toFixed(2)}/call`),
 );
 process.exit(0);

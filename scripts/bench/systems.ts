@@ -17,6 +17,10 @@ export interface Running {
   request(body: AddRequest): Promise<void>;
   /** The process whose CPU and memory we report: the hub, the server, or the broker. */
   readonly measuredPid: number | undefined;
+  /** Processes whose CPU counts with the measured one's: the other replicas and Redis, for a hub on Redis. */
+  readonly alsoMeasuredPids?: readonly number[];
+  /** Commands Redis has run for clients so far (scripts and the rest): for commands per call. */
+  storeCommands?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -161,8 +165,16 @@ function hubSystem(
       let next = 0;
       const pathOf = () => `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`;
       const running = httpCallers(pool, pathOf, hub, others);
+      const redisPid = pidOf('redis-server');
       return {
         ...running,
+        ...(store === 'redis' && {
+          alsoMeasuredPids: [
+            ...hubs.slice(1).flatMap((h) => (h.process.pid ? [h.process.pid] : [])),
+            ...(redisPid === undefined ? [] : [redisPid]),
+          ],
+          storeCommands: redisCommands,
+        }),
         async stop() {
           await running.stop();
           await cleanUp();
@@ -170,6 +182,28 @@ function hubSystem(
       };
     },
   };
+}
+
+/**
+ * The scripts Redis has run, from INFO commandstats: the hub sends nothing but
+ * scripts on its hot path, one request each (pipelined when several leave in
+ * one turn). Commandstats also counts the commands a script runs inside, so
+ * only the script calls are summed.
+ */
+async function redisCommands(): Promise<number> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    const stats = await redis.info('commandstats');
+    let total = 0;
+    for (const [, calls] of stats.matchAll(
+      /^cmdstat_(?:evalsha|eval|evalsha_ro|eval_ro):calls=(\d+)/gm,
+    )) {
+      total += Number(calls);
+    }
+    return total;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Deletes a run's keys from the shared Redis: the benchmark leaves nothing behind. */
