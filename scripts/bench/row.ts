@@ -62,6 +62,6 @@ console.log(
     `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuPerCallUs?.toFixed(0)} µs/call, peak RSS ${row.peakRssMiB?.toFixed(0)} MiB, errors ${row.errors}` +
     (row.storeCommandsPerCall === undefined
       ? ''
-      : `, Redis commands ${row.storeCommandsPerCall.toFixed(2)}/call`),
+      : `, Redis scripts ${row.storeCommandsPerCall.toFixed(2)}/call`),
 );
 process.exit(0);

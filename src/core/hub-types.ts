@@ -74,3 +74,18 @@ export interface DeliveryAnswer {
   readonly id: string;
   readonly answer: Answer;
 }
+
+/**
+ * Filled in by a take: the count of work notices (`Hub#noticesHeard`) when its
+ * last look began. A batch compares it with the count after its pause to know
+ * whether anything was queued since.
+ */
+export interface LookMark {
+  heardAtLook: number;
+  /**
+   * Set by the caller when a look that began at this count found the queue
+   * empty (an answer's step of the store took nothing): the take then waits
+   * without a first look of its own, unless a notice came since.
+   */
+  emptyAt?: number;
+}

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
 import { type Answer, BODYLESS_STATUSES, type Delivery, type Failure } from '../domain/job.js';
-import { ErrorCode, HubError } from '../errors.js';
+import { ErrorCode, HubError, isHubError } from '../errors.js';
 import {
   type HubStatus,
   MAX_FAILURE_MESSAGE,
@@ -22,7 +22,7 @@ import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
 import { deliveryGoneError, isGone } from './delivery-errors.js';
-import type { CallInput, DeliveryAnswer, HubOptions, TakeInput } from './hub-types.js';
+import type { CallInput, DeliveryAnswer, HubOptions, LookMark, TakeInput } from './hub-types.js';
 import { LeaseReaper } from './lease-reaper.js';
 import { checkTimeout } from './limits.js';
 import type { HubObserver } from './observer.js';
@@ -106,6 +106,11 @@ export class Hub {
     this.#batching = new Batching(this, store);
     this.#reaper = new LeaseReaper((now) => store.reapExpired(now), store.reapAtLeastEveryMs);
     this.opened = store.subscribe(this.#feed);
+  }
+
+  /** Work notices heard so far, of any service: batches look again only after one. */
+  get noticesHeard(): number {
+    return this.#waiters.noticesHeard;
   }
 
   /** What the store tells this hub, as plain data, after each transition. */
@@ -229,7 +234,11 @@ export class Hub {
    * down; a poll that arrives during shutdown is refused with `shutting_down`. A job
    * claimed just as the worker went away goes back to the head of its queue.
    */
-  async take(input: TakeInput, signal?: CancelSignal): Promise<Delivery | undefined> {
+  async take(
+    input: TakeInput,
+    signal?: CancelSignal,
+    look?: LookMark,
+  ): Promise<Delivery | undefined> {
     const waitMs = this.checkTake(input);
     // 503, not an empty 204: a worker that re-polls at once would spin until we exit.
     if (this.#closing) throw shuttingDown();
@@ -248,7 +257,7 @@ export class Hub {
     // A take that finds nothing stays parked till then: a worker present, on any replica.
     const taker = takerOf(input, waitMs > 0 ? Date.now() + waitMs : undefined);
     try {
-      return await this.#waitForWork(input, taker, wait, signal);
+      return await this.#waitForWork(input, taker, wait, signal, look);
     } finally {
       wait.end();
     }
@@ -266,10 +275,12 @@ export class Hub {
     taker: Taker,
     wait: ParkedWait,
     signal: CancelSignal | undefined,
+    look: LookMark | undefined,
   ): Promise<Delivery | undefined> {
-    const parked = this.#waiters.park(input.service);
+    const parked = this.#waiters.park(input.service, look?.emptyAt);
     try {
       while (await parked.woken(wait.signal)) {
+        if (look) look.heardAtLook = this.#waiters.noticesHeard;
         const delivery = await this.#takeOne(input, taker);
         if (!delivery) continue;
         // A job found as the wait ran out is still the worker's; only one that left hands it back.
@@ -331,28 +342,34 @@ export class Hub {
     answer: Answer,
     next: TakeInput,
     signal?: CancelSignal,
+    look: LookMark = { heardAtLook: this.#waiters.noticesHeard },
   ): Promise<Delivery | undefined> {
     this.checkTake(next);
     checkAnswer(answer);
     if (this.#closing || this.#waiters.count(next.service) > 0) {
       // Shutting down, or older takes wait here ([P-FIFO]): answer only, then take as `take` does.
       await this.answer(id, answer);
-      return this.#batching.takeAfterAnswers(() => this.take(next, signal), undefined);
+      return this.#batching.takeAfterAnswers(() => this.take(next, signal, look), undefined);
     }
-    const taken = await this.#store.answerAndTake(
-      id,
-      answer,
-      next.service,
-      TAKE_ONE,
-      takerOf(next),
-    );
+    look.heardAtLook = this.#waiters.noticesHeard;
+    let taken: Awaited<ReturnType<JobStore['answerAndTake']>>;
+    try {
+      taken = await this.#store.answerAndTake(id, answer, next.service, TAKE_ONE, takerOf(next));
+    } catch (refused) {
+      // The answer is in, the take refused (job-store.ts): the take alone, as after any answer.
+      if (!isHubError(refused) || refused.code !== ErrorCode.TooManyServices) throw refused;
+      return this.#batching.takeAfterAnswers(() => this.take(next, signal, look), undefined);
+    }
     if (isGone(taken)) throw deliveryGoneError(id, taken);
     const [delivery] = taken;
     if (delivery) {
       this.#leased(delivery);
       return signal?.aborted ? this.#handBack(delivery) : delivery;
     }
-    return this.#batching.takeAfterAnswers(() => this.take(next, signal), undefined);
+    // The store's step looked and found the queue empty: the take waits
+    // without a look of its own (a round trip) unless a notice came since.
+    look.emptyAt = look.heardAtLook;
+    return this.#batching.takeAfterAnswers(() => this.take(next, signal, look), undefined);
   }
 
   /** Hands a worker's answer to the job's caller; `id` is the delivery's. */

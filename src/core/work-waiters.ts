@@ -34,6 +34,13 @@ interface ServiceWaiters {
  */
 export class WorkWaiters {
   readonly #byService = new Map<string, ServiceWaiters>();
+  /** Notices heard so far, of any service: unchanged means nothing was queued meanwhile. */
+  #heard = 0;
+
+  /** How many notices, of any service, have been heard so far. */
+  get noticesHeard(): number {
+    return this.#heard;
+  }
 
   /** Parked takes of `service` now. */
   count(service: string): number {
@@ -43,15 +50,16 @@ export class WorkWaiters {
   /**
    * Parks a take of `service` at the back, before its first look. It looks
    * before it is woken when no older take waits (FIFO among takes) or when a
-   * notice is owed.
+   * notice is owed; `emptyAt`: a look that found the queue empty began when
+   * `noticesHeard` was this, so with no notice since it waits without looking.
    */
-  park(service: string): ParkedTake {
+  park(service: string, emptyAt?: number): ParkedTake {
     let waiters = this.#byService.get(service);
     if (!waiters) {
       waiters = { queue: new LinkedQueue(), owed: 0, lostTotal: 0 };
       this.#byService.set(service, waiters);
     }
-    const awake = waiters.queue.size === 0 || this.#payOwed(waiters);
+    const awake = (waiters.queue.size === 0 && emptyAt !== this.#heard) || this.#payOwed(waiters);
     const waiter: Waiter = { awake, wake: undefined, lookedAt: waiters.lostTotal };
     const node = waiters.queue.push(waiter);
     return new ParkedTake(this, waiters, node, waiter, service);
@@ -59,6 +67,7 @@ export class WorkWaiters {
 
   /** Work may be waiting for `service`: the oldest take not yet awake looks. */
   notify(service: string): void {
+    this.#heard++;
     const waiters = this.#byService.get(service);
     if (!waiters) return;
     for (let node = waiters.queue.firstNode; node; node = node.next) {

@@ -205,7 +205,9 @@ export interface JobStore {
   /**
    * Answers a delivery and takes for the same worker, in one step: a busy
    * worker's answer carries its next poll. The answer is refused as `answer`
-   * refuses it, and then nothing is taken.
+   * refuses it, and then nothing is taken. Once the answer is in it stands:
+   * a take the store then refuses (`too_many_services`) rejects with that
+   * error, the answer handed over all the same.
    */
   answerAndTake(
     deliveryId: string,

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { defaultStoreOptions } from '../store/contract.js';
 import { jsonPayload, testConfig, testHub, tick } from '../support/config.js';
 import { hasCode } from '../support/errors.js';
+import { until } from '../support/http.js';
 import { liveTimers } from '../support/timers.js';
 
 const ok: Answer = {
@@ -419,16 +420,53 @@ describe('Hub#take() on a store whose looks take a round trip', () => {
    * each look reads the queue when sent and replies after the notices of jobs
    * queued meanwhile have come in.
    */
-  function roundTripStore(): MemoryStore {
-    const store = new MemoryStore(defaultStoreOptions);
+  function roundTripStore(): MemoryStore & { looks: number } {
+    const store = Object.assign(new MemoryStore(defaultStoreOptions), { looks: 0 });
     const claim = store.claimQueued.bind(store);
     store.claimQueued = async (...args) => {
+      store.looks++;
       const taken = await claim(...args);
       await new Promise((resolve) => setImmediate(resolve));
       return taken;
     };
     return store;
   }
+
+  test('[P-BATCH] a batch take that found the one job queued does not look again for more', async () => {
+    const store = roundTripStore();
+    const hub = new Hub(store, testConfig());
+    await hub.opened;
+    const batch = hub.takeBatch({ service: 'svc', timeoutMs: 1000 }, 8);
+    // Its first look comes back empty and it parks: a worker waiting, as at C=1.
+    await until(() => store.looks === 1 && hub.parked.polls === 1, { what: 'the take parked' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const call = hub.call({ service: 'svc', payload: jsonPayload(1), timeoutMs: 1000 });
+    const taken = await batch;
+    assert.equal(taken.length, 1);
+    // Its first look (empty) and the look its notice woke: no third, for companions nobody queued.
+    assert.equal(store.looks, 2);
+    await hub.answer(taken[0]?.id ?? '', ok);
+    await call;
+    await hub.close(0);
+  });
+
+  test('[P-BATCH] a batch take finds every job of a deep queue, and those queued during its look', async () => {
+    const store = roundTripStore();
+    const hub = new Hub(store, testConfig());
+    await hub.opened;
+    const calls = [1, 2, 3].map((n) =>
+      hub.call({ service: 'svc', payload: jsonPayload(n), timeoutMs: 1000 }),
+    );
+    await tick();
+    const batch = hub.takeBatch({ service: 'svc', timeoutMs: 1000 }, 8);
+    // One more comes while the first look is on its way.
+    calls.push(hub.call({ service: 'svc', payload: jsonPayload(4), timeoutMs: 1000 }));
+    const taken = await batch;
+    assert.equal(taken.length, 4, 'the three left behind by the first look, and the one after');
+    for (const delivery of taken) await hub.answer(delivery.id, ok);
+    await Promise.all(calls);
+    await hub.close(0);
+  });
 
   test('[P-HANDOFF] jobs queued while the first take looks reach the takes that park after it', async () => {
     const hub = new Hub(roundTripStore(), testConfig());

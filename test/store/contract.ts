@@ -723,6 +723,23 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
       await store.close();
     });
 
+    test('[P-ANSWER-NEXT] an answer whose take is refused (too_many_services) is handed over all the same', async () => {
+      const { store, heard } = await open({ maxServices: 1 });
+      const first = job('a');
+      await store.enqueue(first, anyWorkers);
+      await store.enqueue(job('a'), anyWorkers);
+      const [delivery] = await store.claimQueued('a', any(1));
+      assert.ok(delivery);
+      // Service 'a' stays busy (a job queued), so 'b' cannot be tracked.
+      await assert.rejects(
+        store.answerAndTake(delivery.id, answer('kept'), 'b', any(1)),
+        hasCode(ErrorCode.TooManyServices),
+      );
+      assert.equal(answerText(await heard.outcome(first.id)), 'kept');
+      assert.equal(await store.answer(delivery.id, answer()), 'answered');
+      await store.close();
+    });
+
     describe('two stores on one backend (replicas)', {
       skip: !makeStore.twin && 'this store cannot share its backend',
     }, () => {

@@ -309,7 +309,11 @@ export class RedisStore implements JobStore {
       service,
       ...this.#takeArgs(limits, taker),
     ]);
-    return typeof result === 'string' ? result : this.#delivered(service, ...result);
+    if (typeof result === 'string') return result;
+    const [taken, left, refused] = result;
+    // The answer is in; the take could not be made (job-store.ts).
+    if (refused === 1) throw refusals.tooManyServices(service, this.#options.maxServices);
+    return this.#delivered(service, taken, left);
   }
 
   async answer(deliveryId: string, answer: Answer): Promise<DeliveryGone | undefined> {
@@ -321,15 +325,15 @@ export class RedisStore implements JobStore {
     deliveryId: string,
     answer: Answer,
     take: (string | number)[],
-  ): Promise<[TakenReply[], number] | DeliveryGone> {
-    const [here, taken, id, left] = (await this.#run('sbAnswer', [
+  ): Promise<[TakenReply[], number, number] | DeliveryGone> {
+    const [here, taken, id, left, refused] = (await this.#run('sbAnswer', [
       deliveryId,
       encodeOutcome({ answer }),
       ...take,
-    ])) as [number, Buffer | TakenReply[], Buffer | undefined, number];
+    ])) as [number, Buffer | TakenReply[], Buffer | undefined, number, number];
     if (Buffer.isBuffer(taken)) return taken.toString() as DeliveryGone;
     if (here === 1 && id) this.#feed?.ended(id.toString(), { answer });
-    return [taken, left];
+    return [taken, left, refused];
   }
 
   async heartbeat(deliveryId: string): Promise<number | DeliveryGone> {

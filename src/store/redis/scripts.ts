@@ -378,7 +378,7 @@ return { taken, redis.call('LLEN', qKey(ARGV[OWN])) }
 /**
  * answer: deliveryId outcome, then (answer and take) service count bytes worker
  * taker deliveryIds... Replies { told here (0/1), taken or gone state, job id,
- * jobs still queued }.
+ * jobs still queued, take refused (too many services: 1) }.
  */
 const ANSWER = `
 local d, outcome = ARGV[OWN], ARGV[OWN + 1]
@@ -390,9 +390,9 @@ local here = endJob(id, 'answered', outcome, #outcome, false, false) and 1 or 0
 if ARGV[OWN + 2] then
   local taken = take(ARGV[OWN + 2], tonumber(ARGV[OWN + 3]), tonumber(ARGV[OWN + 4]), ARGV[OWN + 5], 0,
     ARGV[OWN + 6], OWN + 7)
-  return { here, taken or {}, id, redis.call('LLEN', qKey(ARGV[OWN + 2])) }
+  return { here, taken or {}, id, redis.call('LLEN', qKey(ARGV[OWN + 2])), taken and 0 or 1 }
 end
-return { here, {}, id, 0 }
+return { here, {}, id, 0, 0 }
 `;
 
 /** heartbeat: deliveryId. Replies the lease's new end, or the gone state. */
