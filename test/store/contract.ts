@@ -687,11 +687,15 @@ export function runJobStoreContract(name: string, makeStore: StoreFactory): void
         await store.close();
       });
 
-      test("[P-SHARES] past its own count cap a service drops its oldest outcomes, never another service's", async () => {
+      test("[P-SHARES] past its own count cap a service drops its oldest outcomes, never another service's", async (t) => {
+        // One millisecond for them all, and ids that sort against finishing
+        // order: the oldest is the one that finished first, not the least id.
+        mockClock(t);
+        const ids = ['z-first', 'y-second', 'x-third', 'w-quiet'];
         const options = { ...defaultStoreOptions.results, maxResults: 10, maxResultsPerService: 2 };
         const { store } = await open({ results: options });
         const finishRun = async (service: string) => {
-          const j = job(service);
+          const j = { ...job(service), id: `${service === 'quiet' ? ids[3] : ids.shift()}` };
           await store.enqueue(j, asRun());
           await store.answer((await claimed(store, service)).id, answer());
           return j.id;

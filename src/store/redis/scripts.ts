@@ -212,8 +212,15 @@ local function finishRun(id, outcome, bytes, isError)
     -- Only answers keep their key: a retry after a hub-side failure runs again.
     if isError then redis.call('DEL', kKey(key)) else redis.call('PEXPIRE', kKey(key), resultTtlMs + MARGIN_MS) end
   end
-  redis.call('ZADD', K .. ':done', now, id)
-  redis.call('ZADD', doneKey(service), now, id)
+  -- Ordered by when they finished, ties within a millisecond by finishing
+  -- order (a fraction of the millisecond): the caps drop the oldest first.
+  local clock = redis.call('HMGET', K .. ':doneClock', 'ms', 'n')
+  local n = 0
+  if tonumber(clock[1] or '0') == now then n = math.min(tonumber(clock[2]) + 1, 4095) end
+  redis.call('HSET', K .. ':doneClock', 'ms', now, 'n', n)
+  local at = now + n / 4096
+  redis.call('ZADD', K .. ':done', at, id)
+  redis.call('ZADD', doneKey(service), at, id)
   local all = redis.call('HINCRBY', K .. ':doneBytes', '', bytes)
   local mine = redis.call('HINCRBY', K .. ':doneBytes', service, bytes)
   while redis.call('ZCARD', doneKey(service)) > maxResultsPerService or mine > maxResultBytesPerService do
