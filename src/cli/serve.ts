@@ -48,6 +48,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliExit(ExitCode.Usage, error.message);
     throw listenFailure(error, config) ?? error;
   }
+  // Before the line that says it listens: a script may signal as soon as it reads it.
+  const signals = watchStopSignals();
   const auth = config.authFile || config.authTokens ? 'on' : 'off';
   const compat = config.compat ? `, compatibility ${config.compat}` : '';
   // The URL is followed by a space: scripts find it with /listening on (http:\/\/\S+)/.
@@ -70,7 +72,6 @@ export async function serveCommand(args: string[]): Promise<number> {
     },
     `switchboard: listening on ${server.url} (${config.store} store, auth ${auth}${compat})`,
   );
-  const signals = watchStopSignals();
   const signal = await signals.first;
   log.info(
     { signal, graceMs: config.shutdownGraceMs },

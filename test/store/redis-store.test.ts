@@ -1,6 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { needsRedis, REDIS_URL, testPrefix } from '../support/redis.js';
-import { defaultStoreOptions, runJobStoreContract, type StoreFactory } from './contract.js';
+import {
+  defaultStoreOptions,
+  HeardFeed,
+  runJobStoreContract,
+  type StoreFactory,
+} from './contract.js';
 
 /** Each store a prefix of its own; a twin shares its first's. */
 const prefixes = new WeakMap<RedisStore, string>();
@@ -22,8 +29,21 @@ const factory: StoreFactory = (options) => make(testPrefix(), options);
 factory.twin = async (of, options) => make(prefixes.get(of as RedisStore) ?? testPrefix(), options);
 
 if (needsRedis.skip) {
-  const { test } = await import('node:test');
   test('RedisStore - JobStore contract', needsRedis, () => {});
 } else {
   runJobStoreContract('RedisStore', factory);
 }
+
+test(
+  '[P-STORE-DOWN] RedisStore - closing is not losing Redis: the feed never hears unreachable',
+  needsRedis,
+  async () => {
+    const store = make(testPrefix(), {});
+    const heard = new HeardFeed();
+    await store.subscribe(heard);
+    await store.close();
+    // The connections' own close events come after quit() resolves.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(heard.unreachableTimes, 0);
+  },
+);

@@ -481,6 +481,8 @@ export class RedisStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    // Closing is not losing Redis: no warning, no parked take told it is unreachable.
+    this.#subscriber.removeAllListeners('close');
     this.#subscriber.removeAllListeners('ready');
     await Promise.allSettled([this.#subscriber.quit(), this.#redis.quit()]);
     this.#subscriber.disconnect();
