@@ -111,7 +111,7 @@ export class Batching {
       checkBatchSize(next.max);
     }
     // All at once: each is its own transition, and a networked store gets them
-    // in one pipeline. The last carries the batch's first take, in the same
+    // without waiting for each other. The last carries the batch's first take, in the same
     // step of the store ([P-ANSWER-NEXT]): a round trip less per exchange.
     const look: LookMark = { heardAtLook: this.#hub.noticesHeard };
     let first: Delivery | undefined;

@@ -119,8 +119,11 @@ export class RedisStore implements JobStore {
       // 0: none (tests on a mocked clock, where a timer per command would never fire).
       commandTimeout: options.timeoutMs === 0 ? undefined : (options.timeoutMs ?? 2000),
     };
-    // Commands issued together in one turn go out as one pipeline.
-    this.#redis = new Redis(options.url, { ...connection, enableAutoPipelining: true });
+    // Each command is written at once, without waiting for the turn to end:
+    // commands sent while a write is still on its way leave together anyway
+    // (the socket's writev), and ioredis's auto-pipelining measured slower
+    // (SDK worker at C=16, 2995-3067 req/s with it, 3539-3663 without).
+    this.#redis = new Redis(options.url, connection);
     this.#subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined });
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       this.#redis.defineCommand(name, { numberOfKeys: 1, lua: scriptSource(name) });
