@@ -18,6 +18,7 @@ import type {
   TakeLimits,
   Taker,
 } from '../store/job-store.js';
+import { refusals } from '../store/refusals.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
@@ -149,15 +150,18 @@ export class Hub {
    * balancers should send no new calls.
    */
   get ready(): boolean {
-    return this.notReady() === undefined;
+    return !this.#closing && this.#store.available?.() !== false;
+  }
+
+  /** True once `close()` has begun. */
+  get shuttingDown(): boolean {
+    return this.#closing;
   }
 
   /** Why the hub is not ready (`/readyz`): shutting down, or its store unreachable. */
   notReady(): HubError | undefined {
     if (this.#closing) return shuttingDown();
-    if (this.#store.available?.() === false) {
-      return new HubError(ErrorCode.StoreUnavailable, 'the job store cannot be reached');
-    }
+    if (this.#store.available?.() === false) return refusals.storeUnavailable();
     return undefined;
   }
 

@@ -60,7 +60,7 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
       return streamSSE(c, async (stream) => {
         try {
           // Until the page goes away, or the hub shuts down (the stream must not hold it open).
-          while (!stream.aborted && hub.ready) {
+          while (!stream.aborted && !hub.shuttingDown) {
             await stream.writeSSE({ event: 'snapshot', data: await current() });
             await stream.sleep(SNAPSHOT_EVERY_MS);
           }
