@@ -62,3 +62,16 @@ export function isHubError(value: unknown): value is HubError {
 export function echoed(value: string): string {
   return value.slice(0, 40);
 }
+
+/**
+ * The shared store cannot be reached: worded once for the store that fails a
+ * request and the hub that reports itself not ready. `why`: what the client
+ * library said, when it said anything.
+ */
+export function storeUnavailable(why?: string, cause?: unknown): HubError {
+  return new HubError(
+    ErrorCode.StoreUnavailable,
+    `the job store cannot be reached${why ? `: ${why}` : ''}`,
+    cause === undefined ? undefined : { cause },
+  );
+}

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import type { CancelSignal } from '../domain/cancel.js';
 import { type Answer, BODYLESS_STATUSES, type Delivery, type Failure } from '../domain/job.js';
-import { ErrorCode, HubError, isHubError } from '../errors.js';
+import { ErrorCode, HubError, isHubError, storeUnavailable } from '../errors.js';
 import {
   type HubStatus,
   MAX_FAILURE_MESSAGE,
@@ -18,7 +18,6 @@ import type {
   TakeLimits,
   Taker,
 } from '../store/job-store.js';
-import { refusals } from '../store/refusals.js';
 import { AsyncCalls, type JobResult } from './async-calls.js';
 import { Batching } from './batching.js';
 import { Calls, shuttingDown } from './calls.js';
@@ -161,7 +160,7 @@ export class Hub {
   /** Why the hub is not ready (`/readyz`): shutting down, or its store unreachable. */
   notReady(): HubError | undefined {
     if (this.#closing) return shuttingDown();
-    if (this.#store.available?.() === false) return refusals.storeUnavailable();
+    if (this.#store.available?.() === false) return storeUnavailable();
     return undefined;
   }
 

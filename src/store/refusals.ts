@@ -14,14 +14,6 @@ export const refusals = {
       `cannot track service '${service}': ${tracked} services are busy`,
     ),
 
-  /** `why`: what the client library said, when it said anything. */
-  storeUnavailable: (why?: string, cause?: unknown) =>
-    new HubError(
-      ErrorCode.StoreUnavailable,
-      `the job store cannot be reached${why ? `: ${why}` : ''}`,
-      cause === undefined ? undefined : { cause },
-    ),
-
   /** `lastSeenAt` 0: never seen; `since` is when the store started counting. */
   noWorkers: (service: string, now: number, lastSeenAt: number, since: number) =>
     new HubError(

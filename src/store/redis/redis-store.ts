@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis, ReplyError } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Failure, Job } from '../../domain/job.js';
-import { ErrorCode } from '../../errors.js';
+import { ErrorCode, storeUnavailable } from '../../errors.js';
 import { log } from '../../log.js';
 import { SERVICE_COUNTERS, type ServiceCounter } from '../../protocol.js';
 import { noop } from '../../util/noop.js';
@@ -501,10 +501,7 @@ export class RedisStore implements JobStore {
 function unavailable(error: unknown): never {
   const replied = error instanceof ReplyError ? (error as Error) : undefined;
   if (replied && !/^(LOADING|BUSY|MASTERDOWN|READONLY)/.test(replied.message)) throw replied;
-  throw refusals.storeUnavailable(
-    `Redis: ${error instanceof Error ? error.message : String(error)}`,
-    error,
-  );
+  throw storeUnavailable(`Redis: ${error instanceof Error ? error.message : String(error)}`, error);
 }
 
 /** A Redis URL fit for a log line: its password, if any, left out. */
