@@ -13,7 +13,12 @@ export interface Grant {
   readonly role: Role;
   /** The services it may call or serve; `all` for every one. */
   readonly services: ReadonlySet<string> | 'all';
+  /** The topics it may publish to, and pull from or subscribe to (docs/events.md); none unless listed. */
+  readonly topics: Readonly<Record<TopicAction, ReadonlySet<string> | 'all'>>;
 }
+
+/** What a token may do with a topic: publish to it, or read it (pull, cursor, subscribe). */
+export type TopicAction = 'publish' | 'subscribe';
 
 interface StoredToken extends Grant {
   readonly digest: Buffer;
@@ -62,6 +67,17 @@ export function allows(grant: Grant, role: Role, service?: string): boolean {
   if (grant.role === 'admin') return true;
   if (grant.role !== role) return false;
   return service === undefined || grant.services === 'all' || grant.services.has(service);
+}
+
+/** Throws `forbidden` unless the grant may `action` on `topic` (admin may anything). */
+export function requireTopic(grant: Grant, action: TopicAction, topic: string): void {
+  if (grant.role === 'admin') return;
+  const allowed = grant.topics[action];
+  if (allowed === 'all' || allowed.has(topic)) return;
+  throw new HubError(
+    ErrorCode.Forbidden,
+    `token '${grant.name}' may not ${action} to topic '${topic}': list it in the token's "${action}"`,
+  );
 }
 
 /** Throws `forbidden` unless `allows(grant, role, service)`. */
@@ -120,6 +136,8 @@ function parseTokens(text: string, source: string): StoredToken[] {
       token,
       role,
       services = '*',
+      publish = [],
+      subscribe = [],
     } = (entry ?? {}) as Record<string, unknown>;
     if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
       throw fail(
@@ -144,7 +162,23 @@ function parseTokens(text: string, source: string): StoredToken[] {
       name,
       role: role as Role,
       services: all ? 'all' : new Set(services as string[]),
+      topics: {
+        publish: nameList(publish, () =>
+          fail(`token ${index + 1}: publish must be "*" or a list of topic names`),
+        ),
+        subscribe: nameList(subscribe, () =>
+          fail(`token ${index + 1}: subscribe must be "*" or a list of topic names`),
+        ),
+      },
       digest: sha256(token),
     };
   });
+}
+
+/** `"*"` or a list holding it: all; a list of strings: those; anything else throws `fail()`. */
+function nameList(value: unknown, fail: () => Error): ReadonlySet<string> | 'all' {
+  if (value === '*' || (Array.isArray(value) && value.includes('*'))) return 'all';
+  if (Array.isArray(value) && value.every((name) => typeof name === 'string'))
+    return new Set(value);
+  throw fail();
 }

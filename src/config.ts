@@ -382,6 +382,60 @@ export const INT_OPTIONS = [
     max: 60 * MINUTE,
     help: "idle keep-alive lifetime (above common load balancers' 60 s)",
   },
+  {
+    key: 'maxTopics',
+    env: 'HUB_MAX_TOPICS',
+    flag: 'max-topics',
+    default: 1_000,
+    min: 1,
+    max: 1_000_000,
+    help: 'topics kept at once; publishing to one more is 503 `too_many_topics` (docs/events.md)',
+  },
+  {
+    key: 'topicsMaxBytes',
+    env: 'HUB_TOPICS_MAX_BYTES',
+    flag: 'topics-max-bytes',
+    default: 256 * MiB,
+    min: 0,
+    max: 64 * 1024 * MiB,
+    help: 'bytes of messages all topics keep together; a publish past it is 503 `topics_full`',
+  },
+  {
+    key: 'topicMaxAgeMs',
+    env: 'HUB_TOPIC_MAX_AGE_MS',
+    flag: 'topic-max-age-ms',
+    default: 60 * MINUTE,
+    min: 1,
+    max: 30 * 24 * 60 * MINUTE,
+    help: "how long a topic keeps a message (a topic's own setting, `PATCH /topics/<t>`, wins)",
+  },
+  {
+    key: 'topicMaxMessages',
+    env: 'HUB_TOPIC_MAX_MESSAGES',
+    flag: 'topic-max-messages',
+    default: 100_000,
+    min: 1,
+    max: 100_000_000,
+    help: 'messages a topic keeps at most (likewise)',
+  },
+  {
+    key: 'topicMaxBytes',
+    env: 'HUB_TOPIC_MAX_BYTES',
+    flag: 'topic-max-bytes',
+    default: 64 * MiB,
+    min: 1,
+    max: 64 * 1024 * MiB,
+    help: 'bytes of messages a topic keeps at most (likewise)',
+  },
+  {
+    key: 'topicSubscriberBufferBytes',
+    env: 'HUB_TOPIC_SUBSCRIBER_BUFFER_BYTES',
+    flag: 'topic-subscriber-buffer-bytes',
+    default: 1 * MiB,
+    min: 1024,
+    max: 1024 * MiB,
+    help: 'bytes a topic subscriber (WebSocket, SSE) may leave unread; past it the hub cuts it, and it resumes from its last id',
+  },
 ] as const satisfies readonly IntOption[];
 
 interface StringOption<T> {
@@ -476,6 +530,14 @@ export const STRING_OPTIONS = [
     parse: parseRedisPrefix,
   }),
   stringOption({
+    key: 'topicDiscard',
+    env: 'HUB_TOPIC_DISCARD',
+    flag: 'topic-discard',
+    default: 'new',
+    help: "what a full topic does: `new` refuses the publish (503 `topic_full`), `old` drops its oldest messages (a topic's own setting wins)",
+    parse: parseDiscard,
+  }),
+  stringOption({
     key: 'logLevel',
     env: 'LOG_LEVEL',
     flag: 'log-level',
@@ -496,6 +558,17 @@ type StringSettings = {
  * once loaded.
  */
 export type Config = IntSettings & StringSettings;
+
+/** What `HUB_TOPIC_DISCARD` accepts. */
+export const DISCARD_POLICIES = ['new', 'old'] as const;
+
+function parseDiscard(raw: string, source: string): (typeof DISCARD_POLICIES)[number] {
+  const found = DISCARD_POLICIES.find((policy) => policy === raw);
+  if (found === undefined) {
+    throw new ConfigError(`Invalid ${source}: expected 'new' or 'old', got '${raw}'`);
+  }
+  return found;
+}
 
 /** What `HUB_COMPAT` accepts. */
 const COMPAT_MODES = ['', 'astrohub'] as const;

@@ -34,6 +34,16 @@ export function createHub(config: Config): Hub {
     leaseMs: config.leaseMs,
     workerWindowMs: config.noWorkersMs > 0 ? config.noWorkersMs : DEFAULT_WORKER_WINDOW_MS,
     leaseAfterFirstHeartbeat: astrohub,
+    topics: {
+      maxTopics: config.maxTopics,
+      maxBytes: config.topicsMaxBytes,
+      retention: {
+        maxAgeMs: config.topicMaxAgeMs,
+        maxMessages: config.topicMaxMessages,
+        maxBytes: config.topicMaxBytes,
+        discard: config.topicDiscard,
+      },
+    },
   });
   return astrohub
     ? new Hub(store, {

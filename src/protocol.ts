@@ -31,6 +31,10 @@ export const Header = {
   FlowId: 'hub-flow-id',
   /** W3C Trace Context: its trace id is a call's flow id. */
   TraceParent: 'traceparent',
+  /** A published message's id, on the publish's response. */
+  MessageId: 'hub-message-id',
+  /** On a cursor read: ids after the cursor that retention removed before it got to them. */
+  Skipped: 'hub-skipped',
 } as const;
 
 /**
@@ -91,7 +95,16 @@ export const CloseCode = {
   TryAgainLater: 1013,
   /** No token, or an unknown one, where auth is on: as final as a 401. */
   Unauthorized: 4401,
+  /** A topic subscriber left more than `HUB_TOPIC_SUBSCRIBER_BUFFER_BYTES` unread: resume after the reason's `lastId`. */
+  SubscriberTooSlow: 4408,
+  /** The subscribed topic was deleted. */
+  TopicDeleted: 4410,
+  /** The store could not be read: resume after the reason's `lastId`. */
+  StoreUnavailable: 4503,
 } as const;
+
+/** Where msgbus's clients subscribe, by WebSocket or event stream: `/topics/<topic>`. */
+export const TOPICS_PATH = '/topics';
 
 /** A `Hub-Flow-Id` a caller may send: 1 to 128 visible ASCII characters. */
 export const FLOW_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -123,6 +136,11 @@ export const SERVICE_NAME_PATTERN = new RegExp(
 
 /** AstroHub routed any path segment; its users named services such as `math:add`. */
 export const ASTROHUB_SERVICE_NAME_PATTERN = new RegExp(
+  `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${MAX_SERVICE_NAME_LENGTH - 1}}$`,
+);
+
+/** A topic's name ([P-TOPIC-NAME]): a service name's characters, and `:`, as event names often have. */
+export const TOPIC_NAME_PATTERN = new RegExp(
   `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${MAX_SERVICE_NAME_LENGTH - 1}}$`,
 );
 

@@ -29,6 +29,8 @@ export interface HubOptions {
   readonly noWorkersMs: number;
   /** This process's name in `/status` and metrics. @default `<host name>-<process id>` */
   readonly replica?: string | undefined;
+  /** Bytes a topic subscriber may leave unread before it is cut. @default 1 MiB */
+  readonly topicSubscriberBufferBytes?: number | undefined;
   /** Which service names are valid. @default SERVICE_NAME_PATTERN */
   readonly serviceNamePattern?: RegExp | undefined;
 }

@@ -30,6 +30,7 @@ import { OutcomeListeners } from './outcomes.js';
 import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 import { takerOf } from './taker.js';
+import { Topics } from './topics.js';
 import { WorkWaiters } from './work-waiters.js';
 
 /** A take's look at the queue when it cannot park: one job, whatever its size. */
@@ -88,6 +89,8 @@ export class Hub {
     return this.#store.kind;
   }
   #closed: Promise<void> | undefined;
+  /** Topics: publish, pull, read, subscribe (docs/events.md). */
+  readonly topics: Topics;
 
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
@@ -105,6 +108,15 @@ export class Hub {
     this.#async = new AsyncCalls(this.#calls, this.#parking, store, this.#outcomes);
     this.#batching = new Batching(this, store);
     this.#reaper = new LeaseReaper((now) => store.reapExpired(now), store.reapAtLeastEveryMs);
+    this.topics = new Topics(
+      store.topics,
+      {
+        subscriberBufferBytes: options.topicSubscriberBufferBytes ?? 1024 * 1024,
+        maxWaitMs: options.maxPollTimeoutMs,
+        defaultRetention: store.topics.defaultRetention,
+      },
+      this.#parking,
+    );
     this.opened = store.subscribe(this.#feed);
   }
 
@@ -121,6 +133,8 @@ export class Hub {
     taken: (service, queuedMs) => this.observer.jobTaken(service, queuedMs),
     retried: (event) => this.observer.jobRetried(event),
     unreachable: () => this.#waiters.wakeAll(),
+    published: (topic, message) => this.topics.feed.published(topic, message),
+    deleted: (topic) => this.topics.feed.deleted(topic),
   };
 
   /**
@@ -485,6 +499,7 @@ export class Hub {
   async #close(graceMs: number): Promise<void> {
     this.#closing = true;
     this.#parking.endAll();
+    this.topics.close();
     await this.#calls.close(graceMs);
     for (const waiter of this.#async.waiters) waiter.fail(shuttingDown());
     this.#reaper.close();

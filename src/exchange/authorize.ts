@@ -1,4 +1,11 @@
-import { type Grant, type Role, requireRole, type TokenTable } from '../auth.js';
+import {
+  type Grant,
+  type Role,
+  requireRole,
+  requireTopic,
+  type TokenTable,
+  type TopicAction,
+} from '../auth.js';
 import { type HubError, isHubError } from '../errors.js';
 
 /** What an access check reads of a request: its path parameters and query. */
@@ -14,6 +21,8 @@ export type ServiceOf = (req: RouteRequest) => string | undefined | Promise<stri
 export interface AccessRule {
   readonly role: Role | 'any';
   readonly services: readonly ServiceOf[];
+  /** A topic route's check: the token must list the topic the path names for this action. */
+  readonly topic?: { readonly action: TopicAction; readonly param: string } | undefined;
 }
 
 /** The service named by a path parameter (`:name`). */
@@ -39,6 +48,7 @@ export async function grantOf(
 
 /** Throws 403 `forbidden` unless `grant`'s role and services cover what `rule` reads from `req`. */
 export async function authorize(grant: Grant, rule: AccessRule, req: RouteRequest): Promise<void> {
+  if (rule.topic) requireTopic(grant, rule.topic.action, req.param(rule.topic.param) ?? '');
   if (rule.role === 'any') return;
   requireRole(grant, rule.role);
   for (const serviceOf of rule.services) {

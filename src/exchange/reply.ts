@@ -14,8 +14,28 @@ export interface Reply {
    * `content-length` beside a body: the writer says the length.
    */
   readonly headers: Readonly<Record<string, string>> | RawHeaders;
-  /** Null: no body (204, 304, or a bodyless answer). */
+  /** Null: no body (204, 304, or a bodyless answer), or a `stream`. */
   readonly body: Uint8Array | string | null;
+  /**
+   * A body written as it comes, after the head (server-sent events): the HTTP
+   * channels open it; a WebSocket request frame, which carries one body, refuses it.
+   */
+  readonly stream?: ReplyStream;
+}
+
+/** A body that goes on after the head is sent, until either side ends it. */
+export interface ReplyStream {
+  /** Starts writing to `out`; returns what to call when the client leaves first. */
+  open(out: StreamOut): () => void;
+}
+
+/** Where a streamed body goes. */
+export interface StreamOut {
+  /** Writes a chunk; returns the bytes written that the client has not yet taken. */
+  write(chunk: string): number;
+  /** The bytes written that the client has not yet taken. */
+  unsent(): number;
+  end(): void;
 }
 
 /** Names and values in turn: `['content-type', 'text/plain', 'set-cookie', 'a=1']`. */

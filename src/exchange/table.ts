@@ -7,6 +7,13 @@ import { failReply, heartbeatReply } from './lease-handlers.js';
 import { pollReply } from './poll-handler.js';
 import type { Reply } from './reply.js';
 import type { ExchangeRequest } from './request.js';
+import {
+  publishReply,
+  topicDeleteReply,
+  topicGetReply,
+  topicListReply,
+  topicPatchReply,
+} from './topic-handlers.js';
 
 /** What the exchanges read of the hub's configuration. */
 export interface ExchangeOptions {
@@ -28,7 +35,7 @@ export interface Exchange extends AccessRule {
   /** The exchange's name in docs, logs and tests. */
   readonly name: string;
   /** `ALL`: any method (the gateway's `/call`). HEAD is left to the Hono app everywhere. */
-  readonly method: 'GET' | 'POST' | 'ALL';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ALL';
   /** Hono's patterns: `:param` is one segment, a trailing `*` the rest of the path. */
   readonly paths: readonly string[];
   /** The largest body in bytes (`payload_too_large` past it); undefined: no body is read. */
@@ -131,6 +138,7 @@ export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exch
       maxBodyBytes: MAX_FAILURE_BYTES,
       handle: (request) => failReply(hub, request),
     },
+    ...topicExchanges(hub, maxBodyBytes),
     {
       name: 'result',
       method: 'GET',
@@ -140,6 +148,69 @@ export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exch
       services: [(req) => hub.resultService(req.param('id') ?? '')],
       maxBodyBytes: undefined,
       handle: (request) => resultLookupReply(hub, request),
+    },
+  ];
+}
+
+/** The largest `PATCH /topics/<t>` body: four settings. */
+const MAX_SETTINGS_BYTES = 4096;
+
+/**
+ * Topics ([P-TOPIC-*], docs/events.md): msgbus's API under `/topics`, each
+ * route's topic checked against the token's `publish` or `subscribe` list.
+ */
+function topicExchanges(hub: Hub, maxBodyBytes: number): Exchange[] {
+  const topic = (request: ExchangeRequest) => request.param('topic') ?? '';
+  const publish = { action: 'publish', param: 'topic' } as const;
+  const publishing = (method: 'POST' | 'PUT'): Exchange => ({
+    name: `publish (${method})`,
+    method,
+    paths: ['/topics/:topic'],
+    role: 'any',
+    services: [],
+    topic: publish,
+    maxBodyBytes,
+    handle: (request) => publishReply(hub.topics, request, topic(request)),
+  });
+  return [
+    {
+      name: 'topic list',
+      method: 'GET',
+      paths: ['/topics', '/topics/'],
+      role: 'any',
+      services: [],
+      maxBodyBytes: undefined,
+      handle: () => topicListReply(hub.topics),
+    },
+    publishing('POST'),
+    publishing('PUT'),
+    {
+      name: 'pull',
+      method: 'GET',
+      paths: ['/topics/:topic'],
+      role: 'any',
+      services: [],
+      topic: { action: 'subscribe', param: 'topic' },
+      maxBodyBytes: undefined,
+      handle: (request) => topicGetReply(hub.topics, request, topic(request)),
+    },
+    {
+      name: 'topic settings',
+      method: 'PATCH',
+      paths: ['/topics/:topic'],
+      role: 'admin',
+      services: [],
+      maxBodyBytes: MAX_SETTINGS_BYTES,
+      handle: (request) => topicPatchReply(hub.topics, request, topic(request)),
+    },
+    {
+      name: 'topic delete',
+      method: 'DELETE',
+      paths: ['/topics/:topic'],
+      role: 'admin',
+      services: [],
+      maxBodyBytes: undefined,
+      handle: (request) => topicDeleteReply(hub.topics, topic(request)),
     },
   ];
 }

@@ -37,9 +37,14 @@ export class Access {
    * `unauthorized` without a known token, 403 `forbidden` beyond its grant. HEAD
    * runs the GET route's guard, so it is authorised exactly as GET.
    */
-  guard(role: Role | 'any', services: readonly ServiceOf[], handler: Handler): Handler {
+  guard(
+    role: Role | 'any',
+    services: readonly ServiceOf[],
+    handler: Handler,
+    topic?: AccessRule['topic'],
+  ): Handler {
     if (!this.#tokens) return handler;
-    return async (c, next) => (await this.refusal(c, role, services)) ?? handler(c, next);
+    return async (c, next) => (await this.refusal(c, role, services, topic)) ?? handler(c, next);
   }
 
   /** False when auth is off: every guard is then its handler. */
@@ -54,11 +59,16 @@ export class Access {
   }
 
   /** The 401/403 response that `role` on `services` refuses this request with, if any. */
-  async refusal(c: Context, role: Role | 'any', services: readonly ServiceOf[] = []) {
+  async refusal(
+    c: Context,
+    role: Role | 'any',
+    services: readonly ServiceOf[] = [],
+    topic?: AccessRule['topic'],
+  ) {
     const tokens = this.#tokens;
     if (!tokens) return undefined;
     try {
-      const rule = { role, services };
+      const rule = { role, services, topic };
       c.set('grant', await grantOf(tokens, c.req.header('authorization'), rule, c.req));
       return undefined;
     } catch (error) {

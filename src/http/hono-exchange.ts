@@ -20,8 +20,11 @@ export function addExchanges(app: Hono, table: readonly Exchange[], access: Acce
   for (const exchange of table) {
     const checkBody =
       exchange.maxBodyBytes === undefined ? undefined : bodySizeCheck(exchange.maxBodyBytes);
-    const handler = access.guard(exchange.role, exchange.services, async (c) =>
-      toResponse(await exchange.handle(await honoRequest(c, checkBody))),
+    const handler = access.guard(
+      exchange.role,
+      exchange.services,
+      async (c) => toResponse(await exchange.handle(await honoRequest(c, checkBody))),
+      exchange.topic,
     );
     for (const path of exchange.paths) {
       if (exchange.method === 'ALL') {
@@ -37,7 +40,7 @@ export function addExchanges(app: Hono, table: readonly Exchange[], access: Acce
   // After every exchange, so theirs match first: a known path, another method.
   for (const [path, { methods, exchange }] of allowed) {
     const allow = methodNotAllowed(...methods.sort());
-    app.all(path, access.guard(exchange.role, exchange.services, allow));
+    app.all(path, access.guard(exchange.role, exchange.services, allow, exchange.topic));
   }
 }
 

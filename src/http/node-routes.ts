@@ -4,7 +4,7 @@ import type { CancelSignal } from '../domain/cancel.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { failureReply } from '../exchange/error-status.js';
 import { exchangeMatcher, isPlainTarget, queryParam } from '../exchange/match.js';
-import { eachHeader, type Reply } from '../exchange/reply.js';
+import { eachHeader, type Reply, type ReplyStream } from '../exchange/reply.js';
 import type { ExchangeRequest } from '../exchange/request.js';
 import { RequestHeaders } from '../exchange/request-headers.js';
 import type { Exchange } from '../exchange/table.js';
@@ -168,9 +168,35 @@ function readBody(req: IncomingMessage, length: number): Promise<Uint8Array> {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** A streamed reply: the head at once, then each chunk as it comes, until either side ends. */
+function writeStream(
+  res: ServerResponse,
+  status: number,
+  headers: Reply['headers'],
+  stream: ReplyStream,
+): void {
+  const raw: string[] = [];
+  eachHeader(headers, (name, value) => raw.push(name, value));
+  res.writeHead(status, raw);
+  res.flushHeaders();
+  const stop = stream.open({
+    write: (chunk) => {
+      if (!res.writableEnded) res.write(chunk);
+      return res.writableLength;
+    },
+    unsent: () => res.writableLength,
+    end: () => res.end(),
+  });
+  res.on('close', stop);
+}
+
 /** Writes a `Reply` as @hono/node-server writes the `Response` the app makes of it. */
-function writeReply(res: ServerResponse, { status, headers, body }: Reply): void {
+function writeReply(res: ServerResponse, { status, headers, body, stream }: Reply): void {
   if (res.destroyed) return;
+  if (stream) {
+    writeStream(res, status, headers, stream);
+    return;
+  }
   const length =
     body === null
       ? undefined

@@ -6,55 +6,17 @@
  * not a route.
  */
 import { ErrorCode } from '../errors.js';
-import { ERROR_STATUS } from '../exchange/error-status.js';
 import {
   Header,
   MAX_SERVICE_NAME_LENGTH,
   RETURNED_HEADER_PREFIX,
   SERVICE_NAME_PATTERN,
 } from '../protocol.js';
+import { errors, header, pathParam, query } from './openapi-parts.js';
+import { TOPIC_OPERATION_IDS, TOPIC_PATHS } from './openapi-topics.js';
 
 type Json = Record<string, unknown>;
 
-/** Responses for hub errors, grouped by status; each lists its codes in `x-error-codes`. */
-function errors(...codes: ErrorCode[]): Record<string, Json> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, ErrorCode.Unauthorized, ErrorCode.Internal]) {
-    const status = ERROR_STATUS[code];
-    byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
-  }
-  return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      String(status),
-      {
-        description: `A hub error: ${list.map((c) => `\`${c}\``).join(', ')} (docs/errors.md)`,
-        'x-error-codes': list,
-        headers: { [Header.Error]: { $ref: '#/components/headers/HubError' } },
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      },
-    ]),
-  );
-}
-
-const header = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
-  name,
-  in: 'header',
-  description,
-  schema,
-});
-const query = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
-  name,
-  in: 'query',
-  description,
-  schema,
-});
-const pathParam = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema,
-});
 const ms = { type: 'integer', minimum: 0 };
 
 const serviceName = pathParam(
@@ -288,6 +250,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'get /ui/dashboard.css': 'getDashboardStyle',
   'get /openapi.json': 'getOpenApi',
   'get /': 'redirectToDashboard',
+  ...TOPIC_OPERATION_IDS,
 };
 
 /** Gives every operation of `paths` its id from OPERATION_IDS (copies: some operations are shared objects). */
@@ -329,9 +292,15 @@ export const OPENAPI: Json = {
     },
     { name: 'orchestrators', description: 'Liveness and readiness probes, open to all.' },
     { name: 'dashboard', description: 'The live dashboard page and its files.' },
+    {
+      name: 'topics',
+      description:
+        "Publish, pull and subscribe to topics: msgbus's API under /topics (docs/events.md).",
+    },
   ],
   paths: withOperationIds({
     '/service/{name}': { post: call('Call a service and wait for its answer', [serviceName]) },
+    ...TOPIC_PATHS,
     '/call/{name}': proxiedCall([serviceName]),
     '/call/{name}/{path}': proxiedCall([
       serviceName,

@@ -2,16 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Grant } from '../auth.js';
+import { type Grant, requireTopic } from '../auth.js';
 import type { Config } from '../config.js';
 import type { Hub } from '../core/hub.js';
+import { assertTopicName } from '../core/topics.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { errorReply } from '../exchange/error-status.js';
 import { eachHeader } from '../exchange/reply.js';
-import { WS_PATH, WS_SUBPROTOCOL, WS_SUBPROTOCOL_V2 } from '../protocol.js';
+import { TOPICS_PATH, WS_PATH, WS_SUBPROTOCOL, WS_SUBPROTOCOL_V2 } from '../protocol.js';
 import type { CallerRoutes } from '../ws/caller-session.js';
 import { UnsentTotal } from '../ws/send-buffer.js';
 import { linkSocket } from '../ws/socket-link.js';
+import { serveTopicSocket } from '../ws/topic-socket.js';
 import { type Access, repeatsAuthorization } from './access.js';
 
 type UpgradeOptions = Pick<
@@ -52,8 +54,44 @@ export function wsUpgrade(
 ): UpgradeListener {
   const counts = new SocketCounts(options, access.enabled);
   const unsent = new UnsentTotal(options.wsMaxUnsentTotalBytes);
+
+  /**
+   * msgbus's subscription ([P-TOPIC-WS]): its clients offer no subprotocol and
+   * send no auth frame, so with auth on the token comes with the upgrade, and
+   * must list the topic under `subscribe`. The same origin check and socket
+   * limits as `/ws`.
+   */
+  const topicUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, topic: string) => {
+    let grant: Grant | undefined;
+    let after: number | 'new';
+    try {
+      checkTopicUpgrade(request, options.wsAllowedOrigins);
+      assertTopicName(topic);
+      after = afterOf(request);
+      if (access.authenticate) {
+        grant = access.authenticate(request.headers.authorization ?? '');
+        requireTopic(grant, 'subscribe', topic);
+      }
+      counts.admit(grant);
+    } catch (error) {
+      refuse(socket, error);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      socket.off('error', ignore);
+      wss.emit('connection', ws, request);
+      const token = counts.open(grant);
+      ws.on('close', () => counts.close(token));
+      serveTopicSocket(ws, hub.topics, topic, after);
+    });
+  };
   return (request, socket, head) => {
     socket.on('error', ignore);
+    const topic = topicOfUpgrade(request);
+    if (topic !== undefined) {
+      topicUpgrade(request, socket, head, topic);
+      return;
+    }
     let grant: Grant | undefined;
     try {
       checkUpgrade(request, options.wsAllowedOrigins);
@@ -102,6 +140,46 @@ export function wsUpgrade(
 
 const ignore = () => {};
 
+/** The topic of a msgbus subscriber's upgrade (`GET /topics/<t>`), or undefined for any other path. */
+function topicOfUpgrade(request: IncomingMessage): string | undefined {
+  const path = (request.url ?? '').split('?', 1)[0] ?? '';
+  if (!path.startsWith(`${TOPICS_PATH}/`)) return undefined;
+  const topic = path.slice(TOPICS_PATH.length + 1);
+  return topic.includes('/') ? undefined : decodeURIComponentSafe(topic);
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `?after=<id>` of a subscriber's upgrade: resume after that id; `new` without it. */
+function afterOf(request: IncomingMessage): number | 'new' {
+  const raw = new URL(request.url ?? '/', 'http://h').searchParams.get('after');
+  if (raw === null) return 'new';
+  if (!/^(-1|[0-9]{1,15})$/.test(raw)) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `?after must be a message id or -1, got '${raw.slice(0, 40)}'`,
+    );
+  }
+  return Number(raw);
+}
+
+/** Throws the refusal for a topic subscription's upgrade the hub does not take. */
+function checkTopicUpgrade(request: IncomingMessage, allowedOrigins: readonly string[]): void {
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `${TOPICS_PATH}/<topic> upgrades to a WebSocket only`,
+    );
+  }
+  checkMethodAndOrigin(request, allowedOrigins, `${TOPICS_PATH}/<topic>`);
+}
+
 /** Throws the refusal for an upgrade the hub does not take. */
 function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[]): void {
   const path = (request.url ?? '').split('?', 1)[0];
@@ -111,8 +189,24 @@ function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[
       `only GET ${WS_PATH} upgrades, to a WebSocket: send this request without Upgrade`,
     );
   }
+  checkMethodAndOrigin(request, allowedOrigins, WS_PATH);
+  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  if (!offered.includes(WS_SUBPROTOCOL_V2) && !offered.includes(WS_SUBPROTOCOL)) {
+    throw new HubError(
+      ErrorCode.InvalidHeader,
+      `offer the subprotocol ${WS_SUBPROTOCOL_V2} or ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
+    );
+  }
+}
+
+/** What every upgrade must be: a GET, one Authorization header at most, from an allowed origin. */
+function checkMethodAndOrigin(
+  request: IncomingMessage,
+  allowedOrigins: readonly string[],
+  path: string,
+): void {
   if (request.method !== 'GET') {
-    throw new HubError(ErrorCode.MethodNotAllowed, `${WS_PATH} upgrades on GET only`);
+    throw new HubError(ErrorCode.MethodNotAllowed, `${path} upgrades on GET only`);
   }
   if (repeatsAuthorization(request.rawHeaders)) {
     throw new HubError(ErrorCode.Unauthorized, 'send one Authorization header, not several');
@@ -122,13 +216,6 @@ function checkUpgrade(request: IncomingMessage, allowedOrigins: readonly string[
     throw new HubError(
       ErrorCode.Forbidden,
       `WebSockets from the origin '${origin.slice(0, 80)}' are not allowed: list it in HUB_WS_ALLOWED_ORIGINS`,
-    );
-  }
-  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  if (!offered.includes(WS_SUBPROTOCOL_V2) && !offered.includes(WS_SUBPROTOCOL)) {
-    throw new HubError(
-      ErrorCode.InvalidHeader,
-      `offer the subprotocol ${WS_SUBPROTOCOL_V2} or ${WS_SUBPROTOCOL} (Sec-WebSocket-Protocol)`,
     );
   }
 }

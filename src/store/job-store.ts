@@ -1,6 +1,7 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
+import type { TopicFeed, TopicStore, TopicStoreOptions } from './topic-store.js';
 
 /**
  * An error as it crosses the store: its code and message, plain data that a
@@ -74,7 +75,7 @@ export interface RetryEvent {
  * service names, outcomes. A networked store carries it between replicas (one
  * feed per replica); each replica is told what concerns it.
  */
-export interface StoreFeed {
+export interface StoreFeed extends TopicFeed {
   /** Work may be waiting for `service` (a job queued, put back or handed out again): every replica. */
   work(service: string): void;
   /**
@@ -173,6 +174,9 @@ export interface JobStore {
    * when a lease this hub knows of ends.
    */
   readonly reapAtLeastEveryMs?: number | undefined;
+
+  /** The topics on the same backend (store/topic-store.ts): their events come through the same feed. */
+  readonly topics: TopicStore;
 
   /**
    * False while a networked store cannot reach its backend (calls to it fail
@@ -286,6 +290,8 @@ export interface JobStore {
  * worker windows, and who is told of hand-outs.
  */
 export interface StoreOptions {
+  /** Topics' limits, and a new topic's retention. */
+  readonly topics: TopicStoreOptions;
   /** Queued (not yet claimed) jobs per service before `queue_full`. */
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */

@@ -24,6 +24,7 @@ import type {
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
 import { MemoryResults } from './memory-results.js';
+import { MemoryTopics } from './memory-topics.js';
 import { refusals } from './refusals.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
@@ -96,6 +97,8 @@ const UNHEARD: StoreFeed = {
   taken: noop,
   retried: noop,
   unreachable: noop,
+  published: noop,
+  deleted: noop,
 };
 
 /** The embedded, single-process store: everything lives in this process's memory. */
@@ -112,9 +115,11 @@ export class MemoryStore implements JobStore {
   readonly #leases: Leases<JobRecord>;
   readonly #startedAt = Date.now();
   #feed: StoreFeed = UNHEARD;
+  readonly topics: MemoryTopics;
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
+    this.topics = new MemoryTopics(options.topics, () => this.#feed);
     this.#results = new MemoryResults(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,

@@ -23,3 +23,24 @@ export const refusals = {
         : `no worker of '${service}' has been seen since the hub started ${now - since} ms ago`,
     ),
 };
+
+/** The errors a store refuses a publish with, worded once for every store. */
+export const topicRefusals = {
+  topicFull: (topic: string, messages: number, bytes: number) =>
+    new HubError(
+      ErrorCode.TopicFull,
+      `topic '${topic}' is full: it keeps ${messages} messages, ${bytes} bytes, that no pull has had; pull them, let them age out, or set its discard to 'old'`,
+    ),
+
+  topicsFull: (bytes: number) =>
+    new HubError(
+      ErrorCode.TopicsFull,
+      `the hub's topics already hold ${bytes} bytes (HUB_TOPICS_MAX_BYTES)`,
+    ),
+
+  tooManyTopics: (topic: string, topics: number) =>
+    new HubError(
+      ErrorCode.TooManyTopics,
+      `cannot create topic '${topic}': ${topics} topics exist (HUB_MAX_TOPICS)`,
+    ),
+};

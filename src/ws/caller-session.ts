@@ -122,7 +122,15 @@ export class CallerSession {
       if (exchange.maxBodyBytes !== undefined && length > exchange.maxBodyBytes) {
         throw payloadTooLarge(exchange.maxBodyBytes);
       }
-      return await exchange.handle(request);
+      const reply = await exchange.handle(request);
+      // A stream does nothing until opened: refusing it leaves nothing behind.
+      if (reply.stream) {
+        throw new HubError(
+          ErrorCode.InvalidFrame,
+          `${exchange.name} answers with a stream: open it over HTTP, or subscribe on the socket`,
+        );
+      }
+      return reply;
     } catch (error) {
       return failureReply(error);
     }

@@ -16,9 +16,14 @@ type Json = Record<string, unknown>;
 const paths = OPENAPI.paths as Record<string, Record<string, Json>>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-/** `/jobs/:id` → `/jobs/{id}`; `/call/:service/*` → `/call/{name}/{path}`. */
+/**
+ * `/jobs/:id` → `/jobs/{id}`; `/call/:service/*` → `/call/{name}/{path}`;
+ * `/topics/` → `/topics` (msgbus's listing has its slash; OpenAPI documents
+ * the path once, without, as Redocly's rules ask).
+ */
 function openApiPath(honoPath: string): string {
   return honoPath
+    .replace(/(.)\/$/, '$1')
     .replace(/:service\b/, ':name')
     .replace(/\/\*$/, '/{path}')
     .replace(/:([A-Za-z]+)/g, '{$1}');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nanoid } from 'nanoid';
 import type { Answer, Delivery, Job } from '../../src/domain/job.js';
+import type { TopicMessage } from '../../src/domain/topic.js';
 import { ErrorCode } from '../../src/errors.js';
 import type {
   JobOutcome,
@@ -37,6 +38,10 @@ export class HeardFeed implements StoreFeed {
   readonly handOutsEnded: string[] = [];
   readonly retries: RetryEvent[] = [];
   unreachableTimes = 0;
+  /** Topic messages heard, as `<topic>#<id>`, and topics deleted. */
+  readonly messagesHeard: string[] = [];
+  readonly topicsDeleted: string[] = [];
+  onPublished: ((topic: string, message: TopicMessage) => void) | undefined;
   readonly #outcomes = new Map<string, JobOutcome[]>();
   readonly #waiting = new Map<string, (outcome: JobOutcome) => void>();
   onWork: ((service: string) => void) | undefined;
@@ -60,6 +65,13 @@ export class HeardFeed implements StoreFeed {
   }
   unreachable(): void {
     this.unreachableTimes++;
+  }
+  published(topic: string, message: TopicMessage): void {
+    this.messagesHeard.push(`${topic}#${message.id}`);
+    this.onPublished?.(topic, message);
+  }
+  deleted(topic: string): void {
+    this.topicsDeleted.push(topic);
   }
 
   /** The outcome told for `jobId`: at once if told, else when it is. */
@@ -101,6 +113,11 @@ export const defaultStoreOptions: StoreOptions = {
     maxBytes: 1024 * 1024,
     maxResultsPerService: 1000,
     maxBytesPerService: 1024 * 1024,
+  },
+  topics: {
+    maxTopics: 20,
+    maxBytes: 1024 * 1024,
+    retention: { maxAgeMs: 60_000, maxMessages: 1000, maxBytes: 256 * 1024, discard: 'new' },
   },
 };
 

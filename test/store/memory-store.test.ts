@@ -1,7 +1,7 @@
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { defaultStoreOptions, runJobStoreContract } from './contract.js';
+import { defaultStoreOptions, runJobStoreContract, type StoreFactory } from './contract.js';
+import { runTopicStoreContract } from './topic-contract.js';
 
-runJobStoreContract(
-  'MemoryStore',
-  (options) => new MemoryStore({ ...defaultStoreOptions, ...options }),
-);
+const factory: StoreFactory = (options) => new MemoryStore({ ...defaultStoreOptions, ...options });
+runJobStoreContract('MemoryStore', factory);
+runTopicStoreContract('MemoryStore', factory);

@@ -8,6 +8,7 @@ import {
   runJobStoreContract,
   type StoreFactory,
 } from './contract.js';
+import { runTopicStoreContract } from './topic-contract.js';
 
 /** Each store a prefix of its own; a twin shares its first's. */
 const prefixes = new WeakMap<RedisStore, string>();
@@ -32,6 +33,7 @@ if (needsRedis.skip) {
   test('RedisStore - JobStore contract', needsRedis, () => {});
 } else {
   runJobStoreContract('RedisStore', factory);
+  runTopicStoreContract('RedisStore', factory);
 }
 
 test(

@@ -31,6 +31,7 @@ import {
   encodeOutcome,
   type TakenReply,
 } from './codec.js';
+import { hearTopic, RedisTopics } from './redis-topics.js';
 import { SCRIPTS, type ScriptName, scriptSource } from './scripts.js';
 
 export interface RedisStoreOptions extends StoreOptions {
@@ -90,6 +91,7 @@ export class RedisStore implements JobStore {
   /** scripts.ts `SETTINGS`: every script's third argument. */
   readonly #settings: string;
   #feed: StoreFeed | undefined;
+  readonly topics: RedisTopics;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -129,6 +131,9 @@ export class RedisStore implements JobStore {
       this.#redis.defineCommand(name, { numberOfKeys: 1, lua: scriptSource(name) });
     }
     this.#scripts = this.#redis as unknown as Scripts;
+    this.topics = new RedisTopics(this.#redis, this.#key, options.topics, (call) =>
+      call.catch(unavailable),
+    );
     // Errors reach the calls that failed; the connection's own events must not crash the process.
     this.#redis.on('error', noop);
     this.#subscriber.on('error', noop);
@@ -178,6 +183,7 @@ export class RedisStore implements JobStore {
     await this.#subscriber.subscribe(
       `${this.#key}:work`,
       `${this.#key}:runs`,
+      `${this.#key}:pub`,
       `${this.#key}:o:${this.#replica}`,
     );
     let connected = true;
@@ -210,7 +216,12 @@ export class RedisStore implements JobStore {
   #heard(channel: Buffer, message: Buffer): void {
     const feed = this.#feed;
     if (!feed) return;
-    if (channel.toString().endsWith(':work')) {
+    const name = channel.toString();
+    if (name.endsWith(':pub')) {
+      hearTopic(message, feed);
+      return;
+    }
+    if (name.endsWith(':work')) {
       const text = message.toString();
       const space = text.indexOf(' ');
       // This replica told itself already, without the round trip.

@@ -1,0 +1,40 @@
+import type { WebSocket } from 'ws';
+import type { SubscriptionEnd, Topics } from '../core/topics.js';
+import { msgbusSubscription } from '../exchange/topic-stream.js';
+import { CloseCode } from '../protocol.js';
+
+/** How each end of a subscription closes its socket. */
+const CLOSE_CODES: Record<Exclude<SubscriptionEnd, 'gone'>, number> = {
+  slow: CloseCode.SubscriberTooSlow,
+  deleted: CloseCode.TopicDeleted,
+  shutdown: CloseCode.GoingAway,
+  store_unavailable: CloseCode.StoreUnavailable,
+};
+
+/**
+ * A msgbus subscriber's WebSocket (`GET /topics/<t>` with an upgrade,
+ * [P-TOPIC-WS]): each message published after `after` (or from now on) as one
+ * text frame of msgbus's JSON. msgbus's clients send nothing but pings, which
+ * `ws` answers; anything they do send is ignored. The hub pings every socket and
+ * cuts one that stops answering (server.ts). When the hub lets it go, the close
+ * reason is `{"reason", "lastId"}`: reconnect with `?after=<lastId>`.
+ */
+export function serveTopicSocket(
+  ws: WebSocket,
+  topics: Topics,
+  topic: string,
+  after: number | 'new',
+): void {
+  const stop = msgbusSubscription(topics, topic, after, {
+    frame: (json) => {
+      ws.send(json);
+      return ws.bufferedAmount;
+    },
+    unsent: () => ws.bufferedAmount,
+    end: (reason, lastId) => {
+      if (reason === 'gone') return;
+      ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));
+    },
+  });
+  ws.on('close', stop);
+}
