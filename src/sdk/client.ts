@@ -2,6 +2,15 @@ import { Header, type HubStatus, isJsonMediaType } from '../protocol.js';
 import { authorizationHeader } from './authorization.js';
 import { CallerSocket } from './caller-socket.js';
 import { hubError, hubErrorFrom, unreachable } from './errors.js';
+import {
+  type HubFetch,
+  publish,
+  pull,
+  type SubscribeOptions,
+  type Subscription,
+  subscribe,
+  type TopicMessage,
+} from './topics.js';
 
 export interface HubClientOptions {
   /** The hub's base URL. @example 'http://127.0.0.1:8080' */
@@ -135,6 +144,41 @@ export class HubClient {
   async close(): Promise<void> {
     await this.#socket?.close();
   }
+
+  /**
+   * Publishes `body` to `topic` (bytes as they are, a string as UTF-8, anything
+   * else as JSON; docs/events.md); resolves the message's id.
+   */
+  publish(topic: string, body: unknown): Promise<number> {
+    return publish(this.#topicFetch, topic, body);
+  }
+
+  /** The topic queue's next message (each goes to one puller), waiting up to `waitMs`; undefined if none came. */
+  pull(
+    topic: string,
+    options: { waitMs?: number; signal?: AbortSignal } = {},
+  ): Promise<TopicMessage | undefined> {
+    return pull(this.#topicFetch, topic, options);
+  }
+
+  /**
+   * Calls `handler` with each message of `topic` from `from` on, in order, one
+   * at a time; reconnects and resumes after a dropped connection with no gap
+   * and no duplicate. Over an event stream, whatever the transport.
+   */
+  subscribe(
+    topic: string,
+    handler: (message: TopicMessage) => unknown,
+    options?: SubscribeOptions,
+  ): Subscription {
+    return subscribe(this.#topicFetch, topic, handler, options);
+  }
+
+  readonly #topicFetch: HubFetch = (path, init) =>
+    this.#fetch(path, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), ...this.#auth },
+    });
 
   /** The hub's `GET /status`. */
   async status(): Promise<HubStatus> {

@@ -14,6 +14,12 @@ export {
 } from './errors.js';
 export { ReceivedJob } from './received-job.js';
 export { type FetchHandler, type ServeFetchOptions, serveFetch } from './serve-fetch.js';
+export type {
+  SubscribeFrom,
+  SubscribeOptions,
+  Subscription,
+  TopicMessage,
+} from './topics.js';
 export {
   HubWorker,
   type HubWorkerOptions,

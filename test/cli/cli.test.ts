@@ -50,6 +50,31 @@ describe('the switchboard CLI, run as a child process', () => {
     await server.close();
   });
 
+  test('pub publishes and prints the id, pull prints the oldest body (exit 1 when none), sub prints each message as it comes', async () => {
+    const pub = runCli(['pub', 'cli-news', 'first', ...hub]);
+    assert.equal(await pub.exited, 0, pub.stderr());
+    assert.equal(pub.stdout(), '0\n');
+    const piped = runCli(['pub', 'cli-news', '-', ...hub], { input: 'second\n' });
+    assert.equal(await piped.exited, 0, piped.stderr());
+    const sub = runCli(['sub', 'cli-news', '--oldest', ...hub]);
+    await until(() => sub.stdout() === 'first\nsecond\n', {
+      timeoutMs: CLI_START_MS,
+      what: 'sub printed the backlog',
+    });
+    await new HubClient({ url: server.url }).publish('cli-news', 'third');
+    await until(() => sub.stdout() === 'first\nsecond\nthird\n', { what: 'sub printed the third' });
+    sub.child.kill('SIGINT');
+    assert.equal(await sub.exited, 0, sub.stderr());
+    const pull = runCli(['pull', 'cli-news', ...hub]);
+    assert.equal(await pull.exited, 0, pull.stderr());
+    assert.equal(pull.stdout(), 'first');
+    const drained = runCli(['pull', 'cli-none', '--wait', '10', ...hub]);
+    assert.equal(await drained.exited, 1);
+    assert.match(drained.stderr(), /no messages enqueued for topic: cli-none/);
+    const bad = runCli(['pub', ...hub]);
+    assert.equal(await bad.exited, 2);
+  });
+
   test('call prints the answer body and exits 0', async () => {
     const run = runCli(['call', 'echo', '{"a": 1}', ...hub]);
     assert.equal(await run.exited, 0, run.stderr());
