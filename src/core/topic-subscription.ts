@@ -12,13 +12,15 @@ export type SubscriptionEnd =
   | 'shutdown'
   /** The store could not be read: it may resume after its last id. */
   | 'store_unavailable'
+  /** The subscriber asked to end it, and every message published before it asked has been sent. */
+  | 'unsubscribed'
   /** The subscriber itself left. */
   | 'gone';
 
 /** Where a subscription's messages go: a WebSocket, an SSE stream, a webhook. */
 export interface TopicSink {
-  /** Sends one message; returns how many bytes it has not yet written out. */
-  send(message: TopicMessage): number;
+  /** Sends one message. */
+  send(message: TopicMessage): void;
   /** How many bytes it has not yet written out. */
   unsent(): number;
   /** The subscription is over; `lastId` is the last id sent (-1: none), to resume after. */
@@ -56,6 +58,8 @@ export class TopicSubscription {
   /** Something was heard while a read was on its way: read again before going live. */
   #heardWhileReading = false;
   #over = false;
+  /** Once set, the subscription ends as soon as this id has been sent. */
+  #lastToSend: number | undefined;
 
   constructor(
     topic: string,
@@ -110,6 +114,17 @@ export class TopicSubscription {
     this.#send(message);
   }
 
+  /**
+   * Ends it once every message up to `lastId` has been sent ([P-WS-SUBSCRIBE]:
+   * an unsubscribe never discards what was published before it).
+   */
+  endAfter(lastId: number): void {
+    this.#lastToSend = lastId;
+    if (this.#next > lastId) this.end('unsubscribed');
+    // Otherwise the sends still to come end it: catching up reads on to it, and live ones reach it.
+    else if (!this.#live) void this.#catchUp();
+  }
+
   /** Ends it (the hub's reason, or the subscriber left); the sink hears it once. */
   end(reason: SubscriptionEnd): void {
     if (this.#over) return;
@@ -136,6 +151,7 @@ export class TopicSubscription {
         for (const message of read.messages) {
           this.#sink.send(message);
           this.#next = message.id + 1;
+          if (this.#reachedEnd()) return;
           if (!(await this.#drained())) return this.end('slow');
           if (this.#over) return;
         }
@@ -160,11 +176,27 @@ export class TopicSubscription {
     return true;
   }
 
-  /** A live message: a subscriber that cannot keep up with the topic is cut, never waited for. */
+  /**
+   * A live message: a subscriber that still has more than its buffer unread
+   * when the next message comes cannot keep up with the topic, and is cut,
+   * never waited for. (Measured before the send: a message larger than the
+   * buffer still goes to a subscriber that has read everything.)
+   */
   #send(message: TopicMessage): void {
-    const unsent = this.#sink.send(message);
+    if (this.#sink.unsent() > this.#maxUnsentBytes) {
+      this.end('slow');
+      return;
+    }
+    this.#sink.send(message);
     this.#next = message.id + 1;
-    if (unsent > this.#maxUnsentBytes) this.end('slow');
+    this.#reachedEnd();
+  }
+
+  /** Ends it if an unsubscribe's last message has been sent. */
+  #reachedEnd(): boolean {
+    if (this.#lastToSend === undefined || this.#next <= this.#lastToSend) return false;
+    this.end('unsubscribed');
+    return true;
   }
 
   #fail(error: unknown): void {

@@ -158,6 +158,11 @@ export class Topics {
     return head;
   }
 
+  /** The id the next message of `topic` will have: what was published before now is below it. */
+  async nextId(topic: string): Promise<number> {
+    return (await this.#store.read(topic, Number.MAX_SAFE_INTEGER, 0, this.#now())).seq;
+  }
+
   /** Live subscriptions of `topic` in this process. */
   subscribers(topic: string): number {
     return this.#subscriptions.get(topic)?.size ?? 0;

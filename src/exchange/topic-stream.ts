@@ -8,8 +8,8 @@ const KEEP_ALIVE_MS = 15_000;
 
 /** Where a msgbus-framed subscription writes: a WebSocket, an event stream. */
 export interface MsgbusOut {
-  /** Writes one message's frame; returns the bytes not yet taken by the client. */
-  frame(json: string, message: TopicMessage): number;
+  /** Writes one message's frame. */
+  frame(json: string, message: TopicMessage): void;
   /** The bytes not yet taken by the client. */
   unsent(): number;
   end(reason: SubscriptionEnd, lastId: number): void;
@@ -71,7 +71,9 @@ export function topicStreamReply(topics: Topics, topic: string, after: number | 
         const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
         keepAlive.unref();
         const stop = msgbusSubscription(topics, topic, after, {
-          frame: (json, message) => out.write(`id: ${message.id}\ndata: ${json}\n\n`),
+          frame: (json, message) => {
+            out.write(`id: ${message.id}\ndata: ${json}\n\n`);
+          },
           unsent: () => out.unsent(),
           end: (reason, lastId) => {
             clearInterval(keepAlive);

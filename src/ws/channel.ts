@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import { CloseCode, TOKEN_NEEDED, WS_AUTH_FRAME_MAX_BYTES } from '../protocol.js';
 import { type CallerRoutes, CallerSession, errorResponseFrame } from './caller-session.js';
 import { type Frame, FrameError, parseFrame } from './frames.js';
+import { SubscriberSession } from './subscriber-session.js';
 import { errorFrame, type FrameSink, WorkerSession } from './worker-session.js';
 
 /** The socket as a channel uses it. */
@@ -54,6 +55,7 @@ export class Channel {
   readonly #options: ChannelOptions;
   readonly #worker: WorkerSession;
   readonly #caller: CallerSession;
+  readonly #subscriber: SubscriberSession;
   #grant: Grant | undefined;
   #authorization: string | undefined;
   #authenticated: boolean;
@@ -75,6 +77,7 @@ export class Channel {
       );
     }
     this.#worker = new WorkerSession(hub, peer, options);
+    this.#subscriber = new SubscriberSession(hub.topics, peer, { binary: options.binary });
     this.#caller = new CallerSession(routes, peer, {
       maxInFlight: options.maxInFlight,
       binary: options.binary,
@@ -117,6 +120,7 @@ export class Channel {
   async closed(): Promise<void> {
     clearTimeout(this.#authTimer);
     this.#caller.close();
+    this.#subscriber.close();
     await this.#worker.close();
   }
 
@@ -185,6 +189,11 @@ export class Channel {
           const leaseMs = Math.max(0, leaseUntil - Date.now());
           this.#peer.send(JSON.stringify({ type: 'lease', id: frame.id, leaseUntil, leaseMs }));
         });
+      case 'subscribe':
+        this.#subscriber.subscribe(frame, this.#grant);
+        return;
+      case 'unsubscribe':
+        return this.#subscriber.unsubscribe(frame);
       case 'auth':
         throw new HubError(ErrorCode.InvalidFrame, 'this socket is already authenticated');
     }
@@ -210,8 +219,13 @@ export class Channel {
     } else if (frame?.type === 'request') {
       this.#peer.send(errorResponseFrame(frame.uid, { m: frame.method, r: frame.route }, refused));
     } else {
-      const id = frame && 'id' in frame ? frame.id : undefined;
-      this.#peer.send(errorFrame(refused, id === undefined ? undefined : { id }));
+      const about =
+        frame && 'id' in frame
+          ? { id: frame.id }
+          : frame && 'sid' in frame
+            ? { sid: frame.sid }
+            : undefined;
+      this.#peer.send(errorFrame(refused, about));
     }
   }
 }

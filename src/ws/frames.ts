@@ -70,7 +70,27 @@ export interface RequestFrame {
   readonly body: Uint8Array | undefined;
 }
 
+/**
+ * A subscription to a topic (docs/websocket.md, [P-WS-SUBSCRIBE]): `sid` is the
+ * client's name for it; `after` a message id to start after (-1: the oldest
+ * kept), or absent for what is published from now on.
+ */
+export interface SubscribeFrame {
+  readonly type: 'subscribe';
+  readonly sid: string;
+  readonly topic: string;
+  readonly after: number | 'new';
+}
+
+/** Ends a subscription once every message published before this frame has been sent. */
+export interface UnsubscribeFrame {
+  readonly type: 'unsubscribe';
+  readonly sid: string;
+}
+
 export type Frame =
+  | SubscribeFrame
+  | UnsubscribeFrame
   | ServeFrame
   | CreditFrame
   | AnswerFrame
@@ -200,6 +220,20 @@ function parseTextFrame(
 ): Frame {
   if (frame.type === undefined && 'uid' in frame) return requestFrame(data, frame, binary);
   switch (frame.type) {
+    case 'subscribe': {
+      const after = frame.after;
+      if (after !== undefined && (!Number.isSafeInteger(after) || (after as number) < -1)) {
+        throw invalid("'after' must be a message id, or -1 for the oldest kept");
+      }
+      return {
+        type: 'subscribe',
+        sid: text(frame, 'sid'),
+        topic: text(frame, 'topic'),
+        after: after === undefined ? 'new' : (after as number),
+      };
+    }
+    case 'unsubscribe':
+      return { type: 'unsubscribe', sid: text(frame, 'sid') };
     case 'serve': {
       const services = frame.services;
       if (!Array.isArray(services) || services.length === 0 || services.length > 100) {
@@ -257,7 +291,7 @@ function parseTextFrame(
       return { type: 'cancel', uid: text(frame, 'uid') };
     default:
       throw invalid(
-        `unknown frame type '${String(frame.type).slice(0, 40)}': use serve, credit, answer, fail, heartbeat, auth, cancel, or a request frame with uid, m and r`,
+        `unknown frame type '${String(frame.type).slice(0, 40)}': use serve, credit, answer, fail, heartbeat, auth, cancel, subscribe, unsubscribe, or a request frame with uid, m and r`,
       );
   }
 }

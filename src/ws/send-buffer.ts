@@ -85,6 +85,11 @@ export class SendBuffer {
     }
   }
 
+  /** Bytes sent that the socket has not yet written out. */
+  get unsent(): number {
+    return this.#recount();
+  }
+
   readonly #uncork = (): void => {
     this.#corked = false;
     this.#socket.uncork();

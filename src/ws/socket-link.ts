@@ -47,6 +47,7 @@ export function linkSocket(ws: WebSocket, socket: Duplex, options: SocketLinkOpt
     {
       send: (frame, binary) => sent.send(frame, binary),
       close: (code, reason) => closeSoon(ws, code, reason),
+      unsent: () => sent.unsent,
     },
     {
       ...options,

@@ -4,7 +4,7 @@ import { msgbusSubscription } from '../exchange/topic-stream.js';
 import { CloseCode } from '../protocol.js';
 
 /** How each end of a subscription closes its socket. */
-const CLOSE_CODES: Record<Exclude<SubscriptionEnd, 'gone'>, number> = {
+const CLOSE_CODES: Record<Exclude<SubscriptionEnd, 'gone' | 'unsubscribed'>, number> = {
   slow: CloseCode.SubscriberTooSlow,
   deleted: CloseCode.TopicDeleted,
   shutdown: CloseCode.GoingAway,
@@ -26,13 +26,10 @@ export function serveTopicSocket(
   after: number | 'new',
 ): void {
   const stop = msgbusSubscription(topics, topic, after, {
-    frame: (json) => {
-      ws.send(json);
-      return ws.bufferedAmount;
-    },
+    frame: (json) => ws.send(json),
     unsent: () => ws.bufferedAmount,
     end: (reason, lastId) => {
-      if (reason === 'gone') return;
+      if (reason === 'gone' || reason === 'unsubscribed') return;
       ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));
     },
   });

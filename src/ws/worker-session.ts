@@ -19,6 +19,8 @@ export interface FrameSink {
   /** Sends a text frame, or with `binary` a binary one (switchboard.v2). */
   send(frame: string | Buffer, binary?: boolean): void;
   close(code: number, reason: string): void;
+  /** Bytes sent that the socket has not yet written out. @default 0 */
+  unsent?(): number;
 }
 
 /**
@@ -370,7 +372,7 @@ const CLOSE_BRACE = Buffer.from('}');
 /** `{"type":"error", "id"?, "uid"?, "service"?, "code", "message"}`. */
 export function errorFrame(
   error: HubError,
-  about: { id?: string; uid?: string; service?: string } | undefined,
+  about: { id?: string; uid?: string; sid?: string; service?: string } | undefined,
 ): string {
   return JSON.stringify({ type: 'error', ...about, code: error.code, message: error.message });
 }
