@@ -2,14 +2,18 @@ import { Header, type HubStatus, isJsonMediaType } from '../protocol.js';
 import { authorizationHeader } from './authorization.js';
 import { CallerSocket } from './caller-socket.js';
 import { hubError, hubErrorFrom, unreachable } from './errors.js';
+import { runSocketSubscription } from './socket-subscription.js';
 import {
   type HubFetch,
+  messageBytes,
   publish,
   pull,
+  runStreamSubscription,
   type SubscribeOptions,
   type Subscription,
   subscribe,
   type TopicMessage,
+  topicPath,
 } from './topics.js';
 
 export interface HubClientOptions {
@@ -61,12 +65,14 @@ export interface HubResponse<T = unknown> {
 export class HubClient {
   readonly #url: string;
   readonly #auth: Record<string, string>;
+  readonly #token: string | undefined;
   /** The WebSocket of `transport: 'ws'`; undefined over HTTP. */
   readonly #socket: CallerSocket | undefined;
 
   constructor(options: HubClientOptions) {
     this.#url = options.url.replace(/\/+$/, '');
     this.#auth = authorizationHeader(options.token);
+    this.#token = options.token;
     const transport = options.transport ?? 'http';
     if (transport !== 'http' && transport !== 'ws') {
       throw new TypeError(`Expected \`transport\` to be 'http' or 'ws', got ${transport}`);
@@ -149,8 +155,17 @@ export class HubClient {
    * Publishes `body` to `topic` (bytes as they are, a string as UTF-8, anything
    * else as JSON; docs/events.md); resolves the message's id.
    */
-  publish(topic: string, body: unknown): Promise<number> {
-    return publish(this.#topicFetch, topic, body);
+  async publish(topic: string, body: unknown): Promise<number> {
+    if (!this.#socket) return publish(this.#topicFetch, topic, body);
+    const frame = await this.#socket.request(
+      { m: 'PUT', r: topicPath(topic), h: {} },
+      messageBytes(body),
+    );
+    const code = frame.h[Header.Error];
+    if (typeof code === 'string') {
+      throw hubError(frame.c, code, decodeBody('application/json', frame.bytes));
+    }
+    return Number(frame.h[Header.MessageId]);
   }
 
   /** The topic queue's next message (each goes to one puller), waiting up to `waitMs`; undefined if none came. */
@@ -164,14 +179,20 @@ export class HubClient {
   /**
    * Calls `handler` with each message of `topic` from `from` on, in order, one
    * at a time; reconnects and resumes after a dropped connection with no gap
-   * and no duplicate. Over an event stream, whatever the transport.
+   * and no duplicate. Over an event stream, or with `transport: 'ws'` a
+   * WebSocket of its own.
    */
   subscribe(
     topic: string,
     handler: (message: TopicMessage) => unknown,
-    options?: SubscribeOptions,
+    options: SubscribeOptions = {},
   ): Subscription {
-    return subscribe(this.#topicFetch, topic, handler, options);
+    const hub = { url: this.#url, token: this.#token };
+    return subscribe(options, (state, signal) =>
+      this.#socket
+        ? runSocketSubscription(hub, topic, handler, state, signal)
+        : runStreamSubscription(this.#topicFetch, topic, handler, state, signal),
+    );
   }
 
   readonly #topicFetch: HubFetch = (path, init) =>

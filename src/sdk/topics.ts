@@ -44,12 +44,7 @@ interface WireMessage {
 
 /** Publishes `body` (bytes as they are; a string as UTF-8; anything else as JSON); resolves its id. */
 export async function publish(fetchHub: HubFetch, topic: string, body: unknown): Promise<number> {
-  const bytes =
-    body instanceof Uint8Array
-      ? body
-      : typeof body === 'string'
-        ? Buffer.from(body)
-        : Buffer.from(JSON.stringify(body));
+  const bytes = messageBytes(body);
   const response = await fetchHub(topicPath(topic), { method: 'PUT', body: bytes });
   if (!response.ok) throw await hubErrorFrom(response);
   await response.arrayBuffer();
@@ -77,21 +72,18 @@ export async function pull(
 }
 
 /**
- * Calls `handler` with each message of `topic`, in order, one at a time (the
- * next waits for the handler's promise). Over an event stream; after a dropped
- * connection, or when the hub lets it go (too slow, shutdown), it reconnects
- * with backoff and resumes after the last message handled: no gap, no duplicate.
+ * A subscription handle around `run`, which calls the handler with each
+ * message in order, one at a time, and resumes after a dropped connection
+ * (runStreamSubscription over HTTP, runSocketSubscription over a WebSocket).
  */
 export function subscribe(
-  fetchHub: HubFetch,
-  topic: string,
-  handler: (message: TopicMessage) => unknown,
-  options: SubscribeOptions = {},
+  options: SubscribeOptions,
+  run: (state: { lastId: number }, signal: AbortSignal) => Promise<void>,
 ): Subscription {
   const stopper = new AbortController();
   options.signal?.addEventListener('abort', () => stopper.abort(), { once: true });
   const state = { lastId: startAfter(options.from ?? 'new') };
-  const done = run(fetchHub, topic, handler, state, stopper.signal);
+  const done = run(state, stopper.signal);
   return {
     get lastId() {
       return Math.max(state.lastId, -1);
@@ -115,9 +107,10 @@ function startAfter(from: SubscribeFrom): number {
 }
 
 /** No message handled yet, and none asked for from before now. */
-const NEW = -2;
+export const NEW = -2;
 
-async function run(
+/** A subscription over an event stream: `subscribe`'s `run` over HTTP. */
+export async function runStreamSubscription(
   fetchHub: HubFetch,
   topic: string,
   handler: (message: TopicMessage) => unknown,
@@ -204,7 +197,13 @@ async function readEvents(
   }
 }
 
-function topicPath(topic: string): string {
+/** A message to publish as bytes: bytes as they are, a string as UTF-8, anything else as JSON. */
+export function messageBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+export function topicPath(topic: string): string {
   return `/topics/${encodeURIComponent(topic)}`;
 }
 
