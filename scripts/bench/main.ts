@@ -1,14 +1,15 @@
 /**
  * `npm run bench [-- --quick] [-- --write-docs] [-- --only <part>] [-- --render <run.json>]`: the hub
  * against direct HTTP and against NATS and BullMQ, one system at a time, in one
- * run, reported as ratios. `--only` runs one part (hubs, brokers, redis, minimal,
- * metrics, payloads, scale) while working on it. docs/benchmarks.md explains the method
+ * run, reported as ratios. `--only` runs one part (hubs, brokers, redis, events,
+ * minimal, metrics, payloads, scale) while working on it. docs/benchmarks.md explains the method
  * and holds the latest full run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { type EventResults, hubPublish, natsPublish, runEventBench } from './events.js';
 import {
   type MeasureOptions,
   measure,
@@ -64,7 +65,16 @@ if (values.render !== undefined) {
   process.exit(0);
 }
 const quick = values.quick ?? false;
-const PARTS = ['hubs', 'brokers', 'redis', 'minimal', 'metrics', 'payloads', 'scale'] as const;
+const PARTS = [
+  'hubs',
+  'brokers',
+  'redis',
+  'events',
+  'minimal',
+  'metrics',
+  'payloads',
+  'scale',
+] as const;
 const only = values.only;
 if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   console.error(`--only takes one of ${PARTS.join(', ')}; got ${only}`);
@@ -180,6 +190,23 @@ async function main(): Promise<void> {
       }
     }
   }
+  let events: EventResults | undefined;
+  if (runs('events')) {
+    // Topics beside NATS publish/subscribe: publish throughput, fan-out, latency.
+    for (const system of [hubPublish, natsPublish]) {
+      const why = await system.unavailable();
+      if (why) {
+        skipped.push(`${system.name}: skipped, ${why}`);
+        continue;
+      }
+      console.error(system.name);
+      for (const concurrency of [1, 16]) {
+        rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
+      }
+    }
+    console.error('fan-out and latency');
+    events = await runEventBench(plan.windowMs, (line) => console.error(line));
+  }
   if (runs('minimal')) {
     // This hub and a minimal one with the same plain worker, paired slice by slice:
     // the gap between them is smaller than one round's noise.
@@ -242,6 +269,7 @@ async function main(): Promise<void> {
     rows,
     metricsCostUs,
     scale,
+    ...(events === undefined ? {} : { events }),
     skipped,
     durationS: Math.round((Date.now() - started) / 1000),
   };

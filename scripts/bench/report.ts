@@ -1,4 +1,6 @@
 /** Turns one benchmark run into the markdown tables printed on stdout and kept in docs/benchmarks.md. */
+
+import { type EventResults, HUB_PUBLISH, NATS_PUBLISH } from './events.js';
 import { type Row, roundsText } from './measure.js';
 import type { ScaleResult } from './scale.js';
 
@@ -14,6 +16,8 @@ export interface Report {
   /** What the metrics' observers cost per call, in process (observer-cost.ts). */
   readonly metricsCostUs: number;
   readonly scale: readonly ScaleResult[];
+  /** The events part: fan-out and latency (the publish rows are in `rows`). */
+  readonly events?: EventResults;
   readonly skipped: readonly string[];
   readonly durationS: number;
 }
@@ -36,6 +40,8 @@ const PAIRED_ROWS: ReadonlySet<string> = new Set([
   METRICS_OFF,
   PAIRED_HUB,
   PAIRED_MINIMAL,
+  HUB_PUBLISH,
+  NATS_PUBLISH,
 ]);
 const fmt = (value: number | undefined, digits = 2) =>
   value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
@@ -266,6 +272,7 @@ export function renderReport(report: Report): string {
     '',
     pairsText('Metrics on ÷ off', slicePairs(report.rows, METRICS_ON, METRICS_OFF, 16)),
     '',
+    ...eventsSection(report),
     '### Scale',
     '',
     table(['check', 'small case', 'large case', 'ratio', 'meaning'], scale),
@@ -276,6 +283,55 @@ export function renderReport(report: Report): string {
     ...(report.skipped.length ? ['', ...report.skipped.map((s) => `- ${s}`)] : []),
     '',
   ].join('\n');
+}
+
+/** Topics beside NATS publish/subscribe (issue 29): publish, fan-out, latency. */
+function eventsSection(report: Report): string[] {
+  const publishes = report.rows.filter(
+    (r) => r.system === HUB_PUBLISH || r.system === NATS_PUBLISH,
+  );
+  if (!report.events && publishes.length === 0) return [];
+  return [
+    '### Events: topics beside NATS publish/subscribe',
+    '',
+    'Publish: C publishers in a closed loop, each waiting until the server has the message (the hub’s 200 to `PUT /topics/<t>`; NATS’s `flush()` after the publish). ' +
+      'Fan-out: every message received by N subscribers in all, while 16 publishers publish (hub subscribers: msgbus WebSockets or event streams; NATS: a connection each). ' +
+      'Latency: publish to one WebSocket subscriber (NATS: one subscription) at a paced 1,000 messages a second. All clients in the benchmark’s process.',
+    '',
+    table(
+      ['system', 'C', 'published/s', 'p50 ms', 'p99 ms', 'CPU µs/msg'],
+      publishes.map((r) => [
+        r.system,
+        String(r.concurrency),
+        fmt(r.reqPerSec, 0),
+        fmt(r.p50Ms),
+        fmt(r.p99Ms),
+        fmt(r.cpuPerCallUs, 0),
+      ]),
+    ),
+    '',
+    table(
+      ['fan-out', 'subscribers', 'delivered/s', 'published/s', 'cut'],
+      (report.events?.fanOut ?? []).map((f) => [
+        f.system,
+        String(f.subscribers),
+        fmt(f.deliveredPerSec, 0),
+        fmt(f.publishedPerSec, 0),
+        String(f.cut),
+      ]),
+    ),
+    '',
+    table(
+      ['latency at 1,000/s', 'p50 ms', 'p99 ms', 'samples'],
+      (report.events?.latency ?? []).map((l) => [
+        l.system,
+        fmt(l.p50Ms),
+        fmt(l.p99Ms),
+        String(l.samples),
+      ]),
+    ),
+    '',
+  ];
 }
 
 function targets(report: Report): string[][] {
@@ -514,6 +570,34 @@ function targets(report: Report): string[][] {
       parked.eventLoopP99Ms,
       (v) => v < 20,
       1,
+    );
+  // Issue 29: topics beside NATS, in the same run.
+  const hubPub = at(HUB_PUBLISH, 16);
+  const natsPub = at(NATS_PUBLISH, 16);
+  if (hubPub && natsPub)
+    add(
+      'publish ≥ 0.5 × NATS at C=16 (÷ NATS)',
+      hubPub.reqPerSec / natsPub.reqPerSec,
+      (v) => v >= 0.5,
+    );
+  const fan = (system: string) =>
+    report.events?.fanOut.find((f) => f.system === system && f.subscribers === 100);
+  const hubFan = fan('switchboard WebSocket');
+  const natsFan = fan('NATS');
+  if (hubFan && natsFan)
+    add(
+      'delivered/s to 100 WebSocket subscribers ≥ 0.5 × NATS with 100 (÷ NATS)',
+      hubFan.deliveredPerSec / natsFan.deliveredPerSec,
+      (v) => v >= 0.5,
+    );
+  const late = (system: string) => report.events?.latency.find((l) => l.system === system);
+  const hubLate = late('switchboard WebSocket');
+  const natsLate = late('NATS');
+  if (hubLate && natsLate)
+    add(
+      'p99 publish → WebSocket subscriber at 1,000/s ≤ 2 × NATS’s p99 (÷ NATS)',
+      hubLate.p99Ms / natsLate.p99Ms,
+      (v) => v <= 2,
     );
   return out;
 }

@@ -1,15 +1,19 @@
 import type { SubscriptionEnd, TopicHead, Topics } from '../core/topics.js';
 import type { TopicMessage } from '../domain/topic.js';
 import type { Reply, StreamOut } from './reply.js';
-import { msgbusMessage } from './topic-json.js';
+import { messageForm, msgbusMessage } from './topic-json.js';
+
+/** msgbus's JSON of a message, and its event-stream event, each made once for all subscribers. */
+const msgbusJson = messageForm<string>();
+const sseEvent = messageForm<string>();
 
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
 
 /** Where a msgbus-framed subscription writes: a WebSocket, an event stream. */
 export interface MsgbusOut {
-  /** Writes one message's frame. */
-  frame(json: string, message: TopicMessage): void;
+  /** Writes one message's frame; `json()` is msgbus's JSON of it, made once for every subscriber. */
+  frame(json: () => string, message: TopicMessage): void;
   /** The bytes not yet taken by the client. */
   unsent(): number;
   end(reason: SubscriptionEnd, lastId: number): void;
@@ -31,7 +35,8 @@ export function msgbusSubscription(
   const started = (head: TopicHead) => {
     if (left) return;
     const subscription = topics.subscribe(topic, after, {
-      send: (message) => out.frame(msgbusMessage(topic, head, message), message),
+      send: (message) =>
+        out.frame(() => msgbusJson(message, () => msgbusMessage(topic, head, message)), message),
       unsent: () => out.unsent(),
       end: (reason, lastId) => {
         if (reason !== 'gone') out.end(reason, lastId);
@@ -72,7 +77,7 @@ export function topicStreamReply(topics: Topics, topic: string, after: number | 
         keepAlive.unref();
         const stop = msgbusSubscription(topics, topic, after, {
           frame: (json, message) => {
-            out.write(`id: ${message.id}\ndata: ${json}\n\n`);
+            out.write(sseEvent(message, () => `id: ${message.id}\ndata: ${json()}\n\n`));
           },
           unsent: () => out.unsent(),
           end: (reason, lastId) => {

@@ -8,6 +8,7 @@ import { eachHeader, type Reply, type ReplyStream } from '../exchange/reply.js';
 import type { ExchangeRequest } from '../exchange/request.js';
 import { RequestHeaders } from '../exchange/request-headers.js';
 import type { Exchange } from '../exchange/table.js';
+import { corkForATurn } from '../util/cork-for-a-turn.js';
 import { ownBytes } from '../util/own-bytes.js';
 import { type Access, repeatsAuthorization } from './access.js';
 import { responseGone } from './request-gone.js';
@@ -179,9 +180,12 @@ function writeStream(
   eachHeader(headers, (name, value) => raw.push(name, value));
   res.writeHead(status, raw);
   res.flushHeaders();
+  const cork = corkForATurn(res);
   const stop = stream.open({
     write: (chunk) => {
-      if (!res.writableEnded) res.write(chunk);
+      if (res.writableEnded) return res.writableLength;
+      cork();
+      res.write(chunk);
       return res.writableLength;
     },
     unsent: () => res.writableLength,

@@ -82,7 +82,7 @@ export function wsUpgrade(
       wss.emit('connection', ws, request);
       const token = counts.open(grant);
       ws.on('close', () => counts.close(token));
-      serveTopicSocket(ws, hub.topics, topic, after);
+      serveTopicSocket(ws, socket, hub.topics, topic, after);
     });
   };
   return (request, socket, head) => {

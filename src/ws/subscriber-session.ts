@@ -3,9 +3,17 @@ import type { TopicSubscription } from '../core/topic-subscription.js';
 import type { SubscriptionEnd, Topics } from '../core/topics.js';
 import type { TopicMessage } from '../domain/topic.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { messageForm } from '../exchange/topic-json.js';
 import { binaryFrame } from '../protocol.js';
 import type { SubscribeFrame, UnsubscribeFrame } from './frames.js';
 import type { FrameSink } from './worker-session.js';
+
+/** A message's body in base64, made once for every subscriber. */
+const base64Of = messageForm<string>();
+
+function bodyBase64({ body }: TopicMessage): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+}
 
 /** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
@@ -68,14 +76,12 @@ export class SubscriberSession {
   }
 
   #send(sid: string, topic: string, message: TopicMessage): void {
-    const head = { type: 'message', sid, topic, id: message.id, publishedAt: message.publishedAt };
+    const head = `{"type":"message","sid":${JSON.stringify(sid)},"topic":"${topic}","id":${message.id},"publishedAt":${message.publishedAt}`;
     if (this.#binary) {
-      this.#peer.send(binaryFrame(JSON.stringify(head), message.body), true);
+      this.#peer.send(binaryFrame(`${head}}`, message.body), true);
       return;
     }
-    const { body } = message;
-    const body64 = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
-    this.#peer.send(JSON.stringify({ ...head, body64 }));
+    this.#peer.send(`${head},"body64":"${base64Of(message, () => bodyBase64(message))}"}`);
   }
 
   #ended(sid: string, reason: SubscriptionEnd, lastId: number): void {

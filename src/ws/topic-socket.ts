@@ -1,7 +1,12 @@
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { SubscriptionEnd, Topics } from '../core/topics.js';
+import { messageForm } from '../exchange/topic-json.js';
 import { msgbusSubscription } from '../exchange/topic-stream.js';
 import { CloseCode } from '../protocol.js';
+import { corkForATurn } from '../util/cork-for-a-turn.js';
+
+const textFrame = messageForm<Buffer>();
 
 /** How each end of a subscription closes its socket. */
 const CLOSE_CODES: Record<Exclude<SubscriptionEnd, 'gone' | 'unsubscribed'>, number> = {
@@ -21,12 +26,21 @@ const CLOSE_CODES: Record<Exclude<SubscriptionEnd, 'gone' | 'unsubscribed'>, num
  */
 export function serveTopicSocket(
   ws: WebSocket,
+  socket: Writable,
   topics: Topics,
   topic: string,
   after: number | 'new',
 ): void {
+  const corked = corkForATurn(socket);
   const stop = msgbusSubscription(topics, topic, after, {
-    frame: (json) => ws.send(json),
+    // A text frame from bytes encoded once for every subscriber.
+    frame: (json, message) => {
+      corked();
+      ws.send(
+        textFrame(message, () => Buffer.from(json())),
+        { binary: false },
+      );
+    },
     unsent: () => ws.bufferedAmount,
     end: (reason, lastId) => {
       if (reason === 'gone' || reason === 'unsubscribed') return;

@@ -1,0 +1,389 @@
+/**
+ * The events part of the benchmark (issue 29): topics against NATS
+ * publish/subscribe in the same run. Publish throughput is a closed loop of C
+ * publishers, each waiting until the server has the message (the hub's 200;
+ * NATS's `flush()`, a round trip after the publish). Fan-out counts the
+ * messages all N subscribers received while C=16 publishers publish. Latency
+ * is publish-to-subscriber at a paced 1,000 messages a second, one subscriber.
+ * Subscribers and publishers run in this process, for both systems alike.
+ */
+import { connect, type NatsConnection } from 'nats';
+import { Pool } from 'undici';
+import WebSocket from 'ws';
+import { type Child, startChild } from './proc.js';
+import type { System } from './systems.js';
+
+export interface FanOutResult {
+  readonly system: string;
+  readonly subscribers: number;
+  /** Messages received by all subscribers together, per second. */
+  readonly deliveredPerSec: number;
+  /** Messages published per second meanwhile. */
+  readonly publishedPerSec: number;
+  /** Subscribers the server let go (too slow) during the window. */
+  readonly cut: number;
+}
+
+export interface LatencyResult {
+  readonly system: string;
+  readonly ratePerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly samples: number;
+}
+
+export interface EventResults {
+  readonly fanOut: readonly FanOutResult[];
+  readonly latency: readonly LatencyResult[];
+}
+
+export const HUB_PUBLISH = 'switchboard publish';
+export const NATS_PUBLISH = 'NATS publish';
+
+const PAYLOAD = Buffer.alloc(100, 'e');
+
+/** The hub as `npm start` runs it, its topics keeping the newest (a bench publishes without end). */
+function startHub(): Promise<Child> {
+  return startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
+    PORT: '0',
+    HUB_TOPIC_DISCARD: 'old',
+    HUB_WS_MAX_SOCKETS: '10000',
+  });
+}
+
+/** A topic name of this run's own. */
+const topicName = () => `bench-${process.pid}-${Date.now()}`;
+
+export const hubPublish: System = {
+  name: HUB_PUBLISH,
+  unavailable: async () => undefined,
+  async start({ concurrency }) {
+    const hub = await startHub();
+    const pool = new Pool(hub.ready, { connections: concurrency });
+    const path = `/topics/${topicName()}`;
+    return {
+      async request() {
+        const response = await pool.request({ method: 'PUT', path, body: PAYLOAD });
+        await response.body.dump();
+        if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+      },
+      measuredPid: hub.process.pid,
+      async stop() {
+        await pool.close();
+        await hub.stop();
+      },
+    };
+  },
+};
+
+export const natsPublish: System = {
+  name: NATS_PUBLISH,
+  unavailable: natsUnavailable,
+  async start() {
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    const subject = topicName();
+    return {
+      async request() {
+        nc.publish(subject, PAYLOAD);
+        await nc.flush();
+      },
+      measuredPid: undefined,
+      async stop() {
+        await nc.close();
+      },
+    };
+  },
+};
+
+async function natsUnavailable(): Promise<string | undefined> {
+  try {
+    const nc = await connect({ servers: '127.0.0.1:4222', timeout: 1000 });
+    await nc.close();
+    return undefined;
+  } catch {
+    return 'no NATS server at 127.0.0.1:4222';
+  }
+}
+
+/** Something that receives a topic's messages, counting them. */
+interface Subscribers {
+  received(): number;
+  cut(): number;
+  close(): Promise<void>;
+}
+
+/** Publishes from `publishers` loops until `ms` has passed; resolves the count. */
+async function publishFor(ms: number, publishers: number, publish: () => Promise<void>) {
+  const end = Date.now() + ms;
+  let published = 0;
+  await Promise.all(
+    Array.from({ length: publishers }, async () => {
+      while (Date.now() < end) {
+        await publish();
+        published++;
+      }
+    }),
+  );
+  return published;
+}
+
+async function hubSubscribers(
+  url: string,
+  topic: string,
+  count: number,
+  kind: 'ws' | 'sse',
+): Promise<Subscribers> {
+  let received = 0;
+  let cut = 0;
+  const closers: (() => void)[] = [];
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      if (kind === 'ws') {
+        const socket = new WebSocket(`${url.replace('http', 'ws')}/topics/${topic}`, {
+          perMessageDeflate: false,
+        });
+        socket.on('message', () => received++);
+        socket.on('close', (code) => {
+          if (code !== 1000 && code !== 1005) cut++;
+        });
+        await new Promise((resolve, reject) => {
+          socket.once('open', resolve);
+          socket.once('error', reject);
+        });
+        closers.push(() => socket.close());
+        return;
+      }
+      const abort = new AbortController();
+      const response = await fetch(`${url}/topics/${topic}`, {
+        headers: { accept: 'text/event-stream' },
+        signal: abort.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      void (async () => {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            // Each message is one event with an `id:` line; comments have none.
+            for (let i = value.indexOf(0x69); i !== -1; i = value.indexOf(0x69, i + 1)) {
+              if (
+                value[i + 1] === 0x64 &&
+                value[i + 2] === 0x3a &&
+                (i === 0 || value[i - 1] === 0x0a)
+              )
+                received++;
+            }
+          }
+        } catch {
+          // Aborted at the end.
+        }
+      })();
+      closers.push(() => abort.abort());
+    }),
+  );
+  return {
+    received: () => received,
+    cut: () => cut,
+    async close() {
+      for (const close of closers) close();
+    },
+  };
+}
+
+async function natsSubscribers(subject: string, count: number): Promise<Subscribers> {
+  let received = 0;
+  const connections: NatsConnection[] = [];
+  for (let i = 0; i < count; i++) {
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    nc.subscribe(subject, { callback: () => received++ });
+    await nc.flush();
+    connections.push(nc);
+  }
+  return {
+    received: () => received,
+    cut: () => 0,
+    async close() {
+      for (const nc of connections) await nc.close();
+    },
+  };
+}
+
+/** Messages delivered per second to `subscribers` subscribers while 16 publishers publish. */
+async function fanOut(
+  system: 'switchboard WebSocket' | 'switchboard SSE' | 'NATS',
+  subscribers: number,
+  windowMs: number,
+): Promise<FanOutResult> {
+  const topic = topicName();
+  let hub: Child | undefined;
+  let pool: Pool | undefined;
+  let nc: NatsConnection | undefined;
+  let subs: Subscribers;
+  let publish: () => Promise<void>;
+  if (system === 'NATS') {
+    subs = await natsSubscribers(topic, subscribers);
+    const publisher = await connect({ servers: '127.0.0.1:4222' });
+    nc = publisher;
+    publish = async () => {
+      publisher.publish(topic, PAYLOAD);
+      await publisher.flush();
+    };
+  } else {
+    hub = await startHub();
+    const hubPool = new Pool(hub.ready, { connections: 16 });
+    pool = hubPool;
+    subs = await hubSubscribers(
+      hub.ready,
+      topic,
+      subscribers,
+      system === 'switchboard WebSocket' ? 'ws' : 'sse',
+    );
+    const path = `/topics/${topic}`;
+    publish = async () => {
+      const response = await hubPool.request({ method: 'PUT', path, body: PAYLOAD });
+      await response.body.dump();
+    };
+  }
+  // A short warm-up, then the window.
+  await publishFor(Math.min(500, windowMs / 4), 16, publish);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const before = subs.received();
+  const started = Date.now();
+  const published = await publishFor(windowMs, 16, publish);
+  // What was published in the window and is still on its way counts too.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const elapsedS = (Date.now() - started) / 1000;
+  const delivered = subs.received() - before;
+  const result = {
+    system,
+    subscribers,
+    deliveredPerSec: delivered / elapsedS,
+    publishedPerSec: published / (windowMs / 1000),
+    cut: subs.cut(),
+  };
+  await subs.close();
+  await pool?.close();
+  await nc?.close();
+  await hub?.stop();
+  return result;
+}
+
+/** The subscriber is a msgbus WebSocket; the publisher PUTs over HTTP, or sends request frames on a socket. */
+type LatencySystem = 'switchboard WebSocket' | 'switchboard WebSocket, publisher on /ws' | 'NATS';
+
+/** Publish-to-subscriber latency at `rate` messages a second, one subscriber, for `ms`. */
+async function latency(system: LatencySystem, rate: number, ms: number): Promise<LatencyResult> {
+  const topic = topicName();
+  const samples: number[] = [];
+  const onMessage = (text: string) => {
+    const sent = Number(text);
+    if (Number.isFinite(sent)) samples.push(performance.now() - sent);
+  };
+  let publish: (body: Buffer) => void;
+  let stop: () => Promise<void>;
+  if (system === 'NATS') {
+    const sub = await connect({ servers: '127.0.0.1:4222' });
+    sub.subscribe(topic, {
+      callback: (_error, message) => onMessage(Buffer.from(message.data).toString()),
+    });
+    await sub.flush();
+    const pub = await connect({ servers: '127.0.0.1:4222' });
+    publish = (body) => pub.publish(topic, body);
+    stop = async () => {
+      await pub.close();
+      await sub.close();
+    };
+  } else {
+    const hub = await startHub();
+    const pool = new Pool(hub.ready, { connections: 64 });
+    const socket = new WebSocket(`${hub.ready.replace('http', 'ws')}/topics/${topic}`, {
+      perMessageDeflate: false,
+    });
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { payload: string };
+      onMessage(Buffer.from(frame.payload, 'base64').toString());
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const path = `/topics/${topic}`;
+    const publisher = system === 'switchboard WebSocket' ? undefined : await frameSocket(hub.ready);
+    let uid = 0;
+    publish = publisher
+      ? (body) =>
+          publisher.send(
+            `{"uid":"${uid++}","m":"PUT","r":"${path}","d64":"${body.toString('base64')}"}`,
+          )
+      : (body) => {
+          void pool
+            .request({ method: 'PUT', path, body })
+            .then((response) => response.body.dump())
+            .catch(() => {});
+        };
+    stop = async () => {
+      socket.close();
+      publisher?.close();
+      await pool.close();
+      await hub.stop();
+    };
+  }
+  // Every millisecond or so, the messages due by then: `rate` a second, evenly.
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < ms) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    for (; sent < due; sent++) publish(Buffer.from(String(performance.now())));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await stop();
+  // The first 10 % warm the path up.
+  const kept = samples.slice(Math.floor(samples.length / 10)).sort((a, b) => a - b);
+  const at = (q: number) =>
+    kept[Math.min(kept.length - 1, Math.floor(q * kept.length))] ?? Number.NaN;
+  return { system, ratePerSec: rate, p50Ms: at(0.5), p99Ms: at(0.99), samples: kept.length };
+}
+
+/** A socket on the hub's `/ws`, for request frames. */
+async function frameSocket(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, ['switchboard.v1'], {
+    perMessageDeflate: false,
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+/** Fan-out to 1, 10 and 100 subscribers and the paced latency, for the hub (WebSocket, SSE) and NATS. */
+export async function runEventBench(
+  windowMs: number,
+  log: (line: string) => void,
+): Promise<EventResults> {
+  const natsHere = (await natsUnavailable()) === undefined;
+  const fan: FanOutResult[] = [];
+  for (const subscribers of [1, 10, 100]) {
+    for (const system of ['switchboard WebSocket', 'switchboard SSE', 'NATS'] as const) {
+      if (system === 'NATS' && !natsHere) continue;
+      const result = await fanOut(system, subscribers, windowMs);
+      log(
+        `  fan-out ${system} × ${subscribers}: ${result.deliveredPerSec.toFixed(0)} delivered/s (${result.publishedPerSec.toFixed(0)} published/s, ${result.cut} cut)`,
+      );
+      fan.push(result);
+    }
+  }
+  const paced: LatencyResult[] = [];
+  const latencySystems: LatencySystem[] = [
+    'switchboard WebSocket',
+    'switchboard WebSocket, publisher on /ws',
+    'NATS',
+  ];
+  for (const system of latencySystems) {
+    if (system === 'NATS' && !natsHere) continue;
+    const result = await latency(system, 1000, Math.max(3000, windowMs));
+    log(
+      `  latency ${system} at 1000/s: p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms (${result.samples} samples)`,
+    );
+    paced.push(result);
+  }
+  return { fanOut: fan, latency: paced };
+}
