@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 /** The levels `LOG_LEVEL` and `--log-level` accept (pino's), most severe first. */
@@ -428,6 +429,60 @@ export const INT_OPTIONS = [
     help: 'bytes of messages a topic keeps at most (likewise)',
   },
   {
+    key: 'maxWebhooks',
+    env: 'HUB_MAX_WEBHOOKS',
+    flag: 'max-webhooks',
+    default: 1_000,
+    min: 1,
+    max: 1_000_000,
+    help: 'webhooks registered at once; one more is 503 `too_many_webhooks`',
+  },
+  {
+    key: 'webhookTimeoutMs',
+    env: 'HUB_WEBHOOK_TIMEOUT_MS',
+    flag: 'webhook-timeout-ms',
+    default: 10 * SECOND,
+    min: 1,
+    max: 10 * MINUTE,
+    help: 'how long a webhook delivery may take before it counts as failed',
+  },
+  {
+    key: 'webhookMaxAttempts',
+    env: 'HUB_WEBHOOK_MAX_ATTEMPTS',
+    flag: 'webhook-max-attempts',
+    default: 8,
+    min: 1,
+    max: 100,
+    help: 'attempts at one delivery before it becomes a dead letter',
+  },
+  {
+    key: 'webhookRetryMs',
+    env: 'HUB_WEBHOOK_RETRY_MS',
+    flag: 'webhook-retry-ms',
+    default: 1 * SECOND,
+    min: 1,
+    max: 60 * MINUTE,
+    help: 'the wait before the first retry; each next one about twice as long (with jitter), at most 5 minutes',
+  },
+  {
+    key: 'webhookMaxPerAddress',
+    env: 'HUB_WEBHOOK_MAX_PER_ADDRESS',
+    flag: 'webhook-max-per-address',
+    default: 4,
+    min: 1,
+    max: 1000,
+    help: 'deliveries in flight at once to one receiver (scheme, host and port), per replica',
+  },
+  {
+    key: 'webhookMaxDeadLetters',
+    env: 'HUB_WEBHOOK_MAX_DEAD_LETTERS',
+    flag: 'webhook-max-dead-letters',
+    default: 1_000,
+    min: 1,
+    max: 1_000_000,
+    help: 'dead letters a webhook keeps (oldest dropped first)',
+  },
+  {
     key: 'topicSubscriberBufferBytes',
     env: 'HUB_TOPIC_SUBSCRIBER_BUFFER_BYTES',
     flag: 'topic-subscriber-buffer-bytes',
@@ -530,6 +585,22 @@ export const STRING_OPTIONS = [
     parse: parseRedisPrefix,
   }),
   stringOption({
+    key: 'webhookAllowNetworks',
+    env: 'HUB_WEBHOOK_ALLOW_NETWORKS',
+    flag: 'webhook-allow-networks',
+    default: '',
+    help: 'CIDRs webhooks may be delivered to although refused by default (loopback, link-local, metadata), comma-separated: `127.0.0.0/8,::1/128`',
+    parse: parseNetworks,
+  }),
+  stringOption({
+    key: 'webhookDenyNetworks',
+    env: 'HUB_WEBHOOK_DENY_NETWORKS',
+    flag: 'webhook-deny-networks',
+    default: '',
+    help: 'CIDRs webhooks are never delivered to, besides the default ones, comma-separated: `10.0.0.0/8,172.16.0.0/12,192.168.0.0/16`',
+    parse: parseNetworks,
+  }),
+  stringOption({
     key: 'topicDiscard',
     env: 'HUB_TOPIC_DISCARD',
     flag: 'topic-discard',
@@ -558,6 +629,32 @@ type StringSettings = {
  * once loaded.
  */
 export type Config = IntSettings & StringSettings;
+
+/** A CIDR as `HUB_WEBHOOK_*_NETWORKS` lists them: an address, a slash, a prefix length. */
+export interface Network {
+  readonly address: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+function parseNetworks(raw: string, source: string): readonly Network[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [address = '', bits = ''] = entry.split('/');
+      const family = isIP(address);
+      const prefix = Number(bits);
+      const max = family === 6 ? 128 : 32;
+      if (family === 0 || !/^[0-9]{1,3}$/.test(bits) || prefix > max) {
+        throw new ConfigError(
+          `Invalid ${source}: expected CIDRs such as 127.0.0.0/8 or ::1/128, got '${entry}'`,
+        );
+      }
+      return { address, prefix, family: family === 6 ? 'ipv6' : 'ipv4' };
+    });
+}
 
 /** What `HUB_TOPIC_DISCARD` accepts. */
 export const DISCARD_POLICIES = ['new', 'old'] as const;

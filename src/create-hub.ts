@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { WebhookTargets, webhookSender as webhookSenderOf } from './http/webhook-sender.js';
 import { ASTROHUB_SERVICE_NAME_PATTERN } from './protocol.js';
 import type { JobStore, StoreOptions } from './store/job-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -34,6 +35,10 @@ export function createHub(config: Config): Hub {
     leaseMs: config.leaseMs,
     workerWindowMs: config.noWorkersMs > 0 ? config.noWorkersMs : DEFAULT_WORKER_WINDOW_MS,
     leaseAfterFirstHeartbeat: astrohub,
+    webhooks: {
+      maxWebhooks: config.maxWebhooks,
+      maxDeadLetters: config.webhookMaxDeadLetters,
+    },
     topics: {
       maxTopics: config.maxTopics,
       maxBytes: config.topicsMaxBytes,
@@ -45,13 +50,17 @@ export function createHub(config: Config): Hub {
       },
     },
   });
+  const webhookSender = webhookSenderOf(
+    new WebhookTargets({ allow: config.webhookAllowNetworks, deny: config.webhookDenyNetworks }),
+  );
   return astrohub
     ? new Hub(store, {
         ...config,
+        webhookSender,
         noWorkersMs: 0,
         serviceNamePattern: ASTROHUB_SERVICE_NAME_PATTERN,
       })
-    : new Hub(store, config);
+    : new Hub(store, { ...config, webhookSender });
 }
 
 function storeOf(config: Config, options: StoreOptions): JobStore {

@@ -22,6 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'log.ts',
     'store/job-store.ts',
     'store/topic-store.ts',
+    'store/webhook-store.ts',
     'util',
     'protocol.ts',
     'errors.ts',

@@ -4,6 +4,7 @@
  * file is about behaviour.
  */
 import type { Answer, CallPayload } from '../domain/job.js';
+import type { WebhookSender } from './webhooks.js';
 
 export interface HubOptions {
   /** A call's deadline when the caller names none. */
@@ -31,6 +32,12 @@ export interface HubOptions {
   readonly replica?: string | undefined;
   /** Bytes a topic subscriber may leave unread before it is cut. @default 1 MiB */
   readonly topicSubscriberBufferBytes?: number | undefined;
+  /** How webhook deliveries are POSTed; without one every delivery fails (and is retried). */
+  readonly webhookSender?: WebhookSender | undefined;
+  readonly webhookTimeoutMs?: number | undefined;
+  readonly webhookMaxAttempts?: number | undefined;
+  readonly webhookRetryMs?: number | undefined;
+  readonly webhookMaxPerAddress?: number | undefined;
   /** Which service names are valid. @default SERVICE_NAME_PATTERN */
   readonly serviceNamePattern?: RegExp | undefined;
 }

@@ -31,7 +31,13 @@ import { type ParkedWait, Parking } from './parking.js';
 import { assertServiceName } from './service-name.js';
 import { takerOf } from './taker.js';
 import { Topics } from './topics.js';
+import { type WebhookSender, Webhooks } from './webhooks.js';
 import { WorkWaiters } from './work-waiters.js';
+
+/** A hub made without a way to POST: every webhook delivery fails, and says why. */
+const NO_SENDER: WebhookSender = {
+  post: () => Promise.reject(new Error('this hub was made without a webhook sender')),
+};
 
 /** A take's look at the queue when it cannot park: one job, whatever its size. */
 const TAKE_ONE: TakeLimits = { count: 1, bytes: Number.POSITIVE_INFINITY };
@@ -91,6 +97,8 @@ export class Hub {
   #closed: Promise<void> | undefined;
   /** Topics: publish, pull, read, subscribe (docs/events.md). */
   readonly topics: Topics;
+  /** Webhooks: topics' messages POSTed to addresses, durably (docs/events.md). */
+  readonly webhooks: Webhooks;
 
   constructor(store: JobStore, options: HubOptions) {
     this.#store = store;
@@ -117,7 +125,20 @@ export class Hub {
       },
       this.#parking,
     );
+    this.webhooks = new Webhooks(store.webhooks, store.topics, {
+      sender: options.webhookSender ?? NO_SENDER,
+      replica: this.replica,
+      timeoutMs: options.webhookTimeoutMs ?? 10_000,
+      maxAttempts: options.webhookMaxAttempts ?? 8,
+      retryMs: options.webhookRetryMs ?? 1000,
+      maxPerAddress: options.webhookMaxPerAddress ?? 4,
+    });
     this.opened = store.subscribe(this.#feed);
+    // Once the store is open: a networked store must not be asked anything before it connects.
+    this.opened.then(
+      () => this.webhooks.start(),
+      () => {},
+    );
   }
 
   /** Work notices heard so far, of any service: batches look again only after one. */
@@ -133,7 +154,10 @@ export class Hub {
     taken: (service, queuedMs) => this.observer.jobTaken(service, queuedMs),
     retried: (event) => this.observer.jobRetried(event),
     unreachable: () => this.#waiters.wakeAll(),
-    published: (topic, message) => this.topics.feed.published(topic, message),
+    published: (topic, message) => {
+      this.topics.feed.published(topic, message);
+      this.webhooks.heard(topic);
+    },
     deleted: (topic) => this.topics.feed.deleted(topic),
   };
 
@@ -500,6 +524,7 @@ export class Hub {
     this.#closing = true;
     this.#parking.endAll();
     this.topics.close();
+    this.webhooks.close();
     await this.#calls.close(graceMs);
     for (const waiter of this.#async.waiters) waiter.fail(shuttingDown());
     this.#reaper.close();

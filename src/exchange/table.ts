@@ -14,6 +14,15 @@ import {
   topicListReply,
   topicPatchReply,
 } from './topic-handlers.js';
+import {
+  addWebhookReply,
+  danketsuReply,
+  danketsuStatusReply,
+  deadLettersReply,
+  replayReply,
+  webhookDeleteReply,
+  webhookListReply,
+} from './webhook-handlers.js';
 
 /** What the exchanges read of the hub's configuration. */
 export interface ExchangeOptions {
@@ -139,6 +148,7 @@ export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exch
       handle: (request) => failReply(hub, request),
     },
     ...topicExchanges(hub, maxBodyBytes),
+    ...webhookExchanges(hub, maxBodyBytes),
     {
       name: 'result',
       method: 'GET',
@@ -211,6 +221,75 @@ function topicExchanges(hub: Hub, maxBodyBytes: number): Exchange[] {
       services: [],
       maxBodyBytes: undefined,
       handle: (request) => topicDeleteReply(hub.topics, topic(request)),
+    },
+  ];
+}
+
+/**
+ * Webhooks ([P-WEBHOOK-*], [P-DANKETSU], docs/events.md): Danketsu's API under
+ * `/danketsu` (each action's topic checked against the token in the handler,
+ * where the body names it), the hub's own under `/topics/<t>/webhooks` and
+ * `/webhooks` (an operator's).
+ */
+function webhookExchanges(hub: Hub, maxBodyBytes: number): Exchange[] {
+  const id = (request: ExchangeRequest) => request.param('id') ?? '';
+  const operator = { role: 'admin', services: [], maxBodyBytes: undefined } as const;
+  return [
+    {
+      name: 'danketsu',
+      method: 'POST',
+      paths: ['/danketsu/api/v1', '/danketsu/api/v1/'],
+      role: 'any',
+      services: [],
+      maxBodyBytes,
+      handle: (request) => danketsuReply(hub, request),
+    },
+    {
+      name: 'danketsu status',
+      method: 'GET',
+      paths: ['/danketsu/status', '/danketsu/status/'],
+      role: 'any',
+      services: [],
+      maxBodyBytes: undefined,
+      handle: () => danketsuStatusReply(hub),
+    },
+    {
+      name: 'add webhook',
+      method: 'POST',
+      paths: ['/topics/:topic/webhooks'],
+      role: 'any',
+      services: [],
+      topic: { action: 'subscribe', param: 'topic' },
+      maxBodyBytes: MAX_SETTINGS_BYTES,
+      handle: (request) => addWebhookReply(hub, request, request.param('topic') ?? ''),
+    },
+    {
+      name: 'webhooks',
+      method: 'GET',
+      paths: ['/webhooks'],
+      ...operator,
+      handle: () => webhookListReply(hub),
+    },
+    {
+      name: 'delete webhook',
+      method: 'DELETE',
+      paths: ['/webhooks/:id'],
+      ...operator,
+      handle: (request) => webhookDeleteReply(hub, id(request)),
+    },
+    {
+      name: 'dead letters',
+      method: 'GET',
+      paths: ['/webhooks/:id/dead-letters'],
+      ...operator,
+      handle: (request) => deadLettersReply(hub, id(request)),
+    },
+    {
+      name: 'replay',
+      method: 'POST',
+      paths: ['/webhooks/:id/replay'],
+      ...operator,
+      handle: (request) => replayReply(hub, id(request)),
     },
   ];
 }

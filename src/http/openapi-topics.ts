@@ -96,7 +96,146 @@ const publish = {
   },
 };
 
+const operatorOnly = (summary: string, schema: Json, extra: ErrorCode[] = []): Json => ({
+  summary,
+  tags: ['topics'],
+  responses: {
+    '200': { description: summary, content: { 'application/json': { schema } } },
+    ...errors(ErrorCode.Forbidden, ...extra),
+  },
+});
+
+const webhookId = pathParam('id', "The webhook's id, as `GET /webhooks` lists it.");
+
+const webhook: Json = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    topic: { type: 'string' },
+    address: { type: 'string', format: 'uri' },
+    format: { enum: ['danketsu', 'raw'] },
+    secret: { type: 'string', description: 'Standard Webhooks secret, `whsec_<base64>`.' },
+    createdAt: { type: 'integer' },
+    after: { type: 'integer', description: 'The last message id delivered or given up on.' },
+    replays: { type: 'array', items: { type: 'integer' } },
+    deadLetters: { type: 'integer' },
+  },
+};
+
+/** Danketsu's API and the hub's own webhook routes (docs/events.md, Webhooks). */
+export const WEBHOOK_PATHS: Record<string, Json> = {
+  '/danketsu/api/v1': {
+    post: {
+      summary:
+        "Danketsu's endpoint: register, unregister or fire (also at `/danketsu/api/v1/`, as Danketsu's clients call it)",
+      tags: ['topics'],
+      requestBody: {
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                action: { enum: ['register', 'unregister', 'fire'] },
+                event: { type: 'string' },
+                address: { type: 'string', format: 'uri' },
+                payload: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': { description: 'Done; no body.' },
+        '400': { description: "Malformed (Danketsu's answer); no body." },
+        ...errors(ErrorCode.Forbidden, ErrorCode.TopicFull, ErrorCode.TooManyWebhooks),
+      },
+    },
+  },
+  '/danketsu/status': {
+    get: operatorOnly(
+      "Danketsu's figures: events fired in the last 24 hours, callbacks registered now, per event (also at `/danketsu/status/`)",
+      { type: 'object' },
+    ),
+  },
+  '/topics/{topic}/webhooks': {
+    post: {
+      summary: "Register a webhook of the topic's messages, as they are",
+      tags: ['topics'],
+      parameters: [topicName],
+      requestBody: {
+        content: {
+          'application/json': {
+            schema: { type: 'object', properties: { address: { type: 'string', format: 'uri' } } },
+          },
+        },
+      },
+      responses: {
+        '201': {
+          description: 'The webhook, with its secret.',
+          content: { 'application/json': { schema: webhook } },
+        },
+        ...errors(
+          ErrorCode.InvalidJson,
+          ErrorCode.InvalidHeader,
+          ErrorCode.Forbidden,
+          ErrorCode.TooManyWebhooks,
+        ),
+      },
+    },
+  },
+  '/webhooks': { get: operatorOnly('Every webhook', { type: 'array', items: webhook }) },
+  '/webhooks/{id}': {
+    delete: {
+      summary: 'Remove a webhook',
+      tags: ['topics'],
+      parameters: [webhookId],
+      responses: {
+        '204': { description: 'Removed.' },
+        ...errors(ErrorCode.UnknownWebhook, ErrorCode.Forbidden),
+      },
+    },
+  },
+  '/webhooks/{id}/dead-letters': {
+    get: {
+      ...operatorOnly(
+        "A webhook's dead letters",
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              messageId: { type: 'integer' },
+              attempts: { type: 'integer' },
+              error: { type: 'string' },
+              at: { type: 'integer' },
+            },
+          },
+        },
+        [ErrorCode.UnknownWebhook],
+      ),
+      parameters: [webhookId],
+    },
+  },
+  '/webhooks/{id}/replay': {
+    post: {
+      ...operatorOnly(
+        'Deliver its dead letters again',
+        { type: 'object', properties: { replaying: { type: 'integer' } } },
+        [ErrorCode.UnknownWebhook],
+      ),
+      parameters: [webhookId],
+    },
+  },
+};
+
 export const TOPIC_OPERATION_IDS: Readonly<Record<string, string>> = {
+  'post /danketsu/api/v1': 'danketsu',
+  'get /danketsu/status': 'danketsuStatus',
+  'post /topics/{topic}/webhooks': 'addWebhook',
+  'get /webhooks': 'listWebhooks',
+  'delete /webhooks/{id}': 'deleteWebhook',
+  'get /webhooks/{id}/dead-letters': 'listDeadLetters',
+  'post /webhooks/{id}/replay': 'replayDeadLetters',
   'get /topics': 'listTopics',
   'put /topics/{topic}': 'publishPut',
   'post /topics/{topic}': 'publish',

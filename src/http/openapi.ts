@@ -13,7 +13,7 @@ import {
   SERVICE_NAME_PATTERN,
 } from '../protocol.js';
 import { errors, header, pathParam, query } from './openapi-parts.js';
-import { TOPIC_OPERATION_IDS, TOPIC_PATHS } from './openapi-topics.js';
+import { TOPIC_OPERATION_IDS, TOPIC_PATHS, WEBHOOK_PATHS } from './openapi-topics.js';
 
 type Json = Record<string, unknown>;
 
@@ -301,6 +301,7 @@ export const OPENAPI: Json = {
   paths: withOperationIds({
     '/service/{name}': { post: call('Call a service and wait for its answer', [serviceName]) },
     ...TOPIC_PATHS,
+    ...WEBHOOK_PATHS,
     '/call/{name}': proxiedCall([serviceName]),
     '/call/{name}/{path}': proxiedCall([
       serviceName,

@@ -20,6 +20,7 @@ export type {
   Subscription,
   TopicMessage,
 } from './topics.js';
+export { type VerifyWebhookOptions, verifyWebhook } from './verify-webhook.js';
 export {
   HubWorker,
   type HubWorkerOptions,

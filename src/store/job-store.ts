@@ -2,6 +2,7 @@ import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
 import type { TopicFeed, TopicStore, TopicStoreOptions } from './topic-store.js';
+import type { WebhookStore, WebhookStoreOptions } from './webhook-store.js';
 
 /**
  * An error as it crosses the store: its code and message, plain data that a
@@ -178,6 +179,9 @@ export interface JobStore {
   /** The topics on the same backend (store/topic-store.ts): their events come through the same feed. */
   readonly topics: TopicStore;
 
+  /** The webhooks of those topics and their delivery state (store/webhook-store.ts). */
+  readonly webhooks: WebhookStore;
+
   /**
    * False while a networked store cannot reach its backend (calls to it fail
    * with `store_unavailable` meanwhile): the hub is then not ready. Undefined:
@@ -292,6 +296,8 @@ export interface JobStore {
 export interface StoreOptions {
   /** Topics' limits, and a new topic's retention. */
   readonly topics: TopicStoreOptions;
+  /** Webhooks' limits. */
+  readonly webhooks: WebhookStoreOptions;
   /** Queued (not yet claimed) jobs per service before `queue_full`. */
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */

@@ -25,6 +25,7 @@ import type {
 import { type LeaseNode, Leases } from './leases.js';
 import { MemoryResults } from './memory-results.js';
 import { MemoryTopics } from './memory-topics.js';
+import { MemoryWebhooks } from './memory-webhooks.js';
 import { refusals } from './refusals.js';
 import { type WorkerEntry, WorkerTable } from './worker-table.js';
 
@@ -116,10 +117,12 @@ export class MemoryStore implements JobStore {
   readonly #startedAt = Date.now();
   #feed: StoreFeed = UNHEARD;
   readonly topics: MemoryTopics;
+  readonly webhooks: MemoryWebhooks;
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
     this.topics = new MemoryTopics(options.topics, () => this.#feed);
+    this.webhooks = new MemoryWebhooks(options.webhooks);
     this.#results = new MemoryResults(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,

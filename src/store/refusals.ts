@@ -38,6 +38,12 @@ export const topicRefusals = {
       `the hub's topics already hold ${bytes} bytes (HUB_TOPICS_MAX_BYTES)`,
     ),
 
+  tooManyWebhooks: (webhooks: number) =>
+    new HubError(
+      ErrorCode.TooManyWebhooks,
+      `cannot register a webhook: ${webhooks} are registered (HUB_MAX_WEBHOOKS)`,
+    ),
+
   tooManyTopics: (topic: string, topics: number) =>
     new HubError(
       ErrorCode.TooManyTopics,

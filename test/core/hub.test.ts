@@ -384,6 +384,7 @@ describe('Hub - resources', () => {
   test("[P-MEMORY] no timer outlives the call or poll that set it, on any path: only the store's one lease timer stays", async () => {
     const beforeHub = await liveTimers();
     const hub = testHub();
+    await hub.opened;
     const before = await liveTimers();
     // Many rounds: a timer left per call would show as dozens, the lease timer as one.
     for (let round = 0; round < 20; round++) {
@@ -411,7 +412,7 @@ describe('Hub - resources', () => {
     assert.ok(left <= 1, `${left} timers left`);
     assertNothingParked(hub);
     await hub.close(0);
-    // Its own too: the topics' reaper, set when the hub was made.
+    // Its own too: the topics' reaper and the webhooks' sweeper, set when the hub opened.
     assert.equal(await liveTimers(), beforeHub, 'closing the hub stops its timers');
   });
 });

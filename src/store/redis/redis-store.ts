@@ -32,6 +32,7 @@ import {
   type TakenReply,
 } from './codec.js';
 import { hearTopic, RedisTopics } from './redis-topics.js';
+import { RedisWebhooks } from './redis-webhooks.js';
 import { SCRIPTS, type ScriptName, scriptSource } from './scripts.js';
 
 export interface RedisStoreOptions extends StoreOptions {
@@ -92,6 +93,7 @@ export class RedisStore implements JobStore {
   readonly #settings: string;
   #feed: StoreFeed | undefined;
   readonly topics: RedisTopics;
+  readonly webhooks: RedisWebhooks;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -131,9 +133,9 @@ export class RedisStore implements JobStore {
       this.#redis.defineCommand(name, { numberOfKeys: 1, lua: scriptSource(name) });
     }
     this.#scripts = this.#redis as unknown as Scripts;
-    this.topics = new RedisTopics(this.#redis, this.#key, options.topics, (call) =>
-      call.catch(unavailable),
-    );
+    const guard = <T>(call: Promise<T>) => call.catch(unavailable);
+    this.topics = new RedisTopics(this.#redis, this.#key, options.topics, guard);
+    this.webhooks = new RedisWebhooks(this.#redis, this.#key, options.webhooks, guard);
     // Errors reach the calls that failed; the connection's own events must not crash the process.
     this.#redis.on('error', noop);
     this.#subscriber.on('error', noop);
