@@ -418,4 +418,6 @@ export interface HubStatus {
   readonly parkedPolls: number;
   readonly total: Omit<ServiceStats, 'service'>;
   readonly services: ServiceStats[];
+  /** Webhooks registered, and the dead letters they keep (docs/events.md): every replica's. */
+  readonly webhooks: { readonly registered: number; readonly deadLetters: number };
 }

@@ -5,8 +5,13 @@
  * NATS's `flush()`, a round trip after the publish). Fan-out counts the
  * messages all N subscribers received while C=16 publishers publish. Latency
  * is publish-to-subscriber at a paced 1,000 messages a second, one subscriber.
- * Subscribers and publishers run in this process, for both systems alike.
+ * Webhooks: deliveries per second to a local receiver (no NATS twin: NATS
+ * delivers to no URL). Subscribers, publishers and the receiver run in this
+ * process, for both systems alike.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from 'nats';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -32,9 +37,18 @@ export interface LatencyResult {
   readonly samples: number;
 }
 
+export interface WebhookResult {
+  readonly webhooks: number;
+  /** Deliveries the local receiver answered 200, per second, from the first publish to the last delivery. */
+  readonly deliveredPerSec: number;
+  /** Messages published to the topic. */
+  readonly backlog: number;
+}
+
 export interface EventResults {
   readonly fanOut: readonly FanOutResult[];
   readonly latency: readonly LatencyResult[];
+  readonly webhooks?: readonly WebhookResult[];
 }
 
 export const HUB_PUBLISH = 'switchboard publish';
@@ -342,6 +356,66 @@ async function latency(system: LatencySystem, rate: number, ms: number): Promise
   return { system, ratePerSec: rate, p50Ms: at(0.5), p99Ms: at(0.99), samples: kept.length };
 }
 
+/**
+ * Webhook deliveries per second to a local receiver: `backlog` messages are
+ * published to a topic with `webhooks` webhooks, then timed until the
+ * receiver has them all (a drain: publishers hammering the same process
+ * would measure the publishers).
+ */
+async function webhookDeliveries(webhooks: number, backlog: number): Promise<WebhookResult> {
+  const topic = topicName();
+  let received = 0;
+  let allIn = () => {};
+  const expected = webhooks * backlog;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (++received === expected) allIn();
+      res.end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const port = (receiver.address() as AddressInfo).port;
+  const hub = await startChild('dist/main.js', [], /listening on (http:\/\/\S+)/, {
+    PORT: '0',
+    HUB_TOPIC_DISCARD: 'old',
+    HUB_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
+    HUB_WEBHOOK_MAX_PER_ADDRESS: String(webhooks),
+  });
+  const pool = new Pool(hub.ready, { connections: 16 });
+  const request = async (method: 'PUT' | 'POST', path: string, body: string | Buffer) => {
+    const response = await pool.request({ method, path, body });
+    await response.body.dump();
+  };
+  // The webhooks are registered paused behind a backlog: the topic holds it before they start.
+  for (let i = 0; i < webhooks; i++) {
+    await request(
+      'POST',
+      `/topics/${topic}/webhooks`,
+      JSON.stringify({ address: `http://127.0.0.1:${port}/${i}` }),
+    );
+  }
+  const done = new Promise<void>((resolve) => {
+    allIn = resolve;
+  });
+  const started = Date.now();
+  for (let i = 0; i < backlog; i += 16) {
+    await Promise.all(
+      Array.from({ length: Math.min(16, backlog - i) }, () =>
+        request('PUT', `/topics/${topic}`, PAYLOAD),
+      ),
+    );
+  }
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  const elapsedS = (Date.now() - started) / 1000;
+  const result = { webhooks, deliveredPerSec: received / elapsedS, backlog };
+  await pool.close();
+  await hub.stop();
+  receiver.close();
+  return result;
+}
+
 /** A socket on the hub's `/ws`, for request frames. */
 async function frameSocket(url: string): Promise<WebSocket> {
   const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, ['switchboard.v1'], {
@@ -385,5 +459,13 @@ export async function runEventBench(
     );
     paced.push(result);
   }
-  return { fanOut: fan, latency: paced };
+  const webhooks: WebhookResult[] = [];
+  for (const count of [1, 4]) {
+    const result = await webhookDeliveries(count, windowMs >= 3000 ? 5000 : 1000);
+    log(
+      `  webhooks × ${count}: ${result.deliveredPerSec.toFixed(0)} delivered/s (${result.backlog} messages each)`,
+    );
+    webhooks.push(result);
+  }
+  return { fanOut: fan, latency: paced, webhooks };
 }

@@ -322,6 +322,15 @@ function eventsSection(report: Report): string[] {
     ),
     '',
     table(
+      ['webhooks to one local receiver', 'messages each', 'delivered/s'],
+      (report.events?.webhooks ?? []).map((w) => [
+        `${w.webhooks} webhook${w.webhooks === 1 ? '' : 's'}`,
+        String(w.backlog),
+        fmt(w.deliveredPerSec, 0),
+      ]),
+    ),
+    '',
+    table(
       ['latency at 1,000/s', 'p50 ms', 'p99 ms', 'samples'],
       (report.events?.latency ?? []).map((l) => [
         l.system,

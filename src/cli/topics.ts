@@ -27,6 +27,10 @@ Takes the topic queue's oldest message (each message goes to one puller) and
 prints its body; exit code 1 when there is none (after --wait, if given).
 
 ${TOPIC_NOTES}
+
+Examples:
+  switchboard pull jobs
+  while switchboard pull jobs --wait 30000 > job.json; do ./handle job.json; done
 `;
 
 export const SUB_HELP = `Usage: switchboard sub <topic> [--from id | --oldest] [--hub url] [--token t]
@@ -40,6 +44,10 @@ While the hub cannot be reached it keeps trying, as tail -F does.
 as text, or base64 when it is not UTF-8).
 
 ${TOPIC_NOTES}
+
+Examples:
+  switchboard sub users
+  switchboard sub users --from 41 --json | jq .body
 `;
 
 export async function pubCommand(args: string[]): Promise<number> {

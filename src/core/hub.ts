@@ -493,6 +493,7 @@ export class Hub {
       parkedPolls: polls,
       total,
       services,
+      webhooks: await this.webhooks.figures(),
     };
   }
 

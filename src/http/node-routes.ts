@@ -180,15 +180,16 @@ function writeStream(
   eachHeader(headers, (name, value) => raw.push(name, value));
   res.writeHead(status, raw);
   res.flushHeaders();
-  const cork = corkForATurn(res);
+  const corked = corkForATurn(res);
+  const unsent = () => corked.unsent(res.writableLength);
   const stop = stream.open({
     write: (chunk) => {
-      if (res.writableEnded) return res.writableLength;
-      cork();
+      if (res.writableEnded) return unsent();
+      corked.write(Buffer.byteLength(chunk));
       res.write(chunk);
-      return res.writableLength;
+      return unsent();
     },
-    unsent: () => res.writableLength,
+    unsent,
     end: () => res.end(),
   });
   res.on('close', stop);

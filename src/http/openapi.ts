@@ -626,6 +626,14 @@ export const OPENAPI: Json = {
           parkedPolls: { type: 'integer' },
           total: { type: 'object' },
           services: { type: 'array', items: { type: 'object' } },
+          webhooks: {
+            type: 'object',
+            description: 'Webhooks registered and the dead letters they keep (docs/events.md)',
+            properties: {
+              registered: { type: 'integer' },
+              deadLetters: { type: 'integer' },
+            },
+          },
         },
       },
     },

@@ -152,6 +152,23 @@ export class HubMetrics implements HubObserver {
         for (const s of await services()) this.inc(labels.of(s.service), s.redelivered);
       },
     });
+    const read = () => this.#read(hub);
+    new Gauge({
+      name: 'switchboard_webhook_dead_letters',
+      help: 'dead letters kept by every webhook together: deliveries given up after their last attempt (docs/events.md)',
+      registers,
+      async collect() {
+        this.set((await read()).status.webhooks.deadLetters);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_webhooks',
+      help: 'webhooks registered',
+      registers,
+      async collect() {
+        this.set((await read()).status.webhooks.registered);
+      },
+    });
     new Gauge({
       name: 'switchboard_oldest_queued_seconds',
       help: 'how long the oldest queued job has waited (0 when none): what autoscalers scale on',

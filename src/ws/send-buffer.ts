@@ -41,6 +41,8 @@ export class SendBuffer {
   /** Unsent bytes as last counted into `#total`. */
   #counted = 0;
   #corked = false;
+  /** Bytes sent while corked this turn. */
+  #corkedBytes = 0;
   #stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,6 +72,7 @@ export class SendBuffer {
       process.nextTick(this.#uncork);
     }
     ws.send(frame, { binary });
+    this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
     const unsent = this.#recount();
     if (
       unsent > this.#limits.maxUnsentBytes ||
@@ -85,13 +88,18 @@ export class SendBuffer {
     }
   }
 
-  /** Bytes sent that the socket has not yet written out. */
+  /**
+   * Bytes sent before this turn that the peer has not taken yet: what this
+   * turn's cork holds back is not the peer's slowness (a topic subscription
+   * measures its subscriber by it).
+   */
   get unsent(): number {
-    return this.#recount();
+    return Math.max(0, this.#recount() - this.#corkedBytes);
   }
 
   readonly #uncork = (): void => {
     this.#corked = false;
+    this.#corkedBytes = 0;
     this.#socket.uncork();
   };
 

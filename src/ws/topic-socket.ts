@@ -35,13 +35,12 @@ export function serveTopicSocket(
   const stop = msgbusSubscription(topics, topic, after, {
     // A text frame from bytes encoded once for every subscriber.
     frame: (json, message) => {
-      corked();
-      ws.send(
-        textFrame(message, () => Buffer.from(json())),
-        { binary: false },
-      );
+      const frame = textFrame(message, () => Buffer.from(json()));
+      corked.write(frame.byteLength);
+      ws.send(frame, { binary: false });
     },
-    unsent: () => ws.bufferedAmount,
+    // What this turn's corked frames hold is not the subscriber's slowness.
+    unsent: () => corked.unsent(ws.bufferedAmount),
     end: (reason, lastId) => {
       if (reason === 'gone' || reason === 'unsubscribed') return;
       ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));

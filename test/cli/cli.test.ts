@@ -343,7 +343,7 @@ describe('the switchboard CLI, run as a child process', () => {
   });
 
   test('every command has --help with an example', async () => {
-    for (const command of ['call', 'work', 'status']) {
+    for (const command of ['call', 'work', 'status', 'pub', 'pull', 'sub']) {
       const run = runCli([command, '--help']);
       assert.equal(await run.exited, 0);
       assert.match(run.stdout(), new RegExp(`Usage: switchboard ${command}[\\s\\S]*Examples?:`));
@@ -354,7 +354,13 @@ describe('the switchboard CLI, run as a child process', () => {
 // Issue 26, item 30: "hub ready; parked: 0 calls, 1 polls".
 test('status - the footer counts in words: 1 call, 1 poll, 2 polls', () => {
   const total = Object.fromEntries(SERVICE_FIGURES.map((f) => [f, 0])) as HubStatus['total'];
-  const status = { ready: true, replica: 'h-1', total, services: [] };
+  const status = {
+    ready: true,
+    replica: 'h-1',
+    total,
+    services: [],
+    webhooks: { registered: 0, deadLetters: 0 },
+  };
   const footer = (calls: number, polls: number, store: 'memory' | 'redis' = 'memory') =>
     formatStatus({ ...status, store, parkedCalls: calls, parkedPolls: polls })
       .trim()

@@ -9,6 +9,7 @@ import {
   type StoreFactory,
 } from './contract.js';
 import { runTopicStoreContract } from './topic-contract.js';
+import { runWebhookStoreContract } from './webhook-contract.js';
 
 /** Each store a prefix of its own; a twin shares its first's. */
 const prefixes = new WeakMap<RedisStore, string>();
@@ -34,6 +35,7 @@ if (needsRedis.skip) {
 } else {
   runJobStoreContract('RedisStore', factory);
   runTopicStoreContract('RedisStore', factory);
+  runWebhookStoreContract('RedisStore', factory);
 }
 
 test(

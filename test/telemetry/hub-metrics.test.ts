@@ -9,7 +9,11 @@ import type { Hub } from '../../src/core/hub.js';
 import { DEFERRED_OBSERVATIONS, HubMetrics } from '../../src/telemetry/hub-metrics.js';
 import { answeredCall as ended } from '../support/call-end.js';
 
-const idleHub = { status: async () => ({ services: [] }), services: async () => [] };
+const NO_WEBHOOKS = { registered: 0, deadLetters: 0 };
+const idleHub = {
+  status: async () => ({ services: [], webhooks: NO_WEBHOOKS }),
+  services: async () => [],
+};
 
 /** One series' value in the exposition. */
 function sample(text: string, series: string): number {
@@ -70,7 +74,7 @@ test('[P-METRICS] scrapes at once share one rendering, and one read of the hub',
   const hub = {
     status: async () => {
       reads++;
-      return { services: [] };
+      return { services: [], webhooks: NO_WEBHOOKS };
     },
     services: async () => [],
   };
