@@ -56,49 +56,20 @@ export function wsUpgrade(
   const unsent = new UnsentTotal(options.wsMaxUnsentTotalBytes);
 
   /**
-   * msgbus's subscription ([P-TOPIC-WS]): its clients offer no subprotocol and
-   * send no auth frame, so with auth on the token comes with the upgrade, and
-   * must list the topic under `subscribe`. The same origin check and socket
-   * limits as `/ws`.
+   * Checks an upgrade (`check` throws the refusal, or gives the token's grant)
+   * against the socket limits, then makes it a socket and hands it to `serve`;
+   * a refused one is answered and closed at once.
    */
-  const topicUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, topic: string) => {
-    let grant: Grant | undefined;
-    let after: number | 'new';
-    try {
-      checkTopicUpgrade(request, options.wsAllowedOrigins);
-      assertTopicName(topic);
-      after = afterOf(request);
-      if (access.authenticate) {
-        grant = access.authenticate(request.headers.authorization ?? '');
-        requireTopic(grant, 'subscribe', topic);
-      }
-      counts.admit(grant);
-    } catch (error) {
-      refuse(socket, error);
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      socket.off('error', ignore);
-      wss.emit('connection', ws, request);
-      const token = counts.open(grant);
-      ws.on('close', () => counts.close(token));
-      serveTopicSocket(ws, socket, hub.topics, topic, after);
-    });
-  };
-  return (request, socket, head) => {
-    socket.on('error', ignore);
-    const topic = topicOfUpgrade(request);
-    if (topic !== undefined) {
-      topicUpgrade(request, socket, head, topic);
-      return;
-    }
+  const accept = (
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    check: () => Grant | undefined,
+    serve: (ws: WebSocket, grant: Grant | undefined) => void,
+  ) => {
     let grant: Grant | undefined;
     try {
-      checkUpgrade(request, options.wsAllowedOrigins);
-      const authorization = request.headers.authorization;
-      if (access.authenticate && authorization !== undefined) {
-        grant = access.authenticate(authorization);
-      }
+      grant = check();
       counts.admit(grant);
     } catch (error) {
       refuse(socket, error);
@@ -108,6 +79,44 @@ export function wsUpgrade(
       socket.off('error', ignore);
       // As ws's noServer mode asks: the server's own listeners (the pings) see it.
       wss.emit('connection', ws, request);
+      serve(ws, grant);
+    });
+  };
+
+  /**
+   * msgbus's subscription ([P-TOPIC-WS]): its clients offer no subprotocol and
+   * send no auth frame, so with auth on the token comes with the upgrade, and
+   * must list the topic under `subscribe`. The same origin check and socket
+   * limits as `/ws`.
+   */
+  const topicUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, topic: string) => {
+    let after: number | 'new' = 'new';
+    const check = () => {
+      checkTopicUpgrade(request, options.wsAllowedOrigins);
+      assertTopicName(topic);
+      after = afterOf(request);
+      if (!access.authenticate) return undefined;
+      const grant = access.authenticate(request.headers.authorization ?? '');
+      requireTopic(grant, 'subscribe', topic);
+      return grant;
+    };
+    accept(request, socket, head, check, (ws, grant) => {
+      const token = counts.open(grant);
+      ws.on('close', () => counts.close(token));
+      serveTopicSocket(ws, socket, hub.topics, topic, after);
+    });
+  };
+
+  /** A `/ws` socket: a token on the upgrade, or an `auth` frame to come ([P-WS-AUTH]). */
+  const channelUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const check = () => {
+      checkUpgrade(request, options.wsAllowedOrigins);
+      const authorization = request.headers.authorization;
+      return access.authenticate && authorization !== undefined
+        ? access.authenticate(authorization)
+        : undefined;
+    };
+    accept(request, socket, head, check, (ws, grant) => {
       let token = counts.open(grant);
       linkSocket(ws, socket, {
         unsent,
@@ -135,6 +144,13 @@ export function wsUpgrade(
         closed: () => counts.close(token),
       });
     });
+  };
+
+  return (request, socket, head) => {
+    socket.on('error', ignore);
+    const topic = topicOfUpgrade(request);
+    if (topic === undefined) channelUpgrade(request, socket, head);
+    else topicUpgrade(request, socket, head, topic);
   };
 }
 
