@@ -180,12 +180,12 @@ function writeStream(
   eachHeader(headers, (name, value) => raw.push(name, value));
   res.writeHead(status, raw);
   res.flushHeaders();
-  const corked = corkForATurn(res);
-  const unsent = () => corked.unsent(res.writableLength);
+  const corked = corkForATurn(res, () => res.writableLength);
+  const { unsent } = corked;
   const stop = stream.open({
     write: (chunk) => {
       if (res.writableEnded) return unsent();
-      corked.write(Buffer.byteLength(chunk));
+      corked.write();
       res.write(chunk);
       return unsent();
     },

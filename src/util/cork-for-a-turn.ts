@@ -7,36 +7,33 @@ import type { Writable } from 'node:stream';
  * one stream in that time leaves in one write instead of one system call each.
  * A topic's message to 100 subscribers otherwise spends most of its cost there.
  */
-export function corkForATurn(stream: Writable): CorkedWrites {
+export function corkForATurn(stream: Writable, buffered: () => number): CorkedWrites {
   let corked = false;
-  let held = 0;
+  let heldBefore = 0;
   const uncork = () => {
     corked = false;
-    held = 0;
     stream.uncork();
   };
   return {
-    write(bytes) {
-      if (!corked) {
-        corked = true;
-        stream.cork();
-        setImmediate(uncork);
-      }
-      held += bytes;
+    write() {
+      if (corked) return;
+      heldBefore = buffered();
+      corked = true;
+      stream.cork();
+      setImmediate(uncork);
     },
-    unsent(buffered) {
-      return Math.max(0, buffered - held);
-    },
+    // Corked, the stream writes nothing: it holds what it held then, and this turn's writes.
+    unsent: () => (corked ? Math.min(buffered(), heldBefore) : buffered()),
   };
 }
 
 /** Writes to a stream corked for a turn, and what of its buffer its reader has not taken. */
 export interface CorkedWrites {
-  /** Call before writing `bytes` (about: a frame's header may add a few). */
-  write(bytes: number): void;
+  /** Call before each write. */
+  write(): void;
   /**
-   * What the reader has left unread of `buffered` (the stream's own count):
-   * the bytes held back this turn do not count, since no reader has had them yet.
+   * What the reader has left unread of earlier turns: what this turn's cork
+   * holds back does not count, since no reader has had it yet.
    */
-  unsent(buffered: number): number;
+  unsent(): number;
 }

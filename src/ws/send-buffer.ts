@@ -41,8 +41,8 @@ export class SendBuffer {
   /** Unsent bytes as last counted into `#total`. */
   #counted = 0;
   #corked = false;
-  /** Bytes sent while corked this turn. */
-  #corkedBytes = 0;
+  /** What the socket held when this turn's cork began: all the peer has not taken of earlier turns. */
+  #unsentAtCork = 0;
   #stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,12 +67,12 @@ export class SendBuffer {
     // Frames sent in one go (a batch of jobs, the answers of one read) leave in
     // one write: the socket is corked for the rest of this tick.
     if (!this.#corked) {
+      this.#unsentAtCork = ws.bufferedAmount;
       this.#corked = true;
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
     ws.send(frame, { binary });
-    this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
     const unsent = this.#recount();
     if (
       unsent > this.#limits.maxUnsentBytes ||
@@ -94,12 +94,13 @@ export class SendBuffer {
    * measures its subscriber by it).
    */
   get unsent(): number {
-    return Math.max(0, this.#recount() - this.#corkedBytes);
+    const now = this.#recount();
+    // Corked, the socket writes nothing: it holds what it held then, and this turn's frames.
+    return this.#corked ? Math.min(now, this.#unsentAtCork) : now;
   }
 
   readonly #uncork = (): void => {
     this.#corked = false;
-    this.#corkedBytes = 0;
     this.#socket.uncork();
   };
 

@@ -31,16 +31,16 @@ export function serveTopicSocket(
   topic: string,
   after: number | 'new',
 ): void {
-  const corked = corkForATurn(socket);
+  const corked = corkForATurn(socket, () => ws.bufferedAmount);
   const stop = msgbusSubscription(topics, topic, after, {
     // A text frame from bytes encoded once for every subscriber.
     frame: (json, message) => {
       const frame = textFrame(message, () => Buffer.from(json()));
-      corked.write(frame.byteLength);
+      corked.write();
       ws.send(frame, { binary: false });
     },
     // What this turn's corked frames hold is not the subscriber's slowness.
-    unsent: () => corked.unsent(ws.bufferedAmount),
+    unsent: corked.unsent,
     end: (reason, lastId) => {
       if (reason === 'gone' || reason === 'unsubscribed') return;
       ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));
