@@ -178,6 +178,19 @@ for (const channel of CHANNELS)
       assert.equal((await app.request('/topics/gone')).status, 404);
     });
 
+    test('[P-TOPIC-LIMITS] a message over HUB_MAX_BODY_BYTES is 413 payload_too_large, and nothing is published', async (t) => {
+      const app = await channel.open(t, { maxBodyBytes: 1024 });
+      const res = await publish(app, 'big', Buffer.alloc(1025, 'x'));
+      assert.equal(res.status, 413);
+      assert.equal(res.headers.get('hub-error'), 'payload_too_large');
+      assert.equal((await publish(app, 'big', Buffer.alloc(1024, 'x'))).status, 200);
+      const listing = (await (await app.request('/topics/')).json()) as Record<
+        string,
+        { seq: number }
+      >;
+      assert.equal(listing.big?.seq, 1);
+    });
+
     test('[P-TOPIC-RETENTION] PATCH refuses what is not retention, with invalid_retention', async (t) => {
       const app = await channel.open(t);
       for (const body of [
