@@ -1,6 +1,6 @@
 import type { TopicMessage } from '../domain/topic.js';
 import { log } from '../log.js';
-import type { TopicStore } from '../store/topic-store.js';
+import { nextMessageId, type TopicStore } from '../store/topic-store.js';
 
 /** Why a subscription ended: the hub lets its subscriber go with this. */
 export type SubscriptionEnd =
@@ -80,9 +80,7 @@ export class TopicSubscription {
   async start(after: number | 'new'): Promise<void> {
     if (after === 'new') {
       try {
-        this.#next = (
-          await this.#store.read(this.topic, Number.MAX_SAFE_INTEGER, 0, this.#now())
-        ).seq;
+        this.#next = await nextMessageId(this.#store, this.topic, this.#now());
       } catch (error) {
         this.#fail(error);
         return;

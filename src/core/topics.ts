@@ -3,7 +3,7 @@ import type { TopicInfo, TopicMessage, TopicRetention } from '../domain/topic.js
 import { ErrorCode, HubError } from '../errors.js';
 import { log } from '../log.js';
 import { TOPIC_NAME_PATTERN } from '../protocol.js';
-import type { TopicFeed, TopicStore } from '../store/topic-store.js';
+import { nextMessageId, type TopicFeed, type TopicStore } from '../store/topic-store.js';
 import { checkTimeout } from './limits.js';
 import type { Parking } from './parking.js';
 import { type TopicSink, TopicSubscription } from './topic-subscription.js';
@@ -159,8 +159,8 @@ export class Topics {
   }
 
   /** The id the next message of `topic` will have: what was published before now is below it. */
-  async nextId(topic: string): Promise<number> {
-    return (await this.#store.read(topic, Number.MAX_SAFE_INTEGER, 0, this.#now())).seq;
+  nextId(topic: string): Promise<number> {
+    return nextMessageId(this.#store, topic, this.#now());
   }
 
   /** Live subscriptions of `topic` in this process. */

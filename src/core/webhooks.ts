@@ -2,7 +2,7 @@ import type { TopicMessage } from '../domain/topic.js';
 import type { DeadLetter, Webhook, WebhookFormat } from '../domain/webhook.js';
 import { ErrorCode, HubError } from '../errors.js';
 import { log } from '../log.js';
-import type { TopicStore } from '../store/topic-store.js';
+import { nextMessageId, type TopicStore } from '../store/topic-store.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 import { assertTopicName } from './topics.js';
 import { newWebhookSecret, signWebhook } from './webhook-signature.js';
@@ -84,7 +84,7 @@ export class Webhooks {
     assertTopicName(topic);
     checkAddress(address);
     const now = this.#now();
-    const { seq } = await this.#topics.read(topic, Number.MAX_SAFE_INTEGER, 0, now);
+    const seq = await nextMessageId(this.#topics, topic, now);
     const webhook = await this.#store.register(
       { topic, address, format, secret: newWebhookSecret(), after: seq - 1 },
       now,
@@ -95,6 +95,14 @@ export class Webhooks {
 
   unregister(topic: string, address: string): Promise<boolean> {
     return this.#store.unregister(topic, address);
+  }
+
+  /** Removes the webhook of this id; throws `unknown_webhook`. */
+  async remove(id: string): Promise<void> {
+    const webhook = await this.#known(id);
+    if (!(await this.#store.unregister(webhook.topic, webhook.address))) {
+      throw new HubError(ErrorCode.UnknownWebhook, `no webhook '${id}'`);
+    }
   }
 
   list(): Promise<Webhook[]> {

@@ -123,10 +123,7 @@ export async function webhookListReply(hub: Hub): Promise<Reply> {
 
 /** `DELETE /webhooks/<id>`. */
 export async function webhookDeleteReply(hub: Hub, id: string): Promise<Reply> {
-  const webhook = (await hub.webhooks.list()).find((each) => each.id === id);
-  if (!webhook || !(await hub.webhooks.unregister(webhook.topic, webhook.address))) {
-    throw new HubError(ErrorCode.UnknownWebhook, `no webhook '${id}'`);
-  }
+  await hub.webhooks.remove(id);
   return { status: 204, headers: {}, body: null };
 }
 

@@ -69,3 +69,12 @@ export interface TopicStore {
   /** Removes messages past their age, in every topic. */
   reapExpired(now: number): Promise<void>;
 }
+
+/** The id the next message of `topic` will get: every message published before now is below it. */
+export async function nextMessageId(
+  store: TopicStore,
+  topic: string,
+  now: number,
+): Promise<number> {
+  return (await store.read(topic, Number.MAX_SAFE_INTEGER, 0, now)).seq;
+}

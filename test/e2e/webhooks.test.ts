@@ -206,6 +206,10 @@ for (const store of STORES)
         deadLetters: number;
       }[];
       assert.equal(listed[0]?.deadLetters, 0);
+      const removed = await fetch(`${server.url}/webhooks/${webhook.id}`, { method: 'DELETE' });
+      assert.equal(removed.status, 204);
+      const again = await fetch(`${server.url}/webhooks/${webhook.id}`, { method: 'DELETE' });
+      assert.equal(again.headers.get('hub-error'), 'unknown_webhook');
     });
 
     test('[P-WEBHOOK-SIGNATURE] every delivery is signed as Standard Webhooks asks, and verifyWebhook checks it', async (t) => {
