@@ -52,6 +52,7 @@ export interface EventResults {
 }
 
 export const HUB_PUBLISH = 'switchboard publish';
+export const HUB_PUBLISH_WS = 'switchboard publish on /ws';
 export const NATS_PUBLISH = 'NATS publish';
 
 const PAYLOAD = Buffer.alloc(100, 'e');
@@ -84,6 +85,45 @@ export const hubPublish: System = {
       measuredPid: hub.process.pid,
       async stop() {
         await pool.close();
+        await hub.stop();
+      },
+    };
+  },
+};
+
+/**
+ * Publishers on one socket of the hub's `/ws`, as NATS's share one connection:
+ * each sends a request frame (`PUT /topics/<t>`) and waits for its reply frame.
+ */
+export const hubPublishWs: System = {
+  name: HUB_PUBLISH_WS,
+  unavailable: async () => undefined,
+  async start() {
+    const hub = await startHub();
+    const socket = await frameSocket(hub.ready);
+    const waiting = new Map<string, { resolve(): void; reject(error: Error): void }>();
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { uid?: string; c?: number };
+      const waiter = frame.uid === undefined ? undefined : waiting.get(frame.uid);
+      if (!waiter || frame.uid === undefined) return;
+      waiting.delete(frame.uid);
+      if (frame.c === 200) waiter.resolve();
+      else waiter.reject(new Error(`status ${frame.c}`));
+    });
+    const path = `/topics/${topicName()}`;
+    const body = PAYLOAD.toString('base64');
+    let uid = 0;
+    return {
+      request() {
+        const id = String(uid++);
+        return new Promise<void>((resolve, reject) => {
+          waiting.set(id, { resolve, reject });
+          socket.send(`{"uid":"${id}","m":"PUT","r":"${path}","d64":"${body}"}`);
+        });
+      },
+      measuredPid: hub.process.pid,
+      async stop() {
+        socket.close();
         await hub.stop();
       },
     };
@@ -416,6 +456,23 @@ async function webhookDeliveries(webhooks: number, backlog: number): Promise<Web
   return result;
 }
 
+/** Rounds of each latency system; the report keeps the median. */
+const LATENCY_ROUNDS = 3;
+
+/** The median of rounds, by p99 and by p50 apart; samples are those of every round. */
+function medianRound(results: LatencyResult[]): LatencyResult {
+  const median = (values: number[]) =>
+    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const [first] = results;
+  if (!first) throw new Error('no rounds');
+  return {
+    ...first,
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    samples: results.reduce((sum, r) => sum + r.samples, 0),
+  };
+}
+
 /** A socket on the hub's `/ws`, for request frames. */
 async function frameSocket(url: string): Promise<WebSocket> {
   const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, ['switchboard.v1'], {
@@ -451,14 +508,21 @@ export async function runEventBench(
     'switchboard WebSocket, publisher on /ws',
     'NATS',
   ];
-  for (const system of latencySystems) {
-    if (system === 'NATS' && !natsHere) continue;
-    const result = await latency(system, 1000, Math.max(3000, windowMs));
-    log(
-      `  latency ${system} at 1000/s: p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms (${result.samples} samples)`,
-    );
-    paced.push(result);
+  // A tail on a shared 2-core machine moves with whatever else ran that second
+  // (NATS's own p99 ranged 1.1-2.3 ms in one afternoon): alternating rounds,
+  // the median round's figures, as the throughput rows do.
+  const rounds = new Map<LatencySystem, LatencyResult[]>();
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (const system of latencySystems) {
+      if (system === 'NATS' && !natsHere) continue;
+      const result = await latency(system, 1000, Math.max(3000, windowMs));
+      log(
+        `  latency ${system} at 1000/s, round ${round + 1}: p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms (${result.samples} samples)`,
+      );
+      rounds.set(system, [...(rounds.get(system) ?? []), result]);
+    }
   }
+  for (const results of rounds.values()) paced.push(medianRound(results));
   const webhooks: WebhookResult[] = [];
   for (const count of [1, 4]) {
     const result = await webhookDeliveries(count, windowMs >= 3000 ? 5000 : 1000);

@@ -9,7 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { type EventResults, hubPublish, natsPublish, runEventBench } from './events.js';
+import {
+  type EventResults,
+  hubPublish,
+  hubPublishWs,
+  natsPublish,
+  runEventBench,
+} from './events.js';
 import {
   type MeasureOptions,
   measure,
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
   let events: EventResults | undefined;
   if (runs('events')) {
     // Topics beside NATS publish/subscribe: publish throughput, fan-out, latency.
-    for (const system of [hubPublish, natsPublish]) {
+    for (const system of [hubPublish, hubPublishWs, natsPublish]) {
       const why = await system.unavailable();
       if (why) {
         skipped.push(`${system.name}: skipped, ${why}`);
