@@ -14,6 +14,7 @@ export const ErrorCode = {
   InvalidBatch: 'invalid_batch',
   InvalidFrame: 'invalid_frame',
   InvalidTopicName: 'invalid_topic_name',
+  InvalidEvent: 'invalid_event',
   InvalidRetention: 'invalid_retention',
   PayloadTooLarge: 'payload_too_large',
   NotFound: 'not_found',

@@ -421,3 +421,9 @@ export interface HubStatus {
   /** Webhooks registered, and the dead letters they keep (docs/events.md): every replica's. */
   readonly webhooks: { readonly registered: number; readonly deadLetters: number };
 }
+
+/** The most events one `batch` event may carry (docs/events-protocol.md). */
+export const MAX_BATCH_EVENTS = 100;
+
+/** How many of a `parallel` batch's events are in flight at once; the rest wait their turn. */
+export const BATCH_CONCURRENCY = 8;

@@ -186,8 +186,7 @@ export class Calls {
     try {
       const enqueued = await this.#store.enqueue(job, {
         requireWorkers:
-          this.#options.noWorkersMs > 0 &&
-          !input.queueWithoutWorkers &&
+          (input.requireWorkers || (this.#options.noWorkersMs > 0 && !input.queueWithoutWorkers)) &&
           !this.#options.takesParked(input.service),
         run: asRun && { idempotency: asRun.idempotency },
       });

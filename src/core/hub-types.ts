@@ -54,6 +54,12 @@ export interface CallInput {
   /** Queue the job even when no worker has been seen (scale-from-zero services). */
   readonly queueWithoutWorkers?: boolean | undefined;
   /**
+   * Refuse with `no_workers` at once when no worker has been seen within the
+   * worker window, even with `HUB_NO_WORKERS_MS=0` (an event whose version
+   * nobody serves: docs/events-protocol.md).
+   */
+  readonly requireWorkers?: boolean | undefined;
+  /**
    * Coalesces calls: while a job with this key is queued, in flight or recently
    * answered for the service, another call with it gets that job's answer.
    */

@@ -28,32 +28,17 @@ export async function callReply(
   service: string,
   options: PayloadOptions & { readonly scopeHeaders: readonly string[] },
 ): Promise<Reply> {
-  const { headers } = request;
-  const timeoutMs = parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout');
-  const queueTimeoutMs = parseMilliseconds(headers.get(Header.QueueTimeout), 'Hub-Queue-Timeout');
-  const maxAttempts = parseCount(headers.get(Header.MaxAttempts), 'Hub-Max-Attempts');
-  const queueWithoutWorkers = parseQueueWithoutWorkers(headers.get(Header.NoWorkers));
-  const idempotencyKey = parseIdempotencyKey(headers.get(Header.IdempotencyKey));
-  const prefer = headers.get(Header.Prefer);
+  const settings = callSettings(request, options.scopeHeaders);
   const payload = await readCallPayload(request, options);
-  const input = {
-    service,
-    payload,
-    timeoutMs,
-    queueTimeoutMs,
-    maxAttempts,
-    queueWithoutWorkers,
-    idempotencyKey,
-    idempotencyScope:
-      idempotencyKey === undefined
-        ? undefined
-        : idempotencyScope(request.grant, headers, options.scopeHeaders),
-  };
-  const preferences = prefer === undefined ? undefined : parsePrefer(prefer);
+  const input = { ...settings, service, payload };
+  const { preferences } = settings;
   const flow = { [Header.FlowId]: payload.flowId };
   try {
     if (preferences?.respondAsync) {
-      const waitMs = Math.min(preferences.waitMs ?? 0, timeoutMs ?? Number.POSITIVE_INFINITY);
+      const waitMs = Math.min(
+        preferences.waitMs ?? 0,
+        settings.timeoutMs ?? Number.POSITIVE_INFINITY,
+      );
       const { id, result } = await hub.submitAndWait(input, waitMs, request.gone());
       return resultReply(id, result, flow);
     }
@@ -63,6 +48,25 @@ export async function callReply(
     if (isHubError(error)) return errorReply(error, flow);
     throw error;
   }
+}
+
+/** What a call's headers ask of it (`Hub-Timeout`, `Prefer`…), read before its body. */
+export function callSettings(request: ExchangeRequest, scopeHeaders: readonly string[]) {
+  const { headers } = request;
+  const idempotencyKey = parseIdempotencyKey(headers.get(Header.IdempotencyKey));
+  const prefer = headers.get(Header.Prefer);
+  return {
+    timeoutMs: parseMilliseconds(headers.get(Header.Timeout), 'Hub-Timeout'),
+    queueTimeoutMs: parseMilliseconds(headers.get(Header.QueueTimeout), 'Hub-Queue-Timeout'),
+    maxAttempts: parseCount(headers.get(Header.MaxAttempts), 'Hub-Max-Attempts'),
+    queueWithoutWorkers: parseQueueWithoutWorkers(headers.get(Header.NoWorkers)),
+    idempotencyKey,
+    idempotencyScope:
+      idempotencyKey === undefined
+        ? undefined
+        : idempotencyScope(request.grant, headers, scopeHeaders),
+    preferences: prefer === undefined ? undefined : parsePrefer(prefer),
+  };
 }
 
 /**

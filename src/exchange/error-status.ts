@@ -14,6 +14,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidBatch]: 400,
   [ErrorCode.InvalidFrame]: 400,
   [ErrorCode.InvalidTopicName]: 400,
+  [ErrorCode.InvalidEvent]: 400,
   [ErrorCode.InvalidRetention]: 400,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.NotFound]: 404,

@@ -3,6 +3,7 @@ import { BATCH_FRAMING_BYTES, MAX_FAILURE_BYTES } from '../protocol.js';
 import { answerBatchReply, answerReply } from './answer-handler.js';
 import { type AccessRule, pathService, type ServiceOf } from './authorize.js';
 import { callReply, gatewayCall, resultLookupReply } from './call-handler.js';
+import { eventReply } from './event-handlers.js';
 import { failReply, heartbeatReply } from './lease-handlers.js';
 import { pollReply } from './poll-handler.js';
 import type { Reply } from './reply.js';
@@ -146,6 +147,16 @@ export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exch
       services: [heldService],
       maxBodyBytes: MAX_FAILURE_BYTES,
       handle: (request) => failReply(hub, request),
+    },
+    {
+      name: 'event',
+      method: 'POST',
+      paths: ['/events'],
+      // The service is the envelope's name and version: checked once it is read.
+      role: 'caller',
+      services: [],
+      maxBodyBytes,
+      handle: (request) => eventReply(hub, request, scopeHeaders),
     },
     ...topicExchanges(hub, maxBodyBytes),
     ...webhookExchanges(hub, maxBodyBytes),

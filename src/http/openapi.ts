@@ -12,6 +12,7 @@ import {
   RETURNED_HEADER_PREFIX,
   SERVICE_NAME_PATTERN,
 } from '../protocol.js';
+import { EVENT_PATHS } from './openapi-events.js';
 import { errors, header, pathParam, query } from './openapi-parts.js';
 import { TOPIC_OPERATION_IDS, TOPIC_PATHS, WEBHOOK_PATHS } from './openapi-topics.js';
 
@@ -251,6 +252,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'get /openapi.json': 'getOpenApi',
   'get /': 'redirectToDashboard',
   ...TOPIC_OPERATION_IDS,
+  'post /events': 'sendEvent',
 };
 
 /** Gives every operation of `paths` its id from OPERATION_IDS (copies: some operations are shared objects). */
@@ -293,6 +295,11 @@ export const OPENAPI: Json = {
     { name: 'orchestrators', description: 'Liveness and readiness probes, open to all.' },
     { name: 'dashboard', description: 'The live dashboard page and its files.' },
     {
+      name: 'events',
+      description:
+        "Go-Events' envelope, routed by name and version to workers (docs/events-protocol.md).",
+    },
+    {
       name: 'topics',
       description:
         "Publish, pull and subscribe to topics: msgbus's API under /topics (docs/events.md).",
@@ -300,6 +307,7 @@ export const OPENAPI: Json = {
   ],
   paths: withOperationIds({
     '/service/{name}': { post: call('Call a service and wait for its answer', [serviceName]) },
+    ...EVENT_PATHS,
     ...TOPIC_PATHS,
     ...WEBHOOK_PATHS,
     '/call/{name}': proxiedCall([serviceName]),

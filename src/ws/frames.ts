@@ -1,6 +1,6 @@
 import { ErrorCode, HubError } from '../errors.js';
 import { isHeaderName, isHeaderValue, MAX_FAILURE_MESSAGE, splitBinaryFrame } from '../protocol.js';
-import { jsonMemberText } from '../util/json-member.js';
+import { jsonMemberText } from '../raw-json.js';
 import { ownBytes } from '../util/own-bytes.js';
 
 /**

@@ -11,7 +11,7 @@ import type { Config } from '../../src/config.js';
 import type { Hub } from '../../src/core/hub.js';
 import { startServer } from '../../src/http/server.js';
 import { binaryFrame, splitBinaryFrame } from '../../src/protocol.js';
-import { jsonMemberText } from '../../src/util/json-member.js';
+import { jsonMemberText } from '../../src/raw-json.js';
 import { testApp, testConfig } from './config.js';
 import { until } from './http.js';
 import { needsRedis, REDIS_URL, testPrefix } from './redis.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonMemberText } from '../../src/util/json-member.js';
+import { jsonMemberText, rawElements, rawMembers } from '../src/raw-json.js';
 
 test("jsonMemberText - gives a member's value as written, big integers, decimals and spaces kept", () => {
   const text =
@@ -29,4 +29,28 @@ test('jsonMemberText - agrees with JSON.parse: the last of a repeated name, esca
     assert.ok(text !== undefined, sample);
     assert.deepEqual(JSON.parse(text), (JSON.parse(sample) as { d: unknown }).d, sample);
   }
+});
+
+test('rawMembers - every member of an object as written, big integers and nesting kept', () => {
+  const members = rawMembers(
+    ' { "a" : 65484548474984654 , "b":{"c":[1,"]}"]},"d":"x\\"y", "e": null }',
+  );
+  assert.deepEqual(Object.fromEntries(members), {
+    a: '65484548474984654',
+    b: '{"c":[1,"]}"]}',
+    d: '"x\\"y"',
+    e: 'null',
+  });
+  assert.equal(rawMembers('[1]').size, 0);
+});
+
+test('rawElements - every element of an array as written; nothing for a non-array', () => {
+  assert.deepEqual(rawElements('[ {"n":65484548474984654}, "a,b" ,[1,[2]], 1.50 ]'), [
+    '{"n":65484548474984654}',
+    '"a,b"',
+    '[1,[2]]',
+    '1.50',
+  ]);
+  assert.deepEqual(rawElements('[]'), []);
+  assert.deepEqual(rawElements('{"a":1}'), []);
 });

@@ -1,0 +1,322 @@
+/**
+ * The events envelope protocol over every channel and store
+ * (docs/events-protocol.md): `POST /events` routed by name and version to the
+ * workers of `<name>.v<version>`, answered as Go-Events' Mux answers.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WireJob } from '../../src/protocol.js';
+import { rawMembers } from '../../src/raw-json.js';
+import { CHANNELS, HTTP_CHANNELS, type RequestTarget } from '../support/channels.js';
+import { authTokens, TOKENS } from '../support/tokens.js';
+
+type App = Pick<RequestTarget, 'request'>;
+
+/** An event as Go-Events' clients read one. */
+interface Event {
+  name: string;
+  version: number;
+  id: string;
+  flowId?: string;
+  payload: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function envelope(fields: Partial<Record<keyof Event, unknown>> = {}): Record<string, unknown> {
+  return {
+    name: 'add',
+    version: 1,
+    id: crypto.randomUUID(),
+    flowId: 'flow-1',
+    payload: { first: 1, second: 2 },
+    ...fields,
+  };
+}
+
+function send(
+  app: App,
+  body: string | Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  return app.request('/events', {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/**
+ * Go-Events' rule: 200, JSON, one event and a newline. A v1 text frame carries a
+ * JSON body as its `d` value, which has no room for the newline: there, the event alone.
+ */
+async function eventWithNewline(
+  res: Response,
+  newline = true,
+): Promise<{ event: Event; text: string }> {
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  const end = newline ? '}\n' : '}';
+  assert.ok(
+    text.endsWith(end),
+    `one event${newline ? ' and a newline' : ''}: ${JSON.stringify(text)}`,
+  );
+  assert.equal(text.indexOf('\n'), newline ? text.length - 1 : -1);
+  return { event: JSON.parse(text) as Event, text };
+}
+
+/** A plain worker's one job of `service`, and the envelope's text as the caller sent it. */
+async function takeEvent(app: App, service: string): Promise<{ job: WireJob; sent: string }> {
+  const res = await app.request(`/service/${service}/jobs`);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const job = JSON.parse(text) as WireJob;
+  return { job, sent: rawMembers(text).get('originalRequest') ?? '' };
+}
+
+/** A response event, written by hand as a worker in any language would. */
+function respond(app: App, job: WireJob, request: Event, payload: string) {
+  const body = `{"name":"${request.name}:response","version":${request.version},"id":"${crypto.randomUUID()}","flowId":"${request.flowId}","payload":${payload}}`;
+  return app.request(`/jobs/${job.id}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+/** Makes `service` known to have a worker, as a poll that found nothing does. */
+async function serve(app: App, service: string): Promise<void> {
+  assert.equal((await app.request(`/service/${service}/jobs?timeout=0`)).status, 204);
+}
+
+async function errorWithNewline(res: Response, code: string, newline = true): Promise<Event> {
+  const { event } = await eventWithNewline(res, newline);
+  assert.equal(res.headers.get('hub-error'), code);
+  assert.equal(event.name, 'error');
+  assert.equal(event.version, 1);
+  assert.match(event.id, UUID);
+  assert.equal(event.payload.code, code);
+  assert.equal(typeof event.payload.message, 'string');
+  return event;
+}
+
+for (const channel of CHANNELS)
+  describe(`Events: POST /events, Go-Events' envelope (${channel.name})`, () => {
+    const newline = !channel.name.includes('v1 text frames');
+    const eventOf = (res: Response) => eventWithNewline(res, newline);
+    const errorOf = (res: Response, code: string) => errorWithNewline(res, code, newline);
+    test('[P-EVENT-ROUTE] an envelope reaches a worker of <name>.v<version> byte for byte, and its response event comes back byte for byte with a newline', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      const sent = `{"name":"add","version":1,"id":"e-1","flowId":"flow-big","payload":{"n":65484548474984654,"x":1.0},"metadata":{"origin":"test","n":65484548474984654}}`;
+      const call = send(app, sent);
+      const { job, sent: received } = await takeEvent(app, 'add.v1');
+      assert.equal(received, sent);
+      assert.equal(job.flowId, 'flow-big');
+      const request = JSON.parse(sent) as Event;
+      const payload = rawMembers(received).get('payload') ?? '';
+      assert.equal((await respond(app, job, request, payload)).status, 200);
+      const res = await call;
+      const { event, text } = await eventOf(res);
+      assert.equal(res.headers.get('hub-flow-id'), 'flow-big');
+      assert.equal(res.headers.get('hub-error'), null);
+      assert.equal(event.name, 'add:response');
+      assert.equal(event.flowId, 'flow-big');
+      assert.equal(rawMembers(text).get('payload'), '{"n":65484548474984654,"x":1.0}');
+    });
+
+    test('[P-EVENT-SCHEMA] each required field missing, or of the wrong type, is an error event naming the field', async (t) => {
+      const app = await channel.open(t);
+      const cases: [Record<string, unknown>, string][] = [
+        [envelope({ name: undefined }), '/name'],
+        [envelope({ name: 7 }), '/name'],
+        [envelope({ name: '' }), '/name'],
+        [envelope({ name: 'has space' }), '/name'],
+        [envelope({ version: undefined }), '/version'],
+        [envelope({ version: '1' }), '/version'],
+        [envelope({ version: 0 }), '/version'],
+        [envelope({ version: 1.5 }), '/version'],
+        [envelope({ id: undefined }), '/id'],
+        [envelope({ id: 3 }), '/id'],
+        [envelope({ flowId: undefined }), '/flowId'],
+        [envelope({ flowId: false }), '/flowId'],
+        [envelope({ payload: undefined }), '/payload'],
+        [envelope({ payload: 'text' }), '/payload'],
+        [envelope({ payload: [1] }), '/payload'],
+        [envelope({ payload: null }), '/payload'],
+        [envelope({ metadata: 'm' }), '/metadata'],
+      ];
+      for (const [body, field] of cases) {
+        const event = await errorOf(await send(app, body), 'invalid_event');
+        assert.equal(event.payload.field, field, JSON.stringify(body));
+        assert.match(String(event.payload.message), new RegExp(`^${field}: `));
+        // The request's flowId, when it had a usable one.
+        assert.equal(event.flowId, typeof body.flowId === 'string' ? body.flowId : undefined);
+      }
+    });
+
+    test('[P-EVENT-SCHEMA] a body that is not an event at all gets an error event with no flowId', async (t) => {
+      const app = await channel.open(t);
+      for (const body of ['not json', '[1,2]', '"text"', '{']) {
+        const event = await errorOf(await send(app, body), 'invalid_event');
+        assert.equal(event.flowId, undefined);
+      }
+    });
+
+    test('[P-EVENT-VERSIONS] v1 and v2 of one name go to their own workers; a version nobody serves is refused at once, naming those served', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      await serve(app, 'add.v2');
+      const one = send(app, envelope({ version: 1, flowId: 'f1' }));
+      const two = send(app, envelope({ version: 2, flowId: 'f2' }));
+      const v2 = await takeEvent(app, 'add.v2');
+      const v1 = await takeEvent(app, 'add.v1');
+      assert.equal((JSON.parse(v2.sent) as Event).version, 2);
+      assert.equal((JSON.parse(v1.sent) as Event).version, 1);
+      await respond(app, v1.job, JSON.parse(v1.sent) as Event, '{"v":1}');
+      await respond(app, v2.job, JSON.parse(v2.sent) as Event, '{"v":2}');
+      assert.deepEqual((await eventOf(await one)).event.payload, { v: 1 });
+      assert.deepEqual((await eventOf(await two)).event.payload, { v: 2 });
+
+      const started = Date.now();
+      const three = await errorOf(
+        await send(app, envelope({ version: 3, flowId: 'f3' }), { 'hub-timeout': '30000' }),
+        'no_workers',
+      );
+      assert.ok(Date.now() - started < 5000, 'refused at once, not at the deadline');
+      assert.equal(three.payload.message, 'Event not Found');
+      assert.deepEqual(three.payload.versions, [1, 2]);
+      assert.equal(three.flowId, 'f3');
+    });
+
+    test(`[P-EVENT-UNKNOWN] an event nobody serves is Go-Events' 'Event not Found' with the request's flowId`, async (t) => {
+      const app = await channel.open(t);
+      const event = await errorOf(
+        await send(app, envelope({ name: 'nobody', flowId: 'lost' })),
+        'no_workers',
+      );
+      assert.equal(event.payload.message, 'Event not Found');
+      assert.deepEqual(event.payload.versions, []);
+      assert.equal(event.flowId, 'lost');
+    });
+
+    test("[P-EVENT-ERRORS] a worker's failure and a deadline are error events with the hub's codes", async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      const failing = send(app, envelope({ flowId: 'ff' }), { 'hub-max-attempts': '1' });
+      const { job } = await takeEvent(app, 'add.v1');
+      await app.request(`/jobs/${job.id}/fail`, {
+        method: 'POST',
+        body: JSON.stringify({ message: 'boom', retry: false }),
+        headers: { 'content-type': 'application/json' },
+      });
+      const failed = await errorOf(await failing, 'worker_failed');
+      assert.equal(failed.flowId, 'ff');
+
+      const late = await errorOf(
+        await send(app, envelope({ flowId: 'late' }), { 'hub-timeout': '50' }),
+        'timeout',
+      );
+      assert.equal(late.flowId, 'late');
+      // The job that timed out is dropped: nothing waits for it now.
+      await app.request('/service/add.v1/jobs?timeout=0');
+    });
+
+    test('[P-EVENT-ERRORS] an answer that is not an event becomes an error event', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      const call = send(app, envelope());
+      const { job } = await takeEvent(app, 'add.v1');
+      await app.request(`/jobs/${job.id}`, { method: 'POST', body: 'plain text' });
+      const event = await errorOf(await call, 'worker_failed');
+      assert.match(String(event.payload.message), /not an event/);
+    });
+
+    for (const parallel of [false, true])
+      test(`[P-EVENT-BATCH] a batch (parallel: ${parallel}) answers batch:response, one event per inner event in order; a bad one fails alone`, async (t) => {
+        const app = await channel.open(t);
+        await serve(app, 'add.v1');
+        const batch = `{"name":"batch","version":1,"id":"b","flowId":"fb","payload":{"parallel":${parallel},"events":[{"name":"add","version":1,"id":"i1","flowId":"fi1","payload":{"n":65484548474984654}},{"name":"nobody","version":1,"id":"i2","flowId":"fi2","payload":{}},{"name":"add","version":"one","id":"i3","flowId":"fi3","payload":{}},{"name":"add","version":1,"id":"i4","flowId":"fi4","payload":{"n":2}}]}}`;
+        const call = send(app, batch);
+        const first = await takeEvent(app, 'add.v1');
+        if (parallel) {
+          // Both adds are out before either is answered.
+          const second = await takeEvent(app, 'add.v1');
+          for (const taken of [second, first]) {
+            const request = JSON.parse(taken.sent) as Event;
+            await respond(app, taken.job, request, rawMembers(taken.sent).get('payload') ?? '');
+          }
+        } else {
+          // In order: the second add is not queued until the first is answered.
+          assert.equal((await app.request('/service/add.v1/jobs?timeout=0')).status, 204);
+          await respond(app, first.job, JSON.parse(first.sent) as Event, '{"n":65484548474984654}');
+          const second = await takeEvent(app, 'add.v1');
+          await respond(app, second.job, JSON.parse(second.sent) as Event, '{"n":2}');
+        }
+        const { event, text } = await eventOf(await call);
+        assert.equal(event.name, 'batch:response');
+        assert.equal(event.flowId, 'fb');
+        const inner = (event.payload as { events: Event[] }).events;
+        assert.deepEqual(
+          inner.map((e) => [e.name, e.flowId, e.payload.code]),
+          [
+            ['add:response', 'fi1', undefined],
+            ['error', 'fi2', 'no_workers'],
+            ['error', 'fi3', 'invalid_event'],
+            ['add:response', 'fi4', undefined],
+          ],
+        );
+        assert.ok(text.includes('{"n":65484548474984654}'), 'big integers survive the batch');
+      });
+
+    test('[P-EVENT-BATCH] a batch past 100 events, or holding a batch, is refused', async (t) => {
+      const app = await channel.open(t);
+      const many = Array.from({ length: 101 }, () => envelope());
+      const tooMany = await errorOf(
+        await send(app, envelope({ name: 'batch', payload: { events: many } })),
+        'invalid_event',
+      );
+      assert.equal(tooMany.payload.field, '/payload/events');
+      const nested = await eventOf(
+        await send(
+          app,
+          envelope({
+            name: 'batch',
+            payload: { events: [envelope({ name: 'batch', payload: { events: [] } })] },
+          }),
+        ),
+      );
+      const inner = (nested.event.payload as { events: Event[] }).events;
+      assert.equal(inner[0]?.payload.code, 'invalid_event');
+    });
+
+    test('[P-EVENT-ASYNC] Prefer: respond-async answers 202 with where to ask; the job then answers the response event', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      const res = await send(app, envelope({ flowId: 'fa' }), { prefer: 'respond-async' });
+      assert.equal(res.status, 202);
+      const location = res.headers.get('location') ?? '';
+      assert.match(location, /^\/jobs\//);
+      const { job, sent } = await takeEvent(app, 'add.v1');
+      await respond(app, job, JSON.parse(sent) as Event, '{"sum":3}');
+      // The lookup gives the worker's answer as it sent it.
+      const looked = await app.request(`${location}?wait=5000`);
+      assert.equal(looked.status, 200);
+      const event = (await looked.json()) as Event;
+      assert.equal(event.name, 'add:response');
+      assert.deepEqual(event.payload, { sum: 3 });
+    });
+  });
+
+for (const channel of HTTP_CHANNELS)
+  describe(`Events: tokens (${channel.name})`, () => {
+    test('[P-EVENT-AUTH] an event needs a caller token whose services list <name>.v<version>', async (t) => {
+      const app = await channel.open(t, { authTokens });
+      const bearer = { authorization: `Bearer ${TOKENS.callerAdd}` };
+      assert.equal((await send(app, envelope())).status, 401);
+      const refused = await errorWithNewline(await send(app, envelope(), bearer), 'forbidden');
+      assert.match(String(refused.payload.message), /add\.v1/);
+    });
+  });
