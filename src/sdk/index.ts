@@ -12,6 +12,21 @@ export {
   isHubClientError,
   WEBSOCKET_REFUSED,
 } from './errors.js';
+export {
+  EventClient,
+  type EventDoc,
+  EventError,
+  type EventHandler,
+  EventMux,
+  type EventTracker,
+  newError,
+  newResponse,
+  OutgoingEvent,
+  type ReceivedEvent,
+  type SendOptions,
+  type ServeOptions,
+  type ServingMux,
+} from './events.js';
 export { ReceivedJob } from './received-job.js';
 export { type FetchHandler, type ServeFetchOptions, serveFetch } from './serve-fetch.js';
 export type {
