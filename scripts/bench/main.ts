@@ -40,6 +40,8 @@ import {
   redisReplicasSdk,
   redisSdk,
   switchboard,
+  switchboardCallBesideEvents,
+  switchboardEvents,
   switchboardPlain,
   switchboardSdkWs,
   switchboardWs,
@@ -210,6 +212,18 @@ async function main(): Promise<void> {
         rows.push(logRow(await measure(system, { ...windows, concurrency, payloadBytes: 100 })));
       }
     }
+    // POST /events beside POST /service/add, the same add workload and SDK long polls.
+    console.error('events envelope beside the call path, C=16');
+    rows.push(
+      ...(await measureAlternating(
+        [switchboardCallBesideEvents, switchboardEvents].map((system) => ({
+          system,
+          options: { ...windows, concurrency: 16, payloadBytes: 100 },
+        })),
+        3,
+        (row) => console.error(`  ${row.system}: ${row.reqPerSec.toFixed(0)} req/s`),
+      )),
+    );
     console.error('fan-out and latency');
     events = await runEventBench(plan.windowMs, (line) => console.error(line));
   }

@@ -597,6 +597,15 @@ function targets(report: Report): string[][] {
         (v) => v >= 0.5,
       );
   }
+  // Issue 30: the envelope on the add workload, beside the call path, in the same run.
+  const viaEvents = at('switchboard events (POST /events)', 16);
+  const viaCall = at('switchboard call (POST /service/add)', 16);
+  if (viaEvents && viaCall)
+    add(
+      'POST /events ≥ 0.9 × POST /service/add at C=16 (÷ call)',
+      viaEvents.reqPerSec / viaCall.reqPerSec,
+      (v) => v >= 0.9,
+    );
   const fan = (system: string) =>
     report.events?.fanOut.find((f) => f.system === system && f.subscribers === 100);
   const hubFan = fan('switchboard WebSocket');

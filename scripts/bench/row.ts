@@ -3,7 +3,7 @@
  * benchmark, for before/after comparisons of a hot-path change without the full run.
  * Systems: direct, switchboard (the SDK worker), plain (one job per poll), ws (a
  * frames-written WebSocket worker), sdkws (the SDK's WebSocket worker), wsboth
- * (callers on a WebSocket too), nats, bullmq.
+ * (callers on a WebSocket too), events (`POST /events` to an EventMux worker), nats, bullmq.
  */
 import { execFileSync } from 'node:child_process';
 import { measure, STEADY_WARMUP } from './measure.js';
@@ -16,6 +16,7 @@ import {
   redisReplicasSdk,
   redisSdk,
   switchboard,
+  switchboardEvents,
   switchboardPlain,
   switchboardSdkWs,
   switchboardWs,
@@ -26,6 +27,7 @@ const systems = {
   direct,
   switchboard,
   plain: switchboardPlain,
+  events: switchboardEvents,
   ws: switchboardWs,
   sdkws: switchboardSdkWs,
   wsboth: switchboardWsBoth,
@@ -38,6 +40,7 @@ const systems = {
 };
 const hubs: readonly unknown[] = [
   switchboard,
+  switchboardEvents,
   switchboardPlain,
   switchboardWs,
   switchboardSdkWs,

@@ -39,6 +39,23 @@ function check(body: AddRequest, answer: { answer?: number }): void {
   }
 }
 
+/**
+ * The add request as Go-Events' envelope to `POST /events`: its response
+ * event's payload is the answer (checked as the call's is).
+ */
+async function postEvent(pool: Pool, body: AddRequest): Promise<void> {
+  const response = await pool.request({
+    method: 'POST',
+    path: '/events',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'add', version: 1, id: 'bench', flowId: 'bench', payload: body }),
+  });
+  const event = (await response.body.json()) as { name: string; payload: { answer?: number } };
+  if (response.statusCode !== 200 || event.name !== 'add:response')
+    throw new Error(`status ${response.statusCode}: ${JSON.stringify(event)}`);
+  check(body, event.payload);
+}
+
 async function postJson(pool: Pool, path: string, body: AddRequest): Promise<void> {
   const response = await pool.request({
     method: 'POST',
@@ -71,9 +88,10 @@ function httpCallers(
   pathOf: () => string,
   measured: Child,
   others: readonly Child[] = [],
+  events = false,
 ): Running {
   return {
-    request: (body) => postJson(pool, pathOf(), body),
+    request: events ? (body) => postEvent(pool, body) : (body) => postJson(pool, pathOf(), body),
     measuredPid: measured.process.pid,
     async stop() {
       await pool.close();
@@ -102,7 +120,10 @@ function hubSystem(
     hubEnv = {},
     store = 'memory',
     replicas = 1,
+    events = false,
   }: {
+    /** Callers send the add request as an event to `POST /events`. */
+    events?: boolean;
     callers?: 'http' | 'ws';
     workerArgs?: string[];
     hubEnv?: Record<string, string>;
@@ -164,7 +185,7 @@ function hubSystem(
       const pool = new Pool(hub.ready, { connections: concurrency });
       let next = 0;
       const pathOf = () => `/service/${services === 1 ? 'add' : `add-${next++ % services}`}`;
-      const running = httpCallers(pool, pathOf, hub, others);
+      const running = httpCallers(pool, pathOf, hub, others, events);
       const redisPid = pidOf('redis-server');
       return {
         ...running,
@@ -240,6 +261,17 @@ export const redisReplicasPlain = hubSystem(
   'Redis store, 2 replicas, plain worker',
   'plain-worker.ts',
   { store: 'redis', replicas: 2 },
+);
+
+/** `POST /events` on the add workload: an EventMux worker on the SDK's long polls, beside `switchboard`. */
+export const switchboardEvents = hubSystem('switchboard events (POST /events)', 'event-worker.ts', {
+  events: true,
+});
+
+/** The call path `switchboardEvents` is judged against, measured beside it in the events run. */
+export const switchboardCallBesideEvents = hubSystem(
+  'switchboard call (POST /service/add)',
+  'hub-worker.ts',
 );
 
 /** The SDK's HubWorker: one take in flight per service, jobs and answers in batches. */

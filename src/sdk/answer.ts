@@ -12,13 +12,30 @@ export interface WorkerAnswer {
 
 const EMPTY = new Uint8Array(0);
 
+/** JSON already written: answered 200 as `application/json`, its text as it is. */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 /**
+ * - a `JsonText`: 200 with its text as `application/json`, unchanged;
  * - a `Response`: its status, headers and body, as a fetch handler would answer;
  * - `undefined`: 204, no body;
  * - a `Uint8Array`: 200 with those bytes as `application/octet-stream`;
  * - anything else: 200 with the value as JSON.
  */
 export async function toWorkerAnswer(result: unknown): Promise<WorkerAnswer> {
+  if (result instanceof JsonText) {
+    return {
+      status: 200,
+      contentType: 'application/json',
+      headers: {},
+      body: Buffer.from(result.text),
+    };
+  }
   if (result instanceof Response) return checked(await fromResponse(result));
   if (result === undefined)
     return { status: 204, contentType: undefined, headers: {}, body: EMPTY };

@@ -11,6 +11,7 @@ import {
   responseEvent,
 } from '../event-envelope.js';
 import { rawMembers } from '../raw-json.js';
+import { JsonText } from './answer.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Transport } from './client.js';
 import type { ReceivedJob } from './received-job.js';
@@ -29,14 +30,8 @@ export interface ReceivedEvent<P = Record<string, unknown>> {
   readonly rawMetadata?: string | undefined;
 }
 
-/** An event to send back: build one with `newResponse` or `newError`. */
-export class OutgoingEvent {
-  /** The event's JSON text, one line. */
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-}
+/** An event to send back, its JSON text on one line: build one with `newResponse` or `newError`. */
+export class OutgoingEvent extends JsonText {}
 
 /**
  * The response to `request`: `<name>:response`, the same version and flowId, a
@@ -176,7 +171,11 @@ export class EventMux {
     };
   }
 
-  async #handle(job: ReceivedJob, signal: AbortSignal, tracker: EventTracker): Promise<Response> {
+  async #handle(
+    job: ReceivedJob,
+    signal: AbortSignal,
+    tracker: EventTracker,
+  ): Promise<OutgoingEvent> {
     const event = receivedEvent(job.text());
     const route = this.#routes.get(job.service);
     tracker.start?.(event);
@@ -190,7 +189,7 @@ export class EventMux {
       response = newError(event.flowId, error instanceof Error ? error.message : String(error));
     }
     tracker.end?.(event, response);
-    return new Response(response.text, { headers: { 'content-type': 'application/json' } });
+    return response;
   }
 }
 
