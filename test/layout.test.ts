@@ -26,6 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'store/job-store.ts',
     'store/topic-store.ts',
     'store/webhook-store.ts',
+    'store/event-doc-store.ts',
     'util',
     'protocol.ts',
     'errors.ts',

@@ -10,6 +10,7 @@ import {
   SERVICE_NAME_PATTERN,
   type ServiceFigure,
 } from '../protocol.js';
+import type { EventDocRecord } from '../store/event-doc-store.js';
 import type {
   FailOutcome,
   JobStore,
@@ -500,6 +501,17 @@ export class Hub {
   /** The service of a job a worker holds, by its delivery id; undefined if none is held under it. */
   serviceOf(deliveryId: string): Promise<string | undefined> {
     return this.#store.serviceOf(deliveryId);
+  }
+
+  /** Keeps a worker's documentation of an event's service for the catalogue; false when the store is full of others'. */
+  documentEvent(service: string, record: EventDocRecord): Promise<boolean> {
+    this.#assertService(service);
+    return this.#store.eventDocs.put(service, record);
+  }
+
+  /** The catalogue's documentation of each of `services` that has some. */
+  eventDocs(services: readonly string[]): Promise<Map<string, EventDocRecord>> {
+    return this.#store.eventDocs.get(services);
   }
 
   /** Each service's queue, the wait of its oldest job, and the workers seen recently. */

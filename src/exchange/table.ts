@@ -3,6 +3,7 @@ import { BATCH_FRAMING_BYTES, MAX_FAILURE_BYTES } from '../protocol.js';
 import { answerBatchReply, answerReply } from './answer-handler.js';
 import { type AccessRule, pathService, type ServiceOf } from './authorize.js';
 import { callReply, gatewayCall, resultLookupReply } from './call-handler.js';
+import { catalogueReply, documentEventsReply } from './event-catalogue.js';
 import { eventReply } from './event-handlers.js';
 import { failReply, heartbeatReply } from './lease-handlers.js';
 import { pollReply } from './poll-handler.js';
@@ -157,6 +158,25 @@ export function exchangeTable(hub: Hub, options: ExchangeOptions): readonly Exch
       services: [],
       maxBodyBytes,
       handle: (request) => eventReply(hub, request, scopeHeaders),
+    },
+    {
+      name: 'document events',
+      method: 'PUT',
+      paths: ['/events/docs'],
+      // Each documented service is checked against the token in the handler.
+      role: 'worker',
+      services: [],
+      maxBodyBytes,
+      handle: (request) => documentEventsReply(hub, request),
+    },
+    {
+      name: 'event catalogue',
+      method: 'GET',
+      paths: ['/events/docs.json'],
+      role: 'any',
+      services: [],
+      maxBodyBytes: undefined,
+      handle: () => catalogueReply(hub),
     },
     ...topicExchanges(hub, maxBodyBytes),
     ...webhookExchanges(hub, maxBodyBytes),

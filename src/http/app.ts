@@ -10,6 +10,7 @@ import { JobLog } from '../telemetry/job-log.js';
 import { LiveStats } from '../telemetry/live-stats.js';
 import { Access } from './access.js';
 import { dashboardRoutes } from './dashboard-routes.js';
+import { eventPageRoutes } from './event-page-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { addExchanges } from './hono-exchange.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -44,6 +45,8 @@ export function createApp(
   table: readonly Exchange[] = exchangeTable(hub, options),
 ): Hono {
   const app = new Hono();
+  // Before the table: `PUT /events/docs` is an exchange, and the page is its GET.
+  app.route('/', eventPageRoutes());
   addExchanges(app, table, access);
   app.route('/', healthRoutes(hub, access));
   app.route('/', openApiRoutes());

@@ -18,7 +18,98 @@ const EVENT_ERROR_CODES = [
   ErrorCode.StoreUnavailable,
 ];
 
+const eventDoc: Json = {
+  type: 'object',
+  required: ['name', 'version'],
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+    doc: { type: 'string', description: 'What the event does, in words.' },
+    input: { description: "A JSON Schema of the request's payload." },
+    output: { description: "A JSON Schema of the response's payload." },
+    example: {
+      type: 'object',
+      properties: { request: {}, response: {} },
+      description: 'An example payload and its answer.',
+    },
+  },
+};
+
 export const EVENT_PATHS: Record<string, Json> = {
+  '/events/docs': {
+    get: {
+      summary: 'The live catalogue: a page of every event served now (its data: /events/docs.json)',
+      tags: ['events'],
+      security: [],
+      responses: { '200': { description: 'The page.', content: { 'text/html': {} } } },
+    },
+    put: {
+      summary: "A worker documents the events it serves (Go-Events' EventDoc), for the catalogue",
+      tags: ['events'],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'array', maxItems: 100, items: eventDoc } },
+        },
+      },
+      responses: {
+        '204': { description: 'Kept, replacing what each (name, version) had.' },
+        ...errors(
+          ErrorCode.InvalidJson,
+          ErrorCode.InvalidEvent,
+          ErrorCode.Forbidden,
+          ErrorCode.TooManyServices,
+          ErrorCode.PayloadTooLarge,
+        ),
+      },
+    },
+  },
+  '/events/docs.json': {
+    get: {
+      summary:
+        'The live catalogue as data: every (name, version) served now, by whom, since when, and its docs',
+      tags: ['events'],
+      responses: {
+        '200': {
+          description: 'By name, then version.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    version: { type: 'integer' },
+                    service: { type: 'string' },
+                    workers: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          id: { type: 'string' },
+                          lastSeenAt: { type: 'string', format: 'date-time' },
+                          inFlight: { type: 'integer' },
+                        },
+                      },
+                    },
+                    waitingWorkers: { type: 'integer' },
+                    since: { type: 'string', format: 'date-time' },
+                    documentedBy: { type: 'string' },
+                    doc: { type: 'string' },
+                    input: {},
+                    output: {},
+                    example: {},
+                  },
+                },
+              },
+            },
+          },
+        },
+        ...errors(),
+      },
+    },
+  },
   '/events': {
     post: {
       summary:

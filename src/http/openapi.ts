@@ -248,11 +248,15 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'get /ui/events': 'streamDashboardEvents',
   'get /ui': 'getDashboard',
   'get /ui/dashboard.js': 'getDashboardScript',
+  'get /ui/events.js': 'getEventCatalogueScript',
   'get /ui/dashboard.css': 'getDashboardStyle',
   'get /openapi.json': 'getOpenApi',
   'get /': 'redirectToDashboard',
   ...TOPIC_OPERATION_IDS,
   'post /events': 'sendEvent',
+  'get /events/docs': 'eventCataloguePage',
+  'put /events/docs': 'documentEvents',
+  'get /events/docs.json': 'eventCatalogue',
 };
 
 /** Gives every operation of `paths` its id from OPERATION_IDS (copies: some operations are shared objects). */
@@ -530,6 +534,7 @@ export const OPENAPI: Json = {
     ),
     '/ui': page('The live dashboard (docs/dashboard.md)', 'text/html'),
     '/ui/dashboard.js': page("The dashboard's script", 'text/javascript'),
+    '/ui/events.js': page("The events catalogue's script", 'text/javascript'),
     '/ui/dashboard.css': page("The dashboard's style sheet", 'text/css'),
     '/openapi.json': page('This document', 'application/json'),
     '/': {

@@ -3,6 +3,7 @@
  * handlers by name and version through the hub, `EventClient` sends events to
  * them, `newResponse` and `newError` build the answers.
  */
+import { hostname } from 'node:os';
 import {
   type EventEnvelope,
   errorEvent,
@@ -96,6 +97,8 @@ export interface ServeOptions {
   readonly tracker?: EventTracker;
   readonly logger?: WorkerLogger | false;
   readonly backoff?: BackoffOptions;
+  /** How the mux's worker names itself in `GET /services` and the catalogue. @default `<hostname>-<pid>-<random>` */
+  readonly id?: string;
 }
 
 /** A running mux: `ready` once every (name, version) is served; `stop()` as `HubWorker`'s. */
@@ -150,12 +153,18 @@ export class EventMux {
     });
   }
 
-  /** Serves every (name, version) added, as one worker of all their services. */
+  /**
+   * Serves every (name, version) added, as one worker of all their services,
+   * and once they are served sends their documentation for the hub's live
+   * catalogue (`PUT /events/docs`).
+   */
   serve(options: ServeOptions): ServingMux {
     const tracker = options.tracker ?? {};
+    const id = options.id ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 6)}`;
     const worker = new HubWorker({
       url: options.hub,
       token: options.token,
+      id,
       services: [...this.#routes.keys()],
       concurrency: options.concurrency ?? 8,
       ...(options.transport && { transport: options.transport }),
@@ -164,11 +173,36 @@ export class EventMux {
       handler: (job, context) => this.#handle(job, context.signal, tracker),
     });
     worker.start();
+    const logger = options.logger === false ? undefined : (options.logger ?? console);
+    const ready = worker.ready.then(() =>
+      this.#sendDocs(options, id).catch((error: unknown) =>
+        // The events are served all the same; only the catalogue lacks their words.
+        logger?.warn(`switchboard: the event docs were not sent: ${(error as Error).message}`),
+      ),
+    );
     return {
-      ready: worker.ready,
+      ready,
       closed: worker.closed,
       stop: (stopOptions) => worker.stop(stopOptions),
     };
+  }
+
+  async #sendDocs(options: ServeOptions, worker: string): Promise<void> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'hub-worker': worker,
+    };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const body = JSON.stringify(
+      this.docs().map(({ name, version, doc }) => ({ name, version, ...doc })),
+    );
+    const response = await fetch(`${options.hub.replace(/\/+$/, '')}/events/docs`, {
+      method: 'PUT',
+      headers,
+      body,
+    });
+    if (response.status !== 204)
+      throw new Error(`the hub answered ${response.status}: ${await response.text()}`);
   }
 
   async #handle(

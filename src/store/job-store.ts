@@ -1,6 +1,7 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
+import type { EventDocStore } from './event-doc-store.js';
 import type { TopicFeed, TopicStore, TopicStoreOptions } from './topic-store.js';
 import type { WebhookStore, WebhookStoreOptions } from './webhook-store.js';
 
@@ -181,6 +182,9 @@ export interface JobStore {
 
   /** The webhooks of those topics and their delivery state (store/webhook-store.ts). */
   readonly webhooks: WebhookStore;
+
+  /** The events catalogue's documentation, one record per service (at most `maxServices`). */
+  readonly eventDocs: EventDocStore;
 
   /**
    * False while a networked store cannot reach its backend (calls to it fail

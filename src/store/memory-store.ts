@@ -23,6 +23,7 @@ import type {
   Taker,
 } from './job-store.js';
 import { type LeaseNode, Leases } from './leases.js';
+import { MemoryEventDocs } from './memory-event-docs.js';
 import { MemoryResults } from './memory-results.js';
 import { MemoryTopics } from './memory-topics.js';
 import { MemoryWebhooks } from './memory-webhooks.js';
@@ -118,11 +119,13 @@ export class MemoryStore implements JobStore {
   #feed: StoreFeed = UNHEARD;
   readonly topics: MemoryTopics;
   readonly webhooks: MemoryWebhooks;
+  readonly eventDocs: MemoryEventDocs;
 
   constructor(options: MemoryStoreOptions) {
     this.#options = options;
     this.topics = new MemoryTopics(options.topics, () => this.#feed);
     this.webhooks = new MemoryWebhooks(options.webhooks);
+    this.eventDocs = new MemoryEventDocs({ maxDocs: options.maxServices });
     this.#results = new MemoryResults(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,

@@ -310,6 +310,85 @@ for (const channel of CHANNELS)
     });
   });
 
+/** The catalogue's entry, as `GET /events/docs.json` lists it. */
+interface CatalogueEntry {
+  name: string;
+  version: number;
+  service: string;
+  workers: { id: string }[];
+  since?: string;
+  documentedBy?: string;
+  doc?: string;
+  input?: unknown;
+  output?: unknown;
+  example?: unknown;
+}
+
+for (const channel of CHANNELS)
+  describe(`Events: the live catalogue (${channel.name})`, () => {
+    test('[P-EVENT-CATALOGUE] GET /events/docs.json lists every (name, version) served now, by whom and since when, with what its worker documented', async (t) => {
+      const app = await channel.open(t);
+      const before = Date.now();
+      const documented = await app.request('/events/docs', {
+        method: 'PUT',
+        body: JSON.stringify([
+          {
+            name: 'add',
+            version: 1,
+            doc: 'Adds two numbers.',
+            input: { type: 'object', required: ['first', 'second'] },
+            output: { type: 'object' },
+            example: { request: { first: 1, second: 2 }, response: { sum: 3 } },
+          },
+          { name: 'gone', version: 1, doc: 'Nobody serves this one now.' },
+        ]),
+        headers: { 'content-type': 'application/json', 'hub-worker': 'adder-1' },
+      });
+      assert.equal(documented.status, 204, await documented.text());
+      await app.request('/service/add.v1/jobs?timeout=0', { headers: { 'hub-worker': 'adder-1' } });
+      await app.request('/service/add.v2/jobs?timeout=0', { headers: { 'hub-worker': 'adder-2' } });
+      await app.request('/service/plain/jobs?timeout=0');
+      const res = await app.request('/events/docs.json');
+      assert.equal(res.status, 200);
+      const entries = (await res.json()) as CatalogueEntry[];
+      assert.deepEqual(
+        entries.map((e) => [e.name, e.version, e.service, e.workers.map((w) => w.id)]),
+        [
+          ['add', 1, 'add.v1', ['adder-1']],
+          ['add', 2, 'add.v2', ['adder-2']],
+        ],
+      );
+      const [one, two] = entries;
+      assert.equal(one?.doc, 'Adds two numbers.');
+      assert.deepEqual(one?.input, { type: 'object', required: ['first', 'second'] });
+      assert.deepEqual(one?.example, { request: { first: 1, second: 2 }, response: { sum: 3 } });
+      assert.equal(one?.documentedBy, 'adder-1');
+      assert.ok(Date.parse(one?.since ?? '') >= before - 1000, 'since: when it was documented');
+      assert.equal(two?.doc, undefined);
+      assert.equal(two?.since, undefined);
+    });
+
+    test('[P-EVENT-CATALOGUE] PUT /events/docs refuses what is not a list of event docs', async (t) => {
+      const app = await channel.open(t);
+      const put = (body: string) =>
+        app.request('/events/docs', {
+          method: 'PUT',
+          body,
+          headers: { 'content-type': 'application/json' },
+        });
+      for (const [body, code] of [
+        ['not json', 'invalid_json'],
+        ['{"name":"add"}', 'invalid_event'],
+        ['[{"name":"add","version":0}]', 'invalid_event'],
+        ['[{"name":"a b","version":1}]', 'invalid_event'],
+      ] as const) {
+        const res = await put(body);
+        assert.equal(res.status, 400, body);
+        assert.equal(res.headers.get('hub-error'), code, body);
+      }
+    });
+  });
+
 for (const channel of HTTP_CHANNELS)
   describe(`Events: tokens (${channel.name})`, () => {
     test('[P-EVENT-AUTH] an event needs a caller token whose services list <name>.v<version>', async (t) => {
@@ -318,5 +397,14 @@ for (const channel of HTTP_CHANNELS)
       assert.equal((await send(app, envelope())).status, 401);
       const refused = await errorWithNewline(await send(app, envelope(), bearer), 'forbidden');
       assert.match(String(refused.payload.message), /add\.v1/);
+      // Documenting an event is a worker's act, for its own services.
+      const docs = JSON.stringify([{ name: 'add', version: 1, doc: 'x' }]);
+      const worker = { authorization: `Bearer ${TOKENS.workerAdd}` };
+      const put = await app.request('/events/docs', { method: 'PUT', body: docs, headers: worker });
+      assert.equal(put.status, 403);
+      assert.equal(put.headers.get('hub-error'), 'forbidden');
+      const listed = await app.request('/events/docs.json', { headers: worker });
+      assert.equal(listed.status, 200);
+      assert.equal((await app.request('/events/docs.json')).status, 401);
     });
   });

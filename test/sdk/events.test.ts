@@ -60,6 +60,35 @@ for (const store of STORES)
         assert.deepEqual(answer.payload, { a: 1 });
       });
 
+      test('[P-EVENT-CATALOGUE] serve() sends what mux.add was given; the catalogue lists it with the mux as its worker', async (t) => {
+        const mux = new EventMux().add('echo', 3, (e) => newResponse(e, e.payload), {
+          doc: 'Echoes.',
+          output: { type: 'object' },
+        });
+        const server = await startServer(testConfig(store.config()));
+        t.after(() => server.close());
+        const served = mux.serve({ hub: server.url, transport, logger: false, id: 'echoer' });
+        t.after(() => served.stop({ graceMs: 0 }));
+        await served.ready;
+        const entries = (await (await fetch(`${server.url}/events/docs.json`)).json()) as {
+          service: string;
+          doc?: string;
+          output?: unknown;
+          documentedBy?: string;
+          workers: { id: string }[];
+        }[];
+        assert.deepEqual(
+          entries.map((e) => [
+            e.service,
+            e.doc,
+            e.output,
+            e.documentedBy,
+            e.workers.map((w) => w.id),
+          ]),
+          [['echo.v3', 'Echoes.', { type: 'object' }, 'echoer', ['echoer']]],
+        );
+      });
+
       test('[P-EVENT-VERSIONS] v1 and v2 side by side; a value returned is the payload; a version nobody serves throws no_workers at once', async (t) => {
         const mux = new EventMux()
           .add<{ first: number; second: number }>('add', 1, (e) => ({

@@ -8,6 +8,7 @@ import {
   runJobStoreContract,
   type StoreFactory,
 } from './contract.js';
+import { runEventDocStoreContract } from './event-doc-contract.js';
 import { runTopicStoreContract } from './topic-contract.js';
 import { runWebhookStoreContract } from './webhook-contract.js';
 
@@ -36,6 +37,7 @@ if (needsRedis.skip) {
   runJobStoreContract('RedisStore', factory);
   runTopicStoreContract('RedisStore', factory);
   runWebhookStoreContract('RedisStore', factory);
+  runEventDocStoreContract('RedisStore', factory);
 }
 
 test(

@@ -31,6 +31,7 @@ import {
   encodeOutcome,
   type TakenReply,
 } from './codec.js';
+import { RedisEventDocs } from './redis-event-docs.js';
 import { hearTopic, RedisTopics } from './redis-topics.js';
 import { RedisWebhooks } from './redis-webhooks.js';
 import { SCRIPTS, type ScriptName, scriptSource } from './scripts.js';
@@ -95,6 +96,7 @@ export class RedisStore implements JobStore {
   #corked = false;
   readonly topics: RedisTopics;
   readonly webhooks: RedisWebhooks;
+  readonly eventDocs: RedisEventDocs;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -137,6 +139,12 @@ export class RedisStore implements JobStore {
     const guard = <T>(call: Promise<T>) => call.catch(unavailable);
     this.topics = new RedisTopics(this.#redis, this.#key, options.topics, guard);
     this.webhooks = new RedisWebhooks(this.#redis, this.#key, options.webhooks, guard);
+    this.eventDocs = new RedisEventDocs(
+      this.#redis,
+      this.#key,
+      { maxDocs: options.maxServices },
+      guard,
+    );
     // Errors reach the calls that failed; the connection's own events must not crash the process.
     this.#redis.on('error', noop);
     this.#subscriber.on('error', noop);
