@@ -16,7 +16,7 @@ import { JsonText } from './answer.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Transport } from './client.js';
 import type { ReceivedJob } from './received-job.js';
-import { HubWorker, type WorkerLogger } from './worker.js';
+import { HubWorker, type JobContext, type WorkerLogger } from './worker.js';
 
 /** An event as a handler gets it: parsed values, and their exact text beside them. */
 export interface ReceivedEvent<P = Record<string, unknown>> {
@@ -170,7 +170,8 @@ export class EventMux {
       ...(options.transport && { transport: options.transport }),
       ...(options.logger !== undefined && { logger: options.logger }),
       ...(options.backoff && { backoff: options.backoff }),
-      handler: (job, context) => this.#handle(job, context.signal, tracker),
+      // The context passes on whole: its signal is made only if a handler reads it.
+      handler: (job, context) => this.#handle(job, context, tracker),
     });
     worker.start();
     const logger = options.logger === false ? undefined : (options.logger ?? console);
@@ -207,7 +208,7 @@ export class EventMux {
 
   async #handle(
     job: ReceivedJob,
-    signal: AbortSignal,
+    context: JobContext,
     tracker: EventTracker,
   ): Promise<OutgoingEvent> {
     const event = receivedEvent(job.text());
@@ -216,7 +217,7 @@ export class EventMux {
     let response: OutgoingEvent;
     try {
       if (!route) throw new Error('Event not Found');
-      const result = await route.handler(event as never, { signal });
+      const result = await route.handler(event as never, context);
       response = result instanceof OutgoingEvent ? result : newResponse(event, result);
     } catch (error) {
       tracker.error?.(event, error);
@@ -232,8 +233,13 @@ export function receivedEvent<P = Record<string, unknown>>(text: string): Receiv
   const value = JSON.parse(text) as Omit<ReceivedEvent<P>, 'rawPayload' | 'rawMetadata'>;
   const raw = rawMembers(text);
   return {
-    ...value,
+    name: value.name,
+    version: value.version,
+    id: value.id,
+    flowId: value.flowId,
+    payload: value.payload,
     rawPayload: raw.get('payload') ?? 'null',
+    metadata: value.metadata,
     rawMetadata: raw.get('metadata'),
   };
 }
