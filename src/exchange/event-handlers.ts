@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { allows, type Grant } from '../auth.js';
+import { allows, type Grant, requireTopic } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, CallPayload } from '../domain/job.js';
@@ -15,6 +15,7 @@ import { BATCH_CONCURRENCY, FLOW_ID_PATTERN, Header } from '../protocol.js';
 import { rawElements, rawMembers } from '../raw-json.js';
 import { randomHex128 } from '../util/random-hex.js';
 import { callSettings, resultReply } from './call-handler.js';
+import { CLOUDEVENTS_MEDIA_TYPE, envelopeOfCloudEvent } from './cloudevents.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
 import { batchProblem, envelopeProblem, type ParsedEnvelope } from './event-schema.js';
 import type { Reply } from './reply.js';
@@ -28,6 +29,7 @@ interface EventOutcome {
   readonly text: string | Uint8Array;
   readonly code?: string | undefined;
   readonly flowId?: string | undefined;
+  readonly headers?: Record<string, string>;
 }
 
 /**
@@ -43,11 +45,13 @@ export async function eventReply(
   scopeHeaders: readonly string[],
 ): Promise<Reply> {
   const settings = callSettings(request, scopeHeaders);
-  const bytes = await request.body();
   const gone = request.gone();
-  const parsed = parseEvent(bytes);
+  const parsed = parseEvent(await request.body(), request.headers.get('content-type'));
   if ('error' in parsed) return eventOutcomeReply(parsed.error);
-  const { envelope, raw } = parsed;
+  const { envelope, raw, bytes } = parsed;
+  if (request.query('publish') !== undefined) {
+    return eventOutcomeReply(await publishEvent(hub, request, envelope, bytes));
+  }
   if (envelope.name === 'batch' && envelope.version === 1) {
     return eventOutcomeReply(await batchOutcome(hub, request, gone, envelope, raw, settings));
   }
@@ -85,22 +89,37 @@ export async function eventReply(
 
 type Settings = ReturnType<typeof callSettings>;
 
-/** An envelope read from bytes, with its raw text; or the error event that says why it is none. */
+/**
+ * An envelope read from bytes, with its raw text and the bytes a worker gets
+ * (a CloudEvent's are the envelope it maps to); or the error event that says
+ * why it is none.
+ */
 function parseEvent(
-  bytes: Uint8Array,
-): { envelope: ParsedEnvelope; raw: string } | { error: EventOutcome } {
+  sent: Uint8Array,
+  contentType?: string,
+): { envelope: ParsedEnvelope; raw: string; bytes: Uint8Array } | { error: EventOutcome } {
   let raw: string;
   let value: unknown;
+  let bytes = sent;
   try {
     raw = utf8.decode(bytes);
     value = JSON.parse(raw);
   } catch {
     return invalid(undefined, '/', 'the body is not JSON: send one event as a JSON object');
   }
+  if (contentType?.toLowerCase().startsWith(CLOUDEVENTS_MEDIA_TYPE)) {
+    const mapped = envelopeOfCloudEvent(value, raw);
+    if ('problem' in mapped) {
+      return invalid(undefined, mapped.problem.field, mapped.problem.message);
+    }
+    raw = mapped.text;
+    value = JSON.parse(raw);
+    bytes = Buffer.from(raw);
+  }
   const problem = envelopeProblem(value);
   const flowId = flowIdIn(value);
   if (problem) return invalid(flowId, problem.field, problem.message);
-  return { envelope: value as ParsedEnvelope, raw };
+  return { envelope: value as ParsedEnvelope, raw, bytes };
 }
 
 function invalid(flowId: string | undefined, field: string, message: string) {
@@ -327,9 +346,45 @@ async function innerEvent(
   return callEvent(hub, request, gone, envelope, bytes, { ...settings, preferences: undefined });
 }
 
+/**
+ * `POST /events?publish`: the envelope, as sent, published to the topic of its
+ * name, for subscribers rather than a worker (a subscription's `?version=`
+ * keeps one version). Answered with a `<name>:published` event naming the
+ * message's id; a token needs the topic in its `publish` list.
+ */
+async function publishEvent(
+  hub: Hub,
+  request: ExchangeRequest,
+  envelope: ParsedEnvelope,
+  bytes: Uint8Array,
+): Promise<EventOutcome> {
+  try {
+    if (request.grant) requireTopic(request.grant, 'publish', envelope.name);
+    const message = await hub.topics.publish(envelope.name, bytes);
+    const published: EventEnvelope = {
+      name: `${envelope.name}:published`,
+      version: envelope.version,
+      id: randomUUID(),
+      flowId: envelope.flowId,
+      payload: JSON.stringify({ topic: envelope.name, id: message.id }),
+    };
+    return {
+      text: eventText(published),
+      flowId: envelope.flowId,
+      headers: { [Header.MessageId]: String(message.id) },
+    };
+  } catch (error) {
+    if (!isHubError(error)) throw error;
+    return hubErrorEvent(envelope.flowId, error.code, error.message);
+  }
+}
+
 /** Always 200 and one event with a newline, as Go-Events' Mux; the error's code in `Hub-Error` too. */
 function eventOutcomeReply(outcome: EventOutcome): Reply {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...outcome.headers,
+  };
   if (outcome.code !== undefined) headers[Header.Error] = outcome.code;
   if (outcome.flowId !== undefined && FLOW_ID_PATTERN.test(outcome.flowId)) {
     headers[Header.FlowId] = outcome.flowId;

@@ -3,6 +3,7 @@ import type { TopicRetention } from '../domain/topic.js';
 import { ErrorCode, echoed, HubError } from '../errors.js';
 import { Header } from '../protocol.js';
 import { methodNotAllowedReply } from './error-status.js';
+import { versionFilter } from './event-filter.js';
 import { parseMilliseconds } from './header-parsers.js';
 import { jsonReply, type Reply } from './reply.js';
 import type { ExchangeRequest } from './request.js';
@@ -40,7 +41,12 @@ export async function topicGetReply(
   if (request.method === 'HEAD') return methodNotAllowedReply('HEAD', ['GET']);
   if (request.headers.get('accept')?.includes('text/event-stream')) {
     const resume = request.headers.get('last-event-id') ?? request.query('after');
-    return topicStreamReply(topics, topic, parseAfter(resume, 'new'));
+    return topicStreamReply(
+      topics,
+      topic,
+      parseAfter(resume, 'new'),
+      versionFilter(request.query('version')),
+    );
   }
   const waitMs = parseMilliseconds(request.query('wait'), '?wait');
   const after = request.query('after');

@@ -1,5 +1,6 @@
 import type { SubscriptionEnd, TopicHead, Topics } from '../core/topics.js';
 import type { TopicMessage } from '../domain/topic.js';
+import type { MessageFilter } from './event-filter.js';
 import type { Reply, StreamOut } from './reply.js';
 import { messageForm, msgbusMessage } from './topic-json.js';
 
@@ -29,14 +30,17 @@ export function msgbusSubscription(
   topic: string,
   after: number | 'new',
   out: MsgbusOut,
+  accept: MessageFilter = undefined,
 ): () => void {
   let left = false;
   let stop = () => {};
   const started = (head: TopicHead) => {
     if (left) return;
     const subscription = topics.subscribe(topic, after, {
-      send: (message) =>
-        out.frame(() => msgbusJson(message, () => msgbusMessage(topic, head, message)), message),
+      send: (message) => {
+        if (accept && !accept(message)) return;
+        out.frame(() => msgbusJson(message, () => msgbusMessage(topic, head, message)), message);
+      },
       unsent: () => out.unsent(),
       end: (reason, lastId) => {
         if (reason !== 'gone') out.end(reason, lastId);
@@ -61,7 +65,12 @@ export function msgbusSubscription(
  * lets the subscriber go (too slow, topic deleted, shutdown) an `end` event
  * says why and which id to resume after.
  */
-export function topicStreamReply(topics: Topics, topic: string, after: number | 'new'): Reply {
+export function topicStreamReply(
+  topics: Topics,
+  topic: string,
+  after: number | 'new',
+  accept: MessageFilter = undefined,
+): Reply {
   return {
     status: 200,
     headers: {
@@ -75,17 +84,23 @@ export function topicStreamReply(topics: Topics, topic: string, after: number | 
         out.write(': subscribed\n\n');
         const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
         keepAlive.unref();
-        const stop = msgbusSubscription(topics, topic, after, {
-          frame: (json, message) => {
-            out.write(sseEvent(message, () => `id: ${message.id}\ndata: ${json()}\n\n`));
+        const stop = msgbusSubscription(
+          topics,
+          topic,
+          after,
+          {
+            frame: (json, message) => {
+              out.write(sseEvent(message, () => `id: ${message.id}\ndata: ${json()}\n\n`));
+            },
+            unsent: () => out.unsent(),
+            end: (reason, lastId) => {
+              clearInterval(keepAlive);
+              out.write(`event: end\ndata: ${JSON.stringify({ reason, lastId })}\n\n`);
+              out.end();
+            },
           },
-          unsent: () => out.unsent(),
-          end: (reason, lastId) => {
-            clearInterval(keepAlive);
-            out.write(`event: end\ndata: ${JSON.stringify({ reason, lastId })}\n\n`);
-            out.end();
-          },
-        });
+          accept,
+        );
         return () => {
           clearInterval(keepAlive);
           stop();

@@ -1,8 +1,9 @@
 /** The events envelope protocol's part of the OpenAPI document (docs/events-protocol.md). */
 import { ErrorCode } from '../errors.js';
+import { CLOUD_EVENT_SCHEMA } from '../exchange/cloudevents.js';
 import { ENVELOPE_SCHEMA } from '../exchange/event-schema.js';
 import { Header } from '../protocol.js';
-import { errors, type Json } from './openapi-parts.js';
+import { errors, type Json, query } from './openapi-parts.js';
 
 /** Codes an error event may carry: every one is answered 200, as Go-Events answers. */
 const EVENT_ERROR_CODES = [
@@ -115,9 +116,20 @@ export const EVENT_PATHS: Record<string, Json> = {
       summary:
         "Send an event (Go-Events' envelope) to a worker of `<name>.v<version>`, and wait for its response event",
       tags: ['events'],
+      parameters: [
+        query(
+          'publish',
+          'Present: publish the envelope to the topic of its name instead (answered `<name>:published`).',
+          { type: 'string' },
+        ),
+      ],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: ENVELOPE_SCHEMA as Json } },
+        content: {
+          'application/json': { schema: ENVELOPE_SCHEMA as Json },
+          // A CloudEvent (structured mode, 1.0), mapped to the envelope: docs/events-protocol.md.
+          'application/cloudevents+json': { schema: CLOUD_EVENT_SCHEMA as Json },
+        },
       },
       responses: {
         '200': {

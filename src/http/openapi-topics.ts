@@ -267,6 +267,11 @@ export const TOPIC_PATHS: Record<string, Json> = {
           type: 'integer',
           minimum: 0,
         }),
+        query(
+          'version',
+          'A subscription (WebSocket, event stream): only the event envelopes of this version (docs/events-protocol.md).',
+          { type: 'integer', minimum: 1 },
+        ),
       ],
       responses: {
         '101': { description: "A WebSocket: each message as one text frame of msgbus's JSON." },

@@ -8,6 +8,7 @@ import type { Hub } from '../core/hub.js';
 import { assertTopicName } from '../core/topics.js';
 import { ErrorCode, HubError, isHubError } from '../errors.js';
 import { errorReply } from '../exchange/error-status.js';
+import { type MessageFilter, versionFilter } from '../exchange/event-filter.js';
 import { eachHeader } from '../exchange/reply.js';
 import { TOPICS_PATH, WS_PATH, WS_SUBPROTOCOL, WS_SUBPROTOCOL_V2 } from '../protocol.js';
 import type { CallerRoutes } from '../ws/caller-session.js';
@@ -91,10 +92,12 @@ export function wsUpgrade(
    */
   const topicUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, topic: string) => {
     let after: number | 'new' = 'new';
+    let only: MessageFilter;
     const check = () => {
       checkTopicUpgrade(request, options.wsAllowedOrigins);
       assertTopicName(topic);
       after = afterOf(request);
+      only = versionFilter(new URL(request.url ?? '/', 'http://h').searchParams.get('version'));
       if (!access.authenticate) return undefined;
       const grant = access.authenticate(request.headers.authorization ?? '');
       requireTopic(grant, 'subscribe', topic);
@@ -103,7 +106,7 @@ export function wsUpgrade(
     accept(request, socket, head, check, (ws, grant) => {
       const token = counts.open(grant);
       ws.on('close', () => counts.close(token));
-      serveTopicSocket(ws, socket, hub.topics, topic, after);
+      serveTopicSocket(ws, socket, hub.topics, topic, after, only);
     });
   };
 

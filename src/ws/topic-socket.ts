@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { SubscriptionEnd, Topics } from '../core/topics.js';
+import type { MessageFilter } from '../exchange/event-filter.js';
 import { messageForm } from '../exchange/topic-json.js';
 import { msgbusSubscription } from '../exchange/topic-stream.js';
 import { CloseCode } from '../protocol.js';
@@ -30,21 +31,28 @@ export function serveTopicSocket(
   topics: Topics,
   topic: string,
   after: number | 'new',
+  accept: MessageFilter = undefined,
 ): void {
   const corked = corkForATurn(socket, () => ws.bufferedAmount);
-  const stop = msgbusSubscription(topics, topic, after, {
-    // A text frame from bytes encoded once for every subscriber.
-    frame: (json, message) => {
-      const frame = textFrame(message, () => Buffer.from(json()));
-      corked.write();
-      ws.send(frame, { binary: false });
+  const stop = msgbusSubscription(
+    topics,
+    topic,
+    after,
+    {
+      // A text frame from bytes encoded once for every subscriber.
+      frame: (json, message) => {
+        const frame = textFrame(message, () => Buffer.from(json()));
+        corked.write();
+        ws.send(frame, { binary: false });
+      },
+      // What this turn's corked frames hold is not the subscriber's slowness.
+      unsent: corked.unsent,
+      end: (reason, lastId) => {
+        if (reason === 'gone' || reason === 'unsubscribed') return;
+        ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));
+      },
     },
-    // What this turn's corked frames hold is not the subscriber's slowness.
-    unsent: corked.unsent,
-    end: (reason, lastId) => {
-      if (reason === 'gone' || reason === 'unsubscribed') return;
-      ws.close(CLOSE_CODES[reason], JSON.stringify({ reason, lastId }));
-    },
-  });
+    accept,
+  );
   ws.on('close', stop);
 }

@@ -234,6 +234,54 @@ for (const store of STORES)
       assert.deepEqual(all, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
     });
 
+    test('[P-EVENT-PUBLISH] ?version= keeps one version of the envelopes POST /events?publish sends to a topic, on an event stream and a msgbus WebSocket; resuming skips none', async (t) => {
+      const server = await hub(t);
+      const send = (version: number, n: number) =>
+        fetch(`${server.url}/events?publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"name":"orders","version":${version},"id":"e${n}","flowId":"f","payload":{"n":${n}}}`,
+        });
+      for (const [version, n] of [
+        [1, 0],
+        [2, 1],
+        [1, 2],
+      ] as const) {
+        assert.equal((await send(version, n)).status, 200);
+      }
+      await publish(server, 'orders', 'not an event');
+      const abort = new AbortController();
+      t.after(() => abort.abort());
+      const got: { id?: string; data: string }[] = [];
+      const res = await fetch(`${server.url}/topics/orders?after=-1&version=2`, {
+        headers: { accept: 'text/event-stream' },
+        signal: abort.signal,
+      });
+      assert.equal(res.status, 200);
+      const reading = events(res, got).catch(() => {});
+      const ws = subscriber(server, 'orders', '?after=-1&version=1');
+      await ws.opened;
+      await send(2, 3);
+      await send(1, 4);
+      const payloadN = (frame: Frame) =>
+        (JSON.parse(Buffer.from(frame.payload, 'base64').toString()) as { payload: { n: number } })
+          .payload.n;
+      await until(() => got.length === 2 && ws.frames.length === 3, { what: 'filtered messages' });
+      assert.deepEqual(
+        got.map((e) => payloadN(JSON.parse(e.data) as Frame)),
+        [1, 3],
+      );
+      assert.deepEqual(ws.frames.map(payloadN), [0, 2, 4]);
+      abort.abort();
+      await reading;
+      ws.socket.close();
+      const bad = await fetch(`${server.url}/topics/orders?version=0`, {
+        headers: { accept: 'text/event-stream' },
+      });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.headers.get('hub-error'), 'invalid_header');
+    });
+
     test('[P-TOPIC-AUTH] with auth on, a subscriber upgrades with a token that lists the topic under subscribe', async (t) => {
       const server = await hub(t, { authTokens });
       const none = subscriber(server, 'orders');

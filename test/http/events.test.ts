@@ -292,6 +292,78 @@ for (const channel of CHANNELS)
       assert.equal(inner[0]?.payload.code, 'invalid_event');
     });
 
+    test('[P-EVENT-PUBLISH] POST /events?publish puts the envelope, byte for byte, on the topic of its name and answers <name>:published with its id', async (t) => {
+      const app = await channel.open(t);
+      const sent = `{"name":"user.created","version":2,"id":"u1","flowId":"fp","payload":{"n":65484548474984654}}`;
+      const res = await send(app, sent);
+      // Without ?publish it is a call nobody serves…
+      assert.equal((await eventOf(res)).event.payload.code, 'no_workers');
+      // …with it, a message for subscribers.
+      const published = await app.request('/events?publish', {
+        method: 'POST',
+        body: sent,
+        headers: { 'content-type': 'application/json' },
+      });
+      const { event } = await eventOf(published);
+      assert.equal(event.name, 'user.created:published');
+      assert.equal(event.version, 2);
+      assert.equal(event.flowId, 'fp');
+      assert.deepEqual(event.payload, { topic: 'user.created', id: 0 });
+      assert.equal(published.headers.get('hub-message-id'), '0');
+      const pulled = (await (await app.request('/topics/user.created?after=-1')).json()) as {
+        payload: string;
+      };
+      assert.equal(Buffer.from(pulled.payload, 'base64').toString(), sent);
+      const bad = await app.request('/events?publish', {
+        method: 'POST',
+        body: '{"name":"x","version":1}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal((await errorOf(bad, 'invalid_event')).payload.field, '/id');
+    });
+
+    test('[P-EVENT-CLOUDEVENTS] a CloudEvent (application/cloudevents+json) is routed as the envelope it maps to: type, eventversion, flowid, data byte for byte, source/id/time as metadata', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v2');
+      const call = app.request('/events', {
+        method: 'POST',
+        body: '{"specversion":"1.0","type":"add","source":"/shop","id":"ce-1","time":"2026-12-07T20:00:00Z","eventversion":2,"flowid":"ce-flow","datacontenttype":"application/json","data":{"n":65484548474984654}}',
+        headers: { 'content-type': 'application/cloudevents+json' },
+      });
+      const { job, sent } = await takeEvent(app, 'add.v2');
+      assert.equal(
+        sent,
+        '{"name":"add","version":2,"id":"ce-1","flowId":"ce-flow","payload":{"n":65484548474984654},"metadata":{"origin":"/shop","originId":"ce-1","timestamp":"2026-12-07T20:00:00Z"}}',
+      );
+      assert.equal(job.flowId, 'ce-flow');
+      await respond(app, job, JSON.parse(sent) as Event, '{"ok":true}');
+      const { event } = await eventOf(await call);
+      assert.equal(event.name, 'add:response');
+      assert.equal(event.flowId, 'ce-flow');
+
+      const cases: [Record<string, unknown>, string][] = [
+        [{ specversion: '1.0', type: 'add', id: 'x', data: {} }, '/source'],
+        [{ specversion: '0.3', type: 'add', source: 's', id: 'x', data: {} }, '/specversion'],
+        [{ specversion: '1.0', type: 'add', source: 's', id: 'x', data_base64: 'AA==' }, '/data'],
+        [
+          { specversion: '1.0', type: 'add', source: 's', id: 'x', data: {}, eventversion: 0 },
+          '/eventversion',
+        ],
+      ];
+      for (const [body, field] of cases) {
+        const res = await app.request('/events', {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/cloudevents+json' },
+        });
+        assert.equal(
+          (await errorOf(res, 'invalid_event')).payload.field,
+          field,
+          JSON.stringify(body),
+        );
+      }
+    });
+
     test('[P-EVENT-ASYNC] Prefer: respond-async answers 202 with where to ask; the job then answers the response event', async (t) => {
       const app = await channel.open(t);
       await serve(app, 'add.v1');
@@ -406,5 +478,15 @@ for (const channel of HTTP_CHANNELS)
       const listed = await app.request('/events/docs.json', { headers: worker });
       assert.equal(listed.status, 200);
       assert.equal((await app.request('/events/docs.json')).status, 401);
+      // Publishing an event needs the topic in the token's publish list.
+      const publish = (name: string) =>
+        app.request('/events?publish', {
+          method: 'POST',
+          body: JSON.stringify(envelope({ name })),
+          headers: { 'content-type': 'application/json', ...bearer },
+        });
+      assert.equal((await errorWithNewline(await publish('audit'), 'forbidden')).name, 'error');
+      const allowed = await eventWithNewline(await publish('orders'));
+      assert.equal(allowed.event.name, 'orders:published');
     });
   });
