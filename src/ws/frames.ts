@@ -80,6 +80,8 @@ export interface SubscribeFrame {
   readonly sid: string;
   readonly topic: string;
   readonly after: number | 'new';
+  /** Only the event envelopes of this version (docs/events-protocol.md). */
+  readonly version?: number | undefined;
 }
 
 /** Ends a subscription once every message published before this frame has been sent. */
@@ -221,15 +223,24 @@ function parseTextFrame(
   if (frame.type === undefined && 'uid' in frame) return requestFrame(data, frame, binary);
   switch (frame.type) {
     case 'subscribe': {
-      const after = frame.after;
+      const { after, version } = frame;
       if (after !== undefined && (!Number.isSafeInteger(after) || (after as number) < -1)) {
         throw invalid("'after' must be a message id, or -1 for the oldest kept");
+      }
+      if (
+        version !== undefined &&
+        (!Number.isSafeInteger(version) ||
+          (version as number) < 1 ||
+          (version as number) > 2 ** 31 - 1)
+      ) {
+        throw invalid("'version' must be an event version, a whole number from 1");
       }
       return {
         type: 'subscribe',
         sid: text(frame, 'sid'),
         topic: text(frame, 'topic'),
         after: after === undefined ? 'new' : (after as number),
+        version: version as number | undefined,
       };
     }
     case 'unsubscribe':

@@ -3,6 +3,7 @@ import type { TopicSubscription } from '../core/topic-subscription.js';
 import type { SubscriptionEnd, Topics } from '../core/topics.js';
 import type { TopicMessage } from '../domain/topic.js';
 import { ErrorCode, HubError } from '../errors.js';
+import { versionFilter } from '../exchange/event-filter.js';
 import { messageForm } from '../exchange/topic-json.js';
 import { binaryFrame } from '../protocol.js';
 import type { SubscribeFrame, UnsubscribeFrame } from './frames.js';
@@ -51,8 +52,11 @@ export class SubscriberSession {
         `a socket holds at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions`,
       );
     }
+    const only = versionFilter(frame.version === undefined ? undefined : String(frame.version));
     const subscription = this.#topics.subscribe(topic, frame.after, {
-      send: (message) => this.#send(sid, topic, message),
+      send: (message) => {
+        if (!only || only(message)) this.#send(sid, topic, message);
+      },
       unsent: () => this.#peer.unsent?.() ?? 0,
       end: (reason, lastId) => this.#ended(sid, reason, lastId),
     });

@@ -71,6 +71,36 @@ for (const store of STORES)
       assert.deepEqual(await settled(client), []);
     });
 
+    test('[P-EVENT-PUBLISH] a subscribe frame with a version gets only that version of the envelopes published to the topic', async (t) => {
+      const server = await hub(t);
+      for (const [version, n] of [
+        [1, 0],
+        [2, 1],
+        [2, 2],
+        [1, 3],
+      ] as const) {
+        const res = await fetch(`${server.url}/events?publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"name":"signup","version":${version},"id":"e${n}","flowId":"f","payload":{"n":${n}}}`,
+        });
+        assert.equal(res.status, 200);
+      }
+      const client = await WsClient.open(server.url);
+      t.after(() => client.close());
+      client.send({ type: 'subscribe', sid: 'v2', topic: 'signup', after: -1, version: 2 });
+      await client.next((f) => f.type === 'subscribed');
+      const got = [await client.next(isMessage('v2')), await client.next(isMessage('v2'))];
+      assert.deepEqual(
+        got.map((f) => (JSON.parse(bodyOf(f)) as { payload: { n: number } }).payload.n),
+        [1, 2],
+      );
+      assert.deepEqual(await settled(client), []);
+      client.send({ type: 'subscribe', sid: 'bad', topic: 'signup', version: 0 });
+      const refused = await client.next((f) => f.type === 'error');
+      assert.equal(refused.code, 'invalid_frame');
+    });
+
     test('[P-WS-SUBSCRIBE] under switchboard.v2 a message is a binary frame: its head, a newline, its exact bytes', async (t) => {
       const server = await hub(t);
       const socket = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, ['switchboard.v2']);
