@@ -14,22 +14,7 @@
  * object or has no such member. With a name twice, the last one, as JSON.parse.
  */
 export function jsonMemberText(text: string, name: string): string | undefined {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
-  i = skipSpace(text, i + 1);
-  let found: string | undefined;
-  while (text.charCodeAt(i) === QUOTE) {
-    const nameEnd = stringEnd(text, i);
-    // Names are compared decoded, so an escaped spelling of `name` counts too.
-    const member = JSON.parse(text.slice(i, nameEnd)) as string;
-    const start = skipSpace(text, skipSpace(text, nameEnd) + 1); // past the ':'
-    const end = valueEnd(text, start);
-    if (member === name) found = text.slice(start, end);
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) !== COMMA) break;
-    i = skipSpace(text, i + 1);
-  }
-  return found;
+  return rawMembers(text).get(name);
 }
 
 /** Each member of the JSON object `text`, by name (the last of a name twice): its value's text. */

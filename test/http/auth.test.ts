@@ -83,6 +83,9 @@ for (const channel of HTTP_CHANNELS)
       // The dashboard's page holds no data (its figures are /ui/events, guarded);
       // test/http/dashboard.test.ts checks it is open.
       const page = new Set(['/', '/ui', '/ui/dashboard.js', '/ui/dashboard.css', '/openapi.json']);
+      // So does the events catalogue's page (its data is /events/docs.json, guarded);
+      // its path is also PUT /events/docs, a worker's, which is checked.
+      const catalogue = new Set(['/events/docs', '/ui/events.js']);
       // /ws admits a socket without a token that must authenticate in its first
       // frame: test/ws/frames.test.ts, [P-WS-AUTH].
       // The routes as the Hono app declares them; each is sent through the channel.
@@ -90,6 +93,7 @@ for (const channel of HTTP_CHANNELS)
         (route) =>
           !probes.has(route.path) &&
           !page.has(route.path) &&
+          !(route.method === 'GET' && catalogue.has(route.path)) &&
           route.path !== '/*' &&
           !(route.path === '/ws' && route.method === 'GET'),
       );
@@ -100,6 +104,7 @@ for (const channel of HTTP_CHANNELS)
         await expectError(res, 401, 'unauthorized');
       }
       for (const path of probes) assert.equal((await app.request(path)).status, 200);
+      for (const path of catalogue) assert.equal((await app.request(path)).status, 200);
     });
 
     test('[P-AUTH] a caller token calls its services only, and cannot poll or read status', async (t) => {
