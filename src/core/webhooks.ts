@@ -324,18 +324,25 @@ export class Webhooks {
   }
 }
 
-/** One webhook being delivered here: woken by its topic's messages, stopped at close. */
-class Delivering {
+/** One webhook being delivered here: woken by its topic's messages, stopped at close. Exported for its test. */
+export class Delivering {
   readonly topic: string;
   stopped = false;
   #wake: (() => void) | undefined;
+  /**
+   * Woken while awake (between a look at the store and the sleep after it):
+   * the next sleep ends at once, or the message or replay that woke it would
+   * wait for the next lease renewal.
+   */
+  #woken = false;
 
   constructor(topic: string) {
     this.topic = topic;
   }
 
   wake(): void {
-    this.#wake?.();
+    if (this.#wake) this.#wake();
+    else this.#woken = true;
   }
 
   stop(): void {
@@ -343,8 +350,13 @@ class Delivering {
     this.#wake?.();
   }
 
-  /** Sleeps up to `ms` or until woken; false once stopped. */
+  /** Sleeps up to `ms` or until woken (since it last slept); false once stopped. */
   async sleep(ms: number): Promise<boolean> {
+    if (this.stopped) return false;
+    if (this.#woken) {
+      this.#woken = false;
+      return true;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       timer.unref();
