@@ -54,7 +54,40 @@ function replicaNote(snapshot) {
   return snapshot.store === 'redis' ? ` · replica ${snapshot.replica} (queues: all replicas)` : '';
 }
 
+/** Webhooks that keep dead letters, each with a button that replays them. */
+function drawDeadLetters(webhooks) {
+  const section = document.querySelector('#dead-letters');
+  const failing = webhooks?.failing ?? [];
+  section.hidden = failing.length === 0;
+  const items = failing.map((webhook) => {
+    const item = document.querySelector('#dead-letter').content.firstElementChild.cloneNode(true);
+    item.dataset.webhook = webhook.id;
+    // Receivers' addresses are data: set as text, never as markup.
+    item.querySelector('[data-field="what"]').textContent =
+      `${webhook.topic} → ${webhook.address}: ${webhook.deadLetters} dead letter${webhook.deadLetters === 1 ? '' : 's'}`;
+    item.querySelector('button').addEventListener('click', () => replay(webhook.id));
+    return item;
+  });
+  section.querySelector('ul').replaceChildren(...items);
+}
+
+async function replay(id) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(`/webhooks/${encodeURIComponent(id)}/replay`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const result = document.querySelector('#replayed');
+  if (!response.ok) {
+    result.textContent = `the hub refused the replay (${response.status})`;
+    return;
+  }
+  const { replaying } = await response.json();
+  result.textContent = `replaying ${replaying}`;
+}
+
 function draw(snapshot) {
+  drawDeadLetters(snapshot.webhooks);
   show(
     snapshot.ready
       ? `live · ${new Date(snapshot.at).toLocaleTimeString()}${replicaNote(snapshot)}`

@@ -124,13 +124,33 @@ export class Webhooks {
 
   /** How many webhooks there are, and the dead letters they keep, for `/status` and the metrics. */
   async figures(): Promise<{ registered: number; deadLetters: number }> {
+    const { registered, deadLetters } = await this.deadLetterSummary();
+    return { registered, deadLetters };
+  }
+
+  /**
+   * The figures, and the webhooks that keep dead letters (most first, at most
+   * `limit`), for the dashboard, which offers to replay them.
+   */
+  async deadLetterSummary(limit = 20): Promise<DeadLetterSummary> {
     const webhooks = await this.#store.list();
     const letters = await Promise.all(
       webhooks.map((webhook) => this.#store.deadLetters(webhook.id)),
     );
+    const failing = webhooks
+      .map(({ id, topic, address }, i) => ({
+        id,
+        topic,
+        address,
+        deadLetters: letters[i]?.length ?? 0,
+      }))
+      .filter((w) => w.deadLetters > 0)
+      .sort((a, b) => b.deadLetters - a.deadLetters)
+      .slice(0, limit);
     return {
       registered: webhooks.length,
       deadLetters: letters.reduce((sum, kept) => sum + kept.length, 0),
+      failing,
     };
   }
 
@@ -322,6 +342,18 @@ export class Webhooks {
       if (slot.active === 0 && slot.waiting.length === 0) this.#perAddress.delete(origin);
     }
   }
+}
+
+/** Webhooks and their dead letters, as the dashboard shows them. */
+export interface DeadLetterSummary {
+  readonly registered: number;
+  readonly deadLetters: number;
+  readonly failing: readonly {
+    readonly id: string;
+    readonly topic: string;
+    readonly address: string;
+    readonly deadLetters: number;
+  }[];
 }
 
 /** One webhook being delivered here: woken by its topic's messages, stopped at close. Exported for its test. */

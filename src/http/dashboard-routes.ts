@@ -77,7 +77,11 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
 
 /** What the page shows: `/status` and `/services` per service, and the last minute's throughput and latency. */
 async function snapshot(hub: Hub, stats: LiveStats) {
-  const [status, details] = await Promise.all([hub.status(), hub.services()]);
+  const [status, details, webhooks] = await Promise.all([
+    hub.status(),
+    hub.services(),
+    hub.webhooks.deadLetterSummary(),
+  ]);
   const minutes = new Map(stats.lastMinute().map((m) => [m.service, m]));
   const oldest = new Map(details.map((d) => [d.service, d.oldestQueuedMs]));
   return {
@@ -85,6 +89,7 @@ async function snapshot(hub: Hub, stats: LiveStats) {
     ready: status.ready,
     store: status.store,
     replica: status.replica,
+    webhooks,
     services: status.services.map((s) => ({
       ...s,
       oldestQueuedMs: oldest.get(s.service) ?? 0,

@@ -5,6 +5,9 @@
  * is taken here.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -213,5 +216,72 @@ test('cards keep every label and value inside them, at 1280 and 390 px, with six
     })()`)) as string[];
     assert.deepEqual(spilled, [], `overflowing at ${width} px`);
   }
+  await page.close();
+});
+
+test('[P-WEBHOOK-DEAD] the dashboard lists the webhooks that keep dead letters, and its Replay sends them again', {
+  skip: missing,
+  timeout: 60_000,
+}, async (t) => {
+  const local = await startServer(
+    testConfig({
+      authTokens,
+      webhookAllowNetworks: [{ address: '127.0.0.0', prefix: 8, family: 'ipv4' }],
+      webhookRetryMs: 10,
+      webhookMaxAttempts: 1,
+    }),
+  );
+  t.after(() => local.close());
+  let healthy = false;
+  const got: string[] = [];
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (healthy) got.push(Buffer.concat(chunks).toString());
+      res.statusCode = healthy ? 200 : 500;
+      res.end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  t.after(() => new Promise((resolve) => receiver.close(resolve)));
+  const address = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const admin = { authorization: `Bearer ${TOKENS.admin}` };
+  const added = await fetch(`${local.url}/topics/signups/webhooks`, {
+    method: 'POST',
+    body: JSON.stringify({ address }),
+    headers: admin,
+  });
+  assert.equal(added.status, 201);
+  await fetch(`${local.url}/topics/signups`, { method: 'PUT', body: 'ada', headers: admin });
+  await until(
+    async () =>
+      (
+        (await (await fetch(`${local.url}/status`, { headers: admin })).json()) as {
+          webhooks: { deadLetters: number };
+        }
+      ).webhooks.deadLetters === 1,
+    { what: 'a dead letter', timeoutMs: 5000 },
+  );
+
+  const page = await browser.newPage();
+  page.setDefaultTimeout(5000);
+  await page.goto(`${local.url}/ui`);
+  await page.fill('#token', TOKENS.admin);
+  await page.click('#login button');
+  const row = page.locator('#dead-letters li');
+  await row.waitFor();
+  assert.equal(
+    await row.locator('[data-field="what"]').textContent(),
+    `signups → ${address}: 1 dead letter`,
+  );
+  healthy = true;
+  await row.locator('button').click();
+  await until(() => got.length === 1, { what: 'the replayed delivery', timeoutMs: 5000 });
+  assert.deepEqual(got, ['ada']);
+  assert.equal(await page.locator('#replayed').textContent(), 'replaying 1');
+  // The next snapshot has none left: the list goes.
+  await page.locator('#dead-letters').waitFor({ state: 'hidden' });
   await page.close();
 });
