@@ -16,6 +16,12 @@ import type { ExchangeRequest } from './request.js';
 /** The most (name, version) pairs one worker documents in one request. */
 export const MAX_DOCUMENTED_EVENTS = 100;
 
+/**
+ * The largest documentation of one (name, version), as JSON: the store keeps
+ * one per service, up to HUB_MAX_SERVICES, so this bounds what it holds.
+ */
+export const MAX_EVENT_DOC_BYTES = 64 * 1024;
+
 /** Go-Events' `EventDoc`, per (name, version): text, JSON Schemas, an example. */
 const DOCS = Type.Array(
   Type.Object({
@@ -60,10 +66,22 @@ export async function documentEventsReply(hub: Hub, request: ExchangeRequest): P
   }
   const worker = request.headers.get(Header.Worker) ?? 'anonymous';
   const at = Date.now();
-  for (const entry of value) {
-    const service = eventService(entry.name, entry.version);
+  const docs = value.map((entry) => ({
+    service: eventService(entry.name, entry.version),
+    doc: docText(entry),
+  }));
+  for (const { service, doc } of docs) {
     if (request.grant) requireRole(request.grant, 'worker', service);
-    const kept = await hub.documentEvent(service, { doc: docText(entry), worker, at });
+    if (Buffer.byteLength(doc) > MAX_EVENT_DOC_BYTES) {
+      throw new HubError(
+        ErrorCode.PayloadTooLarge,
+        `the documentation of ${service} is ${Buffer.byteLength(doc)} bytes as JSON; at most ${MAX_EVENT_DOC_BYTES} are kept`,
+      );
+    }
+  }
+  // Every entry is checked before any is kept: a refused request keeps nothing.
+  for (const { service, doc } of docs) {
+    const kept = await hub.documentEvent(service, { doc, worker, at });
     if (!kept) {
       throw new HubError(
         ErrorCode.TooManyServices,

@@ -448,6 +448,20 @@ for (const channel of CHANNELS)
           body,
           headers: { 'content-type': 'application/json' },
         });
+      const huge = JSON.stringify([
+        { name: 'small', version: 1, doc: 'fits' },
+        { name: 'add', version: 1, doc: 'x'.repeat(70 * 1024) },
+      ]);
+      const tooLarge = await put(huge);
+      assert.equal(tooLarge.status, 413);
+      assert.equal(tooLarge.headers.get('hub-error'), 'payload_too_large');
+      // Nothing of a refused request is kept.
+      await app.request('/service/small.v1/jobs?timeout=0');
+      const listed = (await (await app.request('/events/docs.json')).json()) as CatalogueEntry[];
+      assert.deepEqual(
+        listed.map((e) => [e.service, e.doc]),
+        [['small.v1', undefined]],
+      );
       for (const [body, code] of [
         ['not json', 'invalid_json'],
         ['{"name":"add"}', 'invalid_event'],
