@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Grant } from '../auth.js';
 import type { Hub, JobResult } from '../core/hub.js';
-import { type Answer, BODYLESS_STATUSES } from '../domain/job.js';
+import type { CallInput } from '../core/hub-types.js';
+import { type Answer, BODYLESS_STATUSES, type CallPayload } from '../domain/job.js';
 import { isHubError } from '../errors.js';
 import { Header, UNJOINABLE_HEADER } from '../protocol.js';
 import type { PayloadOptions } from './call-payload.js';
@@ -30,7 +31,7 @@ export async function callReply(
 ): Promise<Reply> {
   const settings = callSettings(request, options.scopeHeaders);
   const payload = await readCallPayload(request, options);
-  const input = { ...settings, service, payload };
+  const input = callInput(service, payload, settings);
   const { preferences } = settings;
   const flow = { [Header.FlowId]: payload.flowId };
   try {
@@ -48,6 +49,33 @@ export async function callReply(
     if (isHubError(error)) return errorReply(error, flow);
     throw error;
   }
+}
+
+/** What a call's headers ask of it, read before its body. */
+export type CallSettings = ReturnType<typeof callSettings>;
+
+/**
+ * A call's input, field by field: built with a spread (`{ ...settings, service,
+ * payload }`) it cost the SDK worker's path about 30 µs of the hub's CPU per
+ * call (141 → 162-173 µs at C=16), the object V8 made of it being slow to read.
+ */
+export function callInput(
+  service: string,
+  payload: CallPayload,
+  settings: CallSettings,
+  requireWorkers?: boolean,
+): CallInput {
+  return {
+    service,
+    payload,
+    timeoutMs: settings.timeoutMs,
+    queueTimeoutMs: settings.queueTimeoutMs,
+    maxAttempts: settings.maxAttempts,
+    queueWithoutWorkers: settings.queueWithoutWorkers,
+    idempotencyKey: settings.idempotencyKey,
+    idempotencyScope: settings.idempotencyScope,
+    requireWorkers,
+  };
 }
 
 /** What a call's headers ask of it (`Hub-Timeout`, `Prefer`…), read before its body. */

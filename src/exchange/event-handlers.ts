@@ -14,7 +14,7 @@ import {
 import { BATCH_CONCURRENCY, FLOW_ID_PATTERN, Header } from '../protocol.js';
 import { rawElements, rawMembers } from '../raw-json.js';
 import { randomHex128 } from '../util/random-hex.js';
-import { callSettings, resultReply } from './call-handler.js';
+import { callInput, callSettings, resultReply } from './call-handler.js';
 import { CLOUDEVENTS_MEDIA_TYPE, envelopeOfCloudEvent } from './cloudevents.js';
 import { forwardedRequestHeaders } from './crossing-headers.js';
 import { batchProblem, envelopeProblem, type ParsedEnvelope } from './event-schema.js';
@@ -57,12 +57,12 @@ export async function eventReply(
   }
   const route = routeOf(request.grant, envelope);
   if ('error' in route) return eventOutcomeReply(route.error);
-  const input = {
-    ...settings,
-    service: route.service,
-    payload: eventPayload(request, envelope, bytes),
-    requireWorkers: !settings.queueWithoutWorkers,
-  };
+  const input = callInput(
+    route.service,
+    eventPayload(request, envelope, bytes),
+    settings,
+    !settings.queueWithoutWorkers,
+  );
   if (settings.preferences?.respondAsync) {
     try {
       const waitMs = Math.min(
@@ -193,12 +193,12 @@ async function callEvent(
   if ('error' in route) return route.error;
   try {
     const answer = await hub.call(
-      {
-        ...settings,
-        service: route.service,
-        payload: eventPayload(request, envelope, body),
-        requireWorkers: !settings.queueWithoutWorkers,
-      },
+      callInput(
+        route.service,
+        eventPayload(request, envelope, body),
+        settings,
+        !settings.queueWithoutWorkers,
+      ),
       gone,
     );
     return answeredEvent(envelope, answer);
