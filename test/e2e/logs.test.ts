@@ -65,6 +65,13 @@ test('the hub logs JSON lines: start-up, WebSocket workers, redeliveries and ref
       body: BODY_MARKER,
     });
     await until(() => hub.stdout().includes('"outcome":"rejected"'), { what: 'the refusal line' });
+    // An event's flowId is its job's flow id, in its log lines too ([P-EVENT-ROUTE]).
+    await fetch(`${hub.url}/events`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"name":"unserved","version":3,"id":"e","flowId":"event-flow-7","payload":{}}',
+    });
+    await until(() => hub.stdout().includes('event-flow-7'), { what: "the event's refusal line" });
   } finally {
     hub.child.kill('SIGTERM');
   }
@@ -89,6 +96,8 @@ test('the hub logs JSON lines: start-up, WebSocket workers, redeliveries and ref
   const refused = lines.find((line) => line.outcome === 'rejected');
   assert.deepEqual([refused?.code, refused?.service], ['no_workers', 'nobody-home']);
   assert.match(String(refused?.flowId), /^[0-9a-f]{32}$/);
+  const event = lines.find((line) => line.outcome === 'rejected' && line.service === 'unserved.v3');
+  assert.deepEqual([event?.code, event?.flowId], ['no_workers', 'event-flow-7']);
   assert.ok(find(/SIGTERM received/) && find(/stopped/), 'shutdown is logged');
   // Nothing per request at info; never a body or a token.
   assert.equal(lines.filter((line) => line.level === 30 && line.outcome !== undefined).length, 0);
