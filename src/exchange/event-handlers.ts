@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { allows, type Grant, requireTopic } from '../auth.js';
 import type { Hub } from '../core/hub.js';
+import type { CallInput } from '../core/hub-types.js';
 import type { CancelSignal } from '../domain/cancel.js';
 import type { Answer, CallPayload } from '../domain/job.js';
 import { ErrorCode, isHubError } from '../errors.js';
@@ -55,14 +56,9 @@ export async function eventReply(
   if (envelope.name === 'batch' && envelope.version === 1) {
     return eventOutcomeReply(await batchOutcome(hub, request, gone, envelope, raw, settings));
   }
-  const route = routeOf(request.grant, envelope);
-  if ('error' in route) return eventOutcomeReply(route.error);
-  const input = callInput(
-    route.service,
-    eventPayload(request, envelope, bytes),
-    settings,
-    !settings.queueWithoutWorkers,
-  );
+  const call = eventCall(request, envelope, bytes, settings);
+  if ('error' in call) return eventOutcomeReply(call.error);
+  const { input } = call;
   if (settings.preferences?.respondAsync) {
     try {
       const waitMs = Math.min(
@@ -84,7 +80,7 @@ export async function eventReply(
       return eventOutcomeReply(await failedEvent(hub, envelope, error));
     }
   }
-  return eventOutcomeReply(await callEvent(hub, request, gone, envelope, bytes, settings));
+  return eventOutcomeReply(await callEvent(hub, gone, envelope, input));
 }
 
 type Settings = ReturnType<typeof callSettings>;
@@ -139,12 +135,15 @@ function flowIdIn(value: unknown): string | undefined {
   return typeof flowId === 'string' && flowId !== '' ? flowId : undefined;
 }
 
-/** The service an envelope goes to, if the caller's token may call it. */
-function routeOf(
-  grant: Grant | undefined,
+/** The call an envelope makes of the workers of its name and version, if the caller's token may make it. */
+function eventCall(
+  request: ExchangeRequest,
   envelope: ParsedEnvelope,
-): { service: string } | { error: EventOutcome } {
+  bytes: Uint8Array,
+  settings: Settings,
+): { input: CallInput } | { error: EventOutcome } {
   const service = eventService(envelope.name, envelope.version);
+  const { grant } = request;
   if (grant && !allows(grant, 'caller', service)) {
     return {
       error: hubErrorEvent(
@@ -154,7 +153,8 @@ function routeOf(
       ),
     };
   }
-  return { service };
+  const payload = eventPayload(request, envelope, bytes);
+  return { input: callInput(service, payload, settings, !settings.queueWithoutWorkers) };
 }
 
 /**
@@ -180,28 +180,15 @@ function eventPayload(
   };
 }
 
-/** Sends one envelope to its worker and waits for the answer, as an event either way. */
+/** Makes an envelope's call and waits for the answer, as an event either way. */
 async function callEvent(
   hub: Hub,
-  request: ExchangeRequest,
   gone: CancelSignal,
   envelope: ParsedEnvelope,
-  body: Uint8Array,
-  settings: Settings,
+  input: CallInput,
 ): Promise<EventOutcome> {
-  const route = routeOf(request.grant, envelope);
-  if ('error' in route) return route.error;
   try {
-    const answer = await hub.call(
-      callInput(
-        route.service,
-        eventPayload(request, envelope, body),
-        settings,
-        !settings.queueWithoutWorkers,
-      ),
-      gone,
-    );
-    return answeredEvent(envelope, answer);
+    return answeredEvent(envelope, await hub.call(input, gone));
   } catch (error) {
     if (!isHubError(error)) throw error;
     return failedEvent(hub, envelope, error);
@@ -342,8 +329,10 @@ async function innerEvent(
   if (envelope.name === 'batch') {
     return hubErrorEvent(envelope.flowId, ErrorCode.InvalidEvent, 'a batch cannot hold a batch');
   }
-  // An inner event waits for its answer: its own `Prefer` would be the batch's.
-  return callEvent(hub, request, gone, envelope, bytes, { ...settings, preferences: undefined });
+  // An inner event waits for its answer, whatever the batch's `Prefer` says.
+  const call = eventCall(request, envelope, bytes, settings);
+  if ('error' in call) return call.error;
+  return callEvent(hub, gone, envelope, call.input);
 }
 
 /**
