@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { allows, type Grant, requireTopic } from '../auth.js';
+import { allows, requireTopic } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import type { CallInput } from '../core/hub-types.js';
 import type { CancelSignal } from '../domain/cancel.js';
