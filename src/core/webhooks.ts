@@ -133,24 +133,17 @@ export class Webhooks {
    * `limit`), for the dashboard, which offers to replay them.
    */
   async deadLetterSummary(limit = 20): Promise<DeadLetterSummary> {
-    const webhooks = await this.#store.list();
-    const letters = await Promise.all(
-      webhooks.map((webhook) => this.#store.deadLetters(webhook.id)),
-    );
-    const failing = webhooks
-      .map(({ id, topic, address }, i) => ({
-        id,
-        topic,
-        address,
-        deadLetters: letters[i]?.length ?? 0,
-      }))
-      .filter((w) => w.deadLetters > 0)
-      .sort((a, b) => b.deadLetters - a.deadLetters)
-      .slice(0, limit);
+    const [webhooks, counts] = await Promise.all([
+      this.#store.list(),
+      this.#store.deadLetterCounts(),
+    ]);
+    const kept = webhooks
+      .map(({ id, topic, address }) => ({ id, topic, address, deadLetters: counts[id] ?? 0 }))
+      .filter((w) => w.deadLetters > 0);
     return {
       registered: webhooks.length,
-      deadLetters: letters.reduce((sum, kept) => sum + kept.length, 0),
-      failing,
+      deadLetters: kept.reduce((sum, w) => sum + w.deadLetters, 0),
+      failing: kept.sort((a, b) => b.deadLetters - a.deadLetters).slice(0, limit),
     };
   }
 

@@ -69,6 +69,14 @@ export class MemoryWebhooks implements WebhookStore {
     return [...(this.#byId.get(id)?.deadLetters ?? [])];
   }
 
+  async deadLetterCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const [id, { deadLetters }] of this.#byId) {
+      if (deadLetters.length > 0) counts[id] = deadLetters.length;
+    }
+    return counts;
+  }
+
   async replay(id: string): Promise<number> {
     const state = this.#byId.get(id);
     if (!state) return 0;

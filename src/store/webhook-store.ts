@@ -37,6 +37,11 @@ export interface WebhookStore {
   /** Gives a message up: kept as a dead letter (at most `maxDeadLetters`), and `after` moves past it. */
   deadLetter(id: string, letter: DeadLetter): Promise<void>;
   deadLetters(id: string): Promise<DeadLetter[]>;
+  /**
+   * How many dead letters each webhook keeps, by id, for those that keep any:
+   * one step, none of them read (`/status` and the metrics ask for it often).
+   */
+  deadLetterCounts(): Promise<Record<string, number>>;
   /** Moves the dead letters to `replays`, to be delivered again; resolves how many. */
   replay(id: string): Promise<number>;
   /** A replayed message was delivered (or given up again): it leaves `replays`. */

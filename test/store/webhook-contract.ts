@@ -74,6 +74,26 @@ export function runWebhookStoreContract(name: string, factory: StoreFactory): vo
       await store.close();
     });
 
+    test('[P-WEBHOOK-DEAD] dead letters are counted per webhook without being read', async () => {
+      const store = await makeStore();
+      const failing = await store.webhooks.register(hook('counts'), T0);
+      const quiet = await store.webhooks.register(hook('counts', 'https://example.com/q'), T0);
+      const other = await store.webhooks.register(hook('counts', 'https://example.com/o'), T0);
+      for (const messageId of [0, 1, 2, 3]) {
+        await store.webhooks.deadLetter(failing.id, { messageId, attempts: 3, error: 'x', at: T0 });
+      }
+      await store.webhooks.deadLetter(other.id, { messageId: 7, attempts: 1, error: 'x', at: T0 });
+      // Those that keep none are left out; the bound (3 in the suite) holds in the count.
+      assert.deepEqual(await store.webhooks.deadLetterCounts(), {
+        [failing.id]: 3,
+        [other.id]: 1,
+      });
+      await store.webhooks.replay(failing.id);
+      assert.deepEqual(await store.webhooks.deadLetterCounts(), { [other.id]: 1 });
+      assert.equal((await store.webhooks.deadLetterCounts())[quiet.id], undefined);
+      await store.close();
+    });
+
     test('[P-WEBHOOK-RETRY] at most maxWebhooks: one more is too_many_webhooks', async () => {
       const store = await makeStore();
       for (let i = 0; i < 5; i++) await store.webhooks.register(hook(`t${i}`), T0);

@@ -101,6 +101,16 @@ if holder and holder ~= ARGV[2] then return 0 end
 redis.call('SET', key, ARGV[2], 'PX', ARGV[3])
 return 1
 `,
+  /** {id, count, …} for the webhooks that keep dead letters. */
+  sbWebhookDeadLetterCounts: `
+local K = KEYS[1]
+local reply = {}
+for _, id in ipairs(redis.call('HKEYS', K .. ':wh')) do
+  local count = redis.call('LLEN', K .. ':whdl:' .. id)
+  if count > 0 then reply[#reply + 1] = id; reply[#reply + 1] = count end
+end
+return reply
+`,
   /** ARGV: event, minute, day in ms. */
   sbWebhookFire: `
 local K = KEYS[1]
@@ -208,6 +218,10 @@ export class RedisWebhooks implements WebhookStore {
     return letters.map((letter) => JSON.parse(letter) as DeadLetter);
   }
 
+  async deadLetterCounts(): Promise<Record<string, number>> {
+    return countsOf((await this.#run('sbWebhookDeadLetterCounts')) as (string | number)[]);
+  }
+
   async replay(id: string): Promise<number> {
     return (await this.#run('sbWebhookReplay', id)) as number;
   }
@@ -226,11 +240,15 @@ export class RedisWebhooks implements WebhookStore {
 
   async fires(since: number, now: number): Promise<Record<string, number>> {
     const from = Math.floor(Math.max(since, now - DAY_MS) / MINUTE_MS);
-    const reply = (await this.#run('sbWebhookFires', from)) as (string | number)[];
-    const counts: Record<string, number> = {};
-    for (let i = 0; i < reply.length; i += 2) counts[String(reply[i])] = Number(reply[i + 1]);
-    return counts;
+    return countsOf((await this.#run('sbWebhookFires', from)) as (string | number)[]);
   }
+}
+
+/** A script's flat `{name, count, …}` reply as an object. */
+function countsOf(reply: (string | number)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < reply.length; i += 2) counts[String(reply[i])] = Number(reply[i + 1]);
+  return counts;
 }
 
 function keyOf(topic: string, address: string): string {
