@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { EventDocRecord, EventDocStore, EventDocStoreOptions } from '../event-doc-store.js';
+import { defineScripts, type RunScript } from './define-scripts.js';
 
 /** Keeps the record unless the hash is full of other services': one step, so two replicas cannot overfill it. */
 const PUT = `
@@ -14,14 +15,6 @@ return 1
 /** The hash outlives the last documentation sent by this long: a hub whose workers are all gone leaves nothing for ever. */
 const DOCS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-type PutCall = (
-  key: string,
-  service: string,
-  record: string,
-  max: number,
-  ttlMs: number,
-) => Promise<number>;
-
 /**
  * The catalogue's documentation in one hash, `{p}:docs` (service → the record
  * as JSON), shared by every replica (docs/scale-out.md lists it).
@@ -31,6 +24,7 @@ export class RedisEventDocs implements EventDocStore {
   readonly #key: string;
   readonly #options: EventDocStoreOptions;
   readonly #guard: <T>(call: Promise<T>) => Promise<T>;
+  readonly #put: RunScript;
 
   constructor(
     redis: Redis,
@@ -42,20 +36,12 @@ export class RedisEventDocs implements EventDocStore {
     this.#key = `${prefix}:docs`;
     this.#options = options;
     this.#guard = guard;
-    redis.defineCommand('sbDocPut', { numberOfKeys: 1, lua: PUT });
+    this.#put = defineScripts(redis, { sbDocPut: PUT }).sbDocPut;
   }
 
   async put(service: string, record: EventDocRecord): Promise<boolean> {
-    const put = (this.#redis as unknown as { sbDocPut: PutCall }).sbDocPut;
     const kept = await this.#guard(
-      put.call(
-        this.#redis,
-        this.#key,
-        service,
-        JSON.stringify(record),
-        this.#options.maxDocs,
-        DOCS_TTL_MS,
-      ),
+      this.#put(this.#key, service, JSON.stringify(record), this.#options.maxDocs, DOCS_TTL_MS),
     );
     return kept === 1;
   }

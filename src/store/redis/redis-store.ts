@@ -31,10 +31,11 @@ import {
   encodeOutcome,
   type TakenReply,
 } from './codec.js';
+import { defineScripts, type RunScript } from './define-scripts.js';
 import { RedisEventDocs } from './redis-event-docs.js';
 import { hearTopic, RedisTopics } from './redis-topics.js';
 import { RedisWebhooks } from './redis-webhooks.js';
-import { SCRIPTS, type ScriptName, scriptSource } from './scripts.js';
+import { SCRIPT_SOURCES, type ScriptName } from './scripts.js';
 
 export interface RedisStoreOptions extends StoreOptions {
   /** Where Redis is: `redis://host:port/db`. */
@@ -68,9 +69,6 @@ const GIVE_UP_COUNTERS: Partial<Record<ErrorData['code'], ServiceCounter>> = {
   [ErrorCode.Cancelled]: 'cancelled',
 };
 
-type ScriptCall = (key: string, ...args: (string | number | Buffer)[]) => Promise<unknown>;
-type Scripts = Record<`${ScriptName}Buffer`, ScriptCall>;
-
 /**
  * The store on Redis: any number of hub replicas sharing one Redis act as one
  * hub. Each transition is one Lua script (scripts.ts), so it is atomic across
@@ -84,7 +82,7 @@ export class RedisStore implements JobStore {
   readonly #options: RedisStoreOptions;
   readonly #redis: Redis;
   readonly #subscriber: Redis;
-  readonly #scripts: Scripts;
+  readonly #scripts: Record<ScriptName, RunScript>;
   /** The hash tag every key starts with. */
   readonly #key: string;
   /** This replica's name on the feed's channels. */
@@ -132,10 +130,7 @@ export class RedisStore implements JobStore {
     // (SDK worker at C=16, 2995-3067 req/s with it, 3539-3663 without).
     this.#redis = new Redis(options.url, connection);
     this.#subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined });
-    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-      this.#redis.defineCommand(name, { numberOfKeys: 1, lua: scriptSource(name) });
-    }
-    this.#scripts = this.#redis as unknown as Scripts;
+    this.#scripts = defineScripts(this.#redis, SCRIPT_SOURCES, 'bytes');
     const guard = <T>(call: Promise<T>) => call.catch(unavailable);
     this.topics = new RedisTopics(this.#redis, this.#key, options.topics, guard);
     this.webhooks = new RedisWebhooks(this.#redis, this.#key, options.webhooks, guard);
@@ -153,13 +148,9 @@ export class RedisStore implements JobStore {
   /** Runs a script with the settings and the time, then its own arguments. */
   #run(name: ScriptName, own: (string | number | Buffer)[], now = Date.now()): Promise<unknown> {
     this.#corkForATurn();
-    return this.#scripts[`${name}Buffer`](
-      this.#key,
-      String(now),
-      this.#replica,
-      this.#settings,
-      ...own,
-    ).catch(unavailable);
+    return this.#scripts[name](this.#key, String(now), this.#replica, this.#settings, ...own).catch(
+      unavailable,
+    );
   }
 
   /**

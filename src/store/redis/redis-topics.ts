@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { TopicInfo, TopicMessage, TopicRead, TopicRetention } from '../../domain/topic.js';
 import { topicRefusals } from '../refusals.js';
 import type { TopicFeed, TopicStore, TopicStoreOptions } from '../topic-store.js';
-import { TOPIC_SCRIPTS, type TopicScriptName, topicScriptSource } from './topic-scripts.js';
+import { defineScripts, type RunScript, type ScriptArg } from './define-scripts.js';
+import { TOPIC_SCRIPT_SOURCES } from './topic-scripts.js';
 
-type ScriptCall = (key: string, ...args: (string | number | Uint8Array)[]) => Promise<unknown>;
-type Scripts = Record<`${TopicScriptName}Buffer`, ScriptCall>;
+type TopicScriptName = keyof typeof TOPIC_SCRIPT_SOURCES;
 
 /** A topic's figures as the scripts return them (topic-scripts.ts `figures`). */
 type FiguresReply = [
@@ -29,7 +29,7 @@ type FiguresReply = [
  * topic-scripts.ts.
  */
 export class RedisTopics implements TopicStore {
-  readonly #scripts: Scripts;
+  readonly #scripts: Record<TopicScriptName, RunScript>;
   readonly #key: string;
   readonly #options: TopicStoreOptions;
   readonly defaultRetention: TopicRetention;
@@ -42,23 +42,15 @@ export class RedisTopics implements TopicStore {
     options: TopicStoreOptions,
     guard: <T>(call: Promise<T>) => Promise<T>,
   ) {
-    for (const name of Object.keys(TOPIC_SCRIPTS) as TopicScriptName[]) {
-      redis.defineCommand(name, { numberOfKeys: 1, lua: topicScriptSource(name) });
-    }
-    this.#scripts = redis as unknown as Scripts;
+    this.#scripts = defineScripts(redis, TOPIC_SCRIPT_SOURCES, 'bytes');
     this.#key = key;
     this.#options = options;
     this.defaultRetention = options.retention;
     this.#guard = guard;
   }
 
-  #run(
-    name: TopicScriptName,
-    now: number,
-    topic: string,
-    ...own: (string | number | Uint8Array)[]
-  ) {
-    return this.#guard(this.#scripts[`${name}Buffer`](this.#key, now, topic, ...own));
+  #run(name: TopicScriptName, now: number, topic: string, ...own: ScriptArg[]) {
+    return this.#guard(this.#scripts[name](this.#key, now, topic, ...own));
   }
 
   async publish(topic: string, body: Uint8Array, now: number): Promise<TopicMessage> {

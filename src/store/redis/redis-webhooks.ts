@@ -3,6 +3,7 @@ import { nanoid } from 'nanoid';
 import type { DeadLetter, Webhook } from '../../domain/webhook.js';
 import { topicRefusals } from '../refusals.js';
 import type { NewWebhook, WebhookStore, WebhookStoreOptions } from '../webhook-store.js';
+import { defineScripts, type RunScript } from './define-scripts.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
@@ -143,12 +144,11 @@ return reply
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
-type Scripts = Record<ScriptName, (key: string, ...args: (string | number)[]) => Promise<unknown>>;
 
 /** The webhooks on Redis, on the job store's connection (redis-store.ts owns it). */
 export class RedisWebhooks implements WebhookStore {
   readonly #redis: Redis;
-  readonly #scripts: Scripts;
+  readonly #scripts: Record<ScriptName, RunScript>;
   readonly #key: string;
   readonly #options: WebhookStoreOptions;
   readonly #guard: <T>(call: Promise<T>) => Promise<T>;
@@ -159,11 +159,8 @@ export class RedisWebhooks implements WebhookStore {
     options: WebhookStoreOptions,
     guard: <T>(call: Promise<T>) => Promise<T>,
   ) {
-    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-      redis.defineCommand(name, { numberOfKeys: 1, lua: SCRIPTS[name] });
-    }
     this.#redis = redis;
-    this.#scripts = redis as unknown as Scripts;
+    this.#scripts = defineScripts(redis, SCRIPTS);
     this.#key = key;
     this.#options = options;
     this.#guard = guard;

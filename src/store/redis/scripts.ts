@@ -9,6 +9,7 @@
  * the `SETTINGS` built once by the store), then its own. Times are the hub's (epoch ms, passed in), never Redis's
  * clock, so replicas agree with their own clocks and tests can use mock time.
  */
+import { withPrelude } from './define-scripts.js';
 
 /**
  * The settings every script gets, in this order, as one argument: a JSON
@@ -540,7 +541,7 @@ end
 return out
 `;
 
-export const SCRIPTS = {
+const SCRIPTS = {
   sbEnqueue: ENQUEUE,
   sbClaim: CLAIM,
   sbAnswer: ANSWER,
@@ -558,6 +559,4 @@ export const SCRIPTS = {
 export type ScriptName = keyof typeof SCRIPTS;
 
 /** Each script's whole source: the shared prelude, then its own part. */
-export function scriptSource(name: ScriptName): string {
-  return PRELUDE + SCRIPTS[name];
-}
+export const SCRIPT_SOURCES = withPrelude(PRELUDE, SCRIPTS);

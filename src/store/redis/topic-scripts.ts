@@ -12,6 +12,7 @@
  * every replica on `{p}:pub`: `<topic>\n<id>\n<publishedAt>\n<body>`, or
  * `<topic>\n-1` when the topic is deleted.
  */
+import { withPrelude } from './define-scripts.js';
 
 /** The helpers every topic script shares: a topic's figures in and out, expiry, trimming. */
 const PRELUDE = `
@@ -85,7 +86,7 @@ local function figures(t)
 end
 `;
 
-export const TOPIC_SCRIPTS = {
+const TOPIC_SCRIPTS = {
   /** ARGV: now, topic, body, maxTopics, maxTotalBytes, then the default retention (4). */
   sbTopicPublish: `
 local body = ARGV[3]
@@ -213,9 +214,5 @@ return 1
 `,
 } as const;
 
-export type TopicScriptName = keyof typeof TOPIC_SCRIPTS;
-
-/** A topic script with the shared helpers before it. */
-export function topicScriptSource(name: TopicScriptName): string {
-  return PRELUDE + TOPIC_SCRIPTS[name];
-}
+/** Each topic script with the shared helpers before it. */
+export const TOPIC_SCRIPT_SOURCES = withPrelude(PRELUDE, TOPIC_SCRIPTS);
