@@ -1,7 +1,8 @@
-// The dashboard's one script (docs/dashboard.md): reads the hub's server-sent
+// The dashboard's script (docs/dashboard.md): reads the hub's server-sent
 // events and draws each snapshot. fetch() rather than EventSource, so the admin
 // token travels in a header, never in a URL that proxies would log.
-const TOKEN_KEY = 'switchboard-token';
+import { hubFetch, takeTokenFrom } from '/ui/hub-fetch.js';
+
 const state = document.querySelector('#state');
 const services = document.querySelector('#services');
 const login = document.querySelector('#login');
@@ -13,15 +14,10 @@ function show(text, live = false) {
 }
 
 async function follow() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch('/ui/events', {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  if (response.status === 401 || response.status === 403) {
-    // Forget only the token this request sent: one entered meanwhile is not refused yet.
-    if (token && sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
+  const { response, refused, sentToken } = await hubFetch('/ui/events');
+  if (refused) {
     login.hidden = false;
-    show(token ? 'that token may not see the dashboard' : 'an admin token is needed');
+    show(sentToken ? 'that token may not see the dashboard' : 'an admin token is needed');
     return false;
   }
   if (!response.ok || !response.body) throw new Error(`the hub answered ${response.status}`);
@@ -72,10 +68,8 @@ function drawDeadLetters(webhooks) {
 }
 
 async function replay(id) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(`/webhooks/${encodeURIComponent(id)}/replay`, {
+  const { response } = await hubFetch(`/webhooks/${encodeURIComponent(id)}/replay`, {
     method: 'POST',
-    headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   const result = document.querySelector('#replayed');
   if (!response.ok) {
@@ -132,11 +126,7 @@ const duration = (ms) => {
   return `${Math.round(ms)} ms`;
 };
 
-login.addEventListener('submit', (event) => {
-  event.preventDefault();
-  sessionStorage.setItem(TOKEN_KEY, document.querySelector('#token').value);
-  run();
-});
+takeTokenFrom(login, () => run());
 
 // One stream at a time; when it ends (the hub restarted), follow again after a pause.
 async function run() {

@@ -1,7 +1,8 @@
-// The events catalogue's one script (docs/events-protocol.md): reads
+// The events catalogue's script (docs/events-protocol.md): reads
 // /events/docs.json every few seconds and lists what is served now. Workers
 // write the documentation, so it is only ever set as text, never as markup.
-const TOKEN_KEY = 'switchboard-token';
+import { hubFetch, takeTokenFrom } from '/ui/hub-fetch.js';
+
 const REFRESH_MS = 5000;
 const state = document.querySelector('#state');
 const list = document.querySelector('#events');
@@ -34,14 +35,10 @@ function render(entries) {
 }
 
 async function refresh() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch('/events/docs.json', {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  if (response.status === 401 || response.status === 403) {
-    if (token && sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
+  const { response, refused, sentToken } = await hubFetch('/events/docs.json');
+  if (refused) {
     login.hidden = false;
-    state.textContent = token ? 'that token was refused' : 'a token is needed';
+    state.textContent = sentToken ? 'that token was refused' : 'a token is needed';
     return;
   }
   if (!response.ok) throw new Error(`the hub answered ${response.status}`);
@@ -49,11 +46,7 @@ async function refresh() {
   render(await response.json());
 }
 
-login.addEventListener('submit', (event) => {
-  event.preventDefault();
-  sessionStorage.setItem(TOKEN_KEY, document.querySelector('#token').value);
-  void refresh();
-});
+takeTokenFrom(login, () => void refresh());
 
 async function loop() {
   try {

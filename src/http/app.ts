@@ -17,6 +17,7 @@ import { methodNotAllowed } from './method-not-allowed.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { errorResponse, toResponse } from './response.js';
+import { SHARED_UI_FILES, uiFileRoutes } from './ui-files.js';
 
 export interface AppOptions extends ExchangeOptions {
   /** Services labelled in `GET /metrics`, the rest `other`; 0: no metrics (docs/metrics.md). */
@@ -47,6 +48,7 @@ export function createApp(
   const app = new Hono();
   // Before the table: `PUT /events/docs` is an exchange, and the page is its GET.
   app.route('/', eventPageRoutes());
+  app.route('/', uiFileRoutes(SHARED_UI_FILES));
   addExchanges(app, table, access);
   app.route('/', healthRoutes(hub, access));
   app.route('/', openApiRoutes());

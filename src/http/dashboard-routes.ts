@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Hub } from '../core/hub.js';
 import { ErrorCode, HubError } from '../errors.js';
@@ -8,6 +7,7 @@ import type { LiveStats } from '../telemetry/live-stats.js';
 import type { Access } from './access.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { errorResponse } from './response.js';
+import { type UiFiles, uiFileRoutes } from './ui-files.js';
 
 /** How often the dashboard's stream sends a snapshot. */
 const SNAPSHOT_EVERY_MS = 1000;
@@ -15,12 +15,12 @@ const SNAPSHOT_EVERY_MS = 1000;
 /** Event streams open at once; more are refused (503 `hub_full`), so no client can pile them up. */
 export const MAX_EVENT_STREAMS = 100;
 
-/** The page's files, in `ui/` at the package's root (beside `src/` and `dist/`), read once. */
-const PAGE_FILES = {
+/** The page's files. */
+const PAGE_FILES: UiFiles = {
   '/ui': ['dashboard.html', 'text/html; charset=utf-8'],
   '/ui/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
   '/ui/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
-} as const;
+};
 
 /**
  * The live dashboard (docs/dashboard.md): `GET /ui` and its two files, open to
@@ -29,7 +29,7 @@ const PAGE_FILES = {
  * on. `GET /` sends a browser to `/ui`.
  */
 export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hono {
-  const routes = new Hono();
+  const routes = uiFileRoutes(PAGE_FILES);
   // One snapshot a second, whoever is watching: many pages cost one status read
   // and one serialization, and share the text.
   let latest: { at: number; text: Promise<string> } | undefined;
@@ -41,12 +41,6 @@ export function dashboardRoutes(hub: Hub, stats: LiveStats, access: Access): Hon
     return latest.text;
   };
   let streams = 0;
-  for (const [path, [file, contentType]] of Object.entries(PAGE_FILES)) {
-    const body = readFileSync(new URL(`../../ui/${file}`, import.meta.url), 'utf8');
-    routes.get(path, (c) =>
-      c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-cache' }),
-    );
-  }
   routes.get('/', (c) => c.redirect('/ui', 302));
   routes.get(
     DASHBOARD_EVENTS_PATH,

@@ -249,6 +249,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'get /ui': 'getDashboard',
   'get /ui/dashboard.js': 'getDashboardScript',
   'get /ui/events.js': 'getEventCatalogueScript',
+  'get /ui/hub-fetch.js': 'getPageTokenScript',
   'get /ui/dashboard.css': 'getDashboardStyle',
   'get /openapi.json': 'getOpenApi',
   'get /': 'redirectToDashboard',
@@ -535,6 +536,10 @@ export const OPENAPI: Json = {
     '/ui': page('The live dashboard (docs/dashboard.md)', 'text/html'),
     '/ui/dashboard.js': page("The dashboard's script", 'text/javascript'),
     '/ui/events.js': page("The events catalogue's script", 'text/javascript'),
+    '/ui/hub-fetch.js': page(
+      "The pages' shared script: requests with the token entered on the page",
+      'text/javascript',
+    ),
     '/ui/dashboard.css': page("The dashboard's style sheet", 'text/css'),
     '/openapi.json': page('This document', 'application/json'),
     '/': {

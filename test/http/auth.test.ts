@@ -85,7 +85,7 @@ for (const channel of HTTP_CHANNELS)
       const page = new Set(['/', '/ui', '/ui/dashboard.js', '/ui/dashboard.css', '/openapi.json']);
       // So does the events catalogue's page (its data is /events/docs.json, guarded);
       // its path is also PUT /events/docs, a worker's, which is checked.
-      const catalogue = new Set(['/events/docs', '/ui/events.js']);
+      const catalogue = new Set(['/events/docs', '/ui/events.js', '/ui/hub-fetch.js']);
       // /ws admits a socket without a token that must authenticate in its first
       // frame: test/ws/frames.test.ts, [P-WS-AUTH].
       // The routes as the Hono app declares them; each is sent through the channel.
