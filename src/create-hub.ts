@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { MAX_CATALOGUE_BYTES } from './exchange/event-catalogue.js';
 import { WebhookTargets, webhookSender as webhookSenderOf } from './http/webhook-sender.js';
 import { ASTROHUB_SERVICE_NAME_PATTERN } from './protocol.js';
 import type { JobStore, StoreOptions } from './store/job-store.js';
@@ -35,6 +36,7 @@ export function createHub(config: Config): Hub {
     leaseMs: config.leaseMs,
     workerWindowMs: config.noWorkersMs > 0 ? config.noWorkersMs : DEFAULT_WORKER_WINDOW_MS,
     leaseAfterFirstHeartbeat: astrohub,
+    eventDocs: { maxDocs: config.maxServices, maxBytes: MAX_CATALOGUE_BYTES },
     webhooks: {
       maxWebhooks: config.maxWebhooks,
       maxDeadLetters: config.webhookMaxDeadLetters,

@@ -22,6 +22,13 @@ export const MAX_DOCUMENTED_EVENTS = 100;
  */
 export const MAX_EVENT_DOC_BYTES = 64 * 1024;
 
+/**
+ * What the catalogue keeps in all (each record as JSON): HUB_MAX_SERVICES
+ * documentations of the largest size would be 640 MiB by default, and each
+ * `GET /events/docs.json` serializes what is served of it.
+ */
+export const MAX_CATALOGUE_BYTES = 16 * 1024 * 1024;
+
 /** Go-Events' `EventDoc`, per (name, version): text, JSON Schemas, an example. */
 const DOCS = Type.Array(
   Type.Object({
@@ -85,7 +92,7 @@ export async function documentEventsReply(hub: Hub, request: ExchangeRequest): P
     if (!kept) {
       throw new HubError(
         ErrorCode.TooManyServices,
-        `the catalogue holds documentation for as many services as HUB_MAX_SERVICES allows; ${service} was not kept`,
+        `the catalogue holds documentation for as many services as HUB_MAX_SERVICES allows, or ${MAX_CATALOGUE_BYTES / 1024 / 1024} MiB of it in all; ${service} was not kept`,
       );
     }
   }

@@ -16,8 +16,9 @@ export interface EventDocRecord {
 
 export interface EventDocStore {
   /**
-   * Keeps `doc` for `service`, replacing what it had. False when the store
-   * already holds documentation for `maxDocs` other services (nothing kept).
+   * Keeps `doc` for `service`, replacing what it had. False (nothing kept) when
+   * the store already holds documentation for `maxDocs` other services, or
+   * when keeping it would take more than `maxBytes` in all.
    */
   put(service: string, record: EventDocRecord): Promise<boolean>;
   /** The documentation kept for each of `services` that has some. */
@@ -27,4 +28,6 @@ export interface EventDocStore {
 export interface EventDocStoreOptions {
   /** Services with documentation kept at most. */
   readonly maxDocs: number;
+  /** Bytes kept at most in all, each record counted as its JSON. */
+  readonly maxBytes: number;
 }

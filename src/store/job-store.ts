@@ -1,7 +1,7 @@
 import type { Answer, Delivery, Failure, Job } from '../domain/job.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceStats } from '../protocol.js';
-import type { EventDocStore } from './event-doc-store.js';
+import type { EventDocStore, EventDocStoreOptions } from './event-doc-store.js';
 import type { TopicFeed, TopicStore, TopicStoreOptions } from './topic-store.js';
 import type { WebhookStore, WebhookStoreOptions } from './webhook-store.js';
 
@@ -302,6 +302,8 @@ export interface StoreOptions {
   readonly topics: TopicStoreOptions;
   /** Webhooks' limits. */
   readonly webhooks: WebhookStoreOptions;
+  /** The events catalogue's limits. */
+  readonly eventDocs: EventDocStoreOptions;
   /** Queued (not yet claimed) jobs per service before `queue_full`. */
   readonly maxQueuedPerService: number;
   /** Services tracked at once; idle ones are forgotten first. */

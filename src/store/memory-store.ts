@@ -125,7 +125,7 @@ export class MemoryStore implements JobStore {
     this.#options = options;
     this.topics = new MemoryTopics(options.topics, () => this.#feed);
     this.webhooks = new MemoryWebhooks(options.webhooks);
-    this.eventDocs = new MemoryEventDocs({ maxDocs: options.maxServices });
+    this.eventDocs = new MemoryEventDocs(options.eventDocs);
     this.#results = new MemoryResults(options.results);
     this.#finished = new FinishedJobs({
       ttlMs: options.finishedJobTtlMs,

@@ -440,6 +440,35 @@ for (const channel of CHANNELS)
       assert.equal(two?.since, undefined);
     });
 
+    test('[P-EVENT-CATALOGUE] the catalogue keeps 16 MiB of documentation in all: past it, 503 too_many_services', {
+      // The budget is the store's (test/store/event-doc-contract.ts); this checks the hub sets it, on each store.
+      skip: !channel.name.startsWith('Hono app') && 'checked with the Hono app on each store',
+    }, async (t) => {
+      const app = await channel.open(t);
+      const doc = 'x'.repeat(60_000);
+      let kept = 0;
+      let refused: Response | undefined;
+      // 16 docs of 60 kB a request stay under the 1 MiB body limit; 16 MiB is about 279 of them.
+      for (let request = 0; request < 20 && !refused; request++) {
+        const entries = Array.from({ length: 16 }, (_, i) => ({
+          name: `big${request * 16 + i}`,
+          version: 1,
+          doc,
+        }));
+        const res = await app.request('/events/docs', {
+          method: 'PUT',
+          body: JSON.stringify(entries),
+          headers: { 'content-type': 'application/json' },
+        });
+        if (res.status === 204) kept += entries.length;
+        else refused = res;
+      }
+      assert.ok(refused, 'a request past 16 MiB is refused');
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('hub-error'), 'too_many_services');
+      assert.ok(kept > 256 && kept < 280, `kept ${kept} docs of 60 kB before the refusal`);
+    });
+
     test('[P-EVENT-CATALOGUE] PUT /events/docs refuses what is not a list of event docs', async (t) => {
       const app = await channel.open(t);
       const put = (body: string) =>

@@ -120,6 +120,7 @@ export const defaultStoreOptions: StoreOptions = {
     retention: { maxAgeMs: 60_000, maxMessages: 1000, maxBytes: 256 * 1024, discard: 'new' },
   },
   webhooks: { maxWebhooks: 5, maxDeadLetters: 3 },
+  eventDocs: { maxDocs: 100, maxBytes: 1024 * 1024 },
 };
 
 function job(service = 'svc', { maxAttempts = 3, deadlineMs = 60_000 } = {}): Job {

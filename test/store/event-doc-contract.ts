@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import { HeardFeed, type StoreFactory } from './contract.js';
 
 export function runEventDocStoreContract(name: string, factory: StoreFactory): void {
-  const makeStore = async (maxServices = 100) => {
-    const store = await factory({ maxServices });
+  const makeStore = async (maxDocs = 100, maxBytes = 1024 * 1024) => {
+    const store = await factory({ eventDocs: { maxDocs, maxBytes } });
     await store.subscribe(new HeardFeed());
     return store;
   };
@@ -40,6 +40,31 @@ export function runEventDocStoreContract(name: string, factory: StoreFactory): v
         ),
         ['a.v1 again', 'b.v1 w'],
       );
+      await store.close();
+    });
+
+    test('[P-EVENT-CATALOGUE] documentation is kept up to maxBytes in all, each record as stored; a smaller one frees room', async () => {
+      // Each record below is stored as its JSON: 256 bytes of doc and the rest.
+      const record = (worker: string, docBytes = 256) => ({
+        doc: JSON.stringify({ doc: 'x'.repeat(docBytes - 10) }),
+        worker,
+        at: 1,
+      });
+      const size = Buffer.byteLength(JSON.stringify(record('w')));
+      const store = await makeStore(100, 3 * size);
+      assert.equal(await store.eventDocs.put('a.v1', record('w')), true);
+      assert.equal(await store.eventDocs.put('b.v1', record('w')), true);
+      assert.equal(await store.eventDocs.put('c.v1', record('w')), true);
+      assert.equal(await store.eventDocs.put('d.v1', record('w')), false, 'over the budget');
+      // Replacing a record counts the difference: a larger one is refused, a smaller one frees room.
+      assert.equal(await store.eventDocs.put('a.v1', record('w', 300)), false);
+      assert.equal(await store.eventDocs.put('a.v1', record('w', 20)), true);
+      assert.equal(await store.eventDocs.put('d.v1', record('w', 100)), true);
+      assert.deepEqual(
+        [...(await store.eventDocs.get(['a.v1', 'b.v1', 'c.v1', 'd.v1'])).keys()],
+        ['a.v1', 'b.v1', 'c.v1', 'd.v1'],
+      );
+      assert.equal((await store.eventDocs.get(['a.v1'])).get('a.v1')?.doc, record('w', 20).doc);
       await store.close();
     });
 

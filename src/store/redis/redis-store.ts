@@ -134,12 +134,7 @@ export class RedisStore implements JobStore {
     const guard = <T>(call: Promise<T>) => call.catch(unavailable);
     this.topics = new RedisTopics(this.#redis, this.#key, options.topics, guard);
     this.webhooks = new RedisWebhooks(this.#redis, this.#key, options.webhooks, guard);
-    this.eventDocs = new RedisEventDocs(
-      this.#redis,
-      this.#key,
-      { maxDocs: options.maxServices },
-      guard,
-    );
+    this.eventDocs = new RedisEventDocs(this.#redis, this.#key, options.eventDocs, guard);
     // Errors reach the calls that failed; the connection's own events must not crash the process.
     this.#redis.on('error', noop);
     this.#subscriber.on('error', noop);
