@@ -291,9 +291,16 @@ async function batchOutcome(
   const rawPayload = rawMembers(raw).get('payload') ?? '{}';
   const rawEvents = rawElements(rawMembers(rawPayload).get('events') ?? '[]');
   const answers: string[] = new Array(payload.events.length);
+  // The batch's Idempotency-Key gives each inner event a key of its own: two
+  // alike are two calls, and the batch sent again replays each one's answer.
+  const { idempotencyKey } = settings;
   const runOne = async (index: number) => {
     const inner = rawEvents[index] ?? 'null';
-    const outcome = await innerEvent(hub, request, gone, inner, settings);
+    const own =
+      idempotencyKey === undefined
+        ? settings
+        : { ...settings, idempotencyKey: `${idempotencyKey}#${index}` };
+    const outcome = await innerEvent(hub, request, gone, inner, own);
     answers[index] =
       typeof outcome.text === 'string' ? outcome.text : Buffer.from(outcome.text).toString();
   };

@@ -271,6 +271,25 @@ for (const channel of CHANNELS)
         assert.ok(text.includes('{"n":65484548474984654}'), 'big integers survive the batch');
       });
 
+    test('[P-EVENT-BATCH] with an Idempotency-Key, each inner event has a key of its own: two alike are two calls, and the batch again replays both', async (t) => {
+      const app = await channel.open(t);
+      await serve(app, 'add.v1');
+      const batch = `{"name":"batch","version":1,"id":"b","flowId":"fb","payload":{"events":[{"name":"add","version":1,"id":"i1","flowId":"f1","payload":{"n":1}},{"name":"add","version":1,"id":"i2","flowId":"f2","payload":{"n":2}}]}}`;
+      const key = { 'idempotency-key': 'batch-key' };
+      const call = send(app, batch, key);
+      for (const n of [1, 2]) {
+        const taken = await takeEvent(app, 'add.v1');
+        assert.equal(rawMembers(taken.sent).get('payload'), `{"n":${n}}`);
+        await respond(app, taken.job, JSON.parse(taken.sent) as Event, `{"n":${n}}`);
+      }
+      const payloads = async (res: Response) =>
+        ((await eventOf(res)).event.payload as { events: Event[] }).events.map((e) => e.payload);
+      assert.deepEqual(await payloads(await call), [{ n: 1 }, { n: 2 }]);
+      // The same batch and key again: both answers replayed, no new job.
+      assert.deepEqual(await payloads(await send(app, batch, key)), [{ n: 1 }, { n: 2 }]);
+      assert.equal((await app.request('/service/add.v1/jobs?timeout=0')).status, 204);
+    });
+
     test('[P-EVENT-BATCH] a batch past 100 events, or holding a batch, is refused', async (t) => {
       const app = await channel.open(t);
       const many = Array.from({ length: 101 }, () => envelope());
